@@ -1,0 +1,117 @@
+// Package store holds the data model of the mirror network, the store
+// interface with its embedded implementation, and the immutable snapshot
+// the server answers from.
+package store
+
+import "time"
+
+// Mirror is one mirror host: a public mirror, a private one reached through
+// its netblocks, or a regional bucket that serves only its locations.
+type Mirror struct {
+	Name           string   `json:"name" yaml:"name"`
+	Country        string   `json:"country" yaml:"country"`
+	Bandwidth      int      `json:"bandwidth" yaml:"bandwidth"`
+	Enabled        bool     `json:"enabled" yaml:"enabled"`
+	Private        bool     `json:"private,omitempty" yaml:"private,omitempty"`
+	AlwaysUpToDate bool     `json:"always_up_to_date,omitempty" yaml:"always_up_to_date,omitempty"`
+	URLs           []string `json:"urls" yaml:"urls"`
+	Netblocks      []string `json:"netblocks,omitempty" yaml:"netblocks,omitempty"`
+	ASN            uint32   `json:"asn,omitempty" yaml:"asn,omitempty"`
+	Locations      []string `json:"locations,omitempty" yaml:"locations,omitempty"`
+	Region         string   `json:"region,omitempty" yaml:"region,omitempty"`
+	Bucket         string   `json:"bucket,omitempty" yaml:"bucket,omitempty"`
+}
+
+// Regional reports whether m is a regional bucket mirror. Regional mirrors
+// are readable only from inside their region, so selection lists them only
+// through their locations, cloud ranges or netblocks.
+func (m *Mirror) Regional() bool { return m.Region != "" || m.Bucket != "" }
+
+// Location is a named group of regional mirrors, sent by guests as location=.
+type Location struct {
+	Name        string `json:"name" yaml:"name"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+}
+
+// Repository maps a repository prefix and architecture, as dnf names them in
+// repo= and arch=, to a directory of the master tree.
+type Repository struct {
+	Prefix    string `json:"prefix" yaml:"prefix"`
+	Arch      string `json:"arch" yaml:"arch"`
+	Directory string `json:"directory" yaml:"directory"`
+	Disabled  bool   `json:"disabled,omitempty" yaml:"disabled,omitempty"`
+}
+
+// Redirect sends requests for one repository prefix to another before lookup
+// (for example fedora-45 to rawhide before a release branches).
+type Redirect struct {
+	From string `json:"from" yaml:"from"`
+	To   string `json:"to" yaml:"to"`
+}
+
+// ScanRule maps a master-tree directory holding repodata/ to a repository.
+// Pattern is a regular expression matched against the whole directory path
+// (relative to the tree root, no leading or trailing slash); Repo and Arch
+// may refer to its submatches as $1, $2 or ${name}.
+type ScanRule struct {
+	Pattern string `json:"pattern" yaml:"pattern"`
+	Repo    string `json:"repo" yaml:"repo"`
+	Arch    string `json:"arch" yaml:"arch"`
+}
+
+// Repomd describes one version of a directory's repodata/repomd.xml.
+type Repomd struct {
+	Size      int64  `json:"size"`
+	Timestamp int64  `json:"timestamp"`
+	MD5       string `json:"md5"`
+	SHA1      string `json:"sha1"`
+	SHA256    string `json:"sha256"`
+	SHA512    string `json:"sha512"`
+	// Recorded is when the scan first saw this version.
+	Recorded time.Time `json:"recorded"`
+	// Superseded is when a newer version replaced it; zero while current.
+	Superseded time.Time `json:"superseded,omitempty"`
+}
+
+// Directory is the scanned state of one repository directory: the current
+// repomd.xml and the older versions still accepted (newest first).
+type Directory struct {
+	Path       string   `json:"path"`
+	Current    Repomd   `json:"current"`
+	Alternates []Repomd `json:"alternates,omitempty"`
+}
+
+// Accepts reports whether sha256 names the current repomd or a listed alternate.
+func (d *Directory) Accepts(sha256 string) bool {
+	if d.Current.SHA256 == sha256 {
+		return true
+	}
+	for i := range d.Alternates {
+		if d.Alternates[i].SHA256 == sha256 {
+			return true
+		}
+	}
+	return false
+}
+
+// Freshness records which repomd.xml (by sha256) a mirror serves for a directory.
+type Freshness struct {
+	Mirror    string    `json:"mirror"`
+	Directory string    `json:"directory"`
+	SHA256    string    `json:"sha256"`
+	Reported  time.Time `json:"reported"`
+}
+
+// Dataset is the whole state of the mirror network. The declarative part
+// (mirrors, locations, repositories, redirects, scan rules) comes from the
+// mirrors file or the admin API; directories come from the master scan;
+// freshness from mirror reports.
+type Dataset struct {
+	Mirrors      []Mirror     `json:"mirrors"`
+	Locations    []Location   `json:"locations"`
+	Repositories []Repository `json:"repositories"`
+	Redirects    []Redirect   `json:"redirects,omitempty"`
+	ScanRules    []ScanRule   `json:"scan_rules,omitempty"`
+	Directories  []Directory  `json:"directories"`
+	Freshness    []Freshness  `json:"freshness"`
+}

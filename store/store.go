@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors shared by every store implementation. Callers test them
+// with errors.Is; the HTTP layer maps them to status codes.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrInvalid      = errors.New("invalid")
+	ErrConflict     = errors.New("conflict")
+	ErrUnauthorized = errors.New("unauthorized")
+)
+
+// DefaultAlternateMaxAge is how long a superseded repomd.xml stays acceptable,
+// as in MirrorManager.
+const DefaultAlternateMaxAge = 4 * 24 * time.Hour
+
+// ScannedRepomd is what the master scan found for one directory.
+type ScannedRepomd struct {
+	Directory string
+	Repomd    Repomd
+	// Repo and Arch name the repository the scan rules mapped the directory to;
+	// empty when no rule matched.
+	Repo, Arch string
+}
+
+// ScanSummary says what recording a scan changed.
+type ScanSummary struct {
+	Changed      []string // directories whose current repomd changed (or that are new)
+	Unchanged    int
+	Repositories int // repositories created from scan rules
+	Expired      int // alternates dropped for age
+}
+
+// Store persists the dataset. Every implementation validates each change
+// against the whole model and leaves stored data intact when it fails.
+type Store interface {
+	// Load returns the whole dataset, for building a snapshot or exporting.
+	Load(ctx context.Context) (*Dataset, error)
+	// Import replaces the declarative part (mirrors, locations, repositories,
+	// redirects, scan rules) with d's, keeping scanned directories and the
+	// freshness of mirrors that remain.
+	Import(ctx context.Context, d *Dataset) error
+	// Restore replaces everything with d (moving a data set between stores).
+	Restore(ctx context.Context, d *Dataset) error
+
+	PutMirror(ctx context.Context, m Mirror) error
+	DeleteMirror(ctx context.Context, name string) error
+	PutLocation(ctx context.Context, l Location) error
+	DeleteLocation(ctx context.Context, name string) error
+	PutRepository(ctx context.Context, r Repository) error
+	DeleteRepository(ctx context.Context, prefix, arch string) error
+	PutRedirect(ctx context.Context, r Redirect) error
+	DeleteRedirect(ctx context.Context, from string) error
+
+	// RecordScan records a scan of the master tree at time now: a changed
+	// repomd becomes current and the previous one an alternate; alternates
+	// superseded longer than maxAge ago are dropped; repositories named by
+	// the scan rules are created when missing.
+	RecordScan(ctx context.Context, scanned []ScannedRepomd, now time.Time, maxAge time.Duration) (ScanSummary, error)
+	// ExpireAlternates drops every alternate of a directory at once.
+	ExpireAlternates(ctx context.Context, directory string) error
+	// Report records that a mirror serves the repomd with f.SHA256 for
+	// f.Directory. It fails with ErrConflict unless that is the directory's
+	// current repomd or a listed alternate.
+	Report(ctx context.Context, f Freshness) error
+	// Forget drops a mirror's freshness for every directory under prefix, so
+	// that it stops being listed there; it returns how many were dropped.
+	Forget(ctx context.Context, mirror, prefix string) (int, error)
+
+	// Changes delivers a value whenever the stored data may have changed,
+	// including changes made by other processes, until ctx ends.
+	Changes(ctx context.Context) <-chan struct{}
+	Close() error
+}
