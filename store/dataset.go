@@ -1,0 +1,280 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Clone returns a deep copy of d.
+func (d *Dataset) Clone() *Dataset {
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(fmt.Sprintf("store: dataset does not marshal: %v", err))
+	}
+	var c Dataset
+	if err := json.Unmarshal(b, &c); err != nil {
+		panic(fmt.Sprintf("store: dataset does not unmarshal: %v", err))
+	}
+	return &c
+}
+
+// Normalize puts d in canonical form: upper-case countries, base URLs
+// without a trailing slash, netblocks in CIDR form, and a stable order.
+func (d *Dataset) Normalize() {
+	for i := range d.Mirrors {
+		NormalizeMirror(&d.Mirrors[i])
+	}
+	slices.SortFunc(d.Mirrors, func(a, b Mirror) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(d.Locations, func(a, b Location) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(d.Repositories, func(a, b Repository) int {
+		if c := strings.Compare(a.Prefix, b.Prefix); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Arch, b.Arch)
+	})
+	slices.SortFunc(d.Redirects, func(a, b Redirect) int { return strings.Compare(a.From, b.From) })
+	slices.SortFunc(d.Directories, func(a, b Directory) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(d.Freshness, func(a, b Freshness) int {
+		if c := strings.Compare(a.Mirror, b.Mirror); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Directory, b.Directory)
+	})
+}
+
+// NormalizeMirror puts one mirror in canonical form.
+func NormalizeMirror(m *Mirror) {
+	m.Country = strings.ToUpper(m.Country)
+	for i, u := range m.URLs {
+		m.URLs[i] = strings.TrimRight(u, "/")
+	}
+	for i, nb := range m.Netblocks {
+		if p, err := ParseNetblock(nb); err == nil {
+			m.Netblocks[i] = p.String()
+		}
+	}
+}
+
+// LocationNames returns the set of declared location names.
+func (d *Dataset) LocationNames() map[string]bool {
+	names := make(map[string]bool, len(d.Locations))
+	for _, l := range d.Locations {
+		names[l.Name] = true
+	}
+	return names
+}
+
+func (d *Dataset) mirrorIndex(name string) int {
+	return slices.IndexFunc(d.Mirrors, func(m Mirror) bool { return m.Name == name })
+}
+
+func (d *Dataset) directoryIndex(path string) int {
+	return slices.IndexFunc(d.Directories, func(x Directory) bool { return x.Path == path })
+}
+
+// ApplyImport replaces d's declarative part with decl's, keeping scanned
+// directories and the freshness of mirrors that remain.
+func (d *Dataset) ApplyImport(decl *Dataset) {
+	d.Mirrors = decl.Mirrors
+	d.Locations = decl.Locations
+	d.Repositories = decl.Repositories
+	d.Redirects = decl.Redirects
+	d.ScanRules = decl.ScanRules
+	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return d.mirrorIndex(f.Mirror) < 0 })
+}
+
+// ApplyPutMirror creates or replaces a mirror.
+func (d *Dataset) ApplyPutMirror(m Mirror) {
+	NormalizeMirror(&m)
+	if i := d.mirrorIndex(m.Name); i >= 0 {
+		d.Mirrors[i] = m
+		return
+	}
+	d.Mirrors = append(d.Mirrors, m)
+}
+
+// ApplyDeleteMirror removes a mirror and its freshness.
+func (d *Dataset) ApplyDeleteMirror(name string) error {
+	i := d.mirrorIndex(name)
+	if i < 0 {
+		return fmt.Errorf("mirror %q: %w", name, ErrNotFound)
+	}
+	d.Mirrors = slices.Delete(d.Mirrors, i, i+1)
+	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return f.Mirror == name })
+	return nil
+}
+
+// ApplyPutLocation creates or replaces a location.
+func (d *Dataset) ApplyPutLocation(l Location) {
+	if i := slices.IndexFunc(d.Locations, func(x Location) bool { return x.Name == l.Name }); i >= 0 {
+		d.Locations[i] = l
+		return
+	}
+	d.Locations = append(d.Locations, l)
+}
+
+// ApplyDeleteLocation removes a location that no mirror uses.
+func (d *Dataset) ApplyDeleteLocation(name string) error {
+	i := slices.IndexFunc(d.Locations, func(x Location) bool { return x.Name == name })
+	if i < 0 {
+		return fmt.Errorf("location %q: %w", name, ErrNotFound)
+	}
+	for _, m := range d.Mirrors {
+		if slices.Contains(m.Locations, name) {
+			return fmt.Errorf("location %q is used by mirror %q: %w", name, m.Name, ErrConflict)
+		}
+	}
+	d.Locations = slices.Delete(d.Locations, i, i+1)
+	return nil
+}
+
+// ApplyPutRepository creates or replaces a repository mapping.
+func (d *Dataset) ApplyPutRepository(r Repository) {
+	i := slices.IndexFunc(d.Repositories, func(x Repository) bool { return x.Prefix == r.Prefix && x.Arch == r.Arch })
+	if i >= 0 {
+		d.Repositories[i] = r
+		return
+	}
+	d.Repositories = append(d.Repositories, r)
+}
+
+// ApplyDeleteRepository removes a repository mapping.
+func (d *Dataset) ApplyDeleteRepository(prefix, arch string) error {
+	i := slices.IndexFunc(d.Repositories, func(x Repository) bool { return x.Prefix == prefix && x.Arch == arch })
+	if i < 0 {
+		return fmt.Errorf("repository %s/%s: %w", prefix, arch, ErrNotFound)
+	}
+	d.Repositories = slices.Delete(d.Repositories, i, i+1)
+	return nil
+}
+
+// ApplyPutRedirect creates or replaces a repository redirect.
+func (d *Dataset) ApplyPutRedirect(r Redirect) {
+	if i := slices.IndexFunc(d.Redirects, func(x Redirect) bool { return x.From == r.From }); i >= 0 {
+		d.Redirects[i] = r
+		return
+	}
+	d.Redirects = append(d.Redirects, r)
+}
+
+// ApplyDeleteRedirect removes a repository redirect.
+func (d *Dataset) ApplyDeleteRedirect(from string) error {
+	i := slices.IndexFunc(d.Redirects, func(x Redirect) bool { return x.From == from })
+	if i < 0 {
+		return fmt.Errorf("redirect %q: %w", from, ErrNotFound)
+	}
+	d.Redirects = slices.Delete(d.Redirects, i, i+1)
+	return nil
+}
+
+// ApplyExpireAlternates drops every alternate of a directory.
+func (d *Dataset) ApplyExpireAlternates(dir string) error {
+	i := d.directoryIndex(dir)
+	if i < 0 {
+		return fmt.Errorf("directory %q: %w", dir, ErrNotFound)
+	}
+	d.Directories[i].Alternates = nil
+	d.dropStaleFreshness()
+	return nil
+}
+
+// ApplyReport records a mirror's freshness for a directory; it fails with
+// ErrConflict unless the sha256 is the current repomd or a listed alternate.
+func (d *Dataset) ApplyReport(f Freshness) error {
+	if d.mirrorIndex(f.Mirror) < 0 {
+		return fmt.Errorf("mirror %q: %w", f.Mirror, ErrNotFound)
+	}
+	i := d.directoryIndex(f.Directory)
+	if i < 0 {
+		return fmt.Errorf("directory %q: %w", f.Directory, ErrNotFound)
+	}
+	if !d.Directories[i].Accepts(f.SHA256) {
+		return fmt.Errorf("repomd.xml with sha256 %s is neither the current one of %s nor a listed alternate: %w",
+			f.SHA256, f.Directory, ErrConflict)
+	}
+	j := slices.IndexFunc(d.Freshness, func(x Freshness) bool { return x.Mirror == f.Mirror && x.Directory == f.Directory })
+	if j >= 0 {
+		d.Freshness[j] = f
+	} else {
+		d.Freshness = append(d.Freshness, f)
+	}
+	return nil
+}
+
+// ApplyForget drops a mirror's freshness for every directory equal to or
+// under prefix and returns how many were dropped.
+func (d *Dataset) ApplyForget(mirror, prefix string) (int, error) {
+	if d.mirrorIndex(mirror) < 0 {
+		return 0, fmt.Errorf("mirror %q: %w", mirror, ErrNotFound)
+	}
+	prefix = strings.Trim(prefix, "/")
+	n := len(d.Freshness)
+	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool {
+		return f.Mirror == mirror && UnderPrefix(f.Directory, prefix)
+	})
+	return n - len(d.Freshness), nil
+}
+
+// UnderPrefix reports whether dir is prefix or lies below it. An empty
+// prefix covers everything.
+func UnderPrefix(dir, prefix string) bool {
+	return prefix == "" || dir == prefix || strings.HasPrefix(dir, prefix+"/")
+}
+
+// ApplyScan records scanned repomd files at time now (see Store.RecordScan).
+func (d *Dataset) ApplyScan(scanned []ScannedRepomd, now time.Time, maxAge time.Duration) ScanSummary {
+	var sum ScanSummary
+	for _, s := range scanned {
+		if s.Repo != "" && s.Arch != "" && !slices.ContainsFunc(d.Repositories, func(r Repository) bool {
+			return r.Prefix == s.Repo && r.Arch == s.Arch
+		}) {
+			d.Repositories = append(d.Repositories, Repository{Prefix: s.Repo, Arch: s.Arch, Directory: s.Directory})
+			sum.Repositories++
+		}
+		i := d.directoryIndex(s.Directory)
+		if i < 0 {
+			r := s.Repomd
+			r.Recorded = now
+			d.Directories = append(d.Directories, Directory{Path: s.Directory, Current: r})
+			sum.Changed = append(sum.Changed, s.Directory)
+			continue
+		}
+		dir := &d.Directories[i]
+		if dir.Current.SHA256 == s.Repomd.SHA256 {
+			sum.Unchanged++
+			continue
+		}
+		old := dir.Current
+		old.Superseded = now
+		next := s.Repomd
+		next.Recorded = now
+		// A repomd that comes back (a rolled-back compose) stops being an alternate.
+		dir.Alternates = slices.DeleteFunc(dir.Alternates, func(a Repomd) bool { return a.SHA256 == next.SHA256 })
+		dir.Alternates = append([]Repomd{old}, dir.Alternates...)
+		dir.Current = next
+		sum.Changed = append(sum.Changed, s.Directory)
+	}
+	for i := range d.Directories {
+		dir := &d.Directories[i]
+		n := len(dir.Alternates)
+		dir.Alternates = slices.DeleteFunc(dir.Alternates, func(a Repomd) bool { return now.Sub(a.Superseded) > maxAge })
+		sum.Expired += n - len(dir.Alternates)
+	}
+	d.dropStaleFreshness()
+	return sum
+}
+
+// dropStaleFreshness forgets reports of repomd versions no longer accepted.
+func (d *Dataset) dropStaleFreshness() {
+	accepted := make(map[string]*Directory, len(d.Directories))
+	for i := range d.Directories {
+		accepted[d.Directories[i].Path] = &d.Directories[i]
+	}
+	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool {
+		dir := accepted[f.Directory]
+		return dir == nil || !dir.Accepts(f.SHA256)
+	})
+}

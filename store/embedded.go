@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// embeddedFormat is the version of the embedded store's file layout.
+const embeddedFormat = 1
+
+const (
+	embeddedFile = "metalinkd.json"
+	lockFile     = ".lock"
+)
+
+// Embedded is the store that needs no database: the whole dataset in one
+// JSON file in a data directory, replaced atomically (temporary file, fsync,
+// rename) under an exclusive file lock, so that several processes (the
+// server, import, scan) can share it and a crash never leaves a torn file.
+type Embedded struct {
+	dir  string
+	poll time.Duration
+}
+
+type embeddedDoc struct {
+	Format  int      `json:"format"`
+	Dataset *Dataset `json:"dataset"`
+}
+
+// OpenEmbedded opens (creating if needed) the embedded store in dir.
+func OpenEmbedded(dir string) (*Embedded, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	e := &Embedded{dir: dir, poll: 500 * time.Millisecond}
+	if _, err := e.read(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Dir returns the data directory.
+func (e *Embedded) Dir() string { return e.dir }
+
+func (e *Embedded) path() string { return filepath.Join(e.dir, embeddedFile) }
+
+func (e *Embedded) read() (*Dataset, error) {
+	b, err := os.ReadFile(e.path())
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Dataset{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	var doc embeddedDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("embedded store: %s is damaged: %w", e.path(), err)
+	}
+	if doc.Format != embeddedFormat {
+		return nil, fmt.Errorf("embedded store: %s has format %d, this binary knows %d", e.path(), doc.Format, embeddedFormat)
+	}
+	if doc.Dataset == nil {
+		doc.Dataset = &Dataset{}
+	}
+	return doc.Dataset, nil
+}
+
+func (e *Embedded) write(d *Dataset) error {
+	b, err := json.MarshalIndent(embeddedDoc{Format: embeddedFormat, Dataset: d}, "", " ")
+	if err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	tmp, err := os.CreateTemp(e.dir, embeddedFile+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), e.path()); err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if dir, err := os.Open(e.dir); err == nil {
+		dir.Sync() // best effort: makes the rename itself durable
+		dir.Close()
+	}
+	return nil
+}
+
+// update applies fn to a fresh copy of the stored dataset under the lock,
+// validates the result and writes it; on any error nothing is written.
+func (e *Embedded) update(ctx context.Context, fn func(d *Dataset) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	lf, err := os.OpenFile(filepath.Join(e.dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	defer lf.Close()
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("embedded store: lock: %w", err)
+	}
+	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+	d, err := e.read()
+	if err != nil {
+		return err
+	}
+	if err := fn(d); err != nil {
+		return err
+	}
+	d.Normalize()
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return e.write(d)
+}
+
+// Load implements Store.
+func (e *Embedded) Load(ctx context.Context) (*Dataset, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return e.read()
+}
+
+// Import implements Store.
+func (e *Embedded) Import(ctx context.Context, decl *Dataset) error {
+	decl = decl.Clone()
+	return e.update(ctx, func(d *Dataset) error { d.ApplyImport(decl); return nil })
+}
+
+// Restore implements Store.
+func (e *Embedded) Restore(ctx context.Context, all *Dataset) error {
+	all = all.Clone()
+	return e.update(ctx, func(d *Dataset) error { *d = *all; return nil })
+}
+
+// PutMirror implements Store.
+func (e *Embedded) PutMirror(ctx context.Context, m Mirror) error {
+	return e.update(ctx, func(d *Dataset) error { d.ApplyPutMirror(m); return nil })
+}
+
+// DeleteMirror implements Store.
+func (e *Embedded) DeleteMirror(ctx context.Context, name string) error {
+	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteMirror(name) })
+}
+
+// PutLocation implements Store.
+func (e *Embedded) PutLocation(ctx context.Context, l Location) error {
+	return e.update(ctx, func(d *Dataset) error { d.ApplyPutLocation(l); return nil })
+}
+
+// DeleteLocation implements Store.
+func (e *Embedded) DeleteLocation(ctx context.Context, name string) error {
+	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteLocation(name) })
+}
+
+// PutRepository implements Store.
+func (e *Embedded) PutRepository(ctx context.Context, r Repository) error {
+	return e.update(ctx, func(d *Dataset) error { d.ApplyPutRepository(r); return nil })
+}
+
+// DeleteRepository implements Store.
+func (e *Embedded) DeleteRepository(ctx context.Context, prefix, arch string) error {
+	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteRepository(prefix, arch) })
+}
+
+// PutRedirect implements Store.
+func (e *Embedded) PutRedirect(ctx context.Context, r Redirect) error {
+	return e.update(ctx, func(d *Dataset) error { d.ApplyPutRedirect(r); return nil })
+}
+
+// DeleteRedirect implements Store.
+func (e *Embedded) DeleteRedirect(ctx context.Context, from string) error {
+	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteRedirect(from) })
+}
+
+// RecordScan implements Store.
+func (e *Embedded) RecordScan(ctx context.Context, scanned []ScannedRepomd, now time.Time, maxAge time.Duration) (ScanSummary, error) {
+	var sum ScanSummary
+	err := e.update(ctx, func(d *Dataset) error { sum = d.ApplyScan(scanned, now, maxAge); return nil })
+	return sum, err
+}
+
+// ExpireAlternates implements Store.
+func (e *Embedded) ExpireAlternates(ctx context.Context, dir string) error {
+	return e.update(ctx, func(d *Dataset) error { return d.ApplyExpireAlternates(dir) })
+}
+
+// Report implements Store.
+func (e *Embedded) Report(ctx context.Context, f Freshness) error {
+	return e.update(ctx, func(d *Dataset) error { return d.ApplyReport(f) })
+}
+
+// Forget implements Store.
+func (e *Embedded) Forget(ctx context.Context, mirror, prefix string) (int, error) {
+	var n int
+	err := e.update(ctx, func(d *Dataset) (err error) { n, err = d.ApplyForget(mirror, prefix); return err })
+	return n, err
+}
+
+// Changes implements Store by watching the data file, so that changes made
+// by other processes (import, scan) reach a running server.
+func (e *Embedded) Changes(ctx context.Context) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	go func() {
+		t := time.NewTicker(e.poll)
+		defer t.Stop()
+		last := e.stamp()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if s := e.stamp(); s != last {
+				last = s
+				select {
+				case ch <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return ch
+}
+
+type fileStamp struct {
+	mod  time.Time
+	size int64
+	ino  uint64
+}
+
+func (e *Embedded) stamp() fileStamp {
+	fi, err := os.Stat(e.path())
+	if err != nil {
+		return fileStamp{}
+	}
+	s := fileStamp{mod: fi.ModTime(), size: fi.Size()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		s.ino = st.Ino
+	}
+	return s
+}
+
+// Close implements Store.
+func (e *Embedded) Close() error { return nil }
+
+var _ Store = (*Embedded)(nil)

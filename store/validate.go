@@ -1,0 +1,343 @@
+package store
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/metalinkd/metalinkd/location"
+)
+
+// FieldError names one invalid field: Field is a path such as
+// "mirrors[3].country", Entry the name of the entry when it has one.
+type FieldError struct {
+	Field string `json:"field"`
+	Entry string `json:"entry,omitempty"`
+	Msg   string `json:"message"`
+	// Line is the line in the source file, when the data came from one.
+	Line int `json:"line,omitempty"`
+}
+
+func (e FieldError) String() string {
+	var b strings.Builder
+	b.WriteString(e.Field)
+	if e.Entry != "" {
+		fmt.Fprintf(&b, " (%q)", e.Entry)
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, " at line %d", e.Line)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ValidationError lists every invalid field of a change. It matches ErrInvalid.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.String()
+	}
+	return "invalid data: " + strings.Join(parts, "; ")
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+type validator struct{ errs []FieldError }
+
+func (v *validator) add(field, entry, format string, args ...any) {
+	v.errs = append(v.errs, FieldError{Field: field, Entry: entry, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) err() error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: v.errs}
+}
+
+var (
+	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	prefixRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$`)
+	archRE   = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
+	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	hexRE    = regexp.MustCompile(`^[0-9a-f]+$`)
+)
+
+// Validate checks the whole dataset and returns a *ValidationError naming
+// every invalid field, or nil.
+func (d *Dataset) Validate() error {
+	v := &validator{}
+	locs := map[string]bool{}
+	for i, l := range d.Locations {
+		f := fmt.Sprintf("locations[%d]", i)
+		validateLocation(v, f, l)
+		if locs[l.Name] {
+			v.add(f+".name", l.Name, "duplicate location name")
+		}
+		locs[l.Name] = true
+	}
+	mirrors := map[string]bool{}
+	for i, m := range d.Mirrors {
+		f := fmt.Sprintf("mirrors[%d]", i)
+		validateMirror(v, f, &m, locs)
+		if mirrors[m.Name] {
+			v.add(f+".name", m.Name, "duplicate mirror name")
+		}
+		mirrors[m.Name] = true
+	}
+	repos := map[[2]string]bool{}
+	for i, r := range d.Repositories {
+		f := fmt.Sprintf("repositories[%d]", i)
+		validateRepository(v, f, r)
+		key := [2]string{r.Prefix, r.Arch}
+		if repos[key] {
+			v.add(f, r.Prefix, "duplicate repository %s for arch %s", r.Prefix, r.Arch)
+		}
+		repos[key] = true
+	}
+	validateRedirects(v, d.Redirects)
+	for i, r := range d.ScanRules {
+		validateScanRule(v, fmt.Sprintf("scan_rules[%d]", i), r)
+	}
+	dirs := map[string]bool{}
+	for i, dir := range d.Directories {
+		f := fmt.Sprintf("directories[%d]", i)
+		validateDirectory(v, f, &dir)
+		if dirs[dir.Path] {
+			v.add(f+".path", dir.Path, "duplicate directory")
+		}
+		dirs[dir.Path] = true
+	}
+	for i, fr := range d.Freshness {
+		f := fmt.Sprintf("freshness[%d]", i)
+		if !mirrors[fr.Mirror] {
+			v.add(f+".mirror", fr.Mirror, "unknown mirror")
+		}
+		if !dirs[fr.Directory] {
+			v.add(f+".directory", fr.Directory, "unknown directory")
+		}
+		checkHex(v, f+".sha256", fr.Mirror, fr.SHA256, 64, false)
+	}
+	return v.err()
+}
+
+// ValidateMirror checks one mirror against the known location names.
+func ValidateMirror(m *Mirror, locations map[string]bool) error {
+	v := &validator{}
+	validateMirror(v, "mirror", m, locations)
+	return v.err()
+}
+
+func validateLocation(v *validator, f string, l Location) {
+	if !location.Valid(l.Name) {
+		v.add(f+".name", l.Name, "must be 1 to %d characters of a-z, 0-9 and '-', not starting or ending with '-'", location.MaxLen)
+	}
+	if len(l.Description) > 200 {
+		v.add(f+".description", l.Name, "longer than 200 characters")
+	}
+}
+
+func validateMirror(v *validator, f string, m *Mirror, locs map[string]bool) {
+	n := m.Name
+	if !nameRE.MatchString(n) {
+		v.add(f+".name", n, "must be 1 to 128 characters of letters, digits, '.', '_' and '-'")
+	}
+	if !KnownCountry(m.Country) {
+		v.add(f+".country", n, "%q is not an ISO 3166 two-letter country code in upper case", m.Country)
+	}
+	if m.Bandwidth <= 0 {
+		v.add(f+".bandwidth", n, "must be a positive number of Mbit/s, got %d", m.Bandwidth)
+	}
+	if len(m.URLs) == 0 {
+		v.add(f+".urls", n, "at least one URL is required")
+	}
+	schemes := map[string]bool{}
+	for i, u := range m.URLs {
+		uf := fmt.Sprintf("%s.urls[%d]", f, i)
+		scheme, msg := checkBaseURL(u)
+		if msg != "" {
+			v.add(uf, n, "%s", msg)
+			continue
+		}
+		if schemes[scheme] {
+			v.add(uf, n, "a second %s URL; give one base URL per protocol", scheme)
+		}
+		schemes[scheme] = true
+	}
+	for i, nb := range m.Netblocks {
+		if _, err := ParseNetblock(nb); err != nil {
+			v.add(fmt.Sprintf("%s.netblocks[%d]", f, i), n, "%v", err)
+		}
+	}
+	seen := map[string]bool{}
+	for i, l := range m.Locations {
+		lf := fmt.Sprintf("%s.locations[%d]", f, i)
+		switch {
+		case !locs[l]:
+			v.add(lf, n, "unknown location %q (declare it under locations first)", l)
+		case seen[l]:
+			v.add(lf, n, "location %q listed twice", l)
+		}
+		seen[l] = true
+	}
+	if m.Region != "" && !location.Valid(m.Region) {
+		v.add(f+".region", n, "%q is not a region id such as us-east-1", m.Region)
+	}
+	if m.Bucket != "" && !bucketRE.MatchString(m.Bucket) {
+		v.add(f+".bucket", n, "%q is not a valid S3 bucket name", m.Bucket)
+	}
+}
+
+// checkBaseURL returns the scheme of a mirror base URL, or a message saying
+// why it is not acceptable.
+func checkBaseURL(raw string) (scheme, msg string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Sprintf("%q is not a URL", raw)
+	}
+	switch u.Scheme {
+	case "http", "https", "ftp", "rsync":
+	case "":
+		return "", fmt.Sprintf("%q has no scheme (http, https, ftp or rsync)", raw)
+	default:
+		return "", fmt.Sprintf("%q has unsupported scheme %q", raw, u.Scheme)
+	}
+	switch {
+	case u.Host == "":
+		return "", fmt.Sprintf("%q has no host", raw)
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", fmt.Sprintf("%q has a query; a base URL cannot", raw)
+	case u.Fragment != "":
+		return "", fmt.Sprintf("%q has a fragment; a base URL cannot", raw)
+	case u.User != nil:
+		return "", fmt.Sprintf("%q carries credentials; a published URL cannot", raw)
+	case strings.ContainsAny(raw, "<>\"' \t\n"):
+		return "", fmt.Sprintf("%q contains characters that must be percent-encoded", raw)
+	}
+	return u.Scheme, ""
+}
+
+// ParseNetblock parses a netblock in CIDR form (a bare address is taken as
+// a single host) and rejects one with host bits set, which is almost always
+// a typing error.
+func ParseNetblock(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR netblock", s)
+		}
+		return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a CIDR netblock", s)
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, fmt.Errorf("%q has host bits set; did you mean %s?", s, p.Masked())
+	}
+	return p, nil
+}
+
+func validateRepository(v *validator, f string, r Repository) {
+	if !prefixRE.MatchString(r.Prefix) {
+		v.add(f+".prefix", r.Prefix, "must be 1 to 128 characters of letters, digits, '.', '_', '+' and '-'")
+	}
+	if !archRE.MatchString(r.Arch) {
+		v.add(f+".arch", r.Prefix, "%q is not an architecture name", r.Arch)
+	}
+	if msg := checkDirectory(r.Directory); msg != "" {
+		v.add(f+".directory", r.Prefix, "%s", msg)
+	}
+}
+
+// checkDirectory returns why p is not a clean directory path relative to the
+// master tree root, or "".
+func checkDirectory(p string) string {
+	switch {
+	case p == "":
+		return "a directory is required"
+	case strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/"):
+		return fmt.Sprintf("%q must be relative to the tree root, without leading or trailing '/'", p)
+	case path.Clean(p) != p || strings.HasPrefix(p, "../") || p == "..":
+		return fmt.Sprintf("%q is not a clean path", p)
+	case strings.ContainsAny(p, "<>&\"'\\\x00\n\r\t ?#%"):
+		return fmt.Sprintf("%q contains characters not allowed in a directory name", p)
+	}
+	return ""
+}
+
+func validateRedirects(v *validator, rs []Redirect) {
+	from := map[string]bool{}
+	for _, r := range rs {
+		from[r.From] = true
+	}
+	seen := map[string]bool{}
+	for i, r := range rs {
+		f := fmt.Sprintf("redirects[%d]", i)
+		if !prefixRE.MatchString(r.From) {
+			v.add(f+".from", r.From, "not a repository prefix")
+		}
+		if !prefixRE.MatchString(r.To) {
+			v.add(f+".to", r.From, "not a repository prefix")
+		}
+		if r.From == r.To {
+			v.add(f+".to", r.From, "redirects to itself")
+		} else if from[r.To] {
+			v.add(f+".to", r.From, "%q is itself redirected; point at the final repository", r.To)
+		}
+		if seen[r.From] {
+			v.add(f+".from", r.From, "duplicate redirect")
+		}
+		seen[r.From] = true
+	}
+}
+
+func validateScanRule(v *validator, f string, r ScanRule) {
+	if _, err := regexp.Compile(r.Pattern); err != nil || r.Pattern == "" {
+		v.add(f+".pattern", r.Pattern, "not a regular expression: %v", err)
+	}
+	if r.Repo == "" {
+		v.add(f+".repo", r.Pattern, "a repository template is required")
+	}
+	if r.Arch == "" {
+		v.add(f+".arch", r.Pattern, "an architecture template is required")
+	}
+}
+
+func validateDirectory(v *validator, f string, d *Directory) {
+	if msg := checkDirectory(d.Path); msg != "" {
+		v.add(f+".path", d.Path, "%s", msg)
+	}
+	validateRepomd(v, f+".current", d.Path, &d.Current)
+	for i := range d.Alternates {
+		validateRepomd(v, fmt.Sprintf("%s.alternates[%d]", f, i), d.Path, &d.Alternates[i])
+	}
+}
+
+func validateRepomd(v *validator, f, entry string, r *Repomd) {
+	if r.Size < 0 {
+		v.add(f+".size", entry, "negative size")
+	}
+	checkHex(v, f+".md5", entry, r.MD5, 32, true)
+	checkHex(v, f+".sha1", entry, r.SHA1, 40, true)
+	checkHex(v, f+".sha256", entry, r.SHA256, 64, false)
+	checkHex(v, f+".sha512", entry, r.SHA512, 128, true)
+}
+
+func checkHex(v *validator, f, entry, s string, n int, optional bool) {
+	if optional && s == "" {
+		return
+	}
+	if len(s) != n || !hexRE.MatchString(s) {
+		v.add(f, entry, "must be %d lower-case hex digits", n)
+	}
+}
