@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Set once by TestMain and read-only afterwards.
+var (
+	// scratchDir holds everything the tests build: the metalinkd binary and
+	// the fixture repositories.
+	scratchDir string
+	// metalinkdBin is the metalinkd binary built for this run.
+	metalinkdBin string
+	// buildErr is why metalinkd could not be built, if it could not.
+	buildErr error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "metalinkd-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	scratchDir = dir
+	metalinkdBin = filepath.Join(dir, "metalinkd")
+	buildErr = buildMetalinkd(metalinkdBin)
+	return m.Run()
+}
+
+// buildMetalinkd builds cmd/metalinkd once for every test of the run.
+func buildMetalinkd(out string) error {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	cmd := exec.Command(goBin, "build", "-o", out, "github.com/metalinkd/metalinkd/cmd/metalinkd")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/metalinkd: %v\n%s", err, b)
+	}
+	return nil
+}
+
+// requireMetalinkd fails t when the metalinkd binary could not be built.
+func requireMetalinkd(t *testing.T) {
+	t.Helper()
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+}
+
+// requireTools skips t when one of the named programs is missing, or fails it
+// when CI=true, where every client must be installed. "librepo" stands for
+// the python3-librepo bindings of /usr/bin/python3.
+func requireTools(t *testing.T, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		err := toolMissing(name)
+		if err == nil {
+			continue
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required under CI=true: %v", name, err)
+		}
+		t.Skipf("skipping: %s is not available (%v); install it to run the end-to-end tests", name, err)
+	}
+}
+
+var librepoMissing = sync.OnceValue(func() error {
+	out, err := exec.Command(pythonBin, "-c", "import librepo").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s cannot import librepo (apt-get install python3-librepo): %v: %s", pythonBin, err, out)
+	}
+	return nil
+})
+
+func toolMissing(name string) error {
+	if name == "librepo" {
+		return librepoMissing()
+	}
+	_, err := exec.LookPath(name)
+	return err
+}
+
+// pythonBin is Debian's interpreter: a python3 earlier on PATH may lack the
+// librepo bindings.
+const pythonBin = "/usr/bin/python3"
