@@ -1,0 +1,165 @@
+package metalink
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// Response is a complete answer, ready to write.
+type Response struct {
+	Status      int
+	ContentType string
+	Body        []byte
+	// Location is set for a redirect.
+	Location string
+}
+
+// Options tune an answer.
+type Options struct {
+	Minimum int
+	Rand    Rand
+	Now     time.Time
+}
+
+// Answer computes the response to a /metalink (metalink=true) or /mirrorlist
+// request; dst is a buffer the body may be appended to.
+func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Client, o Options) Response {
+	if !(q.HasRepo && q.HasArch) && !q.HasPath {
+		return Failure(dst, isMetalink, http.StatusOK, "# either path=, or repo= and arch= must be specified", o.Now)
+	}
+	t, fail, ok := resolve(snap, q, isMetalink)
+	if !ok {
+		return Failure(dst, isMetalink, fail.Status, fail.msg, o.Now)
+	}
+	if isMetalink && t.dir.State == nil {
+		return Failure(dst, true, http.StatusNotFound, t.dir.Path+repomdSuffix+" not found or has not metalink", o.Now)
+	}
+	sel := Select(snap, t.dir, q, c, o.Minimum, o.Rand)
+	var protos []string
+	if q.HasProtocol {
+		protos = splitList(q.Protocol, false)
+	}
+	if isMetalink {
+		return Response{Status: http.StatusOK, ContentType: MetalinkType,
+			Body: AppendMetalink(dst, snap, t.dir, sel.Mirrors, protos, o.Now)}
+	}
+	if q.Redirect {
+		u := RedirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.Mirrors)
+		if u == "" {
+			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
+		}
+		return Response{Status: http.StatusFound, ContentType: MirrorlistType, Body: dst, Location: u}
+	}
+	dst = append(dst, t.header...)
+	dst = append(dst, sel.Header...)
+	if q.Time {
+		dst = append(dst, "\n# database creation time: "...)
+		dst = strconv.AppendInt(dst, snap.Built.Unix(), 10)
+	}
+	dst = append(dst, '\n')
+	dst = AppendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.Mirrors, protos)
+	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst}
+}
+
+// Failure renders an error answer: a metalink failure document or the
+// message as plain text.
+func Failure(dst []byte, isMetalink bool, status int, msg string, now time.Time) Response {
+	if isMetalink {
+		return Response{Status: status, ContentType: MetalinkType, Body: AppendFailure(dst, now, msg)}
+	}
+	return Response{Status: status, ContentType: MirrorlistType, Body: append(dst, msg...)}
+}
+
+// target is what a request resolved to.
+type target struct {
+	dir    *store.DirView
+	sub    string // below dir, for path= requests
+	isDir  bool
+	header string
+}
+
+type failure struct {
+	Status int
+	msg    string
+}
+
+func resolve(snap *store.Snapshot, q *Query, isMetalink bool) (target, failure, bool) {
+	if q.HasPath {
+		return resolvePath(snap, q.Path, isMetalink)
+	}
+	arch := q.Arch
+	if strings.Contains(q.Repo, "source") {
+		arch = "source"
+	}
+	repo := snap.Redirect(q.Repo)
+	header := "# repo = " + printable(repo) + " arch = " + printable(arch) + " "
+	r := snap.Repo(repo, arch)
+	if r == nil {
+		msg := header + "error: invalid repo or arch\n# following repositories are available:\n" + snap.RepoList
+		return target{}, failure{http.StatusNotFound, msg}, false
+	}
+	if r.Disabled {
+		return target{}, failure{http.StatusOK, "repo disabled"}, false
+	}
+	return target{dir: r.Dir, isDir: true, header: header}, failure{}, true
+}
+
+// resolvePath maps path= to the deepest known directory containing it.
+// A metalink exists only for a directory's repomd.xml.
+func resolvePath(snap *store.Snapshot, raw string, isMetalink bool) (target, failure, bool) {
+	trailing := strings.HasSuffix(raw, "/")
+	p := cleanPath(raw)
+	if p != printable(p) || slices.Contains(strings.Split(p, "/"), "..") {
+		return target{}, failure{http.StatusNotFound, "error: invalid path"}, false
+	}
+	header := "# path = " + p + " "
+	dirPath, sub := p, ""
+	for {
+		if v := snap.Dir(dirPath); v != nil {
+			t := target{dir: v, sub: sub, isDir: sub == "" || trailing || sub == "repodata", header: header}
+			if isMetalink {
+				if sub != "" && sub != "repodata" && sub != "repodata/repomd.xml" {
+					return target{}, failure{http.StatusNotFound, p + " not found or has not metalink"}, false
+				}
+				t.sub, t.isDir = "", true
+			}
+			return t, failure{}, true
+		}
+		i := strings.LastIndexByte(dirPath, '/')
+		if i < 0 {
+			return target{}, failure{http.StatusNotFound, "error: invalid path"}, false
+		}
+		if sub == "" {
+			sub = dirPath[i+1:]
+		} else {
+			sub = dirPath[i+1:] + "/" + sub
+		}
+		dirPath = dirPath[:i]
+	}
+}
+
+// printable replaces control characters and invalid UTF-8 so that an echoed
+// value cannot add lines to a mirrorlist or break the XML of a failure document.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// cleanPath trims slashes and collapses repeated ones, as MirrorManager does.
+func cleanPath(p string) string {
+	p = strings.Trim(p, "/")
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	return p
+}

@@ -1,0 +1,224 @@
+package metalink
+
+import (
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// Content types of the two answers.
+const (
+	MetalinkType   = "application/metalink+xml"
+	MirrorlistType = "text/plain"
+)
+
+const repomdSuffix = "/repodata/repomd.xml"
+
+// pubdateCache keeps the formatted pubdate of the current second.
+type pubdateCache struct {
+	unix int64
+	text []byte
+}
+
+var pubdate atomic.Pointer[pubdateCache]
+
+// appendPubdate appends now as MirrorManager writes pubdate (RFC 1123, GMT),
+// formatting it once per second.
+func appendPubdate(dst []byte, now time.Time) []byte {
+	sec := now.Unix()
+	if c := pubdate.Load(); c != nil && c.unix == sec {
+		return append(dst, c.text...)
+	}
+	text := now.UTC().AppendFormat(nil, "Mon, 02 Jan 2006 15:04:05 GMT")
+	pubdate.Store(&pubdateCache{unix: sec, text: text})
+	return append(dst, text...)
+}
+
+// AppendHeader appends the XML declaration and the metalink root element.
+// The mm0 prefix and namespace are matched literally by librepo.
+func AppendHeader(dst []byte, now time.Time) []byte {
+	dst = append(dst, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+
+		`<metalink version="3.0" xmlns="http://www.metalinker.org/" type="dynamic" pubdate="`...)
+	dst = appendPubdate(dst, now)
+	return append(dst, `" generator="mirrormanager" xmlns:mm0="http://fedorahosted.org/mirrormanager">`+"\n"...)
+}
+
+// AppendFailure appends a metalink error document: the header, the message
+// in a comment, and the closing tag, with no <files>.
+func AppendFailure(dst []byte, now time.Time, msg string) []byte {
+	dst = AppendHeader(dst, now)
+	dst = append(dst, "<!-- "...)
+	dst = appendCommentSafe(dst, msg)
+	return append(dst, "\n-->\n</metalink>\n"...)
+}
+
+// appendCommentSafe appends s so that it cannot end the XML comment early.
+func appendCommentSafe(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' && i+1 < len(s) && s[i+1] == '-' {
+			dst = append(dst, "- "...)
+			continue
+		}
+		dst = append(dst, s[i])
+	}
+	return dst
+}
+
+// filesPart renders what depends only on the directory: from <files> to
+// the opening <resources> tag.
+func filesPart(v *store.DirView) []byte {
+	b := make([]byte, 0, 1024)
+	b = append(b, " <files>\n  <file name=\"repomd.xml\">\n"...)
+	b = appendDetails(b, &v.State.Current, "  ")
+	if len(v.State.Alternates) > 0 {
+		b = append(b, "   <mm0:alternates>\n"...)
+		for i := range v.State.Alternates {
+			b = append(b, "    <mm0:alternate>\n"...)
+			b = appendDetails(b, &v.State.Alternates[i], "     ")
+			b = append(b, "    </mm0:alternate>\n"...)
+		}
+		b = append(b, "   </mm0:alternates>\n"...)
+	}
+	return append(b, "   <resources maxconnections=\"1\">\n"...)
+}
+
+// appendDetails writes timestamp, size and the hashes, weakest first, as
+// MirrorManager does; empty values are left out.
+func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
+	if r.Timestamp != 0 {
+		b = append(b, indent...)
+		b = append(b, " <mm0:timestamp>"...)
+		b = strconv.AppendInt(b, r.Timestamp, 10)
+		b = append(b, "</mm0:timestamp>\n"...)
+	}
+	if r.Size != 0 {
+		b = append(b, indent...)
+		b = append(b, " <size>"...)
+		b = strconv.AppendInt(b, r.Size, 10)
+		b = append(b, "</size>\n"...)
+	}
+	b = append(b, indent...)
+	b = append(b, " <verification>\n"...)
+	for _, h := range [...]struct{ typ, val string }{{"md5", r.MD5}, {"sha1", r.SHA1}, {"sha256", r.SHA256}, {"sha512", r.SHA512}} {
+		if h.val == "" {
+			continue
+		}
+		b = append(b, indent...)
+		b = append(b, "  <hash type=\""...)
+		b = append(b, h.typ...)
+		b = append(b, "\">"...)
+		b = append(b, h.val...)
+		b = append(b, "</hash>\n"...)
+	}
+	b = append(b, indent...)
+	return append(b, " </verification>\n"...)
+}
+
+// AppendMetalink appends the whole metalink document for a scanned
+// directory: one <url> per URL of each selected mirror, in selection order,
+// with preference 100 dropping by one per mirror, never below 1.
+func AppendMetalink(dst []byte, snap *store.Snapshot, v *store.DirView, sel []store.MirrorID, protos []string, now time.Time) []byte {
+	dst = AppendHeader(dst, now)
+	dst = append(dst, v.Memo(filesPart)...)
+	if protos != nil && !anyHasProtocol(snap, sel, protos) {
+		protos = nil // as MirrorManager: a filter that leaves nothing is dropped
+	}
+	pref := 100
+	for _, id := range sel {
+		m := &snap.Mirrors[id]
+		for i := range m.URLs {
+			u := &m.URLs[i]
+			if protos != nil && !contains(protos, u.Scheme) {
+				continue
+			}
+			dst = append(dst, `    <url protocol="`...)
+			dst = append(dst, u.Scheme...)
+			dst = append(dst, `" type="`...)
+			dst = append(dst, u.Scheme...)
+			dst = append(dst, `" location="`...)
+			dst = append(dst, m.Country...)
+			dst = append(dst, `" preference="`...)
+			dst = strconv.AppendInt(dst, int64(pref), 10)
+			if m.Hidden {
+				dst = append(dst, `" mm0:private="True">`...)
+			} else {
+				dst = append(dst, `">`...)
+			}
+			dst = append(dst, u.BaseXML...)
+			dst = append(dst, '/')
+			dst = append(dst, v.PathXML...)
+			dst = append(dst, repomdSuffix+"</url>\n"...)
+		}
+		pref = max(pref-1, 1)
+	}
+	return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
+}
+
+func anyHasProtocol(snap *store.Snapshot, sel []store.MirrorID, protos []string) bool {
+	for _, id := range sel {
+		if hasProtocol(&snap.Mirrors[id], protos) {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultOrder is the protocol preference of a mirrorlist.
+var defaultOrder = []string{"https", "http", "ftp"}
+
+// preferredURL returns the mirror's URL of the first protocol in order, or nil.
+func preferredURL(m *store.SnapMirror, order []string) *store.SnapURL {
+	for _, p := range order {
+		for i := range m.URLs {
+			if m.URLs[i].Scheme == p {
+				return &m.URLs[i]
+			}
+		}
+	}
+	return nil
+}
+
+// AppendMirrorlist appends one URL per selected mirror: the directory (with
+// a trailing slash) or the file under it.
+func AppendMirrorlist(dst []byte, snap *store.Snapshot, dir, sub string, isDir bool, sel []store.MirrorID, protos []string) []byte {
+	order := defaultOrder
+	if protos != nil && anyHasProtocol(snap, sel, protos) {
+		order = protos
+	}
+	for _, id := range sel {
+		u := preferredURL(&snap.Mirrors[id], order)
+		if u == nil {
+			continue
+		}
+		dst = appendURL(dst, u.Base, dir, sub, isDir)
+		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
+	dst = append(dst, base...)
+	dst = append(dst, '/')
+	dst = append(dst, dir...)
+	if sub != "" {
+		dst = append(dst, '/')
+		dst = append(dst, sub...)
+	}
+	if isDir {
+		dst = append(dst, '/')
+	}
+	return dst
+}
+
+// RedirectURL returns the first http or https URL of the selection (https
+// preferred within a mirror), or "" when there is none.
+func RedirectURL(snap *store.Snapshot, dir, sub string, isDir bool, sel []store.MirrorID) string {
+	for _, id := range sel {
+		if u := preferredURL(&snap.Mirrors[id], defaultOrder[:2]); u != nil {
+			return string(appendURL(nil, u.Base, dir, sub, isDir))
+		}
+	}
+	return ""
+}

@@ -1,0 +1,273 @@
+package metalink
+
+import (
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/metalinkd/metalinkd/location"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// DefaultMinimum is the number of mirrors below which the global list is
+// added, as in MirrorManager.
+const DefaultMinimum = 5
+
+// Rand is the randomness selection needs; *rand.Rand satisfies it, and
+// tests pass a seeded one so that answers are reproducible.
+type Rand interface {
+	Float64() float64
+	IntN(n int) int
+}
+
+// GlobalRand uses math/rand/v2's goroutine-safe generator.
+type GlobalRand struct{}
+
+// Float64 returns a pseudo-random number in [0, 1).
+func (GlobalRand) Float64() float64 { return rand.Float64() }
+
+// IntN returns a pseudo-random number in [0, n).
+func (GlobalRand) IntN(n int) int { return rand.IntN(n) }
+
+// Client is what is known about the requesting client.
+type Client struct {
+	Addr    netip.Addr // invalid when unknown
+	Country string     // upper-case ISO code from GeoIP, "" when unknown
+	ASN     uint32     // 0 when unknown
+}
+
+// Selection is the ordered result of selecting mirrors for one directory.
+type Selection struct {
+	Mirrors []store.MirrorID
+	// Header is the mirrorlist comment describing the steps taken, after the
+	// "# repo = R arch = A " or "# path = P " part.
+	Header []byte
+}
+
+// selector holds one request's working state; Select reuses its buffers.
+type selector struct {
+	snap    *store.Snapshot
+	dir     *store.DirView
+	rnd     Rand
+	protos  []string
+	seen    []uint64
+	nb      []store.PrefixValue[store.MirrorID]
+	keys    []keyed
+	out     []store.MirrorID
+	header  []byte
+	counted int
+}
+
+type keyed struct {
+	key float64
+	id  store.MirrorID
+}
+
+// Select orders the mirrors that carry dir's content for a client, following
+// the steps of DESIGN §4: location (or cloud range), netblocks, ASN, country,
+// continent, then global when fewer than minimum were found.
+func Select(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand) Selection {
+	s := &selector{snap: snap, dir: dir, rnd: rnd, seen: make([]uint64, (len(snap.Mirrors)+63)/64)}
+	if q.HasProtocol {
+		s.protos = splitList(q.Protocol, false)
+	}
+	s.location(q.Location, c.Addr)
+	countries := splitList(q.Country, true)
+	if len(countries) == 0 && (!q.HasNetblock || q.Netblock == "1") {
+		s.netblocks(c.Addr)
+		s.asn(c.ASN)
+	}
+	onlyCountry := false
+	if len(countries) > 0 {
+		onlyCountry = s.requestedCountries(countries)
+	}
+	if !onlyCountry {
+		if c.Country != "" {
+			s.weighted(dir.ByCountry[c.Country], "country = "+c.Country+" ")
+		}
+		s.continent(c.Country)
+		if s.counted < minimum {
+			s.weighted(dir.Global, "country = global ")
+		}
+	}
+	if s.protos != nil {
+		s.header = append(s.header, "protocol = "...)
+		s.header = append(s.header, q.Protocol...)
+	}
+	return Selection{Mirrors: s.out, Header: s.header}
+}
+
+// location lists the mirrors of the guest's location, or, when it sent
+// none, of the cloud region its address belongs to.
+func (s *selector) location(loc string, addr netip.Addr) {
+	if location.Valid(loc) && s.snap.KnownLocation(loc) {
+		s.weighted(s.dir.ByLocation[loc], "location = "+loc+" ")
+		return
+	}
+	if loc != "" && location.Valid(loc) {
+		return // a real but unknown location: the ordinary list
+	}
+	if cl := s.snap.CloudLocation(addr); cl != "" {
+		s.weighted(s.dir.ByLocation[cl], "Using cloud region "+cl+" ")
+	}
+}
+
+// netblocks lists mirrors whose netblocks contain the client, longest prefix
+// first, in random order among prefixes of the same length.
+func (s *selector) netblocks(addr netip.Addr) {
+	s.nb = s.snap.Netblocks(s.nb[:0], addr)
+	found := false
+	for i := 0; i < len(s.nb); {
+		j := i
+		for j < len(s.nb) && s.nb[j].Prefix.Bits() == s.nb[i].Prefix.Bits() {
+			j++
+		}
+		group := s.nb[i:j]
+		for k := len(group) - 1; k > 0; k-- {
+			r := s.rnd.IntN(k + 1)
+			group[k], group[r] = group[r], group[k]
+		}
+		for _, e := range group {
+			found = s.add(e.Value) || found
+		}
+		i = j
+	}
+	if found {
+		s.header = append(s.header, "Using preferred netblock "...)
+	}
+}
+
+func (s *selector) asn(asn uint32) {
+	if asn == 0 {
+		return
+	}
+	ids := s.snap.ByASN(asn)
+	start := len(s.keys)
+	for _, id := range ids {
+		s.keys = append(s.keys, keyed{key: float64(s.rnd.IntN(math.MaxInt32)), id: id})
+	}
+	if s.flush(start) {
+		s.header = append(s.header, "Using ASN "...)
+		s.header = strconv.AppendUint(s.header, uint64(asn), 10)
+		s.header = append(s.header, ' ')
+	}
+}
+
+// requestedCountries handles country=: those countries (or the global list),
+// else their continents. It reports whether anything was found, in which case
+// the client asked for that list alone.
+func (s *selector) requestedCountries(countries []string) bool {
+	before := len(s.out)
+	for _, c := range countries {
+		if c == "GLOBAL" {
+			s.weighted(s.dir.Global, "country = global ")
+		} else if ids := s.dir.ByCountry[c]; len(ids) > 0 {
+			s.weighted(ids, "country = "+c+" ")
+		}
+	}
+	if len(s.out) == before {
+		for _, c := range countries {
+			s.continentExcept(store.Continent(c), c)
+		}
+	}
+	return len(s.out) > before
+}
+
+// continent lists the mirrors of the other countries of the client's continent.
+func (s *selector) continent(country string) {
+	if country == "" {
+		return
+	}
+	s.continentExcept(store.Continent(country), country)
+}
+
+func (s *selector) continentExcept(cont, except string) {
+	if cont == "" {
+		return
+	}
+	start := len(s.keys)
+	for _, id := range s.dir.ByContinent[cont] {
+		if s.snap.Mirrors[id].Country != except {
+			s.keys = append(s.keys, keyed{key: s.weightKey(id), id: id})
+		}
+	}
+	if s.flush(start) {
+		for _, c := range s.dir.Countries[cont] {
+			if c != except {
+				s.header = append(s.header, "country = "...)
+				s.header = append(s.header, c...)
+				s.header = append(s.header, ' ')
+			}
+		}
+	}
+}
+
+// weighted appends ids in a bandwidth-weighted random order (a draw without
+// replacement, weight = bandwidth) and the header text when any was new.
+func (s *selector) weighted(ids []store.MirrorID, header string) {
+	start := len(s.keys)
+	for _, id := range ids {
+		s.keys = append(s.keys, keyed{key: s.weightKey(id), id: id})
+	}
+	if s.flush(start) {
+		s.header = append(s.header, header...)
+	}
+}
+
+// weightKey is an exponential variate with rate = bandwidth: sorting by it
+// ascending draws without replacement with probability proportional to
+// bandwidth (Efraimidis and Spirakis), in O(n log n).
+func (s *selector) weightKey(id store.MirrorID) float64 {
+	u := s.rnd.Float64()
+	if u == 0 {
+		u = math.SmallestNonzeroFloat64
+	}
+	return -math.Log(u) / float64(s.snap.Mirrors[id].Bandwidth)
+}
+
+// flush sorts the keys added since start, appends their mirrors, and
+// reports whether any mirror was new.
+func (s *selector) flush(start int) bool {
+	ks := s.keys[start:]
+	slices.SortFunc(ks, func(a, b keyed) int {
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		return int(a.id - b.id)
+	})
+	added := false
+	for _, k := range ks {
+		added = s.add(k.id) || added
+	}
+	s.keys = s.keys[:start]
+	return added
+}
+
+// add appends a mirror that carries the content, has a usable URL and was
+// not listed yet; it reports whether it did.
+func (s *selector) add(id store.MirrorID) bool {
+	w, b := id/64, uint64(1)<<(uint(id)%64)
+	if s.seen[w]&b != 0 || !s.dir.Carries(id) {
+		return false
+	}
+	s.seen[w] |= b
+	s.out = append(s.out, id)
+	if s.protos == nil || hasProtocol(&s.snap.Mirrors[id], s.protos) {
+		s.counted++
+	}
+	return true
+}
+
+func hasProtocol(m *store.SnapMirror, protos []string) bool {
+	for _, u := range m.URLs {
+		if slices.Contains(protos, u.Scheme) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,27 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// healthz says the process is up.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz says whether the server answers from a current snapshot. A failed
+// reload leaves the last snapshot serving, reported as degraded (still 200:
+// the answers are good, only possibly stale).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	snap := s.state.Snapshot()
+	body := map[string]any{"status": "ok", "snapshot_built": snap.Built.UTC(), "mirrors": len(snap.Mirrors)}
+	if err := s.state.Err(); err != nil {
+		body["status"] = "degraded"
+		body["reason"] = "the store could not be read; answering from the last snapshot"
+		s.log.Warn("readyz degraded", "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(body)
+}

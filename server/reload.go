@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// Reloader keeps the current snapshot: it builds one from the store at
+// start, rebuilds it when the store signals a change (debounced) and on a
+// timer as a safety net, and keeps the last good one when a rebuild fails,
+// so that the server goes on answering while the store is away.
+type Reloader struct {
+	st       store.Store
+	log      *slog.Logger
+	debounce time.Duration
+	every    time.Duration
+	snap     atomic.Pointer[store.Snapshot]
+	lastErr  atomic.Pointer[error]
+	now      func() time.Time
+}
+
+// NewReloader loads the first snapshot; it fails when that is impossible.
+func NewReloader(ctx context.Context, st store.Store, log *slog.Logger, every time.Duration) (*Reloader, error) {
+	r := &Reloader{st: st, log: log, debounce: 100 * time.Millisecond, every: every, now: time.Now}
+	if err := r.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// NewStaticReloader serves one fixed snapshot (tests, benchmarks).
+func NewStaticReloader(s *store.Snapshot) *Reloader {
+	r := &Reloader{now: time.Now}
+	r.snap.Store(s)
+	return r
+}
+
+// Snapshot returns the current snapshot.
+func (r *Reloader) Snapshot() *store.Snapshot { return r.snap.Load() }
+
+// Err returns the error of the last reload, or nil when it succeeded.
+func (r *Reloader) Err() error {
+	if p := r.lastErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Reload builds a snapshot from the store and swaps it in.
+func (r *Reloader) Reload(ctx context.Context) error {
+	d, err := r.st.Load(ctx)
+	if err == nil {
+		err = d.Validate()
+	}
+	if err != nil {
+		r.lastErr.Store(&err)
+		return err
+	}
+	r.snap.Store(store.NewSnapshot(d, r.now()))
+	r.lastErr.Store(nil)
+	return nil
+}
+
+// Run reloads on change signals and timer ticks until ctx ends.
+func (r *Reloader) Run(ctx context.Context) {
+	changes := r.st.Changes(ctx)
+	tick := time.NewTicker(r.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+			// Let a burst of changes settle into one rebuild.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(r.debounce):
+			}
+		case <-tick.C:
+		}
+		start := time.Now()
+		if err := r.Reload(ctx); err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("reload failed; serving the previous snapshot", "err", err)
+			}
+			continue
+		}
+		r.log.Debug("snapshot reloaded", "duration_ms", time.Since(start).Milliseconds(),
+			"mirrors", len(r.Snapshot().Mirrors))
+	}
+}

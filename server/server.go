@@ -1,0 +1,75 @@
+// Package server is metalinkd's HTTP surface: the /metalink and /mirrorlist
+// answers, health checks, and the snapshot they are answered from.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/metalinkd/metalinkd/geoip"
+	"github.com/metalinkd/metalinkd/metalink"
+)
+
+// Options configure the HTTP surface.
+type Options struct {
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Minimum is the mirror count below which the global list is added.
+	Minimum int
+	// MaxURLLength bounds the request target; longer ones get 414.
+	MaxURLLength int
+	// AccessLog writes one line per request when true.
+	AccessLog bool
+	// Rand orders mirrors; nil means math/rand/v2's generator.
+	Rand metalink.Rand
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Geo looks up what is known of a client address.
+type Geo interface {
+	Lookup(netip.Addr) geoip.Result
+}
+
+// Server answers from the current snapshot, which Reloader replaces.
+type Server struct {
+	opts  Options
+	log   *slog.Logger
+	geo   Geo
+	state *Reloader
+}
+
+// New returns a server answering from r's snapshots.
+func New(r *Reloader, geo Geo, log *slog.Logger, opts Options) *Server {
+	if opts.Minimum <= 0 {
+		opts.Minimum = metalink.DefaultMinimum
+	}
+	if opts.MaxURLLength <= 0 {
+		opts.MaxURLLength = 4096
+	}
+	if opts.Rand == nil {
+		opts.Rand = metalink.GlobalRand{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Server{opts: opts, log: log, geo: geo, state: r}
+}
+
+// Handler returns the routing table wrapped in the request middleware.
+func (s *Server) Handler() http.Handler {
+	return s.middleware(s.routes())
+}
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/*", s.mirrors)
+	r.Head("/*", s.mirrors)
+	return r
+}

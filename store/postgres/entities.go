@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// PutLocation implements store.Store.
+func (s *Store) PutLocation(ctx context.Context, l store.Location) error {
+	if err := (&store.Dataset{Locations: []store.Location{l}}).Validate(); err != nil {
+		return wrap(err, "location %q", l.Name)
+	}
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO locations (name, description) VALUES ($1, $2)
+			ON CONFLICT (name) DO UPDATE SET description = excluded.description`, l.Name, l.Description)
+		return err
+	})
+	return wrap(err, "location %q", l.Name)
+}
+
+// DeleteLocation implements store.Store. A location that a mirror still
+// names is not deleted (store.ErrConflict).
+func (s *Store) DeleteLocation(ctx context.Context, name string) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var users []string
+		err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT mirror FROM mirror_locations
+			WHERE location = $1 ORDER BY mirror COLLATE "C")
+			FROM locations WHERE name = $1`, name).Scan(&users)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Locations: []store.Location{{Name: name}}}
+		for _, m := range users {
+			d.Mirrors = append(d.Mirrors, store.Mirror{Name: m, Locations: []string{name}})
+		}
+		if err := d.ApplyDeleteLocation(name); err != nil {
+			return err
+		}
+		return deleteOne(ctx, tx, `DELETE FROM locations WHERE name = $1`, name)
+	})
+	return wrap(err, "location %q", name)
+}
+
+// PutRepository implements store.Store.
+func (s *Store) PutRepository(ctx context.Context, r store.Repository) error {
+	if err := (&store.Dataset{Repositories: []store.Repository{r}}).Validate(); err != nil {
+		return wrap(err, "repository %s/%s", r.Prefix, r.Arch)
+	}
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO repositories (prefix, arch, directory, disabled) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (prefix, arch) DO UPDATE SET directory = excluded.directory, disabled = excluded.disabled`,
+			r.Prefix, r.Arch, r.Directory, r.Disabled)
+		return err
+	})
+	return wrap(err, "repository %s/%s", r.Prefix, r.Arch)
+}
+
+// DeleteRepository implements store.Store.
+func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		return deleteOne(ctx, tx, `DELETE FROM repositories WHERE prefix = $1 AND arch = $2`, prefix, arch)
+	})
+	return wrap(err, "repository %s/%s", prefix, arch)
+}
+
+// PutRedirect implements store.Store. Redirects are validated together,
+// since one may not point at another.
+func (s *Store) PutRedirect(ctx context.Context, r store.Redirect) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		all, err := loadRedirects(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Redirects: all}
+		d.ApplyPutRedirect(r)
+		if err := d.Validate(); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO redirects (from_prefix, to_prefix) VALUES ($1, $2)
+			ON CONFLICT (from_prefix) DO UPDATE SET to_prefix = excluded.to_prefix`, r.From, r.To)
+		return err
+	})
+	return wrap(err, "redirect %q", r.From)
+}
+
+// DeleteRedirect implements store.Store.
+func (s *Store) DeleteRedirect(ctx context.Context, from string) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		return deleteOne(ctx, tx, `DELETE FROM redirects WHERE from_prefix = $1`, from)
+	})
+	return wrap(err, "redirect %q", from)
+}

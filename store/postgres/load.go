@@ -1,0 +1,148 @@
+package postgres
+
+import (
+	"context"
+	"net/netip"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// Load implements store.Store. It reads in one repeatable-read transaction,
+// so the dataset is a consistent snapshot, in the canonical order of
+// store.Dataset.Normalize.
+func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
+	var d store.Dataset
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) (err error) {
+		if d.Mirrors, err = loadMirrors(ctx, tx, ""); err != nil {
+			return err
+		}
+		if d.Locations, err = loadLocations(ctx, tx); err != nil {
+			return err
+		}
+		if d.Repositories, err = loadRepositories(ctx, tx); err != nil {
+			return err
+		}
+		if d.Redirects, err = loadRedirects(ctx, tx); err != nil {
+			return err
+		}
+		if d.ScanRules, err = loadScanRules(ctx, tx); err != nil {
+			return err
+		}
+		if d.Directories, err = loadDirectories(ctx, tx, nil); err != nil {
+			return err
+		}
+		d.Freshness, err = loadFreshness(ctx, tx, "", "")
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "loading the dataset")
+	}
+	return &d, nil
+}
+
+// loadMirrors returns every mirror, or only the named one when name is set.
+func loadMirrors(ctx context.Context, tx pgx.Tx, name string) ([]store.Mirror, error) {
+	rows, _ := tx.Query(ctx, `
+		SELECT name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket,
+			ARRAY(SELECT url FROM mirror_urls u WHERE u.mirror = m.name ORDER BY position),
+			ARRAY(SELECT netblock FROM mirror_netblocks n WHERE n.mirror = m.name ORDER BY position),
+			ARRAY(SELECT location FROM mirror_locations l WHERE l.mirror = m.name ORDER BY position)
+		FROM mirrors m
+		WHERE $1 = '' OR name = $1
+		ORDER BY name COLLATE "C"`, name)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Mirror, error) {
+		var m store.Mirror
+		var asn int64
+		var netblocks []netip.Prefix
+		err := row.Scan(&m.Name, &m.Country, &m.Bandwidth, &m.Enabled, &m.Private, &m.AlwaysUpToDate,
+			&asn, &m.Region, &m.Bucket, &m.URLs, &netblocks, &m.Locations)
+		m.ASN = uint32(asn)
+		for _, p := range netblocks {
+			m.Netblocks = append(m.Netblocks, p.String())
+		}
+		if len(m.URLs) == 0 {
+			m.URLs = nil
+		}
+		if len(m.Locations) == 0 {
+			m.Locations = nil
+		}
+		return m, err
+	})
+}
+
+func loadLocations(ctx context.Context, tx pgx.Tx) ([]store.Location, error) {
+	rows, _ := tx.Query(ctx, `SELECT name, description FROM locations ORDER BY name COLLATE "C"`)
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[store.Location])
+}
+
+func loadRepositories(ctx context.Context, tx pgx.Tx) ([]store.Repository, error) {
+	rows, _ := tx.Query(ctx, `SELECT prefix, arch, directory, disabled FROM repositories
+		ORDER BY prefix COLLATE "C", arch COLLATE "C"`)
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[store.Repository])
+}
+
+func loadRedirects(ctx context.Context, tx pgx.Tx) ([]store.Redirect, error) {
+	rows, _ := tx.Query(ctx, `SELECT from_prefix, to_prefix FROM redirects ORDER BY from_prefix COLLATE "C"`)
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[store.Redirect])
+}
+
+func loadScanRules(ctx context.Context, tx pgx.Tx) ([]store.ScanRule, error) {
+	rows, _ := tx.Query(ctx, `SELECT pattern, repo, arch FROM scan_rules ORDER BY position`)
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[store.ScanRule])
+}
+
+// loadDirectories returns every directory, or only those in paths when it
+// is not nil, each with its alternates newest first.
+func loadDirectories(ctx context.Context, tx pgx.Tx, paths []string) ([]store.Directory, error) {
+	all := paths == nil
+	rows, _ := tx.Query(ctx, `
+		SELECT path, size, timestamp, md5, sha1, sha256, sha512, recorded
+		FROM directories WHERE $1 OR path = ANY($2)
+		ORDER BY path COLLATE "C"`, all, paths)
+	dirs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Directory, error) {
+		var d store.Directory
+		c := &d.Current
+		err := row.Scan(&d.Path, &c.Size, &c.Timestamp, &c.MD5, &c.SHA1, &c.SHA256, &c.SHA512, &c.Recorded)
+		return d, err
+	})
+	if err != nil || len(dirs) == 0 {
+		return dirs, err
+	}
+	index := make(map[string]*store.Directory, len(dirs))
+	for i := range dirs {
+		index[dirs[i].Path] = &dirs[i]
+	}
+	rows, _ = tx.Query(ctx, `
+		SELECT directory, size, timestamp, md5, sha1, sha256, sha512, recorded, superseded
+		FROM repomd_alternates WHERE $1 OR directory = ANY($2)
+		ORDER BY directory, position`, all, paths)
+	var (
+		dir string
+		r   store.Repomd
+	)
+	scans := []any{&dir, &r.Size, &r.Timestamp, &r.MD5, &r.SHA1, &r.SHA256, &r.SHA512, &r.Recorded, &r.Superseded}
+	_, err = pgx.ForEachRow(rows, scans, func() error {
+		if d := index[dir]; d != nil {
+			d.Alternates = append(d.Alternates, r)
+		}
+		return nil
+	})
+	return dirs, err
+}
+
+// loadFreshness returns the freshness rows, all of them or only those of
+// one mirror or one directory.
+func loadFreshness(ctx context.Context, tx pgx.Tx, mirror, directory string) ([]store.Freshness, error) {
+	rows, _ := tx.Query(ctx, `
+		SELECT mirror, directory, sha256, reported FROM freshness
+		WHERE ($1 = '' OR mirror = $1) AND ($2 = '' OR directory = $2)
+		ORDER BY mirror COLLATE "C", directory COLLATE "C"`, mirror, directory)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Freshness, error) {
+		var f store.Freshness
+		err := row.Scan(&f.Mirror, &f.Directory, &f.SHA256, &f.Reported)
+		return f, err
+	})
+}

@@ -1,0 +1,134 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// PutMirror implements store.Store.
+func (s *Store) PutMirror(ctx context.Context, m store.Mirror) error {
+	m = cloneMirror(m)
+	store.NormalizeMirror(&m)
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT name FROM locations`)
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		locs := make(map[string]bool, len(names))
+		for _, n := range names {
+			locs[n] = true
+		}
+		if err := store.ValidateMirror(&m, locs); err != nil {
+			return err
+		}
+		return upsertMirrors(ctx, tx, []store.Mirror{m})
+	})
+	return wrap(err, "mirror %q", m.Name)
+}
+
+// cloneMirror copies m's lists, which normalising rewrites in place.
+func cloneMirror(m store.Mirror) store.Mirror {
+	m.URLs = append([]string(nil), m.URLs...)
+	m.Netblocks = append([]string(nil), m.Netblocks...)
+	m.Locations = append([]string(nil), m.Locations...)
+	return m
+}
+
+// DeleteMirror implements store.Store. The mirror's freshness goes with it.
+func (s *Store) DeleteMirror(ctx context.Context, name string) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		return deleteOne(ctx, tx, `DELETE FROM mirrors WHERE name = $1`, name)
+	})
+	return wrap(err, "mirror %q", name)
+}
+
+// deleteOne runs a DELETE that must remove exactly one row.
+func deleteOne(ctx context.Context, tx pgx.Tx, sql string, args ...any) error {
+	tag, err := tx.Exec(ctx, sql, args...)
+	if err == nil && tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// upsertMirrors creates or replaces mirrors, with their URLs, netblocks and
+// locations, keeping their freshness.
+func upsertMirrors(ctx context.Context, tx pgx.Tx, ms []store.Mirror) error {
+	var (
+		names, countries, regions, buckets []string
+		bandwidths, asns                   []int64
+		enabled, private, upToDate         []bool
+		urls, netblocks, locations         children
+	)
+	for _, m := range ms {
+		names = append(names, m.Name)
+		countries = append(countries, m.Country)
+		bandwidths = append(bandwidths, int64(m.Bandwidth))
+		enabled = append(enabled, m.Enabled)
+		private = append(private, m.Private)
+		upToDate = append(upToDate, m.AlwaysUpToDate)
+		asns = append(asns, int64(m.ASN))
+		regions = append(regions, m.Region)
+		buckets = append(buckets, m.Bucket)
+		urls.add(m.Name, m.URLs)
+		netblocks.add(m.Name, m.Netblocks)
+		locations.add(m.Name, m.Locations)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO mirrors (name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bool[], $5::bool[], $6::bool[],
+			$7::bigint[], $8::text[], $9::text[])
+		ON CONFLICT (name) DO UPDATE SET country = excluded.country, bandwidth = excluded.bandwidth,
+			enabled = excluded.enabled, private = excluded.private,
+			always_up_to_date = excluded.always_up_to_date, asn = excluded.asn,
+			region = excluded.region, bucket = excluded.bucket`,
+		names, countries, bandwidths, enabled, private, upToDate, asns, regions, buckets)
+	if err != nil {
+		return err
+	}
+	for _, table := range []string{"mirror_urls", "mirror_netblocks", "mirror_locations"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE mirror = ANY($1)`, names); err != nil {
+			return err
+		}
+	}
+	inserts := []struct {
+		table, column, cast string
+		rows                children
+	}{
+		{"mirror_urls", "url", "text", urls},
+		{"mirror_netblocks", "netblock", "cidr", netblocks},
+		{"mirror_locations", "location", "text", locations},
+	}
+	for _, in := range inserts {
+		if len(in.rows.mirrors) == 0 {
+			continue
+		}
+		sql := fmt.Sprintf(`INSERT INTO %s (mirror, position, %s)
+			SELECT m, p, v::%s FROM unnest($1::text[], $2::int[], $3::text[]) AS t(m, p, v)`,
+			in.table, in.column, in.cast)
+		if _, err := tx.Exec(ctx, sql, in.rows.mirrors, in.rows.positions, in.rows.values); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// children holds the rows of one of a mirror's child tables as columns.
+type children struct {
+	mirrors   []string
+	positions []int32
+	values    []string
+}
+
+func (c *children) add(mirror string, values []string) {
+	for i, v := range values {
+		c.mirrors = append(c.mirrors, mirror)
+		c.positions = append(c.positions, int32(i))
+		c.values = append(c.values, v)
+	}
+}

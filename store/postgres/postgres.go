@@ -1,0 +1,141 @@
+// Package postgres implements store.Store on PostgreSQL, for production and
+// for several server replicas sharing one database. Changes are validated
+// by the same pure functions as the embedded store's, applied in one
+// transaction each, and announced to every replica with NOTIFY.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/metalinkd/metalinkd/migrations"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// channel is the NOTIFY channel every committed change is announced on.
+const channel = "metalinkd_changes"
+
+// writeLock is the transaction advisory lock key that serialises writers,
+// so that each change is validated against the state it is applied to
+// ("mlwrite" in ASCII).
+const writeLock int64 = 0x6d6c7772697465
+
+// Store is the PostgreSQL store.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+
+	// closing ends the Changes listeners when the store is closed.
+	closing   context.Context
+	close     context.CancelFunc
+	listeners sync.WaitGroup
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithLogger sets the logger for events outside any call, such as losing
+// and regaining the LISTEN connection. By default they are discarded.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// Open connects to the database at url (a PostgreSQL URL or key=value
+// string) and checks that its schema is the one this binary knows.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := migrations.Check(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{pool: pool, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, o := range opts {
+		o(s)
+	}
+	s.closing, s.close = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Close stops the Changes listeners and closes the connection pool.
+func (s *Store) Close() error {
+	s.close()
+	s.listeners.Wait()
+	s.pool.Close()
+	return nil
+}
+
+// write runs fn in a transaction that holds the write lock and, when fn
+// succeeds, announces the change on commit.
+func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "NOTIFY "+channel)
+		return err
+	})
+}
+
+// translate maps driver errors to the store's sentinel errors, keeping the
+// driver's error in the chain for its details.
+func translate(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch {
+	case pgErr.Code == "23505": // unique_violation
+		return fmt.Errorf("%w: %w", store.ErrConflict, err)
+	case pgErr.Code == "23514", pgErr.Code == "23503", pgErr.Code == "23502", // check, foreign key, not null
+		strings.HasPrefix(pgErr.Code, "22"): // data exceptions: a bad cidr, a number out of range, …
+		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+	}
+	return err
+}
+
+// wrap translates err and says which entity the failed call was about,
+// unless err comes from the store package's validation or mutation
+// functions, whose messages already name it.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	if described(err) {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	return fmt.Errorf("postgres: "+format+": %w", append(args, translate(err))...)
+}
+
+// described reports whether err is a store error with its own context
+// rather than a bare sentinel or a driver error.
+func described(err error) bool {
+	for _, sentinel := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrConflict} {
+		if err != sentinel && errors.Is(err, sentinel) {
+			var pgErr *pgconn.PgError
+			return !errors.As(err, &pgErr)
+		}
+	}
+	return false
+}

@@ -1,0 +1,260 @@
+package store
+
+import (
+	"fmt"
+	"html"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MirrorID indexes Snapshot.Mirrors.
+type MirrorID int32
+
+// SnapMirror is a mirror as the request path needs it.
+type SnapMirror struct {
+	Name      string
+	Country   string
+	Continent string
+	Bandwidth int
+	// Hidden mirrors (private ones and regional buckets) never appear in the
+	// country, continent or global steps and carry mm0:private="True".
+	Hidden   bool
+	Regional bool
+	ASN      uint32
+	// URLs in protocol preference order: https, http, ftp, rsync.
+	URLs []SnapURL
+}
+
+// SnapURL is one base URL of a mirror, raw and XML-escaped.
+type SnapURL struct {
+	Scheme  string
+	Base    string
+	BaseXML string
+}
+
+// DirView is everything selection needs for one directory.
+type DirView struct {
+	Path    string
+	PathXML string
+	// State is the scanned repomd state; nil when the directory was never scanned.
+	State *Directory
+	// carries has bit i set when mirror i carries the directory's content.
+	carries []uint64
+	// Candidate lists, each restricted to enabled mirrors carrying the content.
+	ByLocation  map[string][]MirrorID
+	ByCountry   map[string][]MirrorID
+	ByContinent map[string][]MirrorID
+	Global      []MirrorID
+	// Countries lists, per continent, the countries that have mirrors here,
+	// sorted, for the mirrorlist header.
+	Countries map[string][]string
+
+	memoOnce sync.Once
+	memo     []byte
+}
+
+// Memo returns build(v), computed once per snapshot: the renderer keeps the
+// parts of an answer that depend only on the directory here.
+func (v *DirView) Memo(build func(*DirView) []byte) []byte {
+	v.memoOnce.Do(func() { v.memo = build(v) })
+	return v.memo
+}
+
+// Carries reports whether mirror id carries this directory's content.
+func (v *DirView) Carries(id MirrorID) bool {
+	return int(id)/64 < len(v.carries) && v.carries[id/64]&(1<<(uint(id)%64)) != 0
+}
+
+// RepoView is a repository mapping resolved to its directory.
+type RepoView struct {
+	Prefix, Arch string
+	Dir          *DirView
+	Disabled     bool
+}
+
+// Snapshot is an immutable, indexed view of a Dataset. The server answers
+// every request from one and swaps in a new one when the store changes.
+type Snapshot struct {
+	Built     time.Time
+	Mirrors   []SnapMirror
+	repos     map[string]*RepoView
+	redirects map[string]string
+	dirs      map[string]*DirView
+	locations map[string]bool
+	netblocks PrefixTable[MirrorID]
+	asn       map[uint32][]MirrorID
+	// cloud maps published cloud address ranges to locations.
+	cloud PrefixTable[string]
+	// RepoList is the "# repo=R&arch=A" listing of every repository, one per line.
+	RepoList string
+}
+
+func repoKey(prefix, arch string) string { return prefix + "\x00" + arch }
+
+// Repo returns the repository for prefix and arch, after redirects.
+func (s *Snapshot) Repo(prefix, arch string) *RepoView {
+	if to, ok := s.redirects[prefix]; ok {
+		prefix = to
+	}
+	return s.repos[repoKey(prefix, arch)]
+}
+
+// Redirect returns the prefix that requests for prefix are sent to.
+func (s *Snapshot) Redirect(prefix string) string {
+	if to, ok := s.redirects[prefix]; ok {
+		return to
+	}
+	return prefix
+}
+
+// Dir returns the view of a directory path, or nil.
+func (s *Snapshot) Dir(path string) *DirView { return s.dirs[path] }
+
+// KnownLocation reports whether a location is declared.
+func (s *Snapshot) KnownLocation(name string) bool { return s.locations[name] }
+
+// Netblocks appends to dst the mirrors whose netblocks contain a, longest prefix first.
+func (s *Snapshot) Netblocks(dst []PrefixValue[MirrorID], a netip.Addr) []PrefixValue[MirrorID] {
+	if !a.IsValid() || s.netblocks.Len() == 0 {
+		return dst
+	}
+	return s.netblocks.Lookup(dst, a)
+}
+
+// ByASN returns the mirrors registered for an autonomous system.
+func (s *Snapshot) ByASN(asn uint32) []MirrorID { return s.asn[asn] }
+
+var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
+
+// NewSnapshot builds the indexed view of d at time built. d must be valid.
+func NewSnapshot(d *Dataset, built time.Time) *Snapshot {
+	s := &Snapshot{
+		Built:     built,
+		repos:     make(map[string]*RepoView, len(d.Repositories)),
+		redirects: make(map[string]string, len(d.Redirects)),
+		dirs:      make(map[string]*DirView, len(d.Directories)),
+		locations: d.LocationNames(),
+		asn:       map[uint32][]MirrorID{},
+	}
+	byName := make(map[string]MirrorID, len(d.Mirrors))
+	for i := range d.Mirrors {
+		m := &d.Mirrors[i]
+		if !m.Enabled {
+			continue
+		}
+		id := MirrorID(len(s.Mirrors))
+		byName[m.Name] = id
+		s.Mirrors = append(s.Mirrors, snapMirror(m))
+		for _, nb := range m.Netblocks {
+			if p, err := ParseNetblock(nb); err == nil {
+				s.netblocks.Insert(p, id)
+			}
+		}
+		if m.ASN != 0 && !m.Regional() {
+			s.asn[m.ASN] = append(s.asn[m.ASN], id)
+		}
+	}
+	for _, r := range d.Redirects {
+		s.redirects[r.From] = r.To
+	}
+	for i := range d.Directories {
+		s.dirs[d.Directories[i].Path] = &DirView{Path: d.Directories[i].Path, State: &d.Directories[i]}
+	}
+	var list []string
+	for _, r := range d.Repositories {
+		v := s.dirs[r.Directory]
+		if v == nil {
+			v = &DirView{Path: r.Directory}
+			s.dirs[r.Directory] = v
+		}
+		s.repos[repoKey(r.Prefix, r.Arch)] = &RepoView{Prefix: r.Prefix, Arch: r.Arch, Dir: v, Disabled: r.Disabled}
+		list = append(list, fmt.Sprintf("# repo=%s&arch=%s\n", r.Prefix, r.Arch))
+	}
+	slices.Sort(list)
+	s.RepoList = strings.Join(list, "")
+	fresh := map[string]map[MirrorID]string{}
+	for _, f := range d.Freshness {
+		if id, ok := byName[f.Mirror]; ok {
+			if fresh[f.Directory] == nil {
+				fresh[f.Directory] = map[MirrorID]string{}
+			}
+			fresh[f.Directory][id] = f.SHA256
+		}
+	}
+	for _, v := range s.dirs {
+		s.index(v, d, byName, fresh[v.Path])
+	}
+	return s
+}
+
+func snapMirror(m *Mirror) SnapMirror {
+	sm := SnapMirror{
+		Name: m.Name, Country: m.Country, Continent: Continent(m.Country),
+		Bandwidth: max(m.Bandwidth, 1), Hidden: m.Private || m.Regional(), Regional: m.Regional(), ASN: m.ASN,
+	}
+	for _, u := range m.URLs {
+		scheme, _, _ := strings.Cut(u, ":")
+		sm.URLs = append(sm.URLs, SnapURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
+	}
+	slices.SortStableFunc(sm.URLs, func(a, b SnapURL) int { return schemeRank[a.Scheme] - schemeRank[b.Scheme] })
+	return sm
+}
+
+// index fills a directory's candidate lists. A mirror carries the content
+// when it is flagged always up to date or reported a repomd the directory
+// still accepts.
+func (s *Snapshot) index(v *DirView, d *Dataset, byName map[string]MirrorID, fresh map[MirrorID]string) {
+	v.PathXML = html.EscapeString(v.Path)
+	v.carries = make([]uint64, (len(s.Mirrors)+63)/64)
+	v.ByLocation = map[string][]MirrorID{}
+	v.ByCountry = map[string][]MirrorID{}
+	v.ByContinent = map[string][]MirrorID{}
+	v.Countries = map[string][]string{}
+	for i := range d.Mirrors {
+		m := &d.Mirrors[i]
+		id, ok := byName[m.Name]
+		if !ok {
+			continue
+		}
+		sha, reported := fresh[id]
+		if !m.AlwaysUpToDate && !(reported && v.State != nil && v.State.Accepts(sha)) {
+			continue
+		}
+		v.carries[id/64] |= 1 << (uint(id) % 64)
+		for _, l := range m.Locations {
+			v.ByLocation[l] = append(v.ByLocation[l], id)
+		}
+		sm := &s.Mirrors[id]
+		if sm.Hidden {
+			continue
+		}
+		if len(v.ByCountry[sm.Country]) == 0 && sm.Continent != "" {
+			v.Countries[sm.Continent] = append(v.Countries[sm.Continent], sm.Country)
+		}
+		v.ByCountry[sm.Country] = append(v.ByCountry[sm.Country], id)
+		if sm.Continent != "" {
+			v.ByContinent[sm.Continent] = append(v.ByContinent[sm.Continent], id)
+		}
+		v.Global = append(v.Global, id)
+	}
+	for _, cs := range v.Countries {
+		slices.Sort(cs)
+	}
+}
+
+// CloudLocation returns the location that a published cloud range containing
+// a maps to, or "" (selection step 2).
+func (s *Snapshot) CloudLocation(a netip.Addr) string {
+	if !a.IsValid() || s.cloud.Len() == 0 {
+		return ""
+	}
+	var buf [4]PrefixValue[string]
+	m := s.cloud.Lookup(buf[:0], a)
+	if len(m) == 0 {
+		return ""
+	}
+	return m[0].Value
+}
