@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Load benchmark: metalinkd answering /metalink for a 50-mirror repository,
+# against a trivial Go handler (scripts/benchbaseline) that returns a body of
+# the same size and Content-Type. Each server runs in turn with GOMAXPROCS=1
+# pinned to one core while wrk runs pinned to the other, over loopback only.
+# Prints the median req/s and p99 latency of each and the ratio.
+#
+# Usage: scripts/bench-load.sh
+# Environment: RUNS (3), DURATION (10s), WARMUP (3s), CONNECTIONS (32),
+# SERVER_CPU (0), LOAD_CPU (1), OUT_DIR (bench-out/load-DATE: raw wrk output).
+set -euo pipefail
+
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-3s}
+CONNECTIONS=${CONNECTIONS:-32}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+MIRRORS=50
+REPO_DIR=releases/41/Everything/x86_64/os
+QUERY='/metalink?repo=fedora-41&arch=x86_64'
+
+cd "$(dirname "$0")/.."
+OUT_DIR=${OUT_DIR:-bench-out/load-$(date -u +%Y%m%dT%H%M%SZ)}
+
+die() { echo "bench-load: $*" >&2; exit 1; }
+
+for tool in go wrk taskset curl; do
+	command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install -y wrk util-linux curl)"
+done
+if (( $(nproc) < 2 )); then
+	echo "bench-load: only one core: server and wrk share it, figures are pessimistic" >&2
+	LOAD_CPU=$SERVER_CPU
+fi
+
+work=$(mktemp -d)
+metalinkd_pid=
+baseline_pid=
+
+# stop_pid ends one server we started, by its pid.
+stop_pid() {
+	local pid=$1
+	[[ -n $pid ]] || return 0
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	stop_pid "$metalinkd_pid"
+	stop_pid "$baseline_pid"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_port prints a loopback port nobody listens on right now.
+free_port() {
+	local port
+	for port in $(shuf -i 20000-60000 -n 50); do
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return
+		fi
+	done
+	die "no free loopback port found"
+}
+
+# wait_ready polls url until it answers 200, or fails when pid has exited.
+wait_ready() {
+	local url=$1 pid=$2 i
+	for i in $(seq 100); do
+		curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || die "server (pid $pid) exited before answering $url"
+		sleep 0.1
+	done
+	die "server (pid $pid) never answered $url"
+}
+
+# write_dataset writes a mirrors file with $MIRRORS always-up-to-date mirrors
+# carrying the repository, and a master tree holding one repomd.xml.
+write_dataset() {
+	local i countries=(US DE FR NL GB SE CZ JP CA BR)
+	{
+		echo "mirrors:"
+		for i in $(seq -w 1 "$MIRRORS"); do
+			cat <<-EOF
+			  - name: mirror-$i
+			    country: ${countries[$((10#$i % ${#countries[@]}))]}
+			    bandwidth: $((100 * 10#$i))
+			    urls: ["http://mirror$i.example.org/pub/fedora/linux", "https://mirror$i.example.org/pub/fedora/linux"]
+			    always_up_to_date: true
+			EOF
+		done
+	} >"$work/mirrors.yaml"
+	mkdir -p "$work/master/$REPO_DIR/repodata"
+	cat >"$work/master/$REPO_DIR/repodata/repomd.xml" <<-'EOF'
+	<?xml version="1.0" encoding="UTF-8"?>
+	<repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
+	  <revision>1729000000</revision>
+	  <data type="primary">
+	    <checksum type="sha256">9a5b3c1d2e4f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9</checksum>
+	    <open-checksum type="sha256">1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a</open-checksum>
+	    <location href="repodata/9a5b3c1d2e4f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9-primary.xml.gz"/>
+	    <timestamp>1729000000</timestamp>
+	    <size>12345678</size>
+	    <open-size>98765432</open-size>
+	  </data>
+	</repomd>
+	EOF
+}
+
+# to_ms converts a wrk latency such as 850.00us, 1.23ms or 1.02s to ms.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0
+		if (v ~ /us$/) n /= 1000
+		else if (v ~ /ms$/) n = n
+		else if (v ~ /m$/) n *= 60000
+		else if (v ~ /s$/) n *= 1000
+		printf "%.3f", n
+	}'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# measure NAME URL loads URL: a warm-up, then $RUNS timed runs. It sets
+# RPS and P99 (ms) to the medians.
+measure() {
+	local name=$1 url=$2 i out rps=() p99=()
+	taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+	for i in $(seq "$RUNS"); do
+		out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
+		echo "$out" >"$OUT_DIR/$name-$i.txt"
+		if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+			die "$name run $i had errors:"$'\n'"$out"
+		fi
+		rps+=("$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")")
+		p99+=("$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")")
+		echo "  $name run $i: ${rps[-1]} req/s, p99 ${p99[-1]} ms" >&2
+	done
+	RPS=$(printf '%s\n' "${rps[@]}" | median)
+	P99=$(printf '%s\n' "${p99[@]}" | median)
+}
+
+mkdir -p "$OUT_DIR"
+echo "building metalinkd and the baseline" >&2
+go build -o "$work/metalinkd" ./cmd/metalinkd
+go build -o "$work/baseline" ./scripts/benchbaseline
+
+write_dataset
+data="$work/data"
+"$work/metalinkd" import --data-dir "$data" "$work/mirrors.yaml" >&2
+"$work/metalinkd" scan --data-dir "$data" --root "$work/master" >&2
+
+# metalinkd logs one line per request; the cost of formatting and writing it
+# is part of what is measured, the lines themselves are not kept.
+port=$(free_port)
+GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data" \
+	--listen "127.0.0.1:$port" 2>/dev/null &
+metalinkd_pid=$!
+wait_ready "http://127.0.0.1:$port/healthz" "$metalinkd_pid"
+metalinkd_url="http://127.0.0.1:$port$QUERY"
+content_type=$(curl -fsS -o "$work/answer.xml" -w '%{content_type}' "$metalinkd_url")
+urls=$(grep -o '<url ' "$work/answer.xml" | wc -l)
+(( urls == 2 * MIRRORS )) || die "metalinkd listed $urls URLs, want $((2 * MIRRORS)):"$'\n'"$(cat "$work/answer.xml")"
+size=$(wc -c <"$work/answer.xml")
+cp "$work/answer.xml" "$OUT_DIR/answer.xml"
+echo "metalinkd answers $size bytes ($content_type) listing $urls URLs of $MIRRORS mirrors" >&2
+
+echo "metalinkd (pid $metalinkd_pid, core $SERVER_CPU) under wrk (core $LOAD_CPU)" >&2
+measure metalinkd "$metalinkd_url"
+metalinkd_rps=$RPS metalinkd_p99=$P99
+stop_pid "$metalinkd_pid"
+metalinkd_pid=
+
+port=$(free_port)
+GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/baseline" -listen "127.0.0.1:$port" \
+	-body "$work/answer.xml" -content-type "$content_type" &
+baseline_pid=$!
+wait_ready "http://127.0.0.1:$port$QUERY" "$baseline_pid"
+echo "baseline (pid $baseline_pid, core $SERVER_CPU) under wrk (core $LOAD_CPU)" >&2
+measure baseline "http://127.0.0.1:$port$QUERY"
+baseline_rps=$RPS baseline_p99=$P99
+stop_pid "$baseline_pid"
+baseline_pid=
+
+{
+	echo "# $RUNS runs of $DURATION, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors"
+	printf '%-10s %12s %10s\n' server 'req/s' 'p99 ms'
+	printf '%-10s %12.0f %10.3f\n' metalinkd "$metalinkd_rps" "$metalinkd_p99"
+	printf '%-10s %12.0f %10.3f\n' baseline "$baseline_rps" "$baseline_p99"
+	awk -v a="$metalinkd_rps" -v b="$baseline_rps" -v pa="$metalinkd_p99" -v pb="$baseline_p99" \
+		'BEGIN { printf "ratio metalinkd/baseline: req/s %.2f, p99 %.2f\n", a / b, pa / pb }'
+} | tee "$OUT_DIR/summary.txt"
