@@ -159,9 +159,9 @@ func upsertDirectories(ctx context.Context, tx pgx.Tx, dirs []store.Directory) e
 
 // repomdColumns holds repomd versions as columns for unnest.
 type repomdColumns struct {
-	sizes, timestamps            []int64
-	md5, sha1, sha256, sha512    []string
-	recorded, superseded         []time.Time
+	sizes, timestamps         []int64
+	md5, sha1, sha256, sha512 []string
+	recorded, superseded      []time.Time
 }
 
 func (c *repomdColumns) add(r store.Repomd) {

@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Reconnection backoff of the LISTEN connection.
+const (
+	minBackoff = 250 * time.Millisecond
+	maxBackoff = 30 * time.Second
+	// connectTimeout bounds one attempt to open the LISTEN connection.
+	connectTimeout = 10 * time.Second
+)
+
+// Changes implements store.Store with LISTEN on a dedicated connection,
+// outside the pool. Notifications are coalesced: the channel holds at most
+// one pending signal. When the connection is lost it reconnects with
+// backoff and then signals once, since changes may have been missed. The
+// first connection is made before Changes returns, so a change committed
+// after that is always signalled. The channel is closed when ctx ends or
+// the store is closed.
+func (s *Store) Changes(ctx context.Context) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.closing, cancel)
+	conn, err := s.listen(ctx)
+	if err != nil {
+		s.log.Warn("postgres: cannot listen for changes; retrying", "err", err)
+	}
+	s.listeners.Add(1)
+	go func() {
+		defer s.listeners.Done()
+		defer stop()
+		defer cancel()
+		defer close(ch)
+		s.relay(ctx, conn, ch)
+	}()
+	return ch
+}
+
+// listen opens a connection and subscribes it to the change channel.
+func (s *Store) listen(ctx context.Context) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	return conn, nil
+}
+
+// relay signals ch for every notification on conn until ctx ends,
+// replacing the connection when it fails. conn may be nil.
+func (s *Store) relay(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
+	backoff := minBackoff
+	for {
+		if conn == nil {
+			// Jitter, so that replicas do not reconnect in step.
+			wait := backoff/2 + rand.N(backoff/2+1)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			backoff = min(2*backoff, maxBackoff)
+			var err error
+			if conn, err = s.listen(ctx); err != nil {
+				if ctx.Err() == nil {
+					s.log.Warn("postgres: cannot listen for changes; retrying", "err", err, "retry_in", backoff)
+				}
+				continue
+			}
+			s.log.Info("postgres: listening for changes again")
+			backoff = minBackoff
+			signal(ch)
+		}
+		_, err := conn.WaitForNotification(ctx)
+		if err == nil {
+			signal(ch)
+			continue
+		}
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		conn.Close(closeCtx)
+		cancel()
+		conn = nil
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("postgres: lost the connection listening for changes", "err", err)
+	}
+}
+
+// signal delivers a value on ch unless one is already pending.
+func signal(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
