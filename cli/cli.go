@@ -1,0 +1,163 @@
+// Package cli implements metalinkd's command line: the server and the
+// commands that manage its store.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Env is the process environment and standard streams, passed in so that
+// commands are testable.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the command failed
+	ExitUsage = 2 // bad flags or arguments
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the metalink and mirrorlist server", runServe},
+		{"import", "load a mirrors file (or an export) into the store", runImport},
+		{"export", "write the store as a mirrors file", runExport},
+		{"scan", "scan the master tree and record its repomd.xml files", runScan},
+		{"expire", "drop the alternates of a directory at once", runExpire},
+		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
+	}
+}
+
+// usageError marks errors caused by the command line itself.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// Main runs the command named by args[0] and returns the exit code.
+func Main(ctx context.Context, env Env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(env.Stdout)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		var ue usageError
+		switch {
+		case err == nil:
+			return ExitOK
+		case errors.Is(err, flag.ErrHelp):
+			return ExitOK
+		case errors.As(err, &ue):
+			fmt.Fprintf(env.Stderr, "metalinkd %s: %v\n", c.name, err)
+			return ExitUsage
+		default:
+			fmt.Fprintf(env.Stderr, "metalinkd %s: %v\n", c.name, err)
+			return ExitError
+		}
+	}
+	fmt.Fprintf(env.Stderr, "metalinkd: unknown command %q\n\n", args[0])
+	printUsage(env.Stderr)
+	return ExitUsage
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "metalinkd: a MirrorManager-compatible metalink and mirrorlist server that lists")
+	fmt.Fprintln(w, "each cloud guest's regional mirror first.")
+	fmt.Fprintln(w, "\nUsage: metalinkd COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'metalinkd COMMAND -h' for the flags of a command.")
+	fmt.Fprintln(w, "Exit codes: 0 success, 1 the command failed, 2 bad usage.")
+}
+
+// newFlagSet returns a flag set whose usage text lists every flag.
+func newFlagSet(env Env, name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stdout, "Usage: metalinkd %s %s\n\n%s\n\nFlags:\n", name, synopsis, about)
+		fs.SetOutput(env.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(env.Stderr)
+	}
+	return fs
+}
+
+// parse parses flags; a flag error becomes a usage error.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// envOr returns the environment variable's value, or def when it is unset.
+func envOr(env Env, name, def string) string {
+	if v := env.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultDataDir is where the embedded store lives unless told otherwise:
+// $XDG_STATE_HOME/metalinkd, ~/.local/state/metalinkd, or /var/lib/metalinkd.
+func defaultDataDir(env Env, sub string) string {
+	if x := env.Getenv("XDG_STATE_HOME"); x != "" {
+		return filepath.Join(x, sub)
+	}
+	if h := env.Getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", sub)
+	}
+	return filepath.Join("/var/lib", sub)
+}
+
+// newLogger builds the slog logger: JSON, or text on a terminal.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", level)}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "auto", "":
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			return slog.New(slog.NewTextHandler(w, opts)), nil
+		}
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format %q: want auto, json or text", format)}
+}
