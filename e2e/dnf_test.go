@@ -99,13 +99,7 @@ func (res dnfResult) requireSuccess(t *testing.T) {
 
 // librepoLines returns the librepo log lines containing every one of words.
 func (res dnfResult) librepoLines(words ...string) []string {
-	var lines []string
-	for _, line := range strings.Split(res.librepoLog, "\n") {
-		if containsAll(line, words) {
-			lines = append(lines, line)
-		}
-	}
-	return lines
+	return linesWith(res.librepoLog, words...)
 }
 
 func containsAll(s string, words []string) bool {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -165,14 +166,21 @@ func copyFile(src, dst string) error {
 	return os.WriteFile(dst, b, 0o644)
 }
 
-// repomdSHA256 returns the lower-case hex sha256 of the repomd.xml of the
-// tree at root.
-func repomdSHA256(t *testing.T, root string) string {
+// digests are the lower-case hex hashes of a file that clients check.
+type digests struct{ sha256, sha512 string }
+
+func fileDigests(t *testing.T, path string) digests {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, repoDir, "repodata", "repomd.xml"))
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	s256, s512 := sha256.Sum256(b), sha512.Sum512(b)
+	return digests{hex.EncodeToString(s256[:]), hex.EncodeToString(s512[:])}
+}
+
+// repomdDigests returns the hashes of the repomd.xml of the tree at root.
+func repomdDigests(t *testing.T, root string) digests {
+	t.Helper()
+	return fileDigests(t, filepath.Join(root, repoDir, "repodata", "repomd.xml"))
 }

@@ -76,7 +76,9 @@ func requireTools(t *testing.T, names ...string) {
 }
 
 var librepoMissing = sync.OnceValue(func() error {
-	out, err := exec.Command(pythonBin, "-c", "import librepo").CombinedOutput()
+	cmd := exec.Command(pythonBin, "-c", "import librepo")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + scratchDir, "LANG=C.UTF-8"}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s cannot import librepo (apt-get install python3-librepo): %v: %s", pythonBin, err, out)
 	}

@@ -1,0 +1,166 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repomdSuffix ends every repomd.xml path a mirror serves.
+const repomdSuffix = "/repodata/repomd.xml"
+
+func ptr[T any](v T) *T { return &v }
+
+// TestDNF runs dnf 4 against metalinkd through the metalink URL of a Fedora
+// repo file, with and without the location variable.
+func TestDNF(t *testing.T) {
+	requireTools(t, "dnf", "rpmbuild", "createrepo_c")
+	t.Run("location us-east-1 reads repomd.xml from the regional mirror", testDNFRegional)
+	t.Run("no vars file sends $location verbatim and gets the ordinary list", testDNFNoLocation)
+	t.Run("regional mirror down, dnf uses the next", testDNFRegionalDown)
+	t.Run("repomd.xml with another checksum is rejected", testDNFWrongRepomd)
+	t.Run("stale mirror accepted through mm0:alternates", testDNFAlternate)
+	t.Run("install --downloadonly fetches a package", testDNFDownload)
+}
+
+func testDNFRegional(t *testing.T) {
+	w := newWorld(t)
+	res := newDNFRoot(t, w.dnfMetalink(), ptr(regionalLocation)).run(t, "makecache")
+	res.requireSuccess(t)
+	if got := w.proxy.seen(); len(linesWith(strings.Join(got, "\n"), "location="+regionalLocation)) == 0 {
+		t.Errorf("no metalink request carried location=%s; requests: %q", regionalLocation, got)
+	}
+	if got := w.regional.served(repomdSuffix); got != 1 {
+		t.Errorf("regional mirror served repomd.xml %d times, want 1", got)
+	}
+	if got := w.publicServed(repomdSuffix); got != 0 {
+		t.Errorf("public mirrors served repomd.xml %d times, want 0", got)
+	}
+}
+
+func testDNFNoLocation(t *testing.T) {
+	w := newWorld(t)
+	res := newDNFRoot(t, w.dnfMetalink(), nil).run(t, "makecache")
+	res.requireSuccess(t)
+	verbatim := "location=$location"
+	if got := w.proxy.seen(); len(linesWith(strings.Join(got, "\n"), "/metalink?", verbatim)) == 0 {
+		t.Errorf("no metalink request carried %s verbatim; requests: %q", verbatim, got)
+	}
+	if lines := linesWith(w.md.serverLog(t), "/metalink", "$location"); len(lines) == 0 {
+		t.Errorf("metalinkd logged no /metalink request with the literal $location")
+	} else {
+		t.Logf("metalinkd: %s", lines[0])
+	}
+	if got := w.regional.requests(); got != 0 {
+		t.Errorf("regional mirror received %d requests, want none:\n%s", got, w.regional.accessLog())
+	}
+	if got := w.publicServed(repomdSuffix); got != 1 {
+		t.Errorf("public mirrors served repomd.xml %d times, want 1", got)
+	}
+}
+
+func testDNFRegionalDown(t *testing.T) {
+	w := newWorld(t)
+	w.regional.stop()
+	res := newDNFRoot(t, w.dnfMetalink(), ptr(regionalLocation)).run(t, "makecache")
+	res.requireSuccess(t)
+	host := strings.TrimPrefix(w.regional.srv.URL, "http://")
+	if lines := res.librepoLines("Error", host); len(lines) == 0 {
+		t.Errorf("librepo logged no error for the stopped regional mirror %s", host)
+	} else {
+		t.Logf("librepo: %s", lines[0])
+	}
+	if got := w.publicServed(repomdSuffix); got != 1 {
+		t.Errorf("public mirrors served repomd.xml %d times, want 1", got)
+	}
+}
+
+func testDNFWrongRepomd(t *testing.T) {
+	w := newWorld(t)
+	w.regional.setRoot(w.fx.otherTree)
+	res := newDNFRoot(t, w.dnfMetalink(), ptr(regionalLocation)).run(t, "makecache")
+	res.requireSuccess(t)
+	if got := w.regional.served(repomdSuffix); got != 1 {
+		t.Errorf("regional mirror served repomd.xml %d times, want 1 (tried first)", got)
+	}
+	// librepo's log line has no URL; dnf's own message names the mirror.
+	if lines := linesWith(res.output, "checksum doesn't match", w.regional.URL()); len(lines) == 0 {
+		t.Errorf("dnf reported no checksum mismatch for %s:\n%s", w.regional.URL(), res.output)
+	} else {
+		t.Logf("dnf: %s", lines[0])
+	}
+	wrong := repomdDigests(t, w.fx.otherTree).sha512
+	if lines := res.librepoLines("checksum doesn't match", "Calculated: "+wrong); len(lines) == 0 {
+		t.Error("librepo logged no checksum mismatch for the other createrepo_c run's repomd.xml")
+	} else {
+		t.Logf("librepo: %s", lines[0])
+	}
+	right := repomdDigests(t, w.master).sha512
+	if len(res.librepoLines("Checksum (sha512) "+right+" is OK")) == 0 {
+		t.Error("librepo never accepted the current repomd.xml")
+	}
+	if got := w.publicServed(repomdSuffix); got != 1 {
+		t.Errorf("public mirrors served repomd.xml %d times, want 1", got)
+	}
+}
+
+// testDNFAlternate regenerates and rescans the master tree while the
+// regional mirror keeps the previous repomd.xml, then leaves it the only
+// mirror reachable.
+func testDNFAlternate(t *testing.T) {
+	w := newWorld(t)
+	stale := filepath.Join(w.dir, "stale")
+	if err := copyTree(w.master, stale); err != nil {
+		t.Fatal(err)
+	}
+	w.regional.setRoot(stale)
+	old := repomdDigests(t, w.master)
+	if err := w.fx.addPackage(w.master, extraPackage); err != nil {
+		t.Fatal(err)
+	}
+	current := repomdDigests(t, w.master)
+	w.md.run(t, "scan", "--root", w.master)
+	body := w.md.waitForMetalink(t, metalinkQuery+"&location="+regionalLocation, "the rescanned repomd.xml",
+		func(body string) bool { return strings.Contains(body, current.sha256) })
+	if !strings.Contains(body, "<mm0:alternate>") || !strings.Contains(body, old.sha256) {
+		t.Fatalf("metalink lists no alternate with the previous sha256 %s:\n%s", old.sha256, body)
+	}
+	if !strings.Contains(body, w.regional.URL()) {
+		t.Fatalf("metalink no longer lists the regional mirror, which reported the alternate:\n%s", body)
+	}
+	for _, m := range w.public {
+		m.stop()
+	}
+	res := newDNFRoot(t, w.dnfMetalink(), ptr(regionalLocation)).run(t, "makecache")
+	res.requireSuccess(t)
+	if got := w.regional.served(repomdSuffix); got != 1 {
+		t.Errorf("stale regional mirror served repomd.xml %d times, want 1", got)
+	}
+	if len(res.librepoLines("Expected alternate checksum for repomd.xml", old.sha512)) == 0 {
+		t.Error("librepo did not take the previous repomd.xml as an alternate")
+	}
+	if lines := res.librepoLines("Checksum (sha512) " + old.sha512 + " is OK"); len(lines) == 0 {
+		t.Error("librepo did not accept the stale mirror's repomd.xml")
+	} else {
+		t.Logf("librepo: %s", lines[0])
+	}
+}
+
+func testDNFDownload(t *testing.T) {
+	w := newWorld(t)
+	root := newDNFRoot(t, w.dnfMetalink(), ptr(regionalLocation))
+	pkg := fixturePackages[1] + "-1.0-1.noarch.rpm"
+	res := root.run(t, "install", "--downloadonly", fixturePackages[1])
+	res.requireSuccess(t)
+	if got := w.regional.served("/Packages/" + pkg); got != 1 {
+		t.Errorf("regional mirror served %s %d times, want 1", pkg, got)
+	}
+	found, err := filepath.Glob(filepath.Join(root.dir, "var/cache/dnf", dnfRepoID+"-*", "packages", pkg))
+	if err != nil || len(found) != 1 {
+		t.Fatalf("downloaded %s not in the installroot's cache (%v, %v)", pkg, found, err)
+	}
+	if _, err := os.Stat(found[0]); err != nil {
+		t.Error(err)
+	}
+}
