@@ -1,0 +1,264 @@
+// Package mirrorsync publishes the repositories of a master tree into one S3
+// bucket per cloud region, in an order that never lets a client see a
+// repomd.xml pointing at a file the bucket lacks, then reports each published
+// repomd to the metalink server and collects what no valid repomd references.
+package mirrorsync
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Sentinel errors, tested with errors.Is.
+var (
+	// ErrConfig marks a configuration or usage error (exit code 2).
+	ErrConfig = errors.New("bad configuration")
+	// ErrNotFound marks a file or object that does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrChecksum marks content whose size or checksum is not the expected one.
+	ErrChecksum = errors.New("checksum mismatch")
+	// ErrConflict marks a report the server refused because it does not
+	// know that repomd (neither current nor a listed alternate).
+	ErrConflict = errors.New("conflict")
+	// ErrUnauthorized marks a token the server refused or that lacks scope.
+	ErrUnauthorized = errors.New("unauthorized")
+)
+
+// Defaults of the tunables.
+const (
+	DefaultConcurrency        = 8
+	DefaultGrace              = 96 * time.Hour
+	DefaultMultipartThreshold = 64 << 20
+	DefaultPartSize           = 16 << 20
+	DefaultMaxAttempts        = 6
+	DefaultMaxBackoff         = 20 * time.Second
+	DefaultBucketTemplate     = "mirror-{region}"
+)
+
+// DefaultReleasePrefixes are the master-tree prefixes that `retire --release N`
+// removes when the configuration lists none ({release} is replaced by N).
+var DefaultReleasePrefixes = []string{"releases/{release}/", "updates/{release}/", "updates/testing/{release}/"}
+
+// Config is the whole configuration of a mirror-sync run, read from one YAML
+// file; secrets (the report tokens) come from the environment only.
+type Config struct {
+	// Source is the master tree: a local directory or an http(s) base URL.
+	Source string `yaml:"source"`
+	// Directories lists the repository directories to publish, relative to
+	// the tree root. Empty means every directory holding repodata/repomd.xml
+	// (local sources only).
+	Directories []string `yaml:"directories"`
+	// Server is the metalink server's base URL; empty disables reports.
+	Server             string   `yaml:"server"`
+	Concurrency        int      `yaml:"concurrency"`
+	Grace              Duration `yaml:"grace"`
+	MultipartThreshold int64    `yaml:"multipart_threshold"`
+	PartSize           int64    `yaml:"part_size"`
+	MaxAttempts        int      `yaml:"max_attempts"`
+	MaxBackoff         Duration `yaml:"max_backoff"`
+	// BucketTemplate names a region's bucket for provision; {region} is replaced.
+	BucketTemplate string `yaml:"bucket_template"`
+	// IPRanges is AWS's ip-ranges.json, a path or an http(s) URL.
+	IPRanges        string   `yaml:"ip_ranges"`
+	ReleasePrefixes []string `yaml:"release_prefixes"`
+	Regions         []Region `yaml:"regions"`
+}
+
+// Region is one cloud region: its bucket, the prefix of the tree inside it,
+// the credentials profile of its sync identity and its mirror's name on the
+// metalink server.
+type Region struct {
+	Name      string `yaml:"region"`
+	Bucket    string `yaml:"bucket"`
+	Prefix    string `yaml:"prefix"`
+	Profile   string `yaml:"profile"`
+	Mirror    string `yaml:"mirror"`
+	Endpoint  string `yaml:"endpoint"`
+	PathStyle bool   `yaml:"path_style"`
+	// TokenEnv names the variable holding the mirror's report token
+	// (or, with _FILE appended, a file holding it).
+	TokenEnv string `yaml:"token_env"`
+	// VPCEndpoints and VPCs restrict reads through VPC endpoints to these ids;
+	// when both are empty any VPC endpoint is accepted, unless NoVPCEndpoints.
+	VPCEndpoints   []string `yaml:"vpc_endpoints"`
+	VPCs           []string `yaml:"vpcs"`
+	NoVPCEndpoints bool     `yaml:"no_vpc_endpoints"`
+	// SyncPrincipals are ARNs exempt from the read deny (the sync identity
+	// when it runs outside the region).
+	SyncPrincipals []string `yaml:"sync_principals"`
+
+	token string
+}
+
+// Duration is a time.Duration read from YAML as "96h", "90m" or "4d".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration, also accepting a whole number of days.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration parses a Go duration or a whole number of days ("4d").
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("duration %q: %w", s, ErrConfig)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("duration %q: %w", s, ErrConfig)
+	}
+	return v, nil
+}
+
+var regionName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// Load reads the configuration file at file (or $MIRROR_SYNC_CONFIG when file
+// is empty), applies defaults, reads tokens through getenv and validates.
+func Load(file string, getenv func(string) string) (*Config, error) {
+	if file == "" {
+		file = getenv("MIRROR_SYNC_CONFIG")
+	}
+	if file == "" {
+		return nil, fmt.Errorf("config: no file given (--config or MIRROR_SYNC_CONFIG): %w", ErrConfig)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("config: %v: %w", err, ErrConfig)
+	}
+	var c Config
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("config %s: %v: %w", file, err, ErrConfig)
+	}
+	c.defaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	for i := range c.Regions {
+		if c.Regions[i].token, err = readToken(c.Regions[i].TokenEnv, getenv); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
+}
+
+func (c *Config) defaults() {
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Grace == 0 {
+		c.Grace = Duration(DefaultGrace)
+	}
+	if c.MultipartThreshold <= 0 {
+		c.MultipartThreshold = DefaultMultipartThreshold
+	}
+	if c.PartSize <= 0 {
+		c.PartSize = DefaultPartSize
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = Duration(DefaultMaxBackoff)
+	}
+	if c.BucketTemplate == "" {
+		c.BucketTemplate = DefaultBucketTemplate
+	}
+	if len(c.ReleasePrefixes) == 0 {
+		c.ReleasePrefixes = DefaultReleasePrefixes
+	}
+	c.Server = strings.TrimRight(c.Server, "/")
+	for i := range c.Regions {
+		r := &c.Regions[i]
+		r.Prefix = strings.Trim(r.Prefix, "/")
+		if r.Bucket == "" {
+			r.Bucket = strings.ReplaceAll(c.BucketTemplate, "{region}", r.Name)
+		}
+		if r.TokenEnv == "" {
+			r.TokenEnv = "MIRROR_SYNC_TOKEN_" + strings.ToUpper(strings.ReplaceAll(r.Name, "-", "_"))
+		}
+	}
+}
+
+func (c *Config) validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("config: "+format+": %w", append(a, ErrConfig)...)
+	}
+	if c.Source == "" {
+		return bad("source is required")
+	}
+	if len(c.Regions) == 0 {
+		return bad("at least one region is required")
+	}
+	for _, d := range c.Directories {
+		if d != cleanDir(d) || d == "" {
+			return bad("directory %q must be relative, clean, without leading or trailing slash", d)
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range c.Regions {
+		switch {
+		case !regionName.MatchString(r.Name):
+			return bad("region name %q", r.Name)
+		case seen[r.Name]:
+			return bad("region %q listed twice", r.Name)
+		case r.Mirror == "":
+			return bad("region %q: mirror (its name on the server) is required", r.Name)
+		}
+		seen[r.Name] = true
+	}
+	return nil
+}
+
+// Region returns the configured region called name.
+func (c *Config) Region(name string) (*Region, error) {
+	for i := range c.Regions {
+		if c.Regions[i].Name == name {
+			return &c.Regions[i], nil
+		}
+	}
+	return nil, fmt.Errorf("region %q is not configured: %w", name, ErrConfig)
+}
+
+// HasToken reports whether a report token was found for the region.
+func (r *Region) HasToken() bool { return r.token != "" }
+
+// readToken takes the token from $NAME, else from the file named by $NAME_FILE.
+func readToken(name string, getenv func(string) string) (string, error) {
+	if v := getenv(name); v != "" {
+		return strings.TrimSpace(v), nil
+	}
+	f := getenv(name + "_FILE")
+	if f == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return "", fmt.Errorf("config: token file from %s_FILE: %v: %w", name, err, ErrConfig)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// cleanDir returns d as a clean tree-relative directory ("" for the root).
+func cleanDir(d string) string {
+	d = path.Clean("/" + d)
+	return strings.TrimPrefix(d, "/")
+}

@@ -1,0 +1,151 @@
+package mirrorsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Kind orders the files of a repository for upload: every package before any
+// metadata file, every metadata file before repomd.xml, its signature last.
+type Kind int
+
+// The kinds, in upload order.
+const (
+	KindPackage Kind = iota
+	KindMetadata
+	KindRepomd
+	KindSignature
+)
+
+func (k Kind) String() string {
+	return [...]string{"package", "metadata", "repomd", "signature"}[k]
+}
+
+// File is one file a bucket must hold for a repository.
+type File struct {
+	Path string // relative to the tree root
+	Kind Kind
+	Size int64 // -1 when the metadata does not state it
+	Sum  Sum
+	Body []byte // repomd.xml and its signature travel from memory
+}
+
+// Manifest is everything one repository directory needs in a bucket.
+type Manifest struct {
+	Directory    string
+	RepomdSHA256 string
+	Files        []File // sorted by Kind, then path
+	External     int    // packages under xml:base, which live elsewhere
+}
+
+// RepomdPath is the tree path of the directory's repomd.xml.
+func RepomdPath(dir string) string { return path.Join(dir, "repodata/repomd.xml") }
+
+// BuildManifest reads the directory's repomd.xml, its signature if any, and
+// streams its primary metadata for the packages.
+func BuildManifest(ctx context.Context, src Source, dir string) (*Manifest, error) {
+	raw, err := readAll(ctx, src, RepomdPath(dir))
+	if err != nil {
+		return nil, err
+	}
+	md, err := ParseRepomd(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	m := &Manifest{Directory: dir, RepomdSHA256: sha256Hex(raw)}
+	seen := map[string]bool{}
+	add := func(f File) error {
+		if seen[f.Path] {
+			return nil
+		}
+		seen[f.Path] = true
+		m.Files = append(m.Files, f)
+		return nil
+	}
+	add(File{Path: RepomdPath(dir), Kind: KindRepomd, Size: int64(len(raw)), Sum: Sum{"sha256", m.RepomdSHA256}, Body: raw})
+	asc, err := readAll(ctx, src, RepomdPath(dir)+".asc")
+	switch {
+	case err == nil:
+		add(File{Path: RepomdPath(dir) + ".asc", Kind: KindSignature, Size: int64(len(asc)), Sum: Sum{"sha256", sha256Hex(asc)}, Body: asc})
+	case !errors.Is(err, ErrNotFound):
+		return nil, err
+	}
+	for _, d := range md.Data {
+		p, err := treePath(dir, d.Href)
+		if err != nil {
+			return nil, err
+		}
+		add(File{Path: p, Kind: KindMetadata, Size: d.Size, Sum: d.Checksum})
+		if d.Type != "primary" {
+			continue
+		}
+		err = readPackages(ctx, src, p, d.Checksum, func(pkg Package) error {
+			if pkg.Base != "" {
+				m.External++
+				return nil
+			}
+			pp, err := treePath(dir, pkg.Href)
+			if err != nil {
+				return err
+			}
+			return add(File{Path: pp, Kind: KindPackage, Size: pkg.Size, Sum: pkg.Checksum})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+	}
+	sort.SliceStable(m.Files, func(i, j int) bool {
+		if m.Files[i].Kind != m.Files[j].Kind {
+			return m.Files[i].Kind < m.Files[j].Kind
+		}
+		return m.Files[i].Path < m.Files[j].Path
+	})
+	return m, nil
+}
+
+// readPackages streams the primary file at p, checking its checksum as it goes.
+func readPackages(ctx context.Context, src Source, p string, want Sum, fn func(Package) error) error {
+	rc, _, err := src.Open(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h, err := newHash(want.Type)
+	if err != nil {
+		return err
+	}
+	tee := io.TeeReader(rc, h)
+	plain, err := Decompress(tee)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	defer plain.Close()
+	if err := ReadPrimary(plain, fn); err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	if got := fmt.Sprintf("%x", h.Sum(nil)); got != want.Value {
+		return fmt.Errorf("%s: %s %s, repomd says %s: %w", p, want.Type, got, want.Value, ErrChecksum)
+	}
+	return nil
+}
+
+// treePath joins a directory and an href from its metadata into a tree path,
+// refusing hrefs that leave the tree.
+func treePath(dir, href string) (string, error) {
+	if strings.Contains(href, "://") || path.IsAbs(href) {
+		return "", fmt.Errorf("%s: href %q is not relative: %w", dir, href, ErrChecksum)
+	}
+	p := path.Join(dir, href)
+	if p == ".." || strings.HasPrefix(p, "../") || p == "." {
+		return "", fmt.Errorf("%s: href %q leaves the tree: %w", dir, href, ErrChecksum)
+	}
+	return p, nil
+}

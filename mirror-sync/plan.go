@@ -1,0 +1,171 @@
+package mirrorsync
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Plan is what one directory needs in one bucket, in the order it must happen.
+type Plan struct {
+	Directory string
+	// Withdraw deletes the live repomd.xml (and its signature) before any
+	// upload, because an upload replaces a file that repomd references with
+	// different content: no repomd is better than one that lies.
+	Withdraw []string
+	// Uploads are ordered packages, metadata, repomd.xml, signature.
+	Uploads      []File
+	UploadBytes  int64
+	Overwrites   int
+	Skipped      int
+	SkippedBytes int64
+}
+
+// Phases splits the uploads by kind; each phase must finish before the next.
+func (p *Plan) Phases() [][]File {
+	var phases [][]File
+	for start := 0; start < len(p.Uploads); {
+		end := start
+		for end < len(p.Uploads) && p.Uploads[end].Kind == p.Uploads[start].Kind {
+			end++
+		}
+		phases = append(phases, p.Uploads[start:end])
+		start = end
+	}
+	return phases
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Uploads) == 0 && len(p.Withdraw) == 0 }
+
+// Unverified returns the listed objects that stand for a manifest file with
+// the right size but whose checksums the state does not vouch for: their
+// metadata must be read (HEAD) before planning.
+func Unverified(m *Manifest, listed map[string]Object, st *State) []Object {
+	var out []Object
+	for _, f := range m.Files {
+		o, ok := listed[f.Path]
+		if !ok || (f.Size >= 0 && o.Size != f.Size) {
+			continue
+		}
+		if _, known := st.Known(o); !known {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// MakePlan diffs a manifest against a bucket listing and the state: a file is
+// skipped only when an object of the same size carries the same checksum.
+func MakePlan(m *Manifest, listed map[string]Object, st *State) *Plan {
+	p := &Plan{Directory: m.Directory}
+	var overwritten []string
+	for _, f := range m.Files {
+		o, ok := listed[f.Path]
+		if ok && matches(f, o, st) {
+			p.Skipped++
+			p.SkippedBytes += o.Size
+			continue
+		}
+		if ok && f.Kind < KindRepomd {
+			overwritten = append(overwritten, f.Path)
+		}
+		if ok {
+			p.Overwrites++
+		}
+		p.Uploads = append(p.Uploads, f)
+		p.UploadBytes += max(f.Size, 0)
+	}
+	repomd := RepomdPath(m.Directory)
+	if _, live := listed[repomd]; live && len(overwritten) > 0 && liveReferencesAny(repomd, listed, st, overwritten) {
+		p.Withdraw = []string{repomd}
+		if _, ok := listed[repomd+".asc"]; ok {
+			p.Withdraw = append(p.Withdraw, repomd+".asc")
+		}
+		// The withdrawn files come back with the new repomd.
+		p.Uploads = withRepomd(p.Uploads, m)
+	}
+	return p
+}
+
+// matches reports whether the listed object o holds file f.
+func matches(f File, o Object, st *State) bool {
+	if f.Size >= 0 && o.Size != f.Size {
+		return false
+	}
+	sums, ok := st.Known(o)
+	return ok && sums[f.Sum.Type] == f.Sum.Value
+}
+
+// liveReferencesAny reports whether the bucket's live repomd may reference one
+// of paths. Without a state that vouches for the live repomd, assume it does.
+func liveReferencesAny(repomd string, listed map[string]Object, st *State, paths []string) bool {
+	v, ok := st.Live()
+	sums, known := st.Known(listed[repomd])
+	if !ok || !known || sums["sha256"] != v.SHA256 {
+		return true
+	}
+	refs := make(map[string]bool, len(v.Files))
+	for _, f := range v.Files {
+		refs[f] = true
+	}
+	for _, p := range paths {
+		if refs[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// withRepomd makes sure the repomd.xml and signature of m are among uploads.
+func withRepomd(uploads []File, m *Manifest) []File {
+	have := map[string]bool{}
+	for _, f := range uploads {
+		have[f.Path] = true
+	}
+	for _, f := range m.Files {
+		if f.Kind >= KindRepomd && !have[f.Path] {
+			uploads = append(uploads, f)
+		}
+	}
+	sort.SliceStable(uploads, func(i, j int) bool { return uploads[i].Kind < uploads[j].Kind })
+	return uploads
+}
+
+// Collectable returns the objects of a directory that no retained version
+// references: those named only by versions superseded more than grace ago,
+// and strays no version names once both they and the state are older than
+// grace. nested lists other synced directories inside this one, whose
+// objects are theirs to collect.
+func Collectable(m *Manifest, listed map[string]Object, nested []string, st *State, now time.Time, grace time.Duration) []string {
+	named := map[string]bool{}
+	for _, v := range st.Versions {
+		for _, f := range v.Files {
+			named[f] = true
+		}
+	}
+	keep := st.Retained(now, grace)
+	for _, f := range m.Files {
+		keep[f.Path] = true
+	}
+	var out []string
+	for p, o := range listed {
+		if keep[p] || isStatePath(p) || inAny(p, nested) {
+			continue
+		}
+		if named[p] || (now.Sub(o.Modified) >= grace && now.Sub(st.Created) >= grace) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func inAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}

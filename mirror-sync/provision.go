@@ -1,0 +1,8 @@
+package mirrorsync
+
+import (
+	"context"
+	"log/slog"
+)
+
+func runProvision(ctx context.Context, args []string, env Env, log *slog.Logger) error { return nil }

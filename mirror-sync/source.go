@@ -1,0 +1,139 @@
+package mirrorsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Source is the master tree, read by tree-relative slash paths.
+type Source interface {
+	// Open returns the file at rel and its size (-1 when unknown);
+	// a missing file gives ErrNotFound.
+	Open(ctx context.Context, rel string) (io.ReadCloser, int64, error)
+	// Directories lists every directory holding repodata/repomd.xml.
+	Directories(ctx context.Context) ([]string, error)
+	// String names the source in logs.
+	String() string
+}
+
+// NewSource opens a local directory or an http(s) base URL.
+func NewSource(loc string, client *http.Client) (Source, error) {
+	if strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://") {
+		u, err := url.Parse(strings.TrimRight(loc, "/") + "/")
+		if err != nil {
+			return nil, fmt.Errorf("source %q: %v: %w", loc, err, ErrConfig)
+		}
+		if client == nil {
+			client = &http.Client{Timeout: 30 * time.Minute}
+		}
+		return &httpSource{base: u, client: client}, nil
+	}
+	st, err := os.Stat(loc)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("source %q is not a directory: %w", loc, ErrConfig)
+	}
+	return &localSource{root: loc}, nil
+}
+
+type localSource struct{ root string }
+
+func (s *localSource) String() string { return s.root }
+
+func (s *localSource) Open(_ context.Context, rel string) (io.ReadCloser, int64, error) {
+	f, err := os.Open(filepath.Join(s.root, filepath.FromSlash(rel)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, fmt.Errorf("source %s: %w", rel, ErrNotFound)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("source: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("source: %w", err)
+	}
+	return f, st.Size(), nil
+}
+
+func (s *localSource) Directories(_ context.Context) ([]string, error) {
+	var dirs []string
+	err := filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || d.Name() != "repomd.xml" || filepath.Base(filepath.Dir(p)) != "repodata" {
+			return nil
+		}
+		rel, err := filepath.Rel(s.root, filepath.Dir(filepath.Dir(p)))
+		if err != nil {
+			return err
+		}
+		if rel = filepath.ToSlash(rel); rel != "." {
+			dirs = append(dirs, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("source: walk %s: %w", s.root, err)
+	}
+	sort.Strings(dirs)
+	return dirs, nil
+}
+
+type httpSource struct {
+	base   *url.URL
+	client *http.Client
+}
+
+func (s *httpSource) String() string { return s.base.String() }
+
+func (s *httpSource) Open(ctx context.Context, rel string) (io.ReadCloser, int64, error) {
+	ref := &url.URL{Path: strings.TrimPrefix(path.Clean("/"+rel), "/")}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base.ResolveReference(ref).String(), nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("source: %w", err)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("source: %w", err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return resp.Body, resp.ContentLength, nil
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		resp.Body.Close()
+		return nil, 0, fmt.Errorf("source %s: %w", rel, ErrNotFound)
+	default:
+		resp.Body.Close()
+		return nil, 0, fmt.Errorf("source %s: HTTP %s", rel, resp.Status)
+	}
+}
+
+func (s *httpSource) Directories(context.Context) ([]string, error) {
+	return nil, fmt.Errorf("source %s: an http source needs the directories listed in the configuration: %w", s.base, ErrConfig)
+}
+
+// readAll reads a whole (small) source file.
+func readAll(ctx context.Context, src Source, rel string) ([]byte, error) {
+	rc, _, err := src.Open(ctx, rel)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", rel, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,178 @@
+package mirrorsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// regionSync publishes directories into one region's bucket.
+type regionSync struct {
+	cfg      *Config
+	region   *Region
+	bucket   *Bucket
+	src      Source
+	server   *ServerClient // nil: reports are off
+	log      *slog.Logger
+	now      func() time.Time
+	dryRun   bool
+	out      io.Writer
+	progress *Progress
+
+	mu  sync.Mutex // guards sum and the state during a phase
+	sum Summary
+}
+
+// directory brings one directory of the bucket to the manifest: verify what
+// the state cannot vouch for, withdraw a repomd that an overwrite would make
+// lie, upload packages, metadata, repomd.xml and its signature in that
+// order, record the version, report it, and collect what has expired.
+func (r *regionSync) directory(ctx context.Context, m *Manifest, nested []string) error {
+	dir := m.Directory
+	objs, err := r.bucket.List(ctx, dir+"/")
+	if err != nil {
+		return err
+	}
+	listed := make(map[string]Object, len(objs))
+	for _, o := range objs {
+		listed[o.Path] = o
+	}
+	st, err := LoadState(ctx, r.bucket, dir, r.now())
+	if err != nil {
+		return err
+	}
+	st.Forget(listed)
+	if err := r.verify(ctx, st, Unverified(m, listed, st)); err != nil {
+		return err
+	}
+	plan := MakePlan(m, listed, st)
+	if r.dryRun {
+		st.Publish(m, r.now())
+		printPlan(r.out, r.region.Name, plan, Collectable(m, listed, nested, st, r.now(), time.Duration(r.cfg.Grace)))
+		return nil
+	}
+	r.add(func(s *Summary) { s.Skipped += plan.Skipped })
+	r.progress.Plan(r.region.Name, len(plan.Uploads), plan.UploadBytes)
+	if len(plan.Withdraw) > 0 {
+		r.log.Warn("withdrawing repomd before replacing files it references", "region", r.region.Name, "directory", dir)
+		if err := r.bucket.Delete(ctx, plan.Withdraw); err != nil {
+			return err
+		}
+		r.add(func(s *Summary) { s.Withdrawn++ })
+	}
+	for _, phase := range plan.Phases() {
+		if phase[0].Kind == KindRepomd {
+			// Record the uploads before the repomd goes live, so a rerun
+			// after a kill need not read their metadata back.
+			if err := st.Save(ctx, r.bucket); err != nil {
+				return err
+			}
+		}
+		if err := forEach(ctx, r.cfg.Concurrency, phase, func(ctx context.Context, f File) error {
+			return r.uploadOne(ctx, st, f)
+		}); err != nil {
+			_ = st.Save(context.WithoutCancel(ctx), r.bucket)
+			return err
+		}
+	}
+	st.Publish(m, r.now())
+	reportErr := r.report(ctx, st, m)
+	if err := r.collect(ctx, st, m, listed, nested); err != nil {
+		return errors.Join(reportErr, err)
+	}
+	if err := st.Save(ctx, r.bucket); err != nil {
+		return errors.Join(reportErr, err)
+	}
+	return reportErr
+}
+
+// verify reads the metadata of objects the state does not vouch for.
+func (r *regionSync) verify(ctx context.Context, st *State, objs []Object) error {
+	return forEach(ctx, r.cfg.Concurrency, objs, func(ctx context.Context, o Object) error {
+		obj, sums, err := r.bucket.Head(ctx, o.Path)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if sums["sha256"] != "" {
+			r.mu.Lock()
+			st.Record(o.Path, obj.Size, obj.ETag, sums)
+			r.mu.Unlock()
+		}
+		return nil
+	})
+}
+
+func (r *regionSync) uploadOne(ctx context.Context, st *State, f File) error {
+	etag, sums, err := upload(ctx, r.src, r.bucket, f)
+	if err != nil {
+		r.log.Error("upload failed", "region", r.region.Name, "path", f.Path, "err", err)
+		return err
+	}
+	r.mu.Lock()
+	st.Record(f.Path, max(f.Size, int64(len(f.Body))), etag, sums)
+	r.mu.Unlock()
+	r.add(func(s *Summary) { s.Uploaded++; s.UploadedBytes += max(f.Size, 0) })
+	r.progress.Add(r.region.Name, max(f.Size, 0))
+	return nil
+}
+
+// report tells the server which repomd the bucket now serves, once.
+func (r *regionSync) report(ctx context.Context, st *State, m *Manifest) error {
+	if r.server == nil || st.Reported == m.RepomdSHA256 {
+		return nil
+	}
+	err := r.server.Report(ctx, r.region.Mirror, r.region.token, m.Directory, m.RepomdSHA256)
+	if err != nil {
+		r.log.Error("report failed", "region", r.region.Name, "mirror", r.region.Mirror, "directory", m.Directory, "err", err)
+		return err
+	}
+	st.SetReported(m.RepomdSHA256)
+	r.add(func(s *Summary) { s.Reported++ })
+	return nil
+}
+
+// collect deletes what no retained version references, after the new repomd
+// is live (the caller only gets here once it is).
+func (r *regionSync) collect(ctx context.Context, st *State, m *Manifest, listed map[string]Object, nested []string) error {
+	gone := Collectable(m, listed, nested, st, r.now(), time.Duration(r.cfg.Grace))
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := r.bucket.Delete(ctx, gone); err != nil {
+		return err
+	}
+	for _, p := range gone {
+		delete(st.Objects, p)
+	}
+	st.dirty = true
+	r.add(func(s *Summary) { s.Deleted += len(gone) })
+	return nil
+}
+
+func (r *regionSync) add(fn func(*Summary)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn(&r.sum)
+}
+
+// printPlan writes a dry run's plan for one directory.
+func printPlan(w io.Writer, region string, p *Plan, collect []string) {
+	fmt.Fprintf(w, "%s %s: upload %d files (%s), skip %d, overwrite %d, collect %d\n",
+		region, p.Directory, len(p.Uploads), humanBytes(p.UploadBytes), p.Skipped, p.Overwrites, len(collect))
+	for _, w2 := range p.Withdraw {
+		fmt.Fprintf(w, "  withdraw %s\n", w2)
+	}
+	for _, f := range p.Uploads {
+		fmt.Fprintf(w, "  put %-9s %s (%s)\n", f.Kind, f.Path, humanBytes(max(f.Size, 0)))
+	}
+	for _, c := range collect {
+		fmt.Fprintf(w, "  delete %s\n", c)
+	}
+}
