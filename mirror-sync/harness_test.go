@@ -2,6 +2,8 @@ package mirrorsync
 
 import (
 	"encoding/json"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -36,6 +38,8 @@ func newS3Proxy(t testing.TB, target string) *s3Proxy {
 	}
 	p := &s3Proxy{n: map[string]int{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	// A killed worker leaves requests behind; that is the point, not news.
+	rp.ErrorLog = log.New(io.Discard, "", 0)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		kind := requestKind(r)
 		p.mu.Lock()

@@ -1,0 +1,24 @@
+package mirrorsync
+
+import (
+	"context"
+	"os"
+	"testing"
+)
+
+// childEnv makes the test binary run the mirror-sync command line instead of
+// the tests, so that tests can start, and SIGKILL, a real worker process.
+const childEnv = "MIRRORSYNC_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], Env{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
+	code := m.Run()
+	for _, set := range []*rpmSet{&smallRPMs, &manyRPMs, &bigRPMs} {
+		if set.dir != "" {
+			os.RemoveAll(set.dir)
+		}
+	}
+	os.Exit(code)
+}
