@@ -193,13 +193,12 @@ func (s *selector) continentExcept(cont, except string) {
 			s.keys = append(s.keys, keyed{key: s.weightKey(id), id: id})
 		}
 	}
-	if s.flush(start) {
-		for _, c := range s.dir.Countries[cont] {
-			if c != except {
-				s.header = append(s.header, "country = "...)
-				s.header = append(s.header, c...)
-				s.header = append(s.header, ' ')
-			}
+	s.flush(start)
+	for _, c := range s.dir.Countries[cont] {
+		if c != except {
+			s.header = append(s.header, "country = "...)
+			s.header = append(s.header, c...)
+			s.header = append(s.header, ' ')
 		}
 	}
 }
@@ -211,7 +210,8 @@ func (s *selector) weighted(ids []store.MirrorID, header string) {
 	for _, id := range ids {
 		s.keys = append(s.keys, keyed{key: s.weightKey(id), id: id})
 	}
-	if s.flush(start) {
+	s.flush(start)
+	if len(ids) > 0 {
 		s.header = append(s.header, header...)
 	}
 }

@@ -1,0 +1,139 @@
+package metalink
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+func names(snap *store.Snapshot, ids []store.MirrorID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = snap.Mirrors[id].Name
+	}
+	return out
+}
+
+func TestSelect(t *testing.T) {
+	snap := fixtureSnapshot(t)
+	dir := snap.Repo("fedora-41", "x86_64").Dir
+	addr := netip.MustParseAddr
+	cases := []struct {
+		name   string
+		query  string
+		client Client
+		// first lists the mirrors that must lead, in order; then "set" the
+		// whole set when given.
+		first  []string
+		set    []string
+		absent []string
+	}{
+		{name: "location first", query: "location=us-east-1", client: de,
+			first: []string{"s3-us-east-1"}, absent: []string{"stale", "off", "campus"}},
+		{name: "literal $location ignored", query: "location=$location", client: de,
+			absent: []string{"s3-us-east-1"}, first: []string{}},
+		{name: "empty location ignored", query: "location=", client: de, absent: []string{"s3-us-east-1"}},
+		{name: "unknown location ignored", query: "location=mars-1", client: de, absent: []string{"s3-us-east-1"}},
+		{name: "upper-case location is not a location", query: "location=US-EAST-1", client: de, absent: []string{"s3-us-east-1"}},
+		{name: "location with no mirror of its own", query: "location=eu-west-1", client: Client{},
+			absent: []string{"s3-us-east-1"}},
+		{name: "regional never by country", query: "", client: Client{Country: "US"},
+			absent: []string{"s3-us-east-1", "campus"}},
+		{name: "regional never in global", query: "country=global", client: Client{},
+			set: []string{"de1", "de2", "fr", "us", "jp", "alt", "wide", "isp"}},
+		{name: "netblock longest prefix first", query: "", client: Client{Addr: addr("198.51.100.7")},
+			first: []string{"campus", "wide"}},
+		{name: "netblock=0 skips netblocks", query: "netblock=0", client: Client{Addr: addr("198.51.100.7"), Country: "DE"},
+			absent: []string{"campus"}},
+		{name: "country= skips netblocks", query: "country=DE", client: Client{Addr: addr("198.51.100.7")},
+			set: []string{"de1", "de2", "alt"}},
+		{name: "ASN", query: "", client: Client{Addr: addr("203.0.113.9"), ASN: 64500, Country: "JP"},
+			first: []string{"isp", "jp"}},
+		{name: "requested country without mirrors falls back to its continent", query: "country=PT", client: Client{},
+			set: []string{"de1", "de2", "alt", "fr", "wide", "isp"}},
+		{name: "cc is an alias of country", query: "cc=fr", client: Client{}, set: []string{"fr"}},
+		{name: "global top-up counts only carriers", query: "", client: Client{Country: "FR"},
+			// FR has 1 carrier, the rest of Europe 5: 6 >= 5, no global
+			set: []string{"fr", "de1", "de2", "alt", "wide", "isp"}},
+		{name: "global added below minimum", query: "", client: Client{Country: "JP"},
+			first: []string{"jp"}, set: []string{"jp", "de1", "de2", "fr", "us", "alt", "wide", "isp"}},
+		{name: "unknown client gets global", query: "", client: Client{},
+			set: []string{"de1", "de2", "fr", "us", "jp", "alt", "wide", "isp"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := ParseQuery(c.query)
+			got := names(snap, Select(snap, dir, &q, c.client, DefaultMinimum, seeded()).Mirrors)
+			if len(got) < len(c.first) || !slices.Equal(got[:len(c.first)], c.first) {
+				t.Errorf("order %v, want it to start with %v", got, c.first)
+			}
+			if c.set != nil {
+				g, w := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(c.set))
+				if !slices.Equal(g, w) {
+					t.Errorf("mirrors %v, want %v", g, w)
+				}
+			}
+			for _, a := range c.absent {
+				if slices.Contains(got, a) {
+					t.Errorf("%s listed in %v", a, got)
+				}
+			}
+			seen := map[string]bool{}
+			for _, n := range got {
+				if seen[n] {
+					t.Errorf("%s listed twice in %v", n, got)
+				}
+				seen[n] = true
+			}
+		})
+	}
+}
+
+// TestWeightedShuffle checks that the first mirror of a step is drawn with
+// probability proportional to bandwidth: de1 (1000) against de2 (100) and
+// alt (10) should lead about 1000/1110 of the time.
+func TestWeightedShuffle(t *testing.T) {
+	snap := fixtureSnapshot(t)
+	dir := snap.Repo("fedora-41", "x86_64").Dir
+	q := ParseQuery("country=DE")
+	rnd := rand.New(rand.NewPCG(7, 7))
+	const n = 20000
+	firsts := map[string]int{}
+	for range n {
+		sel := Select(snap, dir, &q, Client{}, DefaultMinimum, rnd)
+		firsts[snap.Mirrors[sel.Mirrors[0]].Name]++
+	}
+	want := map[string]float64{"de1": 1000.0 / 1110, "de2": 100.0 / 1110, "alt": 10.0 / 1110}
+	for name, p := range want {
+		got := float64(firsts[name]) / n
+		if got < p*0.9-0.005 || got > p*1.1+0.005 {
+			t.Errorf("%s first %.4f of the time, want about %.4f", name, got, p)
+		}
+	}
+}
+
+func TestPreferenceNeverBelowOne(t *testing.T) {
+	d := &store.Dataset{Directories: []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
+		Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}}}
+	for i := range 120 {
+		d.Mirrors = append(d.Mirrors, store.Mirror{Name: "m" + string(rune('a'+i/26)) + string(rune('a'+i%26)),
+			Country: "DE", Bandwidth: 1, Enabled: true, AlwaysUpToDate: true, URLs: []string{"https://x.example/" + string(rune('a'+i%26))}})
+	}
+	snap := store.NewSnapshot(d, testNow)
+	q := ParseQuery("repo=r&arch=a")
+	r := Answer(nil, snap, &q, true, Client{Country: "DE"}, Options{Minimum: 5, Rand: seeded(), Now: testNow})
+	body := string(r.Body)
+	for _, want := range []string{`preference="100"`, `preference="2"`, `preference="1"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+	if strings.Contains(body, `preference="0"`) || strings.Contains(body, `preference="-`) {
+		t.Error("preference below 1")
+	}
+}
+

@@ -1,0 +1,130 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+func testMirrors(t *testing.T, s store.Store) {
+	full := fullDataset()
+	must(t, "Restore", s.Restore(ctx(t), full))
+	want := fullDataset()
+
+	// Create.
+	m := mirror("new.example.org")
+	m.Netblocks = []string{"10.1.0.0/16"}
+	must(t, "PutMirror", s.PutMirror(ctx(t), m))
+	want.Mirrors = append(want.Mirrors[:2:2], append([]store.Mirror{m}, want.Mirrors[2:]...)...)
+	checkData(t, s, want)
+
+	// Replace every field of a mirror that has freshness; the freshness stays.
+	r := store.Mirror{
+		Name: "s3-us-east-1", Country: "CA", Bandwidth: 5, Enabled: false, Private: false,
+		AlwaysUpToDate: false, URLs: []string{"http://replaced.example.org/fedora"},
+		Netblocks: []string{"172.16.0.0/12"}, ASN: 1, Locations: []string{"eu-west-1"},
+	}
+	must(t, "PutMirror", s.PutMirror(ctx(t), r))
+	want.Mirrors[4] = r
+	checkData(t, s, want)
+
+	// Delete takes the mirror's freshness along, and only its own.
+	must(t, "DeleteMirror", s.DeleteMirror(ctx(t), "s3-us-east-1"))
+	want.Mirrors = want.Mirrors[:4]
+	want.Freshness = want.Freshness[:1]
+	checkData(t, s, want)
+
+	rejected(t, s, store.ErrNotFound, func() error { return s.DeleteMirror(ctx(t), "s3-us-east-1") })
+	rejected(t, s, store.ErrNotFound, func() error { return s.DeleteMirror(ctx(t), "") })
+}
+
+// Stores keep mirrors in canonical form and never modify their argument.
+func testMirrorNormalised(t *testing.T, s store.Store) {
+	m := store.Mirror{
+		Name: "mirror.example.org", Country: "de", Bandwidth: 10, Enabled: true,
+		URLs:      []string{"https://mirror.example.org/fedora/", "http://mirror.example.org/fedora"},
+		Netblocks: []string{"192.0.2.1", "2001:db8::1", "10.0.0.0/8"},
+	}
+	in := m
+	in.URLs = slices.Clone(m.URLs)
+	in.Netblocks = slices.Clone(m.Netblocks)
+	must(t, "PutMirror", s.PutMirror(ctx(t), in))
+	if diff := cmp.Diff(m, in); diff != "" {
+		t.Errorf("PutMirror modified its argument (-want +got):\n%s", diff)
+	}
+	want := m
+	want.Country = "DE"
+	want.URLs = []string{"https://mirror.example.org/fedora", "http://mirror.example.org/fedora"}
+	want.Netblocks = []string{"192.0.2.1/32", "2001:db8::1/128", "10.0.0.0/8"}
+	checkData(t, s, &store.Dataset{Mirrors: []store.Mirror{want}})
+}
+
+func testMirrorInvalid(t *testing.T, s store.Store) {
+	must(t, "Restore", s.Restore(ctx(t), fullDataset()))
+	tests := []struct {
+		name   string
+		change func(m *store.Mirror)
+	}{
+		{"empty name", func(m *store.Mirror) { m.Name = "" }},
+		{"name with a slash", func(m *store.Mirror) { m.Name = "mirror.example.org/x" }},
+		{"unknown country", func(m *store.Mirror) { m.Country = "XX" }},
+		{"three-letter country", func(m *store.Mirror) { m.Country = "DEU" }},
+		{"zero bandwidth", func(m *store.Mirror) { m.Bandwidth = 0 }},
+		{"negative bandwidth", func(m *store.Mirror) { m.Bandwidth = -1 }},
+		{"no URL", func(m *store.Mirror) { m.URLs = nil }},
+		{"URL without scheme", func(m *store.Mirror) { m.URLs = []string{"mirror.example.org/fedora"} }},
+		{"URL with another scheme", func(m *store.Mirror) { m.URLs = []string{"gopher://mirror.example.org/fedora"} }},
+		{"URL with a query", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org/fedora?x=1"} }},
+		{"two URLs of one scheme", func(m *store.Mirror) {
+			m.URLs = []string{"https://a.example.org/fedora", "https://b.example.org/fedora"}
+		}},
+		{"netblock that is not one", func(m *store.Mirror) { m.Netblocks = []string{"not-a-netblock"} }},
+		{"netblock with host bits", func(m *store.Mirror) { m.Netblocks = []string{"10.0.0.1/8"} }},
+		{"unknown location", func(m *store.Mirror) { m.Locations = []string{"ap-south-9"} }},
+		{"location listed twice", func(m *store.Mirror) { m.Locations = []string{"us-east-1", "us-east-1"} }},
+		{"region that is not one", func(m *store.Mirror) { m.Region = "US East" }},
+		{"bucket that is not one", func(m *store.Mirror) { m.Bucket = "Bucket_Name" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Both a new mirror and a replacement are checked.
+			for _, name := range []string{"new.example.org", "mirror.example.org"} {
+				m := mirror(name)
+				tt.change(&m)
+				rejected(t, s, store.ErrInvalid, func() error { return s.PutMirror(ctx(t), m) })
+			}
+		})
+	}
+}
+
+// Concurrent changes are each applied once: none is lost.
+func testConcurrentPuts(t *testing.T, s store.Store) {
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := s.PutMirror(ctx(t), mirror(fmt.Sprintf("m%d.example.org", i))); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("PutMirror: %v", err)
+	}
+	var names []string
+	for _, m := range load(t, s).Mirrors {
+		names = append(names, m.Name)
+	}
+	if len(names) != n {
+		t.Errorf("stored mirrors %s, want %d", strings.Join(names, ", "), n)
+	}
+}
