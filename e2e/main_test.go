@@ -69,10 +69,20 @@ func requireTools(t *testing.T, names ...string) {
 			continue
 		}
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true: %v", name, err)
+			t.Fatalf("%s is required under CI=true (apt-get install -y %s): %v", name, debianPackages[name], err)
 		}
-		t.Skipf("skipping: %s is not available (%v); install it to run the end-to-end tests", name, err)
+		t.Skipf("skipping: %s is not available (%v); apt-get install -y %s to run the end-to-end tests",
+			name, err, debianPackages[name])
 	}
+}
+
+// debianPackages names the Debian package providing each required tool.
+var debianPackages = map[string]string{
+	"dnf":          "dnf",
+	"rpmbuild":     "rpm",
+	"createrepo_c": "createrepo-c",
+	"aria2c":       "aria2",
+	"librepo":      "python3-librepo",
 }
 
 var librepoMissing = sync.OnceValue(func() error {

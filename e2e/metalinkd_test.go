@@ -41,8 +41,23 @@ func (d *metalinkd) run(t *testing.T, command string, args ...string) {
 }
 
 // serve starts the server on a free loopback port and waits until /healthz
-// answers. The process is stopped by its pid when the test ends.
+// answers. The process is stopped by its pid when the test ends. Another
+// program may take the port between the probe and the bind, so a server that
+// exits before answering is started again on another port, twice at most.
 func (d *metalinkd) serve(t *testing.T) {
+	t.Helper()
+	var err error
+	for range 3 {
+		if err = d.start(t); err == nil {
+			return
+		}
+		t.Logf("%v; retrying", err)
+	}
+	t.Fatal(err)
+}
+
+// start runs one server process and waits for it to answer /healthz.
+func (d *metalinkd) start(t *testing.T) error {
 	t.Helper()
 	addr := freeLoopbackAddr(t)
 	logFile, err := os.Create(d.logPath)
@@ -51,10 +66,11 @@ func (d *metalinkd) serve(t *testing.T) {
 	}
 	cmd := exec.Command(metalinkdBin, "serve", "--data-dir", d.dataDir, "--listen", addr)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	logFile.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
-	logFile.Close()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { stopProcess(t, cmd.Process, exited) })
@@ -64,11 +80,11 @@ func (d *metalinkd) serve(t *testing.T) {
 		select {
 		case err := <-exited:
 			exited <- err
-			t.Fatalf("metalinkd serve (pid %d) exited: %v\n%s", cmd.Process.Pid, err, d.serverLog(t))
+			return fmt.Errorf("metalinkd serve (pid %d) exited: %v\n%s", cmd.Process.Pid, err, d.serverLog(t))
 		default:
 		}
 		if status, _, err := httpGet(d.url + "/healthz"); err == nil && status == http.StatusOK {
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("metalinkd serve (pid %d) never answered /healthz\n%s", cmd.Process.Pid, d.serverLog(t))
