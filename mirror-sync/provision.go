@@ -2,7 +2,154 @@ package mirrorsync
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
-func runProvision(ctx context.Context, args []string, env Env, log *slog.Logger) error { return nil }
+// ProvisionResult says what provision did to a region's bucket.
+type ProvisionResult struct {
+	Bucket        string
+	Created       bool // the bucket did not exist
+	PolicyApplied bool // the bucket policy was (re)written
+	BucketPolicy  *Policy
+	IAMPolicy     *Policy
+}
+
+// Provision creates the region's bucket if needed and applies its bucket
+// policy when the applied one differs (a new ip-ranges.json syncToken or
+// changed settings). With dryRun it only computes both policies.
+func Provision(ctx context.Context, cfg *Config, r *Region, dryRun bool, log *slog.Logger) (*ProvisionResult, error) {
+	ir, err := LoadIPRanges(ctx, cfg.IPRanges, &http.Client{Timeout: time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	bp, err := BucketPolicy(r, ir)
+	if err != nil {
+		return nil, err
+	}
+	res := &ProvisionResult{Bucket: r.Bucket, BucketPolicy: bp, IAMPolicy: SyncIdentityPolicy(r)}
+	if dryRun {
+		return res, nil
+	}
+	b, err := NewBucket(ctx, cfg, r)
+	if err != nil {
+		return nil, err
+	}
+	if res.Created, err = b.create(ctx, r.Name); err != nil {
+		return nil, err
+	}
+	if res.Created {
+		log.Info("bucket created", "region", r.Name, "bucket", r.Bucket)
+	}
+	applied, err := b.policy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if PolicySid(applied) == bp.Statement[0].Sid {
+		log.Info("bucket policy is current", "region", r.Name, "bucket", r.Bucket, "sync_token", ir.SyncToken)
+		return res, nil
+	}
+	if err := b.allowPolicy(ctx, log); err != nil {
+		return nil, err
+	}
+	raw, _ := json.Marshal(bp)
+	if _, err := b.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &b.name, Policy: aws.String(string(raw))}); err != nil {
+		return nil, b.wrap("put bucket policy", "", err)
+	}
+	res.PolicyApplied = true
+	log.Info("bucket policy applied", "region", r.Name, "bucket", r.Bucket, "sync_token", ir.SyncToken)
+	return res, nil
+}
+
+// create makes the bucket in its region; one we already own is fine.
+func (b *Bucket) create(ctx context.Context, region string) (bool, error) {
+	in := &s3.CreateBucketInput{Bucket: &b.name}
+	if region != "us-east-1" {
+		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
+	}
+	_, err := b.s3.CreateBucket(ctx, in)
+	var owned *types.BucketAlreadyOwnedByYou
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &owned):
+		return false, nil
+	}
+	return false, b.wrap("create bucket", "", err)
+}
+
+// policy returns the applied bucket policy, "" when there is none.
+func (b *Bucket) policy(ctx context.Context) (string, error) {
+	out, err := b.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &b.name})
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "NoSuchBucketPolicy" {
+		return "", nil
+	}
+	if err != nil {
+		return "", b.wrap("get bucket policy", "", err)
+	}
+	return aws.ToString(out.Policy), nil
+}
+
+// allowPolicy lets a conditional public-read policy through Block Public
+// Access (which AWS turns on for new buckets) while still refusing ACLs.
+// Servers without the API are told and skipped.
+func (b *Bucket) allowPolicy(ctx context.Context, log *slog.Logger) error {
+	_, err := b.s3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: &b.name,
+		PublicAccessBlockConfiguration: &types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true),
+			BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(false),
+		}})
+	var api smithy.APIError
+	if errors.As(err, &api) && (api.ErrorCode() == "NotImplemented" || api.ErrorCode() == "MethodNotAllowed") {
+		log.Info("server has no public access block; skipped", "bucket", b.name)
+		return nil
+	}
+	if err != nil {
+		return b.wrap("put public access block", "", err)
+	}
+	return nil
+}
+
+// printPolicies writes both policies as indented JSON under comment lines.
+func printPolicies(w io.Writer, r *Region, res *ProvisionResult) {
+	bp, _ := json.MarshalIndent(res.BucketPolicy, "", "  ")
+	iam, _ := json.MarshalIndent(res.IAMPolicy, "", "  ")
+	fmt.Fprintf(w, "# bucket policy of %s (region %s)\n%s\n# IAM policy of the sync identity of region %s\n%s\n", r.Bucket, r.Name, bp, r.Name, iam)
+}
+
+func runProvision(ctx context.Context, args []string, env Env, log *slog.Logger) error {
+	fs, cfgFile, dry := newFlags("provision", env)
+	region := fs.String("region", "", "the region to provision (required)")
+	ipRanges := fs.String("ip-ranges", "", "ip-ranges.json path or URL (default: ip_ranges of the configuration)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := Load(*cfgFile, env.Getenv)
+	if err != nil {
+		return err
+	}
+	if *ipRanges != "" {
+		cfg.IPRanges = *ipRanges
+	}
+	r, err := cfg.Region(*region)
+	if err != nil {
+		return err
+	}
+	res, err := Provision(ctx, cfg, r, *dry, log)
+	if err != nil {
+		return err
+	}
+	printPolicies(env.Stdout, r, res)
+	return nil
+}
