@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, installing first what the tests need: the real
+# yum clients and packaging tools from Debian, Versity's S3 gateway and AWS's
+# metadata mock from the Go module proxy, and a running PostgreSQL.
+# Idempotent: installed pieces are kept; run it as often as you like.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages used by the real-client, packaging and load tests.
+pkgs=(dnf python3-librepo createrepo-c rpm aria2 wrk systemd)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Real peers built from source through the Go module proxy (cached after the first time).
+GOBIN="$(go env GOPATH)/bin"
+export PATH="$GOBIN:$PATH"
+if ! command -v versitygw >/dev/null; then
+  log "building versitygw (a few minutes the first time)"
+  (cd / && go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)
+fi
+if ! command -v ec2-metadata-mock >/dev/null; then
+  log "building ec2-metadata-mock"
+  (cd / && go install github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock@v1.13.0)
+fi
+
+# PostgreSQL on 127.0.0.1:5432 for the store contract suite.
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  log "starting PostgreSQL"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+log "go vet"
+go vet ./...
+
+log "go test"
+out="$(mktemp)"
+status=0
+go test -count=1 -v -timeout 25m ./... >"$out" 2>&1 || status=$?
+grep -E '^(ok|FAIL|---)\s|^\s*--- (FAIL|SKIP)|^panic:' "$out" | grep -v -- '--- PASS' || true
+if [ "$status" -ne 0 ]; then
+  log "failures in detail:"
+  grep -B2 -A30 -E '^\s*--- FAIL' "$out" | head -300 >&2 || tail -100 "$out" >&2
+fi
+passed=$(grep -cE '^\s*--- PASS' "$out" || true)
+failed=$(grep -cE '^\s*--- FAIL' "$out" || true)
+skipped=$(grep -cE '^\s*--- SKIP' "$out" || true)
+rm -f "$out"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$status" -eq 0 ] || exit "$status"
+
+log "fuzzing the network parsers briefly"
+go test -run='^$' -fuzz='^FuzzAnswer$' -fuzztime=15s ./metalink >/dev/null
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
