@@ -206,6 +206,12 @@ func (rs *reportServer) reportCount() int {
 	return len(rs.reports)
 }
 
+func (rs *reportServer) forgetCount() int {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return len(rs.forgets)
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)

@@ -2,7 +2,157 @@ package mirrorsync
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 )
 
-func runRetire(ctx context.Context, args []string, env Env, log *slog.Logger) error { return nil }
+// RetireResult is what retiring one prefix did (or would do) in one region.
+type RetireResult struct {
+	Region    string
+	Prefix    string
+	Forgotten int // directories the server stopped listing
+	Objects   int
+	Bytes     int64
+}
+
+var releaseName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// RetirePrefixes turns --release or --prefix into tree prefixes ending in "/".
+func RetirePrefixes(cfg *Config, release, prefix string) ([]string, error) {
+	switch {
+	case (release == "") == (prefix == ""):
+		return nil, fmt.Errorf("retire: give exactly one of --release and --prefix: %w", ErrConfig)
+	case prefix != "":
+		p := cleanDir(prefix)
+		if p == "" || strings.HasPrefix(p, StateDir) {
+			return nil, fmt.Errorf("retire: prefix %q would remove too much: %w", prefix, ErrConfig)
+		}
+		return []string{p + "/"}, nil
+	case !releaseName.MatchString(release):
+		return nil, fmt.Errorf("retire: release %q: %w", release, ErrConfig)
+	}
+	out := make([]string, len(cfg.ReleasePrefixes))
+	for i, t := range cfg.ReleasePrefixes {
+		out[i] = cleanDir(strings.ReplaceAll(t, "{release}", release)) + "/"
+	}
+	return out, nil
+}
+
+// Retire first tells the server to stop listing each region's mirror for
+// the prefixes, then deletes them, with their sync state, from the buckets
+// of the regions the server confirmed. Configured directories under a
+// prefix are refused: the next sync would publish them again.
+func Retire(ctx context.Context, cfg *Config, prefixes []string, dryRun bool, d Deps) ([]RetireResult, error) {
+	for _, dir := range cfg.Directories {
+		for _, p := range prefixes {
+			if strings.HasPrefix(dir+"/", p) {
+				return nil, fmt.Errorf("retire: directory %s is still configured; remove it from directories first: %w", dir, ErrConfig)
+			}
+		}
+	}
+	regions, _ := selectRegions(cfg, nil)
+	if d.Server != nil && !dryRun {
+		for _, r := range regions {
+			if !r.HasToken() {
+				return nil, fmt.Errorf("region %s: no token in $%s or $%s_FILE: %w", r.Name, r.TokenEnv, r.TokenEnv, ErrConfig)
+			}
+		}
+	}
+	var results []RetireResult
+	var errs []error
+	confirmed := map[string]bool{}
+	for _, r := range regions {
+		confirmed[r.Name] = true
+		for _, p := range prefixes {
+			res := RetireResult{Region: r.Name, Prefix: p}
+			if d.Server != nil && !dryRun {
+				n, err := d.Server.Forget(ctx, r.Mirror, r.token, strings.TrimSuffix(p, "/")+"/")
+				if err != nil {
+					errs = append(errs, err)
+					confirmed[r.Name] = false
+				}
+				res.Forgotten = n
+			}
+			results = append(results, res)
+		}
+	}
+	for _, r := range regions {
+		if !confirmed[r.Name] {
+			d.Log.Error("server did not confirm; bucket left as it is", "region", r.Name)
+			continue
+		}
+		if err := retireRegion(ctx, cfg, r, results, dryRun, d); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, res := range results {
+		verb := "deleted"
+		if dryRun {
+			verb = "would delete"
+		}
+		fmt.Fprintf(d.Out, "%s %s: server forgot %d directories; %s %d objects (%s)\n", res.Region, res.Prefix, res.Forgotten, verb, res.Objects, humanBytes(res.Bytes))
+	}
+	if len(errs) > 0 {
+		return results, fmt.Errorf("%w: %w", ErrPartial, joinErrors(errs))
+	}
+	return results, nil
+}
+
+// retireRegion deletes the prefixes and their state objects from one bucket.
+func retireRegion(ctx context.Context, cfg *Config, r *Region, results []RetireResult, dryRun bool, d Deps) error {
+	b, err := NewBucket(ctx, cfg, r)
+	if err != nil {
+		return err
+	}
+	for i := range results {
+		res := &results[i]
+		if res.Region != r.Name {
+			continue
+		}
+		var paths []string
+		for _, under := range []string{res.Prefix, StateDir + "/" + res.Prefix} {
+			objs, err := b.List(ctx, under)
+			if err != nil {
+				return err
+			}
+			for _, o := range objs {
+				paths = append(paths, o.Path)
+				res.Objects++
+				res.Bytes += o.Size
+			}
+		}
+		if dryRun || len(paths) == 0 {
+			continue
+		}
+		if err := b.Delete(ctx, paths); err != nil {
+			return err
+		}
+		d.Log.Info("retired", "region", r.Name, "prefix", res.Prefix, "objects", len(paths))
+	}
+	return nil
+}
+
+func runRetire(ctx context.Context, args []string, env Env, log *slog.Logger) error {
+	fs, cfgFile, dry := newFlags("retire", env)
+	release := fs.String("release", "", "retire this release (its release_prefixes)")
+	prefix := fs.String("prefix", "", "retire this directory prefix of the tree")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := Load(*cfgFile, env.Getenv)
+	if err != nil {
+		return err
+	}
+	prefixes, err := RetirePrefixes(cfg, *release, *prefix)
+	if err != nil {
+		return err
+	}
+	d := Deps{Log: log, Out: env.Stdout}
+	if cfg.Server != "" {
+		d.Server = NewServerClient(cfg.Server, nil)
+	}
+	_, err = Retire(ctx, cfg, prefixes, *dry, d)
+	return err
+}

@@ -1,0 +1,101 @@
+package mirrorsync
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRetirePrefixes(t *testing.T) {
+	cfg := &Config{ReleasePrefixes: DefaultReleasePrefixes}
+	tests := []struct {
+		release, prefix string
+		want            []string
+		bad             bool
+	}{
+		{release: "39", want: []string{"releases/39/", "updates/39/", "updates/testing/39/"}},
+		{prefix: "/releases/39/", want: []string{"releases/39/"}},
+		{prefix: "/", bad: true},
+		{prefix: ".mirror-sync/state", bad: true},
+		{release: "39", prefix: "x", bad: true},
+		{bad: true},
+		{release: "../39", bad: true},
+	}
+	for _, tc := range tests {
+		got, err := RetirePrefixes(cfg, tc.release, tc.prefix)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("RetirePrefixes(%q, %q) = %v, want an error", tc.release, tc.prefix, got)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("RetirePrefixes(%q, %q) = %v, %v, want %v", tc.release, tc.prefix, got, err, tc.want)
+		}
+	}
+}
+
+// TestRetireRelease publishes two releases, retires one: the dry run
+// changes nothing; the real run tells the server before the first delete,
+// empties the release (and its sync state) and leaves the other one alone.
+func TestRetireRelease(t *testing.T) {
+	e := newSyncEnv(t)
+	set := smallSet(t)
+	dir39, dir40 := "releases/39/Everything/x86_64/os", "releases/40/Everything/x86_64/os"
+	makeRepo(t, set, e.root, dir39, []string{"alpha-1-1"})
+	makeRepo(t, set, e.root, dir40, []string{"beta-1-1"})
+	e.mustSync(t0)
+	if err := os.RemoveAll(filepath.Join(e.root, "releases", "39")); err != nil {
+		t.Fatal(err)
+	}
+	config := e.writeConfig()
+	run := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		code := Main(context.Background(), append([]string{"retire", "--config", config}, args...),
+			Env{Getenv: e.getenv, Stdout: &out, Stderr: &out})
+		return code, out.String()
+	}
+	code, out := run("--release", "39", "--dry-run")
+	if code != ExitOK || !strings.Contains(out, "releases/39/: server forgot 0 directories; would delete 6 objects") {
+		t.Fatalf("dry run: %d\n%s", code, out)
+	}
+	if e.server.forgetCount() != 0 || !e.keys()[RepomdPath(dir39)] {
+		t.Fatal("dry run changed something")
+	}
+	var early atomic.Bool
+	e.proxy.set(func(kind string, r *http.Request) int {
+		if kind == "DELETE" && e.server.forgetCount() == 0 {
+			early.Store(true)
+		}
+		return 0
+	}, nil)
+	code, out = run("--release", "39")
+	if code != ExitOK || early.Load() {
+		t.Fatalf("retire: exit %d, deleted before the server forgot: %v\n%s", code, early.Load(), out)
+	}
+	keys := e.keys()
+	for k := range keys {
+		if strings.HasPrefix(k, "releases/39/") || strings.HasPrefix(k, StateDir+"/releases/39/") {
+			t.Errorf("%s survived retirement", k)
+		}
+	}
+	if !keys[RepomdPath(dir40)] || !keys[StatePath(dir40)] {
+		t.Error("release 40 was touched")
+	}
+	_, counts := e.mustSync(t0.Add(time.Hour))
+	if counts["PUT"] != 0 || e.keys()[RepomdPath(dir39)] {
+		t.Errorf("sync after retirement: %v", counts)
+	}
+
+	e.extra = "directories: [" + dir40 + "]"
+	config = e.writeConfig()
+	if code, out := run("--prefix", "releases/40"); code != ExitConfig {
+		t.Errorf("retiring a configured directory: exit %d, want %d\n%s", code, ExitConfig, out)
+	}
+}
