@@ -76,8 +76,8 @@ func TestSystemdUnitVerify(t *testing.T) {
 	}
 }
 
-// TestRPMBuild builds the package from a source tarball with rpmbuild, with
-// the Go module proxy turned off, and checks what it installs. Fedora's
+// TestRPMBuild builds the package from a source tarball with rpmbuild,
+// offline, and checks what it installs. Fedora's
 // systemd macros are stood in for, since Debian's rpm lacks them.
 func TestRPMBuild(t *testing.T) {
 	rpmbuild := requirePeer(t, "rpmbuild", "apt-get install -y rpm")
@@ -97,7 +97,9 @@ func TestRPMBuild(t *testing.T) {
 		"--define", "systemd_preun() systemctl disable %{*}",
 		"--define", "systemd_postun() systemctl daemon-reload",
 		"packaging/client-init.spec")
-	cmd.Env = append(os.Environ(), "GOPROXY=off")
+	// No proxy and an empty module cache: the build must need nothing but
+	// the tarball and the standard library, as in a distribution's builder.
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOMODCACHE="+filepath.Join(top, "modcache"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("rpmbuild: %v\n%s", err, out)
