@@ -23,10 +23,17 @@ func TestMain(m *testing.M) {
 // open returns a store on a new, migrated database of its own.
 func open(t *testing.T) *postgres.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), server.NewDatabase(t, true))
+	return openURL(t, server.NewDatabase(t, true))
+}
+
+// openURL opens a store on an existing database, closed when t ends.
+func openURL(t *testing.T, url string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
