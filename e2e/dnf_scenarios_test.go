@@ -22,6 +22,7 @@ func TestDNF(t *testing.T) {
 	t.Run("repomd.xml with another checksum is rejected", testDNFWrongRepomd)
 	t.Run("stale mirror accepted through mm0:alternates", testDNFAlternate)
 	t.Run("install --downloadonly fetches a package", testDNFDownload)
+	t.Run("every mirror down, dnf fails", testDNFAllDown)
 }
 
 func testDNFRegional(t *testing.T) {
@@ -162,5 +163,25 @@ func testDNFDownload(t *testing.T) {
 	}
 	if _, err := os.Stat(found[0]); err != nil {
 		t.Error(err)
+	}
+}
+
+// testDNFAllDown guards the other scenarios against passing vacuously: with
+// skip_if_unavailable=False taken from the installroot's dnf.conf, a
+// repository that cannot be fetched fails dnf.
+func testDNFAllDown(t *testing.T) {
+	w := newWorld(t)
+	w.regional.stop()
+	for _, m := range w.public {
+		m.stop()
+	}
+	res := newDNFRoot(t, w.dnfMetalink(), ptr(regionalLocation)).run(t, "makecache")
+	if res.err == nil {
+		t.Fatalf("dnf succeeded with every mirror down:\n%s", res.output)
+	}
+	if lines := res.librepoLines("All mirrors were tried"); len(lines) == 0 {
+		t.Errorf("librepo did not report trying every mirror:\n%s", res.librepoLog)
+	} else {
+		t.Logf("librepo: %s", lines[0])
 	}
 }

@@ -85,7 +85,7 @@ func (r *dnfRoot) run(t *testing.T, args ...string) dnfResult {
 	if b, err := os.ReadFile(filepath.Join(logDir, "dnf.librepo.log")); err == nil {
 		res.librepoLog = string(b)
 	}
-	t.Logf("dnf %s: exit %v", strings.Join(args, " "), cmd.ProcessState)
+	t.Logf("dnf %s: %v", strings.Join(args, " "), cmd.ProcessState)
 	return res
 }
 
