@@ -83,7 +83,7 @@ func wantVars(t *testing.T, root, want string) {
 	t.Helper()
 	for i, got := range readVars(t, root) {
 		if got != want {
-			t.Errorf("%s = %q, want %q", VarsFiles[i], got, want)
+			t.Errorf("%s = %q, want %q", varsPaths(root)[i], got, want)
 		}
 	}
 }

@@ -8,17 +8,13 @@ import (
 	"path/filepath"
 )
 
-// VarsFiles are the files, relative to the root, that dnf and yum read the
+// varsPaths returns the files under root that dnf and yum read the
 // $location variable from.
-var VarsFiles = []string{"etc/dnf/vars/location", "etc/yum/vars/location"}
-
-// varsPaths returns the location files under root.
 func varsPaths(root string) []string {
-	paths := make([]string, len(VarsFiles))
-	for i, f := range VarsFiles {
-		paths[i] = filepath.Join(root, f)
+	return []string{
+		filepath.Join(root, "etc/dnf/vars/location"),
+		filepath.Join(root, "etc/yum/vars/location"),
 	}
-	return paths
 }
 
 // writeLocation makes each file hold name and a newline, mode 0644. A file
