@@ -1,0 +1,122 @@
+package mirrorsync
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSyncMultipart publishes a package above the multipart threshold in
+// parts, each with its checksum, and resyncs it as a no-op.
+func TestSyncMultipart(t *testing.T) {
+	e := newSyncEnv(t)
+	e.extra = "multipart_threshold: 5242880\npart_size: 5242880"
+	makeRepo(t, bigSet(t), e.root, testDir, []string{"big-1-1"})
+	sum, _ := e.mustSync(t0)
+	if got := sum.Requests.Get("UploadPart"); got != 2 || sum.Requests.Get("CompleteMultipartUpload") != 1 {
+		t.Errorf("multipart requests: %s", sum.Requests)
+	}
+	if live, err := e.clientView(testDir); err != nil || live == "" {
+		t.Fatalf("client view: %q %v", live, err)
+	}
+	_, counts := e.mustSync(t0.Add(time.Hour))
+	if counts["PUT"] != 0 || counts["POST"] != 0 {
+		t.Errorf("no-op after multipart: %v", counts)
+	}
+}
+
+// TestMainExitCodes checks the three exit codes of the command line.
+func TestMainExitCodes(t *testing.T) {
+	e := newSyncEnv(t)
+	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1"})
+	config := e.writeConfig()
+	run := func(getenv func(string) string, args ...string) (int, string) {
+		var out bytes.Buffer
+		code := Main(context.Background(), args, Env{Getenv: getenv, Stdout: &out, Stderr: &out})
+		return code, out.String()
+	}
+	none := func(string) string { return "" }
+	if code, out := run(none, "sync", "--config", config); code != ExitConfig || strings.Contains(out, testToken) {
+		t.Errorf("sync without a token: exit %d\n%s", code, out)
+	}
+	if code, _ := run(e.getenv, "frobnicate"); code != ExitConfig {
+		t.Errorf("unknown command: exit %d", code)
+	}
+	if code, out := run(e.getenv, "--config", config, "--dry-run"); code != ExitOK || !strings.Contains(out, "put package") {
+		t.Errorf("dry run: exit %d\n%s", code, out)
+	}
+	if len(e.keys()) != 0 {
+		t.Fatal("dry run wrote to the bucket")
+	}
+	if code, out := run(e.getenv, "sync", "--config", config); code != ExitOK || !strings.Contains(out, "REGION") {
+		t.Errorf("sync: exit %d\n%s", code, out)
+	}
+	// A package that no longer matches its metadata fails the directory.
+	pkg := filepath.Join(e.root, testDir, "Packages", "beta-1-1.noarch.rpm")
+	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1", "beta-1-1"})
+	if err := os.WriteFile(pkg, []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.extra = "grace: 1ms"
+	config = e.writeConfig()
+	if code, out := run(e.getenv, "sync", "--config", config); code != ExitPartial || !strings.Contains(out, "checksum mismatch") {
+		t.Errorf("damaged source: exit %d\n%s", code, out)
+	}
+	if live, err := e.clientView(testDir); err != nil || live == e.masterRepomd(testDir) {
+		t.Errorf("a failed sync published the new repomd: %q %v", live, err)
+	}
+}
+
+// TestDnfInstallsFromBucket provisions the bucket with the in-region read
+// policy (127.0.0.1 standing for the region's EC2 prefix), publishes the
+// repository, and has the real dnf install a package from the gateway's
+// plain HTTP.
+func TestDnfInstallsFromBucket(t *testing.T) {
+	dnf := needPeer(t, "dnf")
+	rpm := needPeer(t, "rpm")
+	e := newSyncEnv(t)
+	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1", "beta-1-1"})
+	e.extra = "ip_ranges: " + writeIPRanges(t, "1700000000", "127.0.0.1/32")
+	e.mustSync(t0)
+	cfg, err := Load(e.writeConfig(), e.getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Regions[0].NoVPCEndpoints = true
+	cfg.Regions[0].Endpoint = e.gw.Endpoint
+	if _, err := Provision(context.Background(), cfg, &cfg.Regions[0], false, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	for f, body := range map[string]string{
+		"etc/dnf/dnf.conf": "[main]\ngpgcheck=0\nskip_if_unavailable=False\ninstall_weak_deps=False\n",
+		"etc/yum.repos.d/bucket.repo": fmt.Sprintf("[bucket]\nname=bucket\nbaseurl=%s/%s/%s/%s/\nenabled=1\ngpgcheck=0\n",
+			e.gw.Endpoint, testBucket, testPrefix, testDir),
+	} {
+		p := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, dnf, "-y", "--disableplugin=*", "--installroot="+root, "--releasever=41",
+		"--forcearch=x86_64", "--setopt=cachedir="+filepath.Join(root, "var/cache/dnf"), "install", "alpha")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("dnf install: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(rpm, "--root", root, "-q", "alpha").CombinedOutput(); err != nil {
+		t.Fatalf("alpha is not installed: %v\n%s", err, out)
+	}
+}
