@@ -40,30 +40,32 @@ func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Clien
 	if isMetalink && t.dir.State == nil {
 		return Failure(dst, true, http.StatusNotFound, t.dir.Path+repomdSuffix+" not found or has not metalink", o.Now)
 	}
-	sel := Select(snap, t.dir, q, c, o.Minimum, o.Rand)
+	sel := selectorPool.Get().(*selector)
+	defer selectorPool.Put(sel)
+	sel.run(snap, t.dir, q, c, o.Minimum, o.Rand)
 	var protos []string
 	if q.HasProtocol {
 		protos = splitList(q.Protocol, false)
 	}
 	if isMetalink {
 		return Response{Status: http.StatusOK, ContentType: MetalinkType,
-			Body: AppendMetalink(dst, snap, t.dir, sel.Mirrors, protos, o.Now)}
+			Body: AppendMetalink(dst, snap, t.dir, sel.out, protos, o.Now)}
 	}
 	if q.Redirect {
-		u := RedirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.Mirrors)
+		u := RedirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
 		if u == "" {
 			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
 		}
 		return Response{Status: http.StatusFound, ContentType: MirrorlistType, Body: dst, Location: u}
 	}
 	dst = append(dst, t.header...)
-	dst = append(dst, sel.Header...)
+	dst = append(dst, sel.header...)
 	if q.Time {
 		dst = append(dst, "\n# database creation time: "...)
 		dst = strconv.AppendInt(dst, snap.Built.Unix(), 10)
 	}
 	dst = append(dst, '\n')
-	dst = AppendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.Mirrors, protos)
+	dst = AppendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
 	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/metalinkd/metalinkd/location"
 	"github.com/metalinkd/metalinkd/store"
@@ -69,7 +70,19 @@ type keyed struct {
 // the steps of DESIGN §4: location (or cloud range), netblocks, ASN, country,
 // continent, then global when fewer than minimum were found.
 func Select(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand) Selection {
-	s := &selector{snap: snap, dir: dir, rnd: rnd, seen: make([]uint64, (len(snap.Mirrors)+63)/64)}
+	s := &selector{}
+	s.run(snap, dir, q, c, minimum, rnd)
+	return Selection{Mirrors: s.out, Header: s.header}
+}
+
+var selectorPool = sync.Pool{New: func() any { return new(selector) }}
+
+// run performs the selection into s, reusing s's buffers.
+func (s *selector) run(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand) {
+	s.snap, s.dir, s.rnd, s.counted, s.protos = snap, dir, rnd, 0, nil
+	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
+	s.seen = slices.Grow(s.seen[:0], (len(snap.Mirrors)+63)/64)[:(len(snap.Mirrors)+63)/64]
+	clear(s.seen)
 	if q.HasProtocol {
 		s.protos = splitList(q.Protocol, false)
 	}
@@ -85,32 +98,31 @@ func Select(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimu
 	}
 	if !onlyCountry {
 		if c.Country != "" {
-			s.weighted(dir.ByCountry[c.Country], "country = "+c.Country+" ")
+			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
 		s.continent(c.Country)
 		if s.counted < minimum {
-			s.weighted(dir.Global, "country = global ")
+			s.weighted(dir.Global, "country = global ", "")
 		}
 	}
 	if s.protos != nil {
 		s.header = append(s.header, "protocol = "...)
 		s.header = append(s.header, q.Protocol...)
 	}
-	return Selection{Mirrors: s.out, Header: s.header}
 }
 
 // location lists the mirrors of the guest's location, or, when it sent
 // none, of the cloud region its address belongs to.
 func (s *selector) location(loc string, addr netip.Addr) {
 	if location.Valid(loc) && s.snap.KnownLocation(loc) {
-		s.weighted(s.dir.ByLocation[loc], "location = "+loc+" ")
+		s.weighted(s.dir.ByLocation[loc], "location = ", loc)
 		return
 	}
 	if loc != "" && location.Valid(loc) {
 		return // a real but unknown location: the ordinary list
 	}
 	if cl := s.snap.CloudLocation(addr); cl != "" {
-		s.weighted(s.dir.ByLocation[cl], "Using cloud region "+cl+" ")
+		s.weighted(s.dir.ByLocation[cl], "Using cloud region ", cl)
 	}
 }
 
@@ -162,9 +174,9 @@ func (s *selector) requestedCountries(countries []string) bool {
 	before := len(s.out)
 	for _, c := range countries {
 		if c == "GLOBAL" {
-			s.weighted(s.dir.Global, "country = global ")
+			s.weighted(s.dir.Global, "country = global ", "")
 		} else if ids := s.dir.ByCountry[c]; len(ids) > 0 {
-			s.weighted(ids, "country = "+c+" ")
+			s.weighted(ids, "country = ", c)
 		}
 	}
 	if len(s.out) == before {
@@ -204,15 +216,20 @@ func (s *selector) continentExcept(cont, except string) {
 }
 
 // weighted appends ids in a bandwidth-weighted random order (a draw without
-// replacement, weight = bandwidth) and the header text when any was new.
-func (s *selector) weighted(ids []store.MirrorID, header string) {
+// replacement, weight = bandwidth) and, when the step has mirrors, its
+// header text: label, then name and a space when name is not empty.
+func (s *selector) weighted(ids []store.MirrorID, label, name string) {
 	start := len(s.keys)
 	for _, id := range ids {
 		s.keys = append(s.keys, keyed{key: s.weightKey(id), id: id})
 	}
 	s.flush(start)
 	if len(ids) > 0 {
-		s.header = append(s.header, header...)
+		s.header = append(s.header, label...)
+		if name != "" {
+			s.header = append(s.header, name...)
+			s.header = append(s.header, ' ')
+		}
 	}
 }
 

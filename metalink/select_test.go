@@ -136,4 +136,3 @@ func TestPreferenceNeverBelowOne(t *testing.T) {
 		t.Error("preference below 1")
 	}
 }
-

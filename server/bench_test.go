@@ -1,0 +1,93 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+var benchCountries = []string{"US", "DE", "FR", "GB", "NL", "SE", "CZ", "JP", "AU", "BR", "CA", "IN"}
+
+// benchDataset is a network of n public mirrors (two URLs each) across
+// twelve countries, plus a regional bucket for us-east-1, all carrying one
+// scanned repository.
+func benchDataset(n int) *store.Dataset {
+	const dir = "releases/41/Everything/x86_64/os"
+	d := &store.Dataset{
+		Locations:    []store.Location{{Name: "us-east-1"}},
+		Repositories: []store.Repository{{Prefix: "fedora-41", Arch: "x86_64", Directory: dir}},
+		Directories: []store.Directory{{Path: dir, Current: store.Repomd{Size: 3069, Timestamp: 1795604653,
+			MD5: fmt.Sprintf("%032x", 1), SHA1: fmt.Sprintf("%040x", 2), SHA256: fmt.Sprintf("%064x", 3), SHA512: fmt.Sprintf("%0128x", 4)}}},
+	}
+	for i := range n {
+		host := fmt.Sprintf("mirror%03d.example.net", i)
+		d.Mirrors = append(d.Mirrors, store.Mirror{
+			Name: host, Country: benchCountries[i%len(benchCountries)], Bandwidth: 100 + i*37%5000,
+			Enabled: true, AlwaysUpToDate: true,
+			URLs: []string{"https://" + host + "/pub/fedora/linux", "http://" + host + "/pub/fedora/linux"},
+		})
+	}
+	d.Mirrors = append(d.Mirrors, store.Mirror{Name: "s3-us-east-1", Country: "US", Bandwidth: 100000, Enabled: true,
+		AlwaysUpToDate: true, Region: "us-east-1", Locations: []string{"us-east-1"},
+		URLs: []string{"https://bucket.s3.us-east-1.amazonaws.com/pub/fedora/linux"}})
+	return d
+}
+
+// BenchHandler returns the full HTTP handler over n mirrors, with the
+// access log off and a GeoIP answer for the benchmark client.
+func BenchHandler(n int) http.Handler {
+	geo := fakeGeo{netip.MustParseAddr("192.0.2.1"): {Country: "DE"}}
+	s := New(NewStaticReloader(store.NewSnapshot(benchDataset(n), time.Now())), geo,
+		slog.New(slog.DiscardHandler), Options{})
+	return s.Handler()
+}
+
+func benchmarkHandler(b *testing.B, n int, target string) {
+	h := BenchHandler(n)
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.RemoteAddr = "192.0.2.1:40000"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 200 {
+		b.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	b.SetBytes(int64(w.Body.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	dw := &discardWriter{h: http.Header{}}
+	for b.Loop() {
+		clear(dw.h)
+		h.ServeHTTP(dw, req)
+	}
+}
+
+// discardWriter is a ResponseWriter that drops the body, as a network
+// connection's buffered writer costs next to nothing per byte here.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+
+func BenchmarkMetalink(b *testing.B) {
+	for _, n := range []int{50, 300} {
+		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {
+			benchmarkHandler(b, n, "/metalink?repo=fedora-41&arch=x86_64&location=us-east-1&countme=1")
+		})
+	}
+}
+
+func BenchmarkMirrorlist(b *testing.B) {
+	for _, n := range []int{50, 300} {
+		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {
+			benchmarkHandler(b, n, "/mirrorlist?repo=fedora-41&arch=x86_64")
+		})
+	}
+}

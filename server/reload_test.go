@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/metalinkd/metalinkd/demo"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+func TestReloadPicksUpChangesAndSurvivesBrokenStore(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.OpenEmbedded(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := demo.Dataset(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := st.Restore(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	rl, err := NewReloader(ctx, st, slog.New(slog.DiscardHandler), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go rl.Run(ctx)
+	ts := httptest.NewServer(New(rl, fakeGeo{}, slog.New(slog.DiscardHandler), Options{}).Handler())
+	defer ts.Close()
+
+	// Another process (here: another handle on the same directory) disables a mirror.
+	other, err := store.OpenEmbedded(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := d.Mirrors[0]
+	m.Enabled = false
+	if err := other.PutMirror(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.Split(strings.SplitN(m.URLs[0], "//", 2)[1], "/")[0]
+	waitFor(t, func() bool {
+		_, body := get(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&country=global", nil)
+		return !strings.Contains(body, host)
+	}, "the disabled mirror to disappear")
+
+	// A damaged store: the last snapshot goes on serving and readyz says degraded.
+	if err := os.WriteFile(filepath.Join(dir, "metalinkd.json"), []byte("{torn"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		_, body := get(t, ts.URL+"/readyz", nil)
+		return strings.Contains(body, "degraded")
+	}, "readyz to report degraded")
+	resp, body := get(t, ts.URL+"/metalink?repo=fedora-41&arch=x86_64&location=us-east-1", nil)
+	if resp.StatusCode != 200 || !strings.Contains(firstURL(body), "us-east-1") {
+		t.Errorf("with the store broken: %d, first URL %q", resp.StatusCode, firstURL(body))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
