@@ -61,24 +61,24 @@ type ScanRule struct {
 
 // Repomd describes one version of a directory's repodata/repomd.xml.
 type Repomd struct {
-	Size      int64  `json:"size"`
-	Timestamp int64  `json:"timestamp"`
-	MD5       string `json:"md5"`
-	SHA1      string `json:"sha1"`
-	SHA256    string `json:"sha256"`
-	SHA512    string `json:"sha512"`
+	Size      int64  `json:"size" yaml:"size"`
+	Timestamp int64  `json:"timestamp" yaml:"timestamp"`
+	MD5       string `json:"md5" yaml:"md5"`
+	SHA1      string `json:"sha1" yaml:"sha1"`
+	SHA256    string `json:"sha256" yaml:"sha256"`
+	SHA512    string `json:"sha512" yaml:"sha512"`
 	// Recorded is when the scan first saw this version.
-	Recorded time.Time `json:"recorded"`
+	Recorded time.Time `json:"recorded" yaml:"recorded"`
 	// Superseded is when a newer version replaced it; zero while current.
-	Superseded time.Time `json:"superseded,omitempty"`
+	Superseded time.Time `json:"superseded,omitempty" yaml:"superseded,omitempty"`
 }
 
 // Directory is the scanned state of one repository directory: the current
 // repomd.xml and the older versions still accepted (newest first).
 type Directory struct {
-	Path       string   `json:"path"`
-	Current    Repomd   `json:"current"`
-	Alternates []Repomd `json:"alternates,omitempty"`
+	Path       string   `json:"path" yaml:"path"`
+	Current    Repomd   `json:"current" yaml:"current"`
+	Alternates []Repomd `json:"alternates,omitempty" yaml:"alternates,omitempty"`
 }
 
 // Accepts reports whether sha256 names the current repomd or a listed alternate.
@@ -96,10 +96,10 @@ func (d *Directory) Accepts(sha256 string) bool {
 
 // Freshness records which repomd.xml (by sha256) a mirror serves for a directory.
 type Freshness struct {
-	Mirror    string    `json:"mirror"`
-	Directory string    `json:"directory"`
-	SHA256    string    `json:"sha256"`
-	Reported  time.Time `json:"reported"`
+	Mirror    string    `json:"mirror" yaml:"mirror"`
+	Directory string    `json:"directory" yaml:"directory"`
+	SHA256    string    `json:"sha256" yaml:"sha256"`
+	Reported  time.Time `json:"reported" yaml:"reported"`
 }
 
 // Dataset is the whole state of the mirror network. The declarative part
@@ -107,11 +107,11 @@ type Freshness struct {
 // mirrors file or the admin API; directories come from the master scan;
 // freshness from mirror reports.
 type Dataset struct {
-	Mirrors      []Mirror     `json:"mirrors"`
-	Locations    []Location   `json:"locations"`
-	Repositories []Repository `json:"repositories"`
-	Redirects    []Redirect   `json:"redirects,omitempty"`
-	ScanRules    []ScanRule   `json:"scan_rules,omitempty"`
-	Directories  []Directory  `json:"directories"`
-	Freshness    []Freshness  `json:"freshness"`
+	Mirrors      []Mirror     `json:"mirrors" yaml:"mirrors"`
+	Locations    []Location   `json:"locations" yaml:"locations"`
+	Repositories []Repository `json:"repositories" yaml:"repositories"`
+	Redirects    []Redirect   `json:"redirects,omitempty" yaml:"redirects,omitempty"`
+	ScanRules    []ScanRule   `json:"scan_rules,omitempty" yaml:"scan_rules,omitempty"`
+	Directories  []Directory  `json:"directories" yaml:"directories"`
+	Freshness    []Freshness  `json:"freshness" yaml:"freshness"`
 }
