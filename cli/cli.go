@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/metalinkd/metalinkd/store"
 )
 
 // Env is the process environment and standard streams, passed in so that
@@ -66,7 +68,7 @@ func Main(ctx context.Context, env Env, args []string) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, env, args[1:])
+		err := c.run(store.WithActor(ctx, cliActor(env)), env, args[1:])
 		var ue usageError
 		switch {
 		case err == nil:
@@ -84,6 +86,14 @@ func Main(ctx context.Context, env Env, args []string) int {
 	fmt.Fprintf(env.Stderr, "metalinkd: unknown command %q\n\n", args[0])
 	printUsage(env.Stderr)
 	return ExitUsage
+}
+
+// cliActor names the person running a command in the audit log.
+func cliActor(env Env) string {
+	if u := env.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
 }
 
 func printUsage(w io.Writer) {

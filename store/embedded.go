@@ -30,9 +30,15 @@ type Embedded struct {
 }
 
 type embeddedDoc struct {
-	Format  int      `json:"format"`
-	Dataset *Dataset `json:"dataset"`
+	Format  int          `json:"format"`
+	Dataset *Dataset     `json:"dataset"`
+	Tokens  []Token      `json:"tokens,omitempty"`
+	Audit   []AuditEntry `json:"audit,omitempty"`
 }
+
+// maxEmbeddedAudit bounds the audit log the embedded store keeps (the
+// newest entries); the PostgreSQL store keeps everything.
+const maxEmbeddedAudit = 10000
 
 // OpenEmbedded opens (creating if needed) the embedded store in dir.
 func OpenEmbedded(dir string) (*Embedded, error) {
@@ -51,10 +57,10 @@ func (e *Embedded) Dir() string { return e.dir }
 
 func (e *Embedded) path() string { return filepath.Join(e.dir, embeddedFile) }
 
-func (e *Embedded) read() (*Dataset, error) {
+func (e *Embedded) read() (*embeddedDoc, error) {
 	b, err := os.ReadFile(e.path())
 	if errors.Is(err, fs.ErrNotExist) {
-		return &Dataset{}, nil
+		return &embeddedDoc{Format: embeddedFormat, Dataset: &Dataset{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
@@ -69,11 +75,12 @@ func (e *Embedded) read() (*Dataset, error) {
 	if doc.Dataset == nil {
 		doc.Dataset = &Dataset{}
 	}
-	return doc.Dataset, nil
+	return &doc, nil
 }
 
-func (e *Embedded) write(d *Dataset) error {
-	b, err := json.MarshalIndent(embeddedDoc{Format: embeddedFormat, Dataset: d}, "", " ")
+func (e *Embedded) write(doc *embeddedDoc) error {
+	doc.Format = embeddedFormat
+	b, err := json.MarshalIndent(doc, "", " ")
 	if err != nil {
 		return fmt.Errorf("embedded store: %w", err)
 	}
@@ -104,8 +111,25 @@ func (e *Embedded) write(d *Dataset) error {
 }
 
 // update applies fn to a fresh copy of the stored dataset under the lock,
-// validates the result and writes it; on any error nothing is written.
-func (e *Embedded) update(ctx context.Context, fn func(d *Dataset) error) error {
+// validates the result and writes it with an audit entry for the change;
+// on any error nothing is written.
+func (e *Embedded) update(ctx context.Context, action, target string, detail any, fn func(d *Dataset) error) error {
+	return e.locked(ctx, func(doc *embeddedDoc) error {
+		if err := fn(doc.Dataset); err != nil {
+			return err
+		}
+		doc.Dataset.Normalize()
+		if err := doc.Dataset.Validate(); err != nil {
+			return err
+		}
+		e.audit(ctx, doc, action, target, detail)
+		return nil
+	})
+}
+
+// locked runs fn on the stored document under the exclusive lock and
+// writes the document when fn succeeds.
+func (e *Embedded) locked(ctx context.Context, fn func(doc *embeddedDoc) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -118,18 +142,26 @@ func (e *Embedded) update(ctx context.Context, fn func(d *Dataset) error) error 
 		return fmt.Errorf("embedded store: lock: %w", err)
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
-	d, err := e.read()
+	doc, err := e.read()
 	if err != nil {
 		return err
 	}
-	if err := fn(d); err != nil {
+	if err := fn(doc); err != nil {
 		return err
 	}
-	d.Normalize()
-	if err := d.Validate(); err != nil {
-		return err
+	return e.write(doc)
+}
+
+func (e *Embedded) audit(ctx context.Context, doc *embeddedDoc, action, target string, detail any) {
+	entry := NewAuditEntry(ctx, time.Now(), action, target, detail)
+	entry.ID = 1
+	if n := len(doc.Audit); n > 0 {
+		entry.ID = doc.Audit[n-1].ID + 1
 	}
-	return e.write(d)
+	doc.Audit = append(doc.Audit, entry)
+	if over := len(doc.Audit) - maxEmbeddedAudit; over > 0 {
+		doc.Audit = append([]AuditEntry(nil), doc.Audit[over:]...)
+	}
 }
 
 // Load implements Store.
@@ -137,82 +169,86 @@ func (e *Embedded) Load(ctx context.Context) (*Dataset, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return e.read()
+	doc, err := e.read()
+	if err != nil {
+		return nil, err
+	}
+	return doc.Dataset, nil
 }
 
 // Import implements Store.
 func (e *Embedded) Import(ctx context.Context, decl *Dataset) error {
 	decl = decl.Clone()
-	return e.update(ctx, func(d *Dataset) error { d.ApplyImport(decl); return nil })
+	return e.update(ctx, "import", "dataset", map[string]int{"mirrors": len(decl.Mirrors), "locations": len(decl.Locations), "repositories": len(decl.Repositories)}, func(d *Dataset) error { d.ApplyImport(decl); return nil })
 }
 
 // Restore implements Store.
 func (e *Embedded) Restore(ctx context.Context, all *Dataset) error {
 	all = all.Clone()
-	return e.update(ctx, func(d *Dataset) error { *d = *all; return nil })
+	return e.update(ctx, "restore", "dataset", map[string]int{"mirrors": len(all.Mirrors), "directories": len(all.Directories)}, func(d *Dataset) error { *d = *all; return nil })
 }
 
 // PutMirror implements Store.
 func (e *Embedded) PutMirror(ctx context.Context, m Mirror) error {
-	return e.update(ctx, func(d *Dataset) error { d.ApplyPutMirror(m); return nil })
+	return e.update(ctx, "put_mirror", m.Name, m, func(d *Dataset) error { d.ApplyPutMirror(m); return nil })
 }
 
 // DeleteMirror implements Store.
 func (e *Embedded) DeleteMirror(ctx context.Context, name string) error {
-	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteMirror(name) })
+	return e.update(ctx, "delete_mirror", name, nil, func(d *Dataset) error { return d.ApplyDeleteMirror(name) })
 }
 
 // PutLocation implements Store.
 func (e *Embedded) PutLocation(ctx context.Context, l Location) error {
-	return e.update(ctx, func(d *Dataset) error { d.ApplyPutLocation(l); return nil })
+	return e.update(ctx, "put_location", l.Name, l, func(d *Dataset) error { d.ApplyPutLocation(l); return nil })
 }
 
 // DeleteLocation implements Store.
 func (e *Embedded) DeleteLocation(ctx context.Context, name string) error {
-	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteLocation(name) })
+	return e.update(ctx, "delete_location", name, nil, func(d *Dataset) error { return d.ApplyDeleteLocation(name) })
 }
 
 // PutRepository implements Store.
 func (e *Embedded) PutRepository(ctx context.Context, r Repository) error {
-	return e.update(ctx, func(d *Dataset) error { d.ApplyPutRepository(r); return nil })
+	return e.update(ctx, "put_repository", r.Prefix+"/"+r.Arch, r, func(d *Dataset) error { d.ApplyPutRepository(r); return nil })
 }
 
 // DeleteRepository implements Store.
 func (e *Embedded) DeleteRepository(ctx context.Context, prefix, arch string) error {
-	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteRepository(prefix, arch) })
+	return e.update(ctx, "delete_repository", prefix+"/"+arch, nil, func(d *Dataset) error { return d.ApplyDeleteRepository(prefix, arch) })
 }
 
 // PutRedirect implements Store.
 func (e *Embedded) PutRedirect(ctx context.Context, r Redirect) error {
-	return e.update(ctx, func(d *Dataset) error { d.ApplyPutRedirect(r); return nil })
+	return e.update(ctx, "put_redirect", r.From, r, func(d *Dataset) error { d.ApplyPutRedirect(r); return nil })
 }
 
 // DeleteRedirect implements Store.
 func (e *Embedded) DeleteRedirect(ctx context.Context, from string) error {
-	return e.update(ctx, func(d *Dataset) error { return d.ApplyDeleteRedirect(from) })
+	return e.update(ctx, "delete_redirect", from, nil, func(d *Dataset) error { return d.ApplyDeleteRedirect(from) })
 }
 
 // RecordScan implements Store.
 func (e *Embedded) RecordScan(ctx context.Context, scanned []ScannedRepomd, now time.Time, maxAge time.Duration) (ScanSummary, error) {
 	var sum ScanSummary
-	err := e.update(ctx, func(d *Dataset) error { sum = d.ApplyScan(scanned, now, maxAge); return nil })
+	err := e.update(ctx, "scan", "master", map[string]int{"directories": len(scanned)}, func(d *Dataset) error { sum = d.ApplyScan(scanned, now, maxAge); return nil })
 	return sum, err
 }
 
 // ExpireAlternates implements Store.
 func (e *Embedded) ExpireAlternates(ctx context.Context, dir string) error {
-	return e.update(ctx, func(d *Dataset) error { return d.ApplyExpireAlternates(dir) })
+	return e.update(ctx, "expire_alternates", dir, nil, func(d *Dataset) error { return d.ApplyExpireAlternates(dir) })
 }
 
 // Report implements Store.
 func (e *Embedded) Report(ctx context.Context, f Freshness) error {
-	return e.update(ctx, func(d *Dataset) error { return d.ApplyReport(f) })
+	return e.update(ctx, "report", f.Mirror, f, func(d *Dataset) error { return d.ApplyReport(f) })
 }
 
 // Forget implements Store.
 func (e *Embedded) Forget(ctx context.Context, mirror, prefix string) (int, error) {
 	var n int
-	err := e.update(ctx, func(d *Dataset) (err error) { n, err = d.ApplyForget(mirror, prefix); return err })
+	err := e.update(ctx, "forget", mirror, map[string]string{"prefix": prefix}, func(d *Dataset) (err error) { n, err = d.ApplyForget(mirror, prefix); return err })
 	return n, err
 }
 

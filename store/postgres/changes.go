@@ -25,10 +25,14 @@ const (
 // the store is closed.
 func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
+	if s.closing.Err() != nil {
+		close(ch)
+		return ch
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(s.closing, cancel)
 	conn, err := s.listen(ctx)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		s.log.Warn("postgres: cannot listen for changes; retrying", "err", err)
 	}
 	s.listeners.Add(1)

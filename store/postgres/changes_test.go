@@ -117,6 +117,9 @@ func TestChangesEnd(t *testing.T) {
 	ch = s.Changes(t.Context())
 	s.Close()
 	waitClosed(t, ch)
+
+	// Subscribing to a closed store gets a closed channel.
+	waitClosed(t, s.Changes(t.Context()))
 }
 
 func waitClosed(t *testing.T, ch <-chan struct{}) {
