@@ -100,8 +100,11 @@ func Timestamp(b []byte) (int64, error) {
 		return 0, fmt.Errorf("not XML: %w", err)
 	}
 	root := doc.Root()
-	if root == nil || root.Tag != "repomd" {
-		return 0, fmt.Errorf("not a repomd document (root element %q)", rootTag(root))
+	if root == nil {
+		return 0, fmt.Errorf("not XML: no root element")
+	}
+	if root.Tag != "repomd" {
+		return 0, fmt.Errorf("not a repomd document (root element %q)", root.Tag)
 	}
 	var newest int64
 	for _, data := range root.SelectElements("data") {
@@ -118,11 +121,4 @@ func Timestamp(b []byte) (int64, error) {
 		}
 	}
 	return newest, nil
-}
-
-func rootTag(e *etree.Element) string {
-	if e == nil {
-		return ""
-	}
-	return e.Tag
 }

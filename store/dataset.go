@@ -88,6 +88,7 @@ func (d *Dataset) ApplyImport(decl *Dataset) {
 
 // ApplyPutMirror creates or replaces a mirror.
 func (d *Dataset) ApplyPutMirror(m Mirror) {
+	m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
 	NormalizeMirror(&m)
 	if i := d.mirrorIndex(m.Name); i >= 0 {
 		d.Mirrors[i] = m
