@@ -110,16 +110,16 @@ func (r *regionSync) verify(ctx context.Context, st *State, objs []Object) error
 }
 
 func (r *regionSync) uploadOne(ctx context.Context, st *State, f File) error {
-	etag, sums, err := upload(ctx, r.src, r.bucket, f)
+	etag, size, sums, err := upload(ctx, r.src, r.bucket, f)
 	if err != nil {
 		r.log.Error("upload failed", "region", r.region.Name, "path", f.Path, "err", err)
 		return err
 	}
 	r.mu.Lock()
-	st.Record(f.Path, max(f.Size, int64(len(f.Body))), etag, sums)
+	st.Record(f.Path, size, etag, sums)
 	r.mu.Unlock()
-	r.add(func(s *Summary) { s.Uploaded++; s.UploadedBytes += max(f.Size, 0) })
-	r.progress.Add(r.region.Name, max(f.Size, 0))
+	r.add(func(s *Summary) { s.Uploaded++; s.UploadedBytes += size })
+	r.progress.Add(r.region.Name, size)
 	return nil
 }
 

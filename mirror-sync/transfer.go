@@ -26,31 +26,31 @@ var contentTypes = map[string]string{
 // upload copies one file from the source into the bucket after checking its
 // size and checksum against the metadata, so that a file changed or damaged
 // in the master tree is never published under the old metadata.
-func upload(ctx context.Context, src Source, b *Bucket, f File) (etag string, sums map[string]string, err error) {
+func upload(ctx context.Context, src Source, b *Bucket, f File) (etag string, size int64, sums map[string]string, err error) {
 	var r body
 	if f.Body != nil {
 		r = bytes.NewReader(f.Body)
 	} else {
 		file, cleanup, err := openSeekable(ctx, src, f.Path)
 		if err != nil {
-			return "", nil, err
+			return "", 0, nil, err
 		}
 		defer cleanup()
 		r = file
 	}
-	size, sums, err := checksums(r, f.Sum.Type)
+	size, sums, err = checksums(r, f.Sum.Type)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", f.Path, err)
+		return "", 0, nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
 	if (f.Size >= 0 && size != f.Size) || sums[f.Sum.Type] != f.Sum.Value {
-		return "", nil, fmt.Errorf("source %s: size %d %s %s, metadata says size %d %s %s: %w",
+		return "", 0, nil, fmt.Errorf("source %s: size %d %s %s, metadata says size %d %s %s: %w",
 			f.Path, size, f.Sum.Type, sums[f.Sum.Type], f.Size, f.Sum.Type, f.Sum.Value, ErrChecksum)
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return "", nil, fmt.Errorf("%s: %w", f.Path, err)
+		return "", 0, nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
 	etag, err = b.put(ctx, f.Path, r, size, sums, contentTypes[path.Ext(f.Path)])
-	return etag, sums, err
+	return etag, size, sums, err
 }
 
 // openSeekable opens a source file for reading more than once: a local file
