@@ -31,6 +31,7 @@ type ServeConfig struct {
 	Minimum           int            `json:"minimum"`
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
+	VerifyLocation    bool           `json:"verify_location"`
 	LogFormat         string         `json:"log_format"`
 	LogLevel          string         `json:"log_level"`
 	Reload            time.Duration  `json:"reload_interval"`
@@ -54,6 +55,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.IntVar(&c.Minimum, "minimum", envInt(env, "METALINKD_MINIMUM", 5), "add the global list when fewer than this many mirrors were found (env METALINKD_MINIMUM)")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
+	fs.BoolVar(&c.VerifyLocation, "verify-location", envOr(env, "METALINKD_VERIFY_LOCATION", "false") == "true", "honour location= only from addresses inside that location's cloud ranges (env METALINKD_VERIFY_LOCATION=true|false)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(env, "METALINKD_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json or text (env METALINKD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "METALINKD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env METALINKD_LOG_LEVEL)")
 	fs.DurationVar(&c.Reload, "reload-interval", 5*time.Minute, "rebuild the snapshot at least this often, besides on every change")
@@ -170,6 +172,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger) (http.Hand
 	go func() { rl.Run(rctx); close(done) }()
 	srv := server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: c.AccessLog,
+		VerifyLocation: c.VerifyLocation,
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return srv.Handler(), cleanup, nil

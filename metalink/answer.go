@@ -25,6 +25,9 @@ type Options struct {
 	Minimum int
 	Rand    Rand
 	Now     time.Time
+	// VerifyLocation honours location= only from addresses inside that
+	// location's cloud ranges.
+	VerifyLocation bool
 }
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
@@ -42,7 +45,7 @@ func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Clien
 	}
 	sel := selectorPool.Get().(*selector)
 	defer selectorPool.Put(sel)
-	sel.run(snap, t.dir, q, c, o.Minimum, o.Rand)
+	sel.run(snap, t.dir, q, c, o.Minimum, o.Rand, o.VerifyLocation)
 	var protos []string
 	if q.HasProtocol {
 		protos = splitList(q.Protocol, false)

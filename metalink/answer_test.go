@@ -37,7 +37,7 @@ func TestGolden(t *testing.T) {
 		{"mirrorlist-geoip.txt", "repo=fedora-41&arch=x86_64&time=1", false, de, 200},
 		{"mirrorlist-location.txt", "repo=fedora-41&arch=x86_64&location=us-east-1", false, Client{}, 200},
 		{"mirrorlist-path-file.txt", "path=/releases/41//Everything/x86_64/os/Packages/f/foo.rpm", false, de, 200},
-		{"mirrorlist-asn.txt", "repo=fedora-41&arch=x86_64", false, Client{Addr: netip.MustParseAddr("203.0.113.1"), Country: "GB", ASN: 64500}, 200},
+		{"mirrorlist-asn.txt", "repo=fedora-41&arch=x86_64", false, Client{Addr: netip.MustParseAddr("100.64.0.1"), Country: "GB", ASN: 64500}, 200},
 		{"mirrorlist-unknown-repo.txt", "repo=nope&arch=x86_64", false, de, 404},
 	}
 	for _, c := range cases {

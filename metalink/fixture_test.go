@@ -78,6 +78,11 @@ func fixture() *store.Dataset {
 			Path:    "releases/41/Everything/source/tree",
 			Current: store.Repomd{Size: 10, Timestamp: 1, SHA256: hex('9', 64)},
 		}},
+		CloudRanges: []store.CloudRange{
+			{Prefix: "203.0.113.0/25", Provider: "aws", Region: "us-east-1"},
+			{Prefix: "203.0.113.128/25", Provider: "aws", Region: "eu-west-1"},
+			{Prefix: "2001:db8:1::/48", Provider: "aws", Region: "us-east-1"},
+		},
 		Freshness: []store.Freshness{
 			{Mirror: "stale", Directory: dirF41, SHA256: staleSHA},
 			{Mirror: "alt", Directory: dirF41, SHA256: oldSHA},

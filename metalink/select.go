@@ -59,6 +59,7 @@ type selector struct {
 	out     []store.MirrorID
 	header  []byte
 	counted int
+	verify  bool
 }
 
 type keyed struct {
@@ -71,15 +72,15 @@ type keyed struct {
 // continent, then global when fewer than minimum were found.
 func Select(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand) Selection {
 	s := &selector{}
-	s.run(snap, dir, q, c, minimum, rnd)
+	s.run(snap, dir, q, c, minimum, rnd, false)
 	return Selection{Mirrors: s.out, Header: s.header}
 }
 
 var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 
 // run performs the selection into s, reusing s's buffers.
-func (s *selector) run(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand) {
-	s.snap, s.dir, s.rnd, s.counted, s.protos = snap, dir, rnd, 0, nil
+func (s *selector) run(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
+	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
 	s.seen = slices.Grow(s.seen[:0], (len(snap.Mirrors)+63)/64)[:(len(snap.Mirrors)+63)/64]
 	clear(s.seen)
@@ -112,17 +113,21 @@ func (s *selector) run(snap *store.Snapshot, dir *store.DirView, q *Query, c Cli
 }
 
 // location lists the mirrors of the guest's location, or, when it sent
-// none, of the cloud region its address belongs to.
+// none, of the cloud region its address belongs to. With verification on,
+// a location is honoured only from an address in that location's own cloud
+// ranges; otherwise the address's region (if any) is used instead.
 func (s *selector) location(loc string, addr netip.Addr) {
-	if location.Valid(loc) && s.snap.KnownLocation(loc) {
+	cloud := s.snap.CloudLocation(addr)
+	claimed := location.Valid(loc)
+	if claimed && s.snap.KnownLocation(loc) && (!s.verify || cloud == loc) {
 		s.weighted(s.dir.ByLocation[loc], "location = ", loc)
 		return
 	}
-	if loc != "" && location.Valid(loc) {
+	if claimed && !s.verify {
 		return // a real but unknown location: the ordinary list
 	}
-	if cl := s.snap.CloudLocation(addr); cl != "" {
-		s.weighted(s.dir.ByLocation[cl], "Using cloud region ", cl)
+	if cloud != "" {
+		s.weighted(s.dir.ByLocation[cloud], "Using cloud region ", cloud)
 	}
 }
 

@@ -51,7 +51,7 @@ func TestSelect(t *testing.T) {
 			absent: []string{"campus"}},
 		{name: "country= skips netblocks", query: "country=DE", client: Client{Addr: addr("198.51.100.7")},
 			set: []string{"de1", "de2", "alt"}},
-		{name: "ASN", query: "", client: Client{Addr: addr("203.0.113.9"), ASN: 64500, Country: "JP"},
+		{name: "ASN", query: "", client: Client{Addr: addr("100.64.0.9"), ASN: 64500, Country: "JP"},
 			first: []string{"isp", "jp"}},
 		{name: "requested country without mirrors falls back to its continent", query: "country=PT", client: Client{},
 			set: []string{"de1", "de2", "alt", "fr", "wide", "isp"}},

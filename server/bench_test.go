@@ -75,7 +75,6 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
-
 func BenchmarkMetalink(b *testing.B) {
 	for _, n := range []int{50, 300} {
 		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {

@@ -30,7 +30,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	} else {
 		g := s.geo.Lookup(addr)
 		c := metalink.Client{Addr: addr, Country: g.Country, ASN: g.ASN}
-		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now})
+		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation})
 	}
 	h := w.Header()
 	h["Content-Type"] = []string{resp.ContentType}

@@ -24,6 +24,8 @@ type Options struct {
 	MaxURLLength int
 	// AccessLog writes one line per request when true.
 	AccessLog bool
+	// VerifyLocation honours location= only from the location's own cloud ranges.
+	VerifyLocation bool
 	// Rand orders mirrors; nil means math/rand/v2's generator.
 	Rand metalink.Rand
 	// Now returns the current time; nil means time.Now.

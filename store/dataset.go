@@ -171,6 +171,31 @@ func (d *Dataset) ApplyDeleteRedirect(from string) error {
 	return nil
 }
 
+// ApplyCloudRanges replaces one provider's ranges and its source record.
+func (d *Dataset) ApplyCloudRanges(src CloudSource, ranges []CloudRange) {
+	d.CloudRanges = slices.DeleteFunc(d.CloudRanges, func(r CloudRange) bool { return r.Provider == src.Provider })
+	d.CloudRanges = append(d.CloudRanges, ranges...)
+	d.CloudSources = slices.DeleteFunc(d.CloudSources, func(s CloudSource) bool { return s.Provider == src.Provider })
+	d.CloudSources = append(d.CloudSources, src)
+}
+
+// CloudRegionLocations maps each cloud region to the location that serves
+// it: the one listing it in cloud_regions, else the one of the same name.
+func (d *Dataset) CloudRegionLocations() map[string]string {
+	m := map[string]string{}
+	for _, l := range d.Locations {
+		if _, taken := m[l.Name]; !taken {
+			m[l.Name] = l.Name
+		}
+	}
+	for _, l := range d.Locations {
+		for _, r := range l.CloudRegions {
+			m[r] = l.Name
+		}
+	}
+	return m
+}
+
 // ApplyExpireAlternates drops every alternate of a directory.
 func (d *Dataset) ApplyExpireAlternates(dir string) error {
 	i := d.directoryIndex(dir)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -250,6 +251,13 @@ func (e *Embedded) Forget(ctx context.Context, mirror, prefix string) (int, erro
 	var n int
 	err := e.update(ctx, "forget", mirror, map[string]string{"prefix": prefix}, func(d *Dataset) (err error) { n, err = d.ApplyForget(mirror, prefix); return err })
 	return n, err
+}
+
+// ReplaceCloudRanges implements Store.
+func (e *Embedded) ReplaceCloudRanges(ctx context.Context, src CloudSource, ranges []CloudRange) error {
+	ranges = slices.Clone(ranges)
+	return e.update(ctx, "replace_cloud_ranges", src.Provider, map[string]any{"sync_token": src.SyncToken, "ranges": len(ranges)},
+		func(d *Dataset) error { d.ApplyCloudRanges(src, ranges); return nil })
 }
 
 // Changes implements Store by watching the data file, so that changes made

@@ -31,6 +31,25 @@ func (m *Mirror) Regional() bool { return m.Region != "" || m.Bucket != "" }
 type Location struct {
 	Name        string `json:"name" yaml:"name"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// CloudRegions lists the cloud regions whose published address ranges
+	// steer clients here; a region with no location listing it maps to the
+	// location of the same name.
+	CloudRegions []string `json:"cloud_regions,omitempty" yaml:"cloud_regions,omitempty"`
+}
+
+// CloudRange is a published address range of a cloud region (for AWS, an
+// EC2 prefix of ip-ranges.json).
+type CloudRange struct {
+	Prefix   string `json:"prefix" yaml:"prefix"`
+	Provider string `json:"provider" yaml:"provider"`
+	Region   string `json:"region" yaml:"region"`
+}
+
+// CloudSource records the version of a provider's published ranges.
+type CloudSource struct {
+	Provider  string    `json:"provider" yaml:"provider"`
+	SyncToken string    `json:"sync_token" yaml:"sync_token"`
+	Imported  time.Time `json:"imported" yaml:"imported"`
 }
 
 // Repository maps a repository prefix and architecture, as dnf names them in
@@ -114,4 +133,8 @@ type Dataset struct {
 	ScanRules    []ScanRule   `json:"scan_rules,omitempty" yaml:"scan_rules,omitempty"`
 	Directories  []Directory  `json:"directories" yaml:"directories"`
 	Freshness    []Freshness  `json:"freshness" yaml:"freshness"`
+	// CloudRanges steer clients without a location to their region's
+	// mirrors (selection step 2); CloudSources say which version is loaded.
+	CloudRanges  []CloudRange  `json:"cloud_ranges,omitempty" yaml:"cloud_ranges,omitempty"`
+	CloudSources []CloudSource `json:"cloud_sources,omitempty" yaml:"cloud_sources,omitempty"`
 }

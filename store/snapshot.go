@@ -160,6 +160,13 @@ func NewSnapshot(d *Dataset, built time.Time) *Snapshot {
 	for _, r := range d.Redirects {
 		s.redirects[r.From] = r.To
 	}
+	regions := d.CloudRegionLocations()
+	for _, r := range d.CloudRanges {
+		loc, ok := regions[r.Region]
+		if p, err := ParseNetblock(r.Prefix); ok && err == nil {
+			s.cloud.Insert(p, loc)
+		}
+	}
 	for i := range d.Directories {
 		s.dirs[d.Directories[i].Path] = &DirView{Path: d.Directories[i].Path, State: &d.Directories[i]}
 	}

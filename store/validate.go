@@ -85,6 +85,18 @@ func (d *Dataset) Validate() error {
 		}
 		locs[l.Name] = true
 	}
+	for i, r := range d.CloudRanges {
+		f := fmt.Sprintf("cloud_ranges[%d]", i)
+		if _, err := ParseNetblock(r.Prefix); err != nil {
+			v.add(f+".prefix", r.Region, "%v", err)
+		}
+		if !location.Valid(r.Region) {
+			v.add(f+".region", r.Region, "not a region id")
+		}
+		if !location.Valid(r.Provider) {
+			v.add(f+".provider", r.Region, "not a provider name")
+		}
+	}
 	mirrors := map[string]bool{}
 	for i, m := range d.Mirrors {
 		f := fmt.Sprintf("mirrors[%d]", i)
@@ -143,6 +155,11 @@ func validateLocation(v *validator, f string, l Location) {
 	}
 	if len(l.Description) > 200 {
 		v.add(f+".description", l.Name, "longer than 200 characters")
+	}
+	for i, r := range l.CloudRegions {
+		if !location.Valid(r) {
+			v.add(fmt.Sprintf("%s.cloud_regions[%d]", f, i), l.Name, "%q is not a region id such as us-east-1", r)
+		}
 	}
 }
 
