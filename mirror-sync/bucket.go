@@ -46,7 +46,7 @@ type Object struct {
 // servers.
 func NewBucket(ctx context.Context, c *Config, r *Region) (*Bucket, error) {
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.ResponseHeaderTimeout = 2 * time.Minute
+		tr.ResponseHeaderTimeout = time.Duration(c.RequestTimeout)
 		tr.MaxIdleConnsPerHost = 2 * c.Concurrency
 	})
 	opts := []func(*config.LoadOptions) error{

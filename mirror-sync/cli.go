@@ -47,9 +47,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 		err = fmt.Errorf("unknown command %q (sync, provision, retire): %w", cmd, ErrConfig)
 	}
 	switch {
-	case err == nil:
+	case err == nil || errors.Is(err, flag.ErrHelp):
 		return ExitOK
-	case errors.Is(err, ErrConfig) || errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, ErrConfig):
 		log.Error("mirror-sync", "err", err)
 		return ExitConfig
 	default:
@@ -81,6 +81,9 @@ func newFlags(name string, env Env) (*flag.FlagSet, *string, *bool) {
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return fmt.Errorf("%v: %w", err, ErrConfig)
 	}
 	if fs.NArg() > 0 {

@@ -40,6 +40,7 @@ const (
 	DefaultPartSize           = 16 << 20
 	DefaultMaxAttempts        = 6
 	DefaultMaxBackoff         = 20 * time.Second
+	DefaultRequestTimeout     = 2 * time.Minute
 	DefaultBucketTemplate     = "mirror-{region}"
 )
 
@@ -64,6 +65,9 @@ type Config struct {
 	PartSize           int64    `yaml:"part_size"`
 	MaxAttempts        int      `yaml:"max_attempts"`
 	MaxBackoff         Duration `yaml:"max_backoff"`
+	// RequestTimeout bounds the wait for an S3 answer's headers; a request
+	// that times out is retried like a throttled one.
+	RequestTimeout Duration `yaml:"request_timeout"`
 	// BucketTemplate names a region's bucket for provision; {region} is replaced.
 	BucketTemplate string `yaml:"bucket_template"`
 	// IPRanges is AWS's ip-ranges.json, a path or an http(s) URL.
@@ -178,6 +182,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = Duration(DefaultMaxBackoff)
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = Duration(DefaultRequestTimeout)
 	}
 	if c.BucketTemplate == "" {
 		c.BucketTemplate = DefaultBucketTemplate

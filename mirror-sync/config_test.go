@@ -67,3 +67,14 @@ func TestLoad(t *testing.T) {
 		t.Errorf("Load without a file = %v", err)
 	}
 }
+
+// TestExampleConfig keeps the documented example loadable.
+func TestExampleConfig(t *testing.T) {
+	c, err := Load("testdata/example.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Regions) != 3 || c.Regions[0].Bucket != "fedora-mirror-us-east-1" || time.Duration(c.Grace) != 96*time.Hour {
+		t.Errorf("example: %+v", c)
+	}
+}

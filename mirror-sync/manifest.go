@@ -22,6 +22,7 @@ const (
 	KindSignature
 )
 
+// String names the kind in plans and logs.
 func (k Kind) String() string {
 	return [...]string{"package", "metadata", "repomd", "signature"}[k]
 }

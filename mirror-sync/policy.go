@@ -36,6 +36,9 @@ func LoadIPRanges(ctx context.Context, loc string, hc *http.Client) (*IPRanges, 
 	if loc == "" {
 		return nil, fmt.Errorf("ip_ranges is not configured: %w", ErrConfig)
 	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
 	var r io.ReadCloser
 	if strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://") {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -124,14 +125,31 @@ func TestSyncPagination(t *testing.T) {
 }
 
 // TestSyncRetriesThrottlingAnd5xx fails a third of the requests once with
-// 503 SlowDown or 500 and expects a complete, consistent publication.
+// 503 SlowDown or 500, holds two past the request timeout, and expects a
+// complete, consistent publication.
 func TestSyncRetriesThrottlingAnd5xx(t *testing.T) {
 	e := newSyncEnv(t)
+	e.extra = "request_timeout: 300ms"
 	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1", "beta-1-1", "gamma-1-1"})
 	var n, injected atomic.Int64
+	var mu sync.Mutex
+	held := map[string]int{} // request → times seen, for those held past the timeout
 	e.proxy.set(func(kind string, r *http.Request) int {
 		i := n.Add(1)
+		id := r.Method + " " + r.URL.Path
+		mu.Lock()
+		if _, ok := held[id]; ok {
+			held[id]++
+		}
+		mu.Unlock()
 		switch {
+		case i == 4 || i == 8:
+			mu.Lock()
+			held[id] = 1
+			mu.Unlock()
+			injected.Add(1)
+			time.Sleep(time.Second)
+			return 0
 		case i%3 == 0:
 			injected.Add(1)
 			return http.StatusServiceUnavailable
@@ -147,5 +165,12 @@ func TestSyncRetriesThrottlingAnd5xx(t *testing.T) {
 	}
 	if live, err := e.clientView(testDir); err != nil || live != e.masterRepomd(testDir) {
 		t.Fatalf("client view: live %q err %v", live, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, seen := range held {
+		if seen < 2 {
+			t.Errorf("%s was held past the request timeout but not retried", id)
+		}
 	}
 }
