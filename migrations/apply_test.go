@@ -113,6 +113,7 @@ func TestSchemaConstraints(t *testing.T) {
 	setup := []string{
 		`INSERT INTO locations (name) VALUES ('us-east-1')`,
 		`INSERT INTO mirrors (name, country, bandwidth, enabled) VALUES ('m1', 'DE', 100, true)`,
+		`INSERT INTO tokens (id, name, hash, created_at) VALUES ('t1', 't', sha256('s'), now())`,
 		`INSERT INTO directories (path, size, timestamp, md5, sha1, sha256, sha512, recorded)
 			VALUES ('pub/os', 1, 1, '', '', repeat('a', 64), '', now())`,
 	}
@@ -135,7 +136,11 @@ func TestSchemaConstraints(t *testing.T) {
 		"unknown directory":      `INSERT INTO freshness VALUES ('m1', 'pub/other', repeat('a', 64), now())`,
 		"leading slash":          `INSERT INTO repositories VALUES ('fedora-43', 'x86_64', '/pub/os', false)`,
 		"redirect to itself":     `INSERT INTO redirects VALUES ('rawhide', 'rawhide')`,
-		"short token hash":       `INSERT INTO tokens (name, hash) VALUES ('t', '\x00')`,
+		"short token hash":       `INSERT INTO tokens (id, name, hash, created_at) VALUES ('t', 't', '\x00', now())`,
+		"duplicate token hash":   `INSERT INTO tokens (id, name, hash, created_at) VALUES ('t2', 't', sha256('s'), now())`,
+		"bad cloud region":       `UPDATE locations SET cloud_regions = '{"US East"}'`,
+		"cloud range host bits":  `INSERT INTO cloud_ranges VALUES ('aws', 0, '3.80.0.1/12', 'us-east-1')`,
+		"cloud range bad region": `INSERT INTO cloud_ranges VALUES ('aws', 0, '3.80.0.0/12', 'US')`,
 		"location in use delete": `DELETE FROM locations WHERE name = 'us-east-1'`,
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO mirror_locations VALUES ('m1', 0, 'us-east-1')`); err != nil {

@@ -18,21 +18,23 @@ func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 	if err := d.Validate(); err != nil {
 		return wrap(err, "import")
 	}
-	err := s.write(ctx, func(tx pgx.Tx) error { return replaceDeclarative(ctx, tx, d) })
+	detail := map[string]int{"mirrors": len(d.Mirrors), "locations": len(d.Locations), "repositories": len(d.Repositories)}
+	err := s.write(ctx, change{"import", "dataset", detail}, func(tx pgx.Tx) error { return replaceDeclarative(ctx, tx, d) })
 	return wrap(err, "import")
 }
 
-// Restore implements store.Store. Tokens and the audit trail, which are
-// not part of the dataset, are kept.
+// Restore implements store.Store. Tokens and the audit log, which are not
+// part of the dataset, are kept.
 func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 	d := all.Clone()
 	d.Normalize()
 	if err := d.Validate(); err != nil {
 		return wrap(err, "restore")
 	}
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	detail := map[string]int{"mirrors": len(d.Mirrors), "directories": len(d.Directories)}
+	err := s.write(ctx, change{"restore", "dataset", detail}, func(tx pgx.Tx) error {
 		// Mirrors and directories take their children and freshness along.
-		for _, table := range []string{"mirrors", "directories"} {
+		for _, table := range []string{"mirrors", "directories", "cloud_ranges", "cloud_sources"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
 				return err
 			}
@@ -43,7 +45,10 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 		if err := upsertDirectories(ctx, tx, d.Directories); err != nil {
 			return err
 		}
-		return upsertFreshness(ctx, tx, d.Freshness)
+		if err := upsertFreshness(ctx, tx, d.Freshness); err != nil {
+			return err
+		}
+		return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
 	})
 	return wrap(err, "restore")
 }
@@ -57,10 +62,8 @@ func replaceDeclarative(ctx context.Context, tx pgx.Tx, d *store.Dataset) error 
 		mirrors = append(mirrors, m.Name)
 	}
 	locations := make([]string, 0, len(d.Locations))
-	descriptions := make([]string, 0, len(d.Locations))
 	for _, l := range d.Locations {
 		locations = append(locations, l.Name)
-		descriptions = append(descriptions, l.Description)
 	}
 	var repos struct {
 		prefixes, arches, dirs []string
@@ -91,8 +94,6 @@ func replaceDeclarative(ctx context.Context, tx pgx.Tx, d *store.Dataset) error 
 		{`DELETE FROM mirror_locations`, nil},
 		{`DELETE FROM mirrors WHERE name <> ALL($1)`, []any{mirrors}},
 		{`DELETE FROM locations WHERE name <> ALL($1)`, []any{locations}},
-		{`INSERT INTO locations (name, description) SELECT * FROM unnest($1::text[], $2::text[])
-			ON CONFLICT (name) DO UPDATE SET description = excluded.description`, []any{locations, descriptions}},
 		{`DELETE FROM repositories`, nil},
 		{`INSERT INTO repositories (prefix, arch, directory, disabled)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])`,
@@ -106,6 +107,12 @@ func replaceDeclarative(ctx context.Context, tx pgx.Tx, d *store.Dataset) error 
 	}
 	for _, st := range statements {
 		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+			return err
+		}
+	}
+	// Few enough to write one by one; their region lists are ragged arrays.
+	for _, l := range d.Locations {
+		if err := upsertLocation(ctx, tx, l); err != nil {
 			return err
 		}
 	}

@@ -13,10 +13,8 @@ func (s *Store) PutLocation(ctx context.Context, l store.Location) error {
 	if err := (&store.Dataset{Locations: []store.Location{l}}).Validate(); err != nil {
 		return wrap(err, "location %q", l.Name)
 	}
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO locations (name, description) VALUES ($1, $2)
-			ON CONFLICT (name) DO UPDATE SET description = excluded.description`, l.Name, l.Description)
-		return err
+	err := s.write(ctx, change{"put_location", l.Name, l}, func(tx pgx.Tx) error {
+		return upsertLocation(ctx, tx, l)
 	})
 	return wrap(err, "location %q", l.Name)
 }
@@ -24,7 +22,7 @@ func (s *Store) PutLocation(ctx context.Context, l store.Location) error {
 // DeleteLocation implements store.Store. A location that a mirror still
 // names is not deleted (store.ErrConflict).
 func (s *Store) DeleteLocation(ctx context.Context, name string) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"delete_location", name, nil}, func(tx pgx.Tx) error {
 		var users []string
 		err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT mirror FROM mirror_locations
 			WHERE location = $1 ORDER BY mirror COLLATE "C")
@@ -49,7 +47,7 @@ func (s *Store) PutRepository(ctx context.Context, r store.Repository) error {
 	if err := (&store.Dataset{Repositories: []store.Repository{r}}).Validate(); err != nil {
 		return wrap(err, "repository %s/%s", r.Prefix, r.Arch)
 	}
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"put_repository", r.Prefix + "/" + r.Arch, r}, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO repositories (prefix, arch, directory, disabled) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (prefix, arch) DO UPDATE SET directory = excluded.directory, disabled = excluded.disabled`,
 			r.Prefix, r.Arch, r.Directory, r.Disabled)
@@ -60,7 +58,7 @@ func (s *Store) PutRepository(ctx context.Context, r store.Repository) error {
 
 // DeleteRepository implements store.Store.
 func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"delete_repository", prefix + "/" + arch, nil}, func(tx pgx.Tx) error {
 		return deleteOne(ctx, tx, `DELETE FROM repositories WHERE prefix = $1 AND arch = $2`, prefix, arch)
 	})
 	return wrap(err, "repository %s/%s", prefix, arch)
@@ -69,7 +67,7 @@ func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error
 // PutRedirect implements store.Store. Redirects are validated together,
 // since one may not point at another.
 func (s *Store) PutRedirect(ctx context.Context, r store.Redirect) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"put_redirect", r.From, r}, func(tx pgx.Tx) error {
 		all, err := loadRedirects(ctx, tx)
 		if err != nil {
 			return err
@@ -88,8 +86,19 @@ func (s *Store) PutRedirect(ctx context.Context, r store.Redirect) error {
 
 // DeleteRedirect implements store.Store.
 func (s *Store) DeleteRedirect(ctx context.Context, from string) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"delete_redirect", from, nil}, func(tx pgx.Tx) error {
 		return deleteOne(ctx, tx, `DELETE FROM redirects WHERE from_prefix = $1`, from)
 	})
 	return wrap(err, "redirect %q", from)
+}
+
+func upsertLocation(ctx context.Context, tx pgx.Tx, l store.Location) error {
+	regions := l.CloudRegions
+	if regions == nil {
+		regions = []string{}
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO locations (name, description, cloud_regions) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET description = excluded.description, cloud_regions = excluded.cloud_regions`,
+		l.Name, l.Description, regions)
+	return err
 }

@@ -13,7 +13,7 @@ import (
 // Report implements store.Store with store.Dataset.ApplyReport on the
 // mirror and directory concerned.
 func (s *Store) Report(ctx context.Context, f store.Freshness) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"report", f.Mirror, f}, func(tx pgx.Tx) error {
 		d, err := loadFor(ctx, tx, f.Mirror, []string{f.Directory})
 		if err != nil {
 			return err
@@ -30,7 +30,7 @@ func (s *Store) Report(ctx context.Context, f store.Freshness) error {
 // mirror's freshness.
 func (s *Store) Forget(ctx context.Context, mirror, prefix string) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"forget", mirror, map[string]string{"prefix": prefix}}, func(tx pgx.Tx) error {
 		d, err := loadFor(ctx, tx, mirror, nil)
 		if err != nil {
 			return err

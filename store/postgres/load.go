@@ -34,7 +34,13 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 		if d.Directories, err = loadDirectories(ctx, tx, nil); err != nil {
 			return err
 		}
-		d.Freshness, err = loadFreshness(ctx, tx, "", "")
+		if d.Freshness, err = loadFreshness(ctx, tx, "", ""); err != nil {
+			return err
+		}
+		if d.CloudRanges, err = loadCloudRanges(ctx, tx); err != nil {
+			return err
+		}
+		d.CloudSources, err = loadCloudSources(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -74,8 +80,15 @@ func loadMirrors(ctx context.Context, tx pgx.Tx, name string) ([]store.Mirror, e
 }
 
 func loadLocations(ctx context.Context, tx pgx.Tx) ([]store.Location, error) {
-	rows, _ := tx.Query(ctx, `SELECT name, description FROM locations ORDER BY name COLLATE "C"`)
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[store.Location])
+	rows, _ := tx.Query(ctx, `SELECT name, description, cloud_regions FROM locations ORDER BY name COLLATE "C"`)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Location, error) {
+		var l store.Location
+		err := row.Scan(&l.Name, &l.Description, &l.CloudRegions)
+		if len(l.CloudRegions) == 0 {
+			l.CloudRegions = nil
+		}
+		return l, err
+	})
 }
 
 func loadRepositories(ctx context.Context, tx pgx.Tx) ([]store.Repository, error) {

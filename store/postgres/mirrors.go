@@ -13,7 +13,7 @@ import (
 func (s *Store) PutMirror(ctx context.Context, m store.Mirror) error {
 	m = cloneMirror(m)
 	store.NormalizeMirror(&m)
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"put_mirror", m.Name, m}, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `SELECT name FROM locations`)
 		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
@@ -41,7 +41,7 @@ func cloneMirror(m store.Mirror) store.Mirror {
 
 // DeleteMirror implements store.Store. The mirror's freshness goes with it.
 func (s *Store) DeleteMirror(ctx context.Context, name string) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"delete_mirror", name, nil}, func(tx pgx.Tx) error {
 		return deleteOne(ctx, tx, `DELETE FROM mirrors WHERE name = $1`, name)
 	})
 	return wrap(err, "mirror %q", name)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -80,9 +81,16 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// change names a write for the audit log, as the embedded store does.
+type change struct {
+	action, target string
+	detail         any
+}
+
 // write runs fn in a transaction that holds the write lock and, when fn
-// succeeds, announces the change on commit.
-func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+// succeeds, records the change in the audit log with the actor of ctx and
+// announces it on commit.
+func (s *Store) write(ctx context.Context, c change, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
 			return err
@@ -90,9 +98,23 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "NOTIFY "+channel)
+		e := store.NewAuditEntry(ctx, time.Now(), c.action, c.target, c.detail)
+		_, err := tx.Exec(ctx, `INSERT INTO audit (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`,
+			e.At, e.Actor, e.Action, e.Target, detailArg(e.Detail))
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "NOTIFY "+channel)
 		return err
 	})
+}
+
+// detailArg passes an audit detail as JSON text, or NULL when there is none.
+func detailArg(d []byte) any {
+	if d == nil {
+		return nil
+	}
+	return string(d)
 }
 
 // translate maps driver errors to the store's sentinel errors, keeping the

@@ -15,7 +15,8 @@ import (
 // applies the scan and writes back what changed, in one transaction.
 func (s *Store) RecordScan(ctx context.Context, scanned []store.ScannedRepomd, now time.Time, maxAge time.Duration) (store.ScanSummary, error) {
 	var sum store.ScanSummary
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	detail := map[string]int{"directories": len(scanned)}
+	err := s.write(ctx, change{"scan", "master", detail}, func(tx pgx.Tx) error {
 		dirs, err := loadDirectories(ctx, tx, nil)
 		if err != nil {
 			return err
@@ -110,7 +111,7 @@ func dropUnaccepted(ctx context.Context, tx pgx.Tx, dirs []string) error {
 // ExpireAlternates implements store.Store. Mirrors that reported an
 // alternate stop being fresh for the directory.
 func (s *Store) ExpireAlternates(ctx context.Context, dir string) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"expire_alternates", dir, nil}, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT true FROM directories WHERE path = $1`, dir).Scan(&exists); err != nil {
 			return err

@@ -56,6 +56,9 @@ func testRestoreInvalid(t *testing.T, s store.Store) {
 		}},
 		{"current without sha256", func(d *store.Dataset) { d.Directories[0].Current.SHA256 = "" }},
 		{"directory with a leading slash", func(d *store.Dataset) { d.Directories[0].Path = "/" + dirOS }},
+		{"cloud range that is not a netblock", func(d *store.Dataset) { d.CloudRanges[0].Prefix = "3.80.0.0/33" }},
+		{"cloud range without region", func(d *store.Dataset) { d.CloudRanges[0].Region = "" }},
+		{"location with a bad cloud region", func(d *store.Dataset) { d.Locations[1].CloudRegions = []string{"US East"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,8 +98,8 @@ func testImportKeepsScannedState(t *testing.T, s store.Store) {
 		SHA256: hexDigest("sha256 ignored", 64), Reported: at(0)}}
 	must(t, "Import", s.Import(ctx(t), decl))
 
-	want := declarative(decl)
-	want.Directories = full.Directories
+	// Cloud ranges come from the providers, not the mirrors file: kept too.
+	want := withScanned(decl, full)
 	want.Freshness = full.Freshness[1:]
 	checkData(t, s, want)
 }

@@ -88,7 +88,7 @@ func fullDataset() *store.Dataset {
 		},
 		Locations: []store.Location{
 			{Name: "eu-west-1"},
-			{Name: "us-east-1", Description: "AWS N. Virginia"},
+			{Name: "us-east-1", Description: "AWS N. Virginia", CloudRegions: []string{"us-east-1", "us-east-2"}},
 		},
 		Repositories: []store.Repository{
 			{Prefix: "fedora-43", Arch: "aarch64", Directory: "pub/fedora/linux/releases/43/Everything/aarch64/os"},
@@ -117,6 +117,16 @@ func fullDataset() *store.Dataset {
 				},
 			},
 		},
+		CloudRanges: []store.CloudRange{
+			{Prefix: "3.80.0.0/12", Provider: "aws", Region: "us-east-1"},
+			{Prefix: "2600:1f18::/33", Provider: "aws", Region: "us-east-1"},
+			{Prefix: "3.248.0.0/13", Provider: "aws", Region: "eu-west-1"},
+			{Prefix: "34.0.0.0/15", Provider: "gcp", Region: "us-east1"},
+		},
+		CloudSources: []store.CloudSource{
+			{Provider: "aws", SyncToken: "1761000000", Imported: at(-2 * time.Hour)},
+			{Provider: "gcp", SyncToken: "2026-02-28", Imported: at(-3 * time.Hour)},
+		},
 		Freshness: []store.Freshness{
 			{Mirror: "mirror.example.org", Directory: dirUpdates, SHA256: hexDigest("sha256 updates 3", 64), Reported: at(3 * time.Hour)},
 			{Mirror: "s3-us-east-1", Directory: dirOS, SHA256: hexDigest("os", 64), Reported: at(time.Minute)},
@@ -134,6 +144,16 @@ func declarative(d *store.Dataset) *store.Dataset {
 		Redirects:    d.Redirects,
 		ScanRules:    d.ScanRules,
 	}
+}
+
+// withScanned returns decl with the state that Import keeps taken from d.
+func withScanned(decl, d *store.Dataset) *store.Dataset {
+	w := declarative(decl)
+	w.Directories = d.Directories
+	w.Freshness = d.Freshness
+	w.CloudRanges = d.CloudRanges
+	w.CloudSources = d.CloudSources
+	return w
 }
 
 // mirror returns a valid public mirror.

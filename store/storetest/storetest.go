@@ -25,6 +25,10 @@
 //   - Deleting a location that a mirror names is ErrConflict rather than a
 //     silent removal from the mirror: regional mirrors would otherwise drop
 //     out of their region's lists.
+//   - Import keeps the cloud ranges: they come from the providers' lists,
+//     not from the mirrors file. Their order is not part of the contract.
+//   - Every change is recorded in the audit log, in the same transaction,
+//     with the actor of its context; a rejected change records nothing.
 //   - Forget matches whole path components: prefix "pub/fedora" covers
 //     "pub/fedora/x" but not "pub/fedora-secondary"; an unknown mirror is
 //     ErrNotFound.
@@ -78,6 +82,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Forget", testForget},
 		{"Changes", testChanges},
 		{"ChangesCoalesce", testChangesCoalesce},
+		{"CloudRanges", testCloudRanges},
+		{"CloudRangesInvalid", testCloudRangesInvalid},
+		{"Tokens", testTokens},
+		{"Audit", testAudit},
+		{"AuditPaging", testAuditPaging},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,9 +121,16 @@ func must(t *testing.T, what string, err error) {
 	}
 }
 
-// datasetOpts compares datasets: nil and empty lists are the same, and
-// times are compared with time.Time.Equal.
-var datasetOpts = cmp.Options{cmpopts.EquateEmpty()}
+// datasetOpts compares datasets: nil and empty lists are the same, times
+// are compared with time.Time.Equal, and the order of cloud ranges and
+// sources does not matter (selection puts the ranges in a trie).
+var datasetOpts = cmp.Options{
+	cmpopts.EquateEmpty(),
+	cmpopts.SortSlices(func(a, b store.CloudRange) bool {
+		return a.Provider+" "+a.Region+" "+a.Prefix < b.Provider+" "+b.Region+" "+b.Prefix
+	}),
+	cmpopts.SortSlices(func(a, b store.CloudSource) bool { return a.Provider < b.Provider }),
+}
 
 // checkData fails the test unless the store holds want.
 func checkData(t *testing.T, s store.Store, want *store.Dataset) {
