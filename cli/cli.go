@@ -47,6 +47,8 @@ func commands() []command {
 		{"scan", "scan the master tree and record its repomd.xml files", runScan},
 		{"expire", "drop the alternates of a directory at once", runExpire},
 		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
+		{"ranges", "load a cloud provider's address ranges (selection by cloud region)", runRanges},
+		{"migrate", "apply the PostgreSQL schema migrations", runMigrate},
 	}
 }
 

@@ -12,22 +12,6 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// storeFlags adds the flags that choose the store.
-func storeFlags(env Env, fs interface {
-	StringVar(p *string, name, value, usage string)
-}) *string {
-	dir := new(string)
-	fs.StringVar(dir, "data-dir", env.Getenv("METALINKD_DATA_DIR"), "`directory` of the embedded store (env METALINKD_DATA_DIR; default $XDG_STATE_HOME/metalinkd or ~/.local/state/metalinkd)")
-	return dir
-}
-
-func openStore(env Env, dir string) (store.Store, error) {
-	if dir == "" {
-		dir = defaultDataDir(env, "metalinkd")
-	}
-	return store.OpenEmbedded(dir)
-}
-
 func runImport(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "import", "[flags] FILE",
 		"Load a mirrors file (YAML or JSON; '-' reads standard input). The file's locations, mirrors,\n"+
@@ -54,7 +38,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(env, *dir)
+	st, err := dir.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -82,7 +66,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(env, *dir)
+	st, err := dir.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -112,7 +96,7 @@ func runScan(ctx context.Context, env Env, args []string) error {
 	if *maxAge < 0 {
 		return usageError{"--max-age must not be negative"}
 	}
-	st, err := openStore(env, *dir)
+	st, err := dir.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -151,7 +135,7 @@ func runExpire(ctx context.Context, env Env, args []string) error {
 	if *d == "" {
 		return usageError{"--directory is required"}
 	}
-	st, err := openStore(env, *dir)
+	st, err := dir.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -184,7 +168,7 @@ func runReport(ctx context.Context, env Env, args []string) error {
 	if *sum != "" && !sha256RE.MatchString(*sum) {
 		return usageError{"--sha256 must be 64 lower-case hex digits"}
 	}
-	st, err := openStore(env, *dir)
+	st, err := dir.open(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -17,13 +17,15 @@ import (
 	"github.com/metalinkd/metalinkd/geoip"
 	"github.com/metalinkd/metalinkd/server"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/postgres"
 )
 
 // ServeConfig is the configuration of `metalinkd serve`, from flags with
 // defaults from the environment.
 type ServeConfig struct {
 	Listen            string         `json:"listen"`
-	DataDir           string         `json:"data_dir"`
+	Store             *storeChoice   `json:"-"`
+	StoreDescription  string         `json:"store"`
 	Demo              bool           `json:"demo"`
 	GeoIPDB           string         `json:"geoip_db"`
 	ASNDB             string         `json:"asn_db"`
@@ -47,8 +49,8 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 		"Serve /metalink and /mirrorlist (any path ending in those), /healthz and /readyz\n"+
 			"from an in-memory snapshot of the store, rebuilt when the store changes.")
 	fs.StringVar(&c.Listen, "listen", envOr(env, "METALINKD_LISTEN", "127.0.0.1:8080"), "`address` to listen on (env METALINKD_LISTEN)")
-	fs.StringVar(&c.DataDir, "data-dir", env.Getenv("METALINKD_DATA_DIR"), "`directory` of the embedded store (env METALINKD_DATA_DIR; default $XDG_STATE_HOME/metalinkd or ~/.local/state/metalinkd)")
-	fs.BoolVar(&c.Demo, "demo", false, "load the built-in demo data set into the store first (default store: a separate metalinkd-demo directory)")
+	c.Store = storeFlags(env, fs)
+	fs.BoolVar(&c.Demo, "demo", false, "load the built-in demo data set into the embedded store first (default data dir: a separate metalinkd-demo directory)")
 	fs.StringVar(&c.GeoIPDB, "geoip-db", env.Getenv("METALINKD_GEOIP_DB"), "MaxMind-format country database (`mmdb`) for the country and continent steps (env METALINKD_GEOIP_DB)")
 	fs.StringVar(&c.ASNDB, "asn-db", env.Getenv("METALINKD_ASN_DB"), "MaxMind-format ASN database (`mmdb`) for the ASN step (env METALINKD_ASN_DB)")
 	proxies := fs.String("trusted-proxy", env.Getenv("METALINKD_TRUSTED_PROXIES"), "comma-separated `CIDRs` of proxies whose X-Forwarded-For is believed (env METALINKD_TRUSTED_PROXIES)")
@@ -68,9 +70,13 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	if fs.NArg() > 0 {
 		return c, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if c.DataDir == "" {
-		c.DataDir = defaultDataDir(env, map[bool]string{true: "metalinkd-demo", false: "metalinkd"}[c.Demo])
+	if err := c.Store.resolve(env, c.Demo); err != nil {
+		return c, err
 	}
+	if c.Demo && c.Store.DatabaseURL != "" {
+		return c, usageError{"--demo loads demo data into the embedded store only; leave out --database-url"}
+	}
+	c.StoreDescription = c.Store.String()
 	for _, p := range strings.Split(*proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
@@ -125,7 +131,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "data_dir", c.DataDir, "demo", c.Demo)
+	log.Info("listening", "addr", ln.Addr().String(), "store", c.StoreDescription, "demo", c.Demo)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -145,7 +151,13 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // wireServer opens the store and the GeoIP databases, loads the first
 // snapshot, starts the reloader and returns the handler and a cleanup.
 func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger) (http.Handler, func(), error) {
-	st, err := store.OpenEmbedded(c.DataDir)
+	var st store.Store
+	var err error
+	if c.Store.DatabaseURL != "" {
+		st, err = postgres.Open(ctx, c.Store.DatabaseURL, postgres.WithLogger(log))
+	} else {
+		st, err = store.OpenEmbedded(c.Store.DataDir)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -160,11 +172,13 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger) (http.Hand
 	}
 	geo, err := geoip.Open(c.GeoIPDB, c.ASNDB, 100_000)
 	if err != nil {
+		st.Close()
 		return nil, nil, err
 	}
 	rl, err := server.NewReloader(ctx, st, log, c.Reload)
 	if err != nil {
 		geo.Close()
+		st.Close()
 		return nil, nil, err
 	}
 	rctx, cancel := context.WithCancel(ctx)

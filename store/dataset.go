@@ -37,6 +37,21 @@ func (d *Dataset) Normalize() {
 	})
 	slices.SortFunc(d.Redirects, func(a, b Redirect) int { return strings.Compare(a.From, b.From) })
 	slices.SortFunc(d.Directories, func(a, b Directory) int { return strings.Compare(a.Path, b.Path) })
+	for i := range d.CloudRanges {
+		if p, err := ParseNetblock(d.CloudRanges[i].Prefix); err == nil {
+			d.CloudRanges[i].Prefix = p.String()
+		}
+	}
+	slices.SortFunc(d.CloudRanges, func(a, b CloudRange) int {
+		if c := strings.Compare(a.Provider, b.Provider); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Region, b.Region); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Prefix, b.Prefix)
+	})
+	slices.SortFunc(d.CloudSources, func(a, b CloudSource) int { return strings.Compare(a.Provider, b.Provider) })
 	slices.SortFunc(d.Freshness, func(a, b Freshness) int {
 		if c := strings.Compare(a.Mirror, b.Mirror); c != 0 {
 			return c

@@ -264,10 +264,10 @@ func (e *Embedded) ReplaceCloudRanges(ctx context.Context, src CloudSource, rang
 // by other processes (import, scan) reach a running server.
 func (e *Embedded) Changes(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
+	last := e.stamp() // before returning, so that no later write goes unsignalled
 	go func() {
 		t := time.NewTicker(e.poll)
 		defer t.Stop()
-		last := e.stamp()
 		for {
 			select {
 			case <-ctx.Done():

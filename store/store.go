@@ -72,6 +72,13 @@ type Store interface {
 	// that it stops being listed there; it returns how many were dropped.
 	Forget(ctx context.Context, mirror, prefix string) (int, error)
 
+	// ReplaceCloudRanges replaces a provider's published address ranges
+	// and records the version (syncToken) they came from.
+	ReplaceCloudRanges(ctx context.Context, src CloudSource, ranges []CloudRange) error
+
+	// Tokens: admin API credentials and the audit log.
+	Tokens
+
 	// Changes delivers a value whenever the stored data may have changed,
 	// including changes made by other processes, until ctx ends.
 	Changes(ctx context.Context) <-chan struct{}

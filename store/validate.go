@@ -335,6 +335,9 @@ func validateDirectory(v *validator, f string, d *Directory) {
 		v.add(f+".path", d.Path, "%s", msg)
 	}
 	validateRepomd(v, f+".current", d.Path, &d.Current)
+	if !d.Current.Superseded.IsZero() {
+		v.add(f+".current.superseded", d.Path, "the current repomd cannot have been superseded")
+	}
 	for i := range d.Alternates {
 		validateRepomd(v, fmt.Sprintf("%s.alternates[%d]", f, i), d.Path, &d.Alternates[i])
 	}

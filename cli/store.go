@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/postgres"
+)
+
+// storeChoice says which store a command uses: PostgreSQL when a database
+// URL is given, else the embedded store in a data directory.
+type storeChoice struct {
+	DataDir     string
+	DatabaseURL string
+}
+
+// storeFlags adds --data-dir and --database-url, with environment defaults.
+func storeFlags(env Env, fs *flag.FlagSet) *storeChoice {
+	c := &storeChoice{}
+	fs.StringVar(&c.DataDir, "data-dir", env.Getenv("METALINKD_DATA_DIR"), "`directory` of the embedded store (env METALINKD_DATA_DIR; default $XDG_STATE_HOME/metalinkd or ~/.local/state/metalinkd)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL `URL`; when set, the PostgreSQL store is used instead of the embedded one (env DATABASE_URL, or DATABASE_URL_FILE naming a file that holds it)")
+	return c
+}
+
+// resolve fills defaults from the environment after flags were parsed.
+func (c *storeChoice) resolve(env Env, demo bool) error {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = env.Getenv("DATABASE_URL")
+	}
+	if c.DatabaseURL == "" {
+		if f := env.Getenv("DATABASE_URL_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("DATABASE_URL_FILE: %w", err)
+			}
+			c.DatabaseURL = strings.TrimSpace(string(b))
+		}
+	}
+	if c.DataDir == "" {
+		sub := "metalinkd"
+		if demo {
+			sub = "metalinkd-demo"
+		}
+		c.DataDir = defaultDataDir(env, sub)
+	}
+	return nil
+}
+
+// open opens the chosen store.
+func (c *storeChoice) open(ctx context.Context, env Env) (store.Store, error) {
+	if err := c.resolve(env, false); err != nil {
+		return nil, err
+	}
+	if c.DatabaseURL != "" {
+		return postgres.Open(ctx, c.DatabaseURL)
+	}
+	return store.OpenEmbedded(c.DataDir)
+}
+
+// String describes the store without secrets, for logs and --print-config.
+func (c *storeChoice) String() string {
+	if c.DatabaseURL == "" {
+		return "embedded:" + c.DataDir
+	}
+	return "postgres:" + redactURL(c.DatabaseURL)
+}
+
+// redactURL hides the password of a database URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return "(unparsed connection string)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
