@@ -8,27 +8,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/netip"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/metalinkd/metalinkd/cloudranges"
+	"github.com/metalinkd/metalinkd/store"
 )
 
-// IPRanges is AWS's ip-ranges.json, reduced to what the bucket policy needs.
+// IPRanges is AWS's ip-ranges.json, reduced to its EC2 prefixes.
 type IPRanges struct {
-	SyncToken  string `json:"syncToken"`
-	CreateDate string `json:"createDate"`
-	Prefixes   []struct {
-		IPPrefix string `json:"ip_prefix"`
-		Region   string `json:"region"`
-		Service  string `json:"service"`
-	} `json:"prefixes"`
-	IPv6Prefixes []struct {
-		IPv6Prefix string `json:"ipv6_prefix"`
-		Region     string `json:"region"`
-		Service    string `json:"service"`
-	} `json:"ipv6_prefixes"`
+	SyncToken string
+	ranges    []store.CloudRange
 }
 
 // LoadIPRanges reads ip-ranges.json from a path or an http(s) URL.
@@ -62,31 +54,24 @@ func LoadIPRanges(ctx context.Context, loc string, hc *http.Client) (*IPRanges, 
 		r = f
 	}
 	defer r.Close()
-	var ir IPRanges
-	if err := json.NewDecoder(r).Decode(&ir); err != nil {
-		return nil, fmt.Errorf("ip-ranges %s: %v: %w", loc, err, ErrConfig)
+	src, ranges, err := cloudranges.ParseAWS(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v: %w", loc, err, ErrConfig)
 	}
-	if ir.SyncToken == "" {
-		return nil, fmt.Errorf("ip-ranges %s: no syncToken: %w", loc, ErrConfig)
-	}
-	return &ir, nil
+	return &IPRanges{SyncToken: src.SyncToken, ranges: ranges}, nil
 }
 
 // EC2 returns the region's EC2 prefixes (IPv4 then IPv6), sorted, each once.
 func (ir *IPRanges) EC2(region string) []string {
 	var v4, v6 []string
-	for _, p := range ir.Prefixes {
-		if p.Region == region && p.Service == "EC2" {
-			if pf, err := netip.ParsePrefix(p.IPPrefix); err == nil {
-				v4 = append(v4, pf.Masked().String())
-			}
+	for _, r := range ir.ranges {
+		if r.Region != region {
+			continue
 		}
-	}
-	for _, p := range ir.IPv6Prefixes {
-		if p.Region == region && p.Service == "EC2" {
-			if pf, err := netip.ParsePrefix(p.IPv6Prefix); err == nil {
-				v6 = append(v6, pf.Masked().String())
-			}
+		if strings.Contains(r.Prefix, ":") {
+			v6 = append(v6, r.Prefix)
+		} else {
+			v4 = append(v4, r.Prefix)
 		}
 	}
 	slices.Sort(v4)
