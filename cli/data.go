@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"time"
@@ -18,27 +19,23 @@ func runImport(ctx context.Context, env Env, args []string) error {
 			"repositories, redirects and scan rules replace the stored ones; scanned directories and the\n"+
 			"freshness of mirrors that remain are kept. A file written by 'export' restores everything.\n"+
 			"The file is validated first: on any error nothing is changed.")
-	dir := storeFlags(env, fs)
+	choice := storeFlags(env, fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"want exactly one FILE"}
 	}
-	in := env.Stdin
-	if name := fs.Arg(0); name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+	in, err := openInput(env, fs.Arg(0))
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	mf, err := mirrorsfile.Parse(in)
 	if err != nil {
 		return err
 	}
-	st, err := dir.open(ctx, env)
+	st, err := choice.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -61,12 +58,12 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "export", "[flags]",
 		"Write the store to standard output as a mirrors file, including the scanned directories\n"+
 			"and freshness, so that 'import' of the output restores the store exactly.")
-	dir := storeFlags(env, fs)
+	choice := storeFlags(env, fs)
 	declOnly := fs.Bool("declarative", false, "leave out scanned directories and freshness (a plain mirrors file)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := dir.open(ctx, env)
+	st, err := choice.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -84,7 +81,7 @@ func runScan(ctx context.Context, env Env, args []string) error {
 			"md5/sha1/sha256/sha512. A changed repomd.xml becomes current and the previous one an\n"+
 			"alternate, accepted until it is older than --max-age. Directories are mapped to\n"+
 			"repositories by the mirrors file's scan_rules, then by Fedora's layout.")
-	dir := storeFlags(env, fs)
+	choice := storeFlags(env, fs)
 	root := fs.String("root", env.Getenv("METALINKD_MASTER_ROOT"), "`directory` of the master tree (env METALINKD_MASTER_ROOT)")
 	maxAge := fs.Duration("max-age", store.DefaultAlternateMaxAge, "how long a superseded repomd.xml stays acceptable")
 	if err := parse(fs, args); err != nil {
@@ -96,7 +93,7 @@ func runScan(ctx context.Context, env Env, args []string) error {
 	if *maxAge < 0 {
 		return usageError{"--max-age must not be negative"}
 	}
-	st, err := dir.open(ctx, env)
+	st, err := choice.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -127,7 +124,7 @@ func runExpire(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "expire", "--directory DIR [flags]",
 		"Drop every alternate repomd.xml of a directory at once, so that only mirrors carrying the\n"+
 			"current one are listed (for example after a bad compose was replaced).")
-	dir := storeFlags(env, fs)
+	choice := storeFlags(env, fs)
 	d := fs.String("directory", "", "the `directory`, relative to the master tree root")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -135,7 +132,7 @@ func runExpire(ctx context.Context, env Env, args []string) error {
 	if *d == "" {
 		return usageError{"--directory is required"}
 	}
-	st, err := dir.open(ctx, env)
+	st, err := choice.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -147,6 +144,14 @@ func runExpire(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+// openInput opens a named file, or standard input for "-".
+func openInput(env Env, name string) (io.ReadCloser, error) {
+	if name == "-" {
+		return io.NopCloser(env.Stdin), nil
+	}
+	return os.Open(name)
+}
+
 var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func runReport(ctx context.Context, env Env, args []string) error {
@@ -155,7 +160,7 @@ func runReport(ctx context.Context, env Env, args []string) error {
 			"the directory's current one). It is refused unless that is the current repomd.xml or a\n"+
 			"listed alternate. A mirror not flagged always_up_to_date is listed for a directory only\n"+
 			"while such a report holds.")
-	dir := storeFlags(env, fs)
+	choice := storeFlags(env, fs)
 	mirror := fs.String("mirror", "", "the mirror's `name`")
 	d := fs.String("directory", "", "the `directory`, relative to the master tree root")
 	sum := fs.String("sha256", "", "lower-case `hex` sha256 of the repomd.xml the mirror serves")
@@ -168,7 +173,7 @@ func runReport(ctx context.Context, env Env, args []string) error {
 	if *sum != "" && !sha256RE.MatchString(*sum) {
 		return usageError{"--sha256 must be 64 lower-case hex digits"}
 	}
-	st, err := dir.open(ctx, env)
+	st, err := choice.open(ctx, env)
 	if err != nil {
 		return err
 	}

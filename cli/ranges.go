@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -75,15 +74,11 @@ func runRanges(ctx context.Context, env Env, args []string) error {
 	if *awsFile == "" {
 		return usageError{"--aws FILE is required"}
 	}
-	in := env.Stdin
-	if *awsFile != "-" {
-		f, err := os.Open(*awsFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+	in, err := openInput(env, *awsFile)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	src, ranges, err := cloudranges.ParseAWS(in)
 	if err != nil {
 		return err
