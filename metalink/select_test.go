@@ -1,6 +1,7 @@
 package metalink
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -134,5 +135,42 @@ func TestPreferenceNeverBelowOne(t *testing.T) {
 	}
 	if strings.Contains(body, `preference="0"`) || strings.Contains(body, `preference="-`) {
 		t.Error("preference below 1")
+	}
+}
+
+// TestGlobalTopUpCountsOnlyCarriers: five Swedish mirrors of which three
+// serve an old repomd count as two, so the global list is added; when all
+// five are fresh it is not.
+func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
+	build := func(stale int) (*store.Snapshot, *store.DirView) {
+		d := &store.Dataset{
+			Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
+			Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
+			Mirrors: []store.Mirror{{Name: "far", Country: "JP", Bandwidth: 1, Enabled: true, AlwaysUpToDate: true,
+				URLs: []string{"https://far.example/x"}}},
+		}
+		for i := range 5 {
+			name := fmt.Sprintf("se%d", i)
+			d.Mirrors = append(d.Mirrors, store.Mirror{Name: name, Country: "SE", Bandwidth: 1, Enabled: true,
+				URLs: []string{"https://" + name + ".example/x"}})
+			got := sha
+			if i < stale {
+				got = oldSHA // not accepted: no alternates here
+			}
+			d.Freshness = append(d.Freshness, store.Freshness{Mirror: name, Directory: "d", SHA256: got})
+		}
+		snap := store.NewSnapshot(d, testNow)
+		return snap, snap.Repo("r", "a").Dir
+	}
+	q := ParseQuery("repo=r&arch=a")
+	for stale, wantFar := range map[int]bool{0: false, 3: true} {
+		snap, dir := build(stale)
+		got := names(snap, Select(snap, dir, &q, Client{Country: "SE"}, DefaultMinimum, seeded()).Mirrors)
+		if slices.Contains(got, "far") != wantFar {
+			t.Errorf("%d stale of 5: %v; want the global list added: %v", stale, got, wantFar)
+		}
+		if len(got) != 5-stale+map[bool]int{true: 1, false: 0}[wantFar] {
+			t.Errorf("%d stale of 5: listed %v", stale, got)
+		}
 	}
 }
