@@ -18,11 +18,12 @@ const (
 
 // Changes implements store.Store with LISTEN on a dedicated connection,
 // outside the pool. Notifications are coalesced: the channel holds at most
-// one pending signal. When the connection is lost it reconnects with
-// backoff and then signals once, since changes may have been missed. The
-// first connection is made before Changes returns, so a change committed
-// after that is always signalled. The channel is closed when ctx ends or
-// the store is closed.
+// one pending signal. When the connection is lost it signals at once, so
+// that the subscriber reads the store and finds out whether it is still
+// reachable, then reconnects with backoff and signals again, since changes
+// may have been missed meanwhile. The first connection is made before
+// Changes returns, so a change committed after that is always signalled.
+// The channel is closed when ctx ends or the store is closed.
 func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
 	if s.closing.Err() != nil {
@@ -99,6 +100,9 @@ func (s *Store) relay(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
 			return
 		}
 		s.log.Warn("postgres: lost the connection listening for changes", "err", err)
+		// Without this, a subscriber would not try the store until the
+		// connection came back, and would not notice that it is down.
+		signal(ch)
 	}
 }
 

@@ -105,6 +105,46 @@ func TestChangesReconnect(t *testing.T) {
 	waitSignal(t, ch, "a change after reconnecting")
 }
 
+// Losing the connection is signalled at once, while reconnecting is still
+// impossible, so that a subscriber reads the store and learns that it is
+// down instead of serving on as if nothing happened.
+func TestChangesSignalLossWhileUnreachable(t *testing.T) {
+	url := server.NewDatabase(t, true)
+	s := openURL(t, url)
+	ch := s.Changes(t.Context())
+
+	// A database cannot refuse connections to itself: work from the maintenance one.
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := cfg.Database
+	cfg.Database = "postgres"
+	conn, err := pgx.ConnectConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	// Existing sessions survive this; new ones, the listener's included, are refused.
+	db := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(t.Context(), "ALTER DATABASE "+db+" ALLOW_CONNECTIONS false"); err != nil {
+		t.Fatal(err)
+	}
+	var killed bool
+	err = conn.QueryRow(t.Context(), `
+		SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = $1 AND query ILIKE 'LISTEN %'`, name).Scan(&killed)
+	if err != nil || !killed {
+		t.Fatalf("terminating the listener: %v (terminated: %v)", err, killed)
+	}
+	waitSignal(t, ch, "the listener's connection was terminated and the database refuses new ones")
+
+	if _, err := conn.Exec(t.Context(), "ALTER DATABASE "+db+" ALLOW_CONNECTIONS true"); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, ch, "the database accepts connections again")
+}
+
 // The channel is closed when the subscriber's context ends, and when the
 // store is closed.
 func TestChangesEnd(t *testing.T) {
