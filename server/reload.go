@@ -18,14 +18,21 @@ type Reloader struct {
 	log      *slog.Logger
 	debounce time.Duration
 	every    time.Duration
+	timeout  time.Duration
 	snap     atomic.Pointer[store.Snapshot]
 	lastErr  atomic.Pointer[error]
 	now      func() time.Time
 }
 
+// reloadTimeout bounds one rebuild. A database that vanished without
+// closing its connections (a crashed host, a partition) would otherwise
+// hold a reload for as long as TCP retransmits, many minutes during which
+// no reload is tried and /readyz reports nothing wrong.
+const reloadTimeout = time.Minute
+
 // NewReloader loads the first snapshot; it fails when that is impossible.
 func NewReloader(ctx context.Context, st store.Store, log *slog.Logger, every time.Duration) (*Reloader, error) {
-	r := &Reloader{st: st, log: log, debounce: 100 * time.Millisecond, every: every, now: time.Now}
+	r := &Reloader{st: st, log: log, debounce: 100 * time.Millisecond, every: every, timeout: reloadTimeout, now: time.Now}
 	if err := r.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -52,6 +59,11 @@ func (r *Reloader) Err() error {
 
 // Reload builds a snapshot from the store and swaps it in.
 func (r *Reloader) Reload(ctx context.Context) error {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
 	d, err := r.st.Load(ctx)
 	if err == nil {
 		err = d.Validate()

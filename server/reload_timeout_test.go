@@ -1,0 +1,53 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/metalinkd/metalinkd/demo"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// silentStore answers Load from the demo data set until it is told to
+// hang, as a database does whose host vanished without closing the
+// connection: then Load returns only when its context ends.
+type silentStore struct {
+	store.Store
+	changes chan struct{}
+	hang    atomic.Bool
+}
+
+func (s *silentStore) Load(ctx context.Context) (*store.Dataset, error) {
+	if s.hang.Load() {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return demo.Dataset(time.Now())
+}
+
+func (s *silentStore) Changes(context.Context) <-chan struct{} { return s.changes }
+
+// A reload that gets no answer gives up, so the replica reports degraded
+// and goes on reloading instead of waiting on the store for ever.
+func TestReloadGivesUpOnSilentStore(t *testing.T) {
+	st := &silentStore{changes: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rl, err := NewReloader(ctx, st, slog.New(slog.DiscardHandler), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl.timeout = 50 * time.Millisecond
+	go rl.Run(ctx)
+
+	st.hang.Store(true)
+	st.changes <- struct{}{}
+	waitFor(t, func() bool { return rl.Err() != nil }, "the hanging reload to fail")
+
+	st.hang.Store(false)
+	st.changes <- struct{}{}
+	waitFor(t, func() bool { return rl.Err() == nil }, "a reload to succeed again")
+}
