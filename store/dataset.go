@@ -91,14 +91,36 @@ func (d *Dataset) directoryIndex(path string) int {
 }
 
 // ApplyImport replaces d's declarative part with decl's, keeping scanned
-// directories and the freshness of mirrors that remain.
+// directories and the freshness of mirrors that remain. Repositories the
+// scan rules derive from scanned directories stay unless decl declares
+// the same prefix and arch (to disable one, declare it disabled).
 func (d *Dataset) ApplyImport(decl *Dataset) {
 	d.Mirrors = decl.Mirrors
 	d.Locations = decl.Locations
 	d.Repositories = decl.Repositories
 	d.Redirects = decl.Redirects
 	d.ScanRules = decl.ScanRules
+	d.Repositories = append(d.Repositories, d.ScannedRepositories()...)
 	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return d.mirrorIndex(f.Mirror) < 0 })
+}
+
+// ScannedRepositories returns the repositories the scan rules map scanned
+// directories to that d does not declare yet.
+func (d *Dataset) ScannedRepositories() []Repository {
+	mapper := NewMapper(d.ScanRules)
+	have := map[[2]string]bool{}
+	for _, r := range d.Repositories {
+		have[[2]string{r.Prefix, r.Arch}] = true
+	}
+	var out []Repository
+	for _, dir := range d.Directories {
+		repo, arch, ok := mapper.Map(dir.Path)
+		if key := [2]string{repo, arch}; ok && !have[key] {
+			have[key] = true
+			out = append(out, Repository{Prefix: repo, Arch: arch, Directory: dir.Path})
+		}
+	}
+	return out
 }
 
 // ApplyPutMirror creates or replaces a mirror.

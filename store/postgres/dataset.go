@@ -12,14 +12,23 @@ import (
 // Import implements store.Store. Mirrors that remain keep their freshness;
 // the freshness of removed mirrors goes with them.
 func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
-	d := &store.Dataset{}
-	d.ApplyImport(decl.Clone())
-	d.Normalize()
-	if err := d.Validate(); err != nil {
-		return wrap(err, "import")
-	}
-	detail := map[string]int{"mirrors": len(d.Mirrors), "locations": len(d.Locations), "repositories": len(d.Repositories)}
-	err := s.write(ctx, change{"import", "dataset", detail}, func(tx pgx.Tx) error { return replaceDeclarative(ctx, tx, d) })
+	decl = decl.Clone()
+	detail := map[string]int{"mirrors": len(decl.Mirrors), "locations": len(decl.Locations), "repositories": len(decl.Repositories)}
+	err := s.write(ctx, change{"import", "dataset", detail}, func(tx pgx.Tx) error {
+		// The scanned directories decide which scan-derived repositories stay.
+		dirs, err := loadDirectories(ctx, tx, nil)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Directories: dirs}
+		d.ApplyImport(decl)
+		d.Directories = nil // validated and written elsewhere; only the declarative part changes
+		d.Normalize()
+		if err := d.Validate(); err != nil {
+			return err
+		}
+		return replaceDeclarative(ctx, tx, d)
+	})
 	return wrap(err, "import")
 }
 

@@ -195,3 +195,22 @@ func testExpireAlternates(t *testing.T, s store.Store) {
 
 	rejected(t, s, store.ErrNotFound, func() error { return s.ExpireAlternates(ctx(t), "pub/nowhere") })
 }
+
+// testImportKeepsScanDerivedRepositories: a mirrors file without
+// repositories does not take away those the scan derived from Fedora's
+// layout; declaring one (here disabled) overrides it.
+func testImportKeepsScanDerivedRepositories(t *testing.T, s store.Store) {
+	release := scanned(dirOS, "a", at(0))
+	release.Repo, release.Arch = "fedora-43", "x86_64"
+	recordScan(t, s, at(0), release)
+	must(t, "Import", s.Import(ctx(t), &store.Dataset{}))
+	want := []store.Repository{{Prefix: "fedora-43", Arch: "x86_64", Directory: dirOS}}
+	if diff := cmp.Diff(want, load(t, s).Repositories, datasetOpts); diff != "" {
+		t.Errorf("after importing an empty file (-want +got):\n%s", diff)
+	}
+	want[0].Disabled = true
+	must(t, "Import", s.Import(ctx(t), &store.Dataset{Repositories: want}))
+	if diff := cmp.Diff(want, load(t, s).Repositories, datasetOpts); diff != "" {
+		t.Errorf("after declaring it disabled (-want +got):\n%s", diff)
+	}
+}

@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ScanExpiresAlternates", testScanExpiresAlternates},
 		{"ScanRolledBack", testScanRolledBack},
 		{"ScanCreatesRepositories", testScanCreatesRepositories},
+		{"ImportKeepsScanDerivedRepositories", testImportKeepsScanDerivedRepositories},
 		{"ScanInvalid", testScanInvalid},
 		{"ExpireAlternates", testExpireAlternates},
 		{"Report", testReport},
