@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/metalinkd/metalinkd/adminapi"
 	"github.com/metalinkd/metalinkd/demo"
 	"github.com/metalinkd/metalinkd/geoip"
 	"github.com/metalinkd/metalinkd/server"
@@ -187,6 +188,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger) (http.Hand
 	srv := server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: c.AccessLog,
 		VerifyLocation: c.VerifyLocation,
+		Admin:          adminapi.New(adminapi.Options{Store: st, Log: log}),
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return srv.Handler(), cleanup, nil

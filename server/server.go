@@ -30,6 +30,8 @@ type Options struct {
 	Rand metalink.Rand
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Admin serves the admin API under /api/v1; nil leaves it out.
+	Admin http.Handler
 }
 
 // Geo looks up what is known of a client address.
@@ -71,6 +73,9 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	if s.opts.Admin != nil {
+		r.Mount("/api/v1", s.opts.Admin)
+	}
 	r.Get("/*", s.mirrors)
 	r.Head("/*", s.mirrors)
 	return r
