@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +15,13 @@ import (
 type locationView struct {
 	store.Location
 	Mirrors []string `json:"mirrors"`
+}
+
+// locationBody is a location as a request sends it; the mirrors that GET
+// shows are accepted and ignored (a mirror's locations name them).
+type locationBody struct {
+	store.Location
+	Mirrors json.RawMessage `json:"mirrors"`
 }
 
 func findLocation(d *store.Dataset, name string) (store.Location, bool) {
@@ -57,10 +65,11 @@ func (a *API) getLocation(w http.ResponseWriter, r *http.Request) error {
 
 // createLocation answers POST /locations; an existing name is a conflict.
 func (a *API) createLocation(w http.ResponseWriter, r *http.Request) error {
-	var l store.Location
-	if err := decode(w, r, &l); err != nil {
+	var body locationBody
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
+	l := body.Location
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	d, err := a.st.Load(r.Context())
@@ -68,7 +77,7 @@ func (a *API) createLocation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, ok := findLocation(d, l.Name); ok {
-		return conflict("location %s exists", quote(l.Name))
+		return conflict("location %s already exists", quote(l.Name))
 	}
 	if err := a.st.PutLocation(r.Context(), l); err != nil {
 		return relative(err, l.Name, locationField)
@@ -81,10 +90,11 @@ func (a *API) createLocation(w http.ResponseWriter, r *http.Request) error {
 // cloud regions for an existing location.
 func (a *API) replaceLocation(w http.ResponseWriter, r *http.Request) error {
 	name := param(r, "name")
-	var l store.Location
-	if err := decode(w, r, &l); err != nil {
+	var body locationBody
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
+	l := body.Location
 	if l.Name == "" {
 		l.Name = name
 	} else if l.Name != name {

@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +15,14 @@ import (
 type mirrorView struct {
 	store.Mirror
 	Freshness []store.Freshness `json:"freshness"`
+}
+
+// mirrorBody is a mirror as a request sends it. The freshness that GET
+// shows is accepted and ignored, so that a fetched mirror can be edited
+// and sent back; only reports change it.
+type mirrorBody struct {
+	store.Mirror
+	Freshness json.RawMessage `json:"freshness"`
 }
 
 func findMirror(d *store.Dataset, name string) (store.Mirror, bool) {
@@ -60,10 +69,11 @@ func (a *API) getMirror(w http.ResponseWriter, r *http.Request) error {
 // createMirror answers POST /mirrors; enabled defaults to true, and an
 // existing name is a conflict.
 func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
-	m := store.Mirror{Enabled: true}
-	if err := decode(w, r, &m); err != nil {
+	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
+	m := body.Mirror
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	d, err := a.st.Load(r.Context())
@@ -71,7 +81,7 @@ func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, ok := findMirror(d, m.Name); ok {
-		return conflict("mirror %s exists; PUT or PATCH /mirrors/%s changes it", quote(m.Name), m.Name)
+		return conflict("mirror %s already exists", quote(m.Name))
 	}
 	if err := a.st.PutMirror(r.Context(), m); err != nil {
 		return mirrorError(err, m.Name)
@@ -84,11 +94,11 @@ func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
 // replaceMirror answers PUT /mirrors/{name}: the body replaces the mirror
 // (enabled defaults to true); the name cannot change.
 func (a *API) replaceMirror(w http.ResponseWriter, r *http.Request) error {
-	m := store.Mirror{Enabled: true}
-	if err := decode(w, r, &m); err != nil {
+	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return a.updateMirror(w, r, func(old *store.Mirror) error { *old = m; return nil })
+	return a.updateMirror(w, r, func(old *store.Mirror) error { *old = body.Mirror; return nil })
 }
 
 // patchMirror answers PATCH /mirrors/{name}: the fields in the body replace
@@ -98,7 +108,14 @@ func (a *API) patchMirror(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.updateMirror(w, r, func(m *store.Mirror) error { return unmarshal(body, m) })
+	return a.updateMirror(w, r, func(m *store.Mirror) error {
+		b := mirrorBody{Mirror: *m}
+		if err := unmarshal(body, &b); err != nil {
+			return err
+		}
+		*m = b.Mirror
+		return nil
+	})
 }
 
 // enableMirror answers POST /mirrors/{name}/enable and …/disable.

@@ -87,6 +87,21 @@ func TestMirrorLifecycle(t *testing.T) {
 	}
 }
 
+// A mirror fetched with GET, freshness and all, can be sent back with PUT.
+func TestMirrorRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	before := f.mirror("m1")
+	got := f.admin(http.MethodGet, "/mirrors/m1", nil, http.StatusOK, nil)
+	f.admin(http.MethodPut, "/mirrors/m1", string(got.body), http.StatusOK, nil)
+	if diff := cmp.Diff(before, f.mirror("m1")); diff != "" {
+		t.Errorf("after GET and PUT (-before +after):\n%s", diff)
+	}
+	var loc locationView
+	f.admin(http.MethodGet, "/locations/us-east-1", nil, http.StatusOK, &loc)
+	loc.Description = "N. Virginia"
+	f.admin(http.MethodPut, "/locations/us-east-1", loc, http.StatusOK, nil)
+}
+
 func TestMirrorDeleteDropsFreshness(t *testing.T) {
 	f := newFixture(t)
 	f.admin(http.MethodDelete, "/mirrors/m1", nil, http.StatusNoContent, nil)

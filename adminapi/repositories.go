@@ -59,7 +59,7 @@ func (a *API) createRepository(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, ok := findRepository(d, repo.Prefix, repo.Arch); ok {
-		return conflict("repository %s for arch %s exists", quote(repo.Prefix), quote(repo.Arch))
+		return conflict("repository %s for arch %s already exists", quote(repo.Prefix), quote(repo.Arch))
 	}
 	if err := a.st.PutRepository(r.Context(), repo); err != nil {
 		return relative(err, repo.Prefix, repositoryField)

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/go-chi/chi/v5"
 
@@ -123,6 +125,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // an API answer, never embedded in HTML
 	return enc.Encode(v)
 }
 
@@ -176,7 +179,7 @@ func decodeError(err error) error {
 	case errors.As(err, &se):
 		return invalid("body", "not valid JSON at byte %d", se.Offset)
 	case errors.As(err, &te):
-		field := te.Field
+		field := jsonPath(te.Field)
 		if field == "" {
 			field = "body"
 		}
@@ -186,6 +189,14 @@ func decodeError(err error) error {
 		return invalid(strings.Trim(name, `"`), "unknown field")
 	}
 	return invalid("body", "not a JSON object of the expected shape")
+}
+
+// jsonPath drops from a decoder's field path the names of embedded Go
+// structs (upper case, where every JSON name of the API is lower case).
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	parts = slices.DeleteFunc(parts, func(p string) bool { return p != "" && unicode.IsUpper(rune(p[0])) })
+	return strings.Join(parts, ".")
 }
 
 // jsonKind names a Go kind in JSON's words.

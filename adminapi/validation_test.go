@@ -52,6 +52,7 @@ func TestValidation(t *testing.T) {
 		{"PUT bad bandwidth", "PUT", "/mirrors/m2", goodMirror(map[string]any{"name": "m2", "bandwidth": 0}), 400, []string{"bandwidth"}},
 		{"PATCH bad CIDR", "PATCH", "/mirrors/m2", map[string]any{"netblocks": []string{"192.0.2.1/24"}}, 400, []string{"netblocks[0]"}},
 		{"PATCH unknown location", "PATCH", "/mirrors/m1", map[string]any{"locations": []string{"nowhere"}}, 400, []string{"locations[0]"}},
+		{"PATCH bandwidth not a number", "PATCH", "/mirrors/m2", map[string]any{"bandwidth": "fast"}, 400, []string{"bandwidth"}},
 		{"PATCH unknown field", "PATCH", "/mirrors/m2", map[string]any{"speed": 3}, 400, []string{"speed"}},
 		{"location name", "POST", "/locations", map[string]any{"name": "US East"}, 400, []string{"name"}},
 		{"location cloud region", "POST", "/locations", map[string]any{"name": "x", "cloud_regions": []string{"Bad_Region"}}, 400, []string{"cloud_regions[0]"}},
