@@ -49,6 +49,10 @@ func commands() []command {
 		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
 		{"ranges", "load a cloud provider's address ranges (selection by cloud region)", runRanges},
 		{"migrate", "apply the PostgreSQL schema migrations", runMigrate},
+		{"mirror", "list, add, update, delete, enable or disable mirrors (admin API)", runMirror},
+		{"location", "list, add or delete locations (admin API)", runLocation},
+		{"repo", "list, add, delete, disable or enable repositories (admin API)", runRepo},
+		{"token", "create, list or revoke admin API tokens (on the store)", runToken},
 	}
 }
 

@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// subcommand is one verb of a command group such as `metalinkd mirror`.
+type subcommand struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+// runGroup runs the subcommand named by args[0].
+func runGroup(ctx context.Context, env Env, group, about string, subs []subcommand, args []string) error {
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: metalinkd %s SUBCOMMAND [flags]\n\n%s\n\nSubcommands:\n", group, about)
+		for _, s := range subs {
+			fmt.Fprintf(w, "  %-8s %s\n", s.name, s.summary)
+		}
+		fmt.Fprintf(w, "\nRun 'metalinkd %s SUBCOMMAND -h' for its flags.\n", group)
+	}
+	if len(args) == 0 {
+		usage(env.Stderr)
+		return usageError{"a subcommand is required"}
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(env.Stdout)
+		return flag.ErrHelp
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			if err := s.run(ctx, env, args[1:]); err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			return nil
+		}
+	}
+	return usageError{fmt.Sprintf("unknown subcommand %q (run 'metalinkd %s -h')", args[0], group)}
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments, and checks their number.
+func parseArgs(fs *flag.FlagSet, args []string, names ...string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	if len(pos) != len(names) {
+		if len(names) == 0 {
+			return nil, usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+		}
+		return nil, usageError{fmt.Sprintf("want %s, got %d argument(s)", strings.Join(names, " "), len(pos))}
+	}
+	return pos, nil
+}
+
+// stringList is a repeatable flag; an empty value stands for an empty list.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	if *l == nil {
+		*l = []string{}
+	}
+	if v != "" {
+		*l = append(*l, v)
+	}
+	return nil
+}
+
+// apiFlags are the flags of every command that talks to the admin API.
+type apiFlags struct {
+	server  string
+	json    bool
+	timeout time.Duration
+}
+
+func addAPIFlags(env Env, fs *flag.FlagSet) *apiFlags {
+	f := &apiFlags{}
+	fs.StringVar(&f.server, "server", envOr(env, "METALINKD_SERVER", "http://127.0.0.1:8080"),
+		"base `URL` of the metalinkd server (env METALINKD_SERVER); the token comes from METALINKD_TOKEN, or the file named by METALINKD_TOKEN_FILE")
+	fs.BoolVar(&f.json, "json", false, "print the server's JSON answer instead of a table")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up on the server after this long")
+	return f
+}
+
+// apiClient calls the admin API with a bearer token.
+type apiClient struct {
+	base, token string
+	http        *http.Client
+}
+
+// client returns an API client; a missing token is a usage error.
+func (f *apiFlags) client(env Env) (*apiClient, error) {
+	token := strings.TrimSpace(env.Getenv("METALINKD_TOKEN"))
+	if token == "" {
+		if file := env.Getenv("METALINKD_TOKEN_FILE"); file != "" {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("METALINKD_TOKEN_FILE: %w", err)
+			}
+			token = strings.TrimSpace(string(b))
+		}
+	}
+	if token == "" {
+		return nil, usageError{"no token: set METALINKD_TOKEN (or METALINKD_TOKEN_FILE); 'metalinkd token create --scope admin' makes the first one"}
+	}
+	if !strings.HasPrefix(f.server, "http://") && !strings.HasPrefix(f.server, "https://") {
+		return nil, usageError{fmt.Sprintf("--server %q: want an http:// or https:// URL", f.server)}
+	}
+	return &apiClient{base: strings.TrimRight(f.server, "/") + "/api/v1", token: token, http: &http.Client{Timeout: f.timeout}}, nil
+}
+
+// apiError is an error answer of the admin API.
+type apiError struct {
+	Status  int
+	Message string             `json:"error"`
+	Fields  []store.FieldError `json:"fields"`
+}
+
+func (e *apiError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (HTTP %d)", e.Message, e.Status)
+	for _, f := range e.Fields {
+		b.WriteString("\n  ")
+		b.WriteString(f.String())
+	}
+	if e.Status == http.StatusUnauthorized {
+		b.WriteString("\n  check METALINKD_TOKEN")
+	}
+	return b.String()
+}
+
+// do sends a request with in (when not nil) as the JSON body and returns
+// the answer's body; an error answer is an *apiError.
+func (c *apiClient) do(ctx context.Context, method, path string, in any) ([]byte, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		e := &apiError{Status: resp.StatusCode}
+		if json.Unmarshal(raw, e) != nil || e.Message == "" {
+			e.Message = http.StatusText(resp.StatusCode)
+		}
+		return nil, e
+	}
+	return raw, nil
+}
+
+// call makes a request and either prints the raw JSON answer (--json) or
+// decodes it into out for the caller to print.
+func (c *apiClient) call(ctx context.Context, env Env, f *apiFlags, method, path string, in, out any) (printed bool, err error) {
+	raw, err := c.do(ctx, method, path, in)
+	if err != nil {
+		return false, err
+	}
+	if f.json {
+		_, err := env.Stdout.Write(raw)
+		return true, err
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return false, fmt.Errorf("the server's answer: %w", err)
+		}
+	}
+	return false, nil
+}
+
+// table prints aligned columns; empty cells show as "-".
+func table(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			if c == "" {
+				c = "-"
+			}
+			cells[i] = c
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func timeCell(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

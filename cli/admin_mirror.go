@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+func runMirror(ctx context.Context, env Env, args []string) error {
+	return runGroup(ctx, env, "mirror", "Manage mirrors through the admin API of a running server.", []subcommand{
+		{"list", "list the mirrors", mirrorList},
+		{"get", "show one mirror and the repomd versions it serves", mirrorGet},
+		{"add", "register a mirror", mirrorAdd},
+		{"update", "change some of a mirror's fields", mirrorUpdate},
+		{"delete", "remove a mirror and its freshness", mirrorDelete},
+		{"enable", "list a mirror again", mirrorSwitch("enable")},
+		{"disable", "stop listing a mirror", mirrorSwitch("disable")},
+	}, args)
+}
+
+func mirrorPath(name string) string { return "/mirrors/" + url.PathEscape(name) }
+
+func mirrorList(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "mirror list", "[flags]", "List every mirror.")
+	af := addAPIFlags(env, fs)
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	var out struct{ Mirrors []store.Mirror }
+	if printed, err := c.call(ctx, env, af, http.MethodGet, "/mirrors", nil, &out); err != nil || printed {
+		return err
+	}
+	rows := make([][]string, len(out.Mirrors))
+	for i, m := range out.Mirrors {
+		var flags []string
+		if m.Private {
+			flags = append(flags, "private")
+		}
+		if m.AlwaysUpToDate {
+			flags = append(flags, "always-up-to-date")
+		}
+		if m.Regional() {
+			flags = append(flags, "regional")
+		}
+		rows[i] = []string{m.Name, m.Country, strconv.Itoa(m.Bandwidth), yesNo(m.Enabled), strings.Join(flags, ","),
+			strings.Join(m.Locations, ","), strings.Join(m.URLs, " ")}
+	}
+	return table(env.Stdout, []string{"NAME", "COUNTRY", "BANDWIDTH", "ENABLED", "FLAGS", "LOCATIONS", "URLS"}, rows)
+}
+
+func mirrorGet(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "mirror get", "NAME [flags]", "Show one mirror, with the repomd.xml it was reported to serve per directory.")
+	af := addAPIFlags(env, fs)
+	pos, err := parseArgs(fs, args, "NAME")
+	if err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	var m struct {
+		store.Mirror
+		Freshness []store.Freshness `json:"freshness"`
+	}
+	if printed, err := c.call(ctx, env, af, http.MethodGet, mirrorPath(pos[0]), nil, &m); err != nil || printed {
+		return err
+	}
+	asn := ""
+	if m.ASN != 0 {
+		asn = strconv.FormatUint(uint64(m.ASN), 10)
+	}
+	fields := [][]string{
+		{"name", m.Name}, {"country", m.Country}, {"bandwidth", strconv.Itoa(m.Bandwidth)}, {"enabled", yesNo(m.Enabled)},
+		{"private", yesNo(m.Private)}, {"always_up_to_date", yesNo(m.AlwaysUpToDate)}, {"urls", strings.Join(m.URLs, " ")},
+		{"netblocks", strings.Join(m.Netblocks, " ")}, {"asn", asn}, {"locations", strings.Join(m.Locations, " ")},
+		{"region", m.Region}, {"bucket", m.Bucket},
+	}
+	if err := table(env.Stdout, []string{"FIELD", "VALUE"}, fields); err != nil {
+		return err
+	}
+	if len(m.Freshness) == 0 {
+		_, err := fmt.Fprintln(env.Stdout, "\nno freshness reports")
+		return err
+	}
+	fmt.Fprintln(env.Stdout)
+	rows := make([][]string, len(m.Freshness))
+	for i, f := range m.Freshness {
+		rows[i] = []string{f.Directory, f.SHA256, timeCell(f.Reported)}
+	}
+	return table(env.Stdout, []string{"DIRECTORY", "SHA256", "REPORTED"}, rows)
+}
+
+// mirrorFields adds the flags of a mirror's fields; fields returns the
+// body with the fields given on the command line (all of them for add).
+func mirrorFields(fs *flag.FlagSet) (fields func(all bool) map[string]any) {
+	country := fs.String("country", "", "ISO 3166 `code` of the mirror's country")
+	bandwidth := fs.Int("bandwidth", 0, "bandwidth in `Mbit/s` (> 0), the weight of the shuffle")
+	var urls, netblocks, locations stringList
+	fs.Var(&urls, "url", "base `URL` of the master tree's root, one per protocol (repeatable; update replaces the list)")
+	fs.Var(&netblocks, "netblock", "`CIDR` whose clients come first (repeatable; update replaces the list, '' clears it)")
+	asn := fs.Uint("asn", 0, "autonomous system `number` whose clients come next (0: none)")
+	fs.Var(&locations, "location", "`name` of a location this mirror serves first (repeatable; update replaces the list, '' clears it)")
+	private := fs.Bool("private", false, "listed only through netblocks and locations")
+	upToDate := fs.Bool("always-up-to-date", false, "listed without freshness reports")
+	enabled := fs.Bool("enabled", true, "listed at all (see also enable and disable)")
+	region := fs.String("region", "", "cloud `region` of a regional bucket mirror")
+	bucket := fs.String("bucket", "", "S3 `bucket` of a regional bucket mirror")
+	values := map[string]func() any{
+		"country": func() any { return *country }, "bandwidth": func() any { return *bandwidth },
+		"url": func() any { return []string(urls) }, "netblock": func() any { return []string(netblocks) },
+		"asn": func() any { return *asn }, "location": func() any { return []string(locations) },
+		"private": func() any { return *private }, "always-up-to-date": func() any { return *upToDate },
+		"enabled": func() any { return *enabled }, "region": func() any { return *region }, "bucket": func() any { return *bucket },
+	}
+	jsonName := map[string]string{"url": "urls", "netblock": "netblocks", "location": "locations", "always-up-to-date": "always_up_to_date"}
+	return func(all bool) map[string]any {
+		body := map[string]any{}
+		add := func(f *flag.Flag) {
+			get, ok := values[f.Name]
+			if !ok {
+				return
+			}
+			name := f.Name
+			if j, ok := jsonName[name]; ok {
+				name = j
+			}
+			body[name] = get()
+		}
+		if all {
+			fs.VisitAll(add)
+		} else {
+			fs.Visit(add)
+		}
+		return body
+	}
+}
+
+func mirrorAdd(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "mirror add", "NAME --country CC --bandwidth N --url URL... [flags]",
+		"Register a mirror. It is listed for a directory once reported fresh there (or with --always-up-to-date).")
+	af := addAPIFlags(env, fs)
+	fields := mirrorFields(fs)
+	pos, err := parseArgs(fs, args, "NAME")
+	if err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	body := fields(true)
+	body["name"] = pos[0]
+	if printed, err := c.call(ctx, env, af, http.MethodPost, "/mirrors", body, nil); err != nil || printed {
+		return err
+	}
+	_, err = fmt.Fprintf(env.Stdout, "added mirror %s\n", pos[0])
+	return err
+}
+
+func mirrorUpdate(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "mirror update", "NAME [flags]", "Change the fields given as flags; the others stay.")
+	af := addAPIFlags(env, fs)
+	fields := mirrorFields(fs)
+	pos, err := parseArgs(fs, args, "NAME")
+	if err != nil {
+		return err
+	}
+	body := fields(false)
+	if len(body) == 0 {
+		return usageError{"nothing to change: give at least one field flag"}
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	if printed, err := c.call(ctx, env, af, http.MethodPatch, mirrorPath(pos[0]), body, nil); err != nil || printed {
+		return err
+	}
+	_, err = fmt.Fprintf(env.Stdout, "updated mirror %s\n", pos[0])
+	return err
+}
+
+func mirrorDelete(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "mirror delete", "NAME [flags]", "Remove a mirror and its freshness reports.")
+	af := addAPIFlags(env, fs)
+	pos, err := parseArgs(fs, args, "NAME")
+	if err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	if printed, err := c.call(ctx, env, af, http.MethodDelete, mirrorPath(pos[0]), nil, nil); err != nil || printed {
+		return err
+	}
+	_, err = fmt.Fprintf(env.Stdout, "deleted mirror %s\n", pos[0])
+	return err
+}
+
+// mirrorSwitch returns the enable or disable subcommand.
+func mirrorSwitch(action string) func(context.Context, Env, []string) error {
+	return func(ctx context.Context, env Env, args []string) error {
+		fs := newFlagSet(env, "mirror "+action, "NAME [flags]", strings.ToUpper(action[:1])+action[1:]+" a mirror: a disabled mirror is never listed.")
+		af := addAPIFlags(env, fs)
+		pos, err := parseArgs(fs, args, "NAME")
+		if err != nil {
+			return err
+		}
+		c, err := af.client(env)
+		if err != nil {
+			return err
+		}
+		if printed, err := c.call(ctx, env, af, http.MethodPost, mirrorPath(pos[0])+"/"+action, nil, nil); err != nil || printed {
+			return err
+		}
+		_, err = fmt.Fprintf(env.Stdout, "%sd mirror %s\n", action, pos[0])
+		return err
+	}
+}

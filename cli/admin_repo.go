@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+func runRepo(ctx context.Context, env Env, args []string) error {
+	return runGroup(ctx, env, "repo", "Manage repositories (repo= and arch= mapped to a directory) through the admin API.", []subcommand{
+		{"list", "list the repositories", repoList},
+		{"add", "map a repository and arch to a directory", repoAdd},
+		{"delete", "remove a repository", repoDelete},
+		{"disable", "answer \"repo disabled\" for a repository", repoSwitch("disable")},
+		{"enable", "serve a disabled repository again", repoSwitch("enable")},
+	}, args)
+}
+
+func repoPath(prefix, arch string) string {
+	return "/repositories/" + url.PathEscape(prefix) + "/" + url.PathEscape(arch)
+}
+
+func repoList(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "repo list", "[flags]", "List every repository.")
+	af := addAPIFlags(env, fs)
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	var out struct{ Repositories []store.Repository }
+	if printed, err := c.call(ctx, env, af, http.MethodGet, "/repositories", nil, &out); err != nil || printed {
+		return err
+	}
+	rows := make([][]string, len(out.Repositories))
+	for i, r := range out.Repositories {
+		rows[i] = []string{r.Prefix, r.Arch, r.Directory, yesNo(r.Disabled)}
+	}
+	return table(env.Stdout, []string{"PREFIX", "ARCH", "DIRECTORY", "DISABLED"}, rows)
+}
+
+func repoAdd(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "repo add", "PREFIX ARCH --directory DIR [flags]",
+		"Map repo=PREFIX&arch=ARCH to a directory of the master tree.")
+	af := addAPIFlags(env, fs)
+	dir := fs.String("directory", "", "the `directory`, relative to the master tree root")
+	disabled := fs.Bool("disabled", false, "add it disabled")
+	pos, err := parseArgs(fs, args, "PREFIX", "ARCH")
+	if err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	body := store.Repository{Prefix: pos[0], Arch: pos[1], Directory: *dir, Disabled: *disabled}
+	if printed, err := c.call(ctx, env, af, http.MethodPost, "/repositories", body, nil); err != nil || printed {
+		return err
+	}
+	_, err = fmt.Fprintf(env.Stdout, "added repository %s %s\n", pos[0], pos[1])
+	return err
+}
+
+func repoDelete(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "repo delete", "PREFIX ARCH [flags]", "Remove a repository.")
+	af := addAPIFlags(env, fs)
+	pos, err := parseArgs(fs, args, "PREFIX", "ARCH")
+	if err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	if printed, err := c.call(ctx, env, af, http.MethodDelete, repoPath(pos[0], pos[1]), nil, nil); err != nil || printed {
+		return err
+	}
+	_, err = fmt.Fprintf(env.Stdout, "deleted repository %s %s\n", pos[0], pos[1])
+	return err
+}
+
+// repoSwitch returns the enable or disable subcommand.
+func repoSwitch(action string) func(context.Context, Env, []string) error {
+	return func(ctx context.Context, env Env, args []string) error {
+		fs := newFlagSet(env, "repo "+action, "PREFIX ARCH [flags]",
+			"A disabled repository answers \"repo disabled\" instead of mirrors; enable serves it again.")
+		af := addAPIFlags(env, fs)
+		pos, err := parseArgs(fs, args, "PREFIX", "ARCH")
+		if err != nil {
+			return err
+		}
+		c, err := af.client(env)
+		if err != nil {
+			return err
+		}
+		if printed, err := c.call(ctx, env, af, http.MethodPost, repoPath(pos[0], pos[1])+"/"+action, nil, nil); err != nil || printed {
+			return err
+		}
+		_, err = fmt.Fprintf(env.Stdout, "%sd repository %s %s\n", action, pos[0], pos[1])
+		return err
+	}
+}
