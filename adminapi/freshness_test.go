@@ -25,7 +25,9 @@ func freshnessOf(t *testing.T, f *fixture, mirror string) map[string]string {
 	return out
 }
 
-func TestReport(t *testing.T) {
+func TestReport(t *testing.T) { eachStore(t, testReport) }
+
+func testReport(t *testing.T, kind storeKind) {
 	tests := []struct {
 		name, kind, mirror, directory, sha256 string
 		status                                int
@@ -42,7 +44,7 @@ func TestReport(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
+			f := newFixture(t, kind)
 			a := f.do(http.MethodPost, "/mirrors/"+tc.mirror+"/report", tc.kind, map[string]string{"directory": tc.directory, "sha256": tc.sha256})
 			if a.status != tc.status || !strings.Contains(a.error().Error, tc.msg) {
 				t.Fatalf("report = %d %s, want %d with %q", a.status, a.body, tc.status, tc.msg)
@@ -65,8 +67,10 @@ func TestReport(t *testing.T) {
 	}
 }
 
-func TestForget(t *testing.T) {
-	f := newFixture(t)
+func TestForget(t *testing.T) { eachStore(t, testForget) }
+
+func testForget(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	var out struct{ Forgotten int }
 	f.do(http.MethodPost, "/mirrors/m1/forget", "report:m1", map[string]string{"prefix": "releases/40/"})
 	a := f.do(http.MethodPost, "/mirrors/m1/forget", "report:m1", map[string]string{"prefix": "releases/41/"})

@@ -10,8 +10,10 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-func TestMirrorLifecycle(t *testing.T) {
-	f := newFixture(t)
+func TestMirrorLifecycle(t *testing.T) { eachStore(t, testMirrorLifecycle) }
+
+func testMirrorLifecycle(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	m3 := map[string]any{
 		"name": "m3", "country": "fr", "bandwidth": 500,
 		"urls":      []string{"https://m3.example/pub/", "rsync://m3.example/pub"},
@@ -88,8 +90,10 @@ func TestMirrorLifecycle(t *testing.T) {
 }
 
 // A mirror fetched with GET, freshness and all, can be sent back with PUT.
-func TestMirrorRoundTrip(t *testing.T) {
-	f := newFixture(t)
+func TestMirrorRoundTrip(t *testing.T) { eachStore(t, testMirrorRoundTrip) }
+
+func testMirrorRoundTrip(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	before := f.mirror("m1")
 	got := f.admin(http.MethodGet, "/mirrors/m1", nil, http.StatusOK, nil)
 	f.admin(http.MethodPut, "/mirrors/m1", string(got.body), http.StatusOK, nil)
@@ -102,8 +106,10 @@ func TestMirrorRoundTrip(t *testing.T) {
 	f.admin(http.MethodPut, "/locations/us-east-1", loc, http.StatusOK, nil)
 }
 
-func TestMirrorDeleteDropsFreshness(t *testing.T) {
-	f := newFixture(t)
+func TestMirrorDeleteDropsFreshness(t *testing.T) { eachStore(t, testMirrorDeleteDropsFreshness) }
+
+func testMirrorDeleteDropsFreshness(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	f.admin(http.MethodDelete, "/mirrors/m1", nil, http.StatusNoContent, nil)
 	var d directoryView
 	f.admin(http.MethodGet, "/directories/"+dir, nil, http.StatusOK, &d)

@@ -10,8 +10,10 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-func TestLocationLifecycle(t *testing.T) {
-	f := newFixture(t)
+func TestLocationLifecycle(t *testing.T) { eachStore(t, testLocationLifecycle) }
+
+func testLocationLifecycle(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	loc := store.Location{Name: "ap-south-1", Description: "Mumbai", CloudRegions: []string{"ap-south-1", "ap-south-2"}}
 	var got store.Location
 	a := f.admin(http.MethodPost, "/locations", loc, http.StatusCreated, &got)
@@ -46,8 +48,10 @@ func TestLocationLifecycle(t *testing.T) {
 	f.admin(http.MethodDelete, "/locations/ap-south-1", nil, http.StatusNotFound, nil)
 }
 
-func TestRepositoryLifecycle(t *testing.T) {
-	f := newFixture(t)
+func TestRepositoryLifecycle(t *testing.T) { eachStore(t, testRepositoryLifecycle) }
+
+func testRepositoryLifecycle(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	repo := store.Repository{Prefix: "epel-9", Arch: "aarch64", Directory: "epel/9/Everything/aarch64"}
 	a := f.admin(http.MethodPost, "/repositories", repo, http.StatusCreated, nil)
 	if got := a.header.Get("Location"); got != "/api/v1/repositories/epel-9/aarch64" {
@@ -87,8 +91,10 @@ func TestRepositoryLifecycle(t *testing.T) {
 	f.admin(http.MethodPost, "/repositories/epel-9/aarch64/disable", nil, http.StatusNotFound, nil)
 }
 
-func TestRedirectLifecycle(t *testing.T) {
-	f := newFixture(t)
+func TestRedirectLifecycle(t *testing.T) { eachStore(t, testRedirectLifecycle) }
+
+func testRedirectLifecycle(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	rd := store.Redirect{From: "fedora-45", To: "rawhide"}
 	f.admin(http.MethodPost, "/redirects", rd, http.StatusCreated, nil)
 	f.admin(http.MethodPost, "/redirects", store.Redirect{From: "fedora-45", To: "fedora-44"}, http.StatusConflict, nil)
@@ -102,8 +108,10 @@ func TestRedirectLifecycle(t *testing.T) {
 	f.admin(http.MethodDelete, "/redirects/fedora-45", nil, http.StatusNotFound, nil)
 }
 
-func TestDirectories(t *testing.T) {
-	f := newFixture(t)
+func TestDirectories(t *testing.T) { eachStore(t, testDirectories) }
+
+func testDirectories(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	var list struct{ Directories []store.Directory }
 	f.admin(http.MethodGet, "/directories", nil, http.StatusOK, &list)
 	if len(list.Directories) != 1 || list.Directories[0].Current.SHA256 != shaNow || len(list.Directories[0].Alternates) != 1 {

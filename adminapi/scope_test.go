@@ -99,7 +99,9 @@ func (e endpoint) want(cred string) int {
 // an admin token, or a report token on its own mirror's report and forget,
 // may succeed; every refusal leaves the store (data, tokens, audit log)
 // exactly as it was.
-func TestScopeMatrix(t *testing.T) {
+func TestScopeMatrix(t *testing.T) { eachStore(t, testScopeMatrix) }
+
+func testScopeMatrix(t *testing.T, kind storeKind) {
 	covered := map[string]bool{}
 	for _, e := range endpoints {
 		covered[e.method+" "+e.pattern] = true
@@ -115,9 +117,10 @@ func TestScopeMatrix(t *testing.T) {
 	}
 
 	cells := 0
+	f := newFixture(t, kind)
 	for _, e := range endpoints {
 		t.Run(e.method+" "+e.path, func(t *testing.T) {
-			f := newFixture(t)
+			f.seed(t)
 			path := strings.ReplaceAll(e.path, "{m2token}", f.ids["report:m2"])
 			for _, cred := range credentials {
 				before := f.state()

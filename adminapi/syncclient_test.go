@@ -12,8 +12,10 @@ import (
 
 // The sync job's own client, against the real API: the contract of
 // reports and forgets as mirror-sync relies on it.
-func TestMirrorSyncClient(t *testing.T) {
-	f := newFixture(t)
+func TestMirrorSyncClient(t *testing.T) { eachStore(t, testMirrorSyncClient) }
+
+func testMirrorSyncClient(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	c := mirrorsync.NewServerClient(strings.TrimSuffix(f.url, "/api/v1"), http.DefaultClient)
 	ctx := context.Background()
 	tok := f.secrets["report:m2"]

@@ -15,8 +15,10 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-func TestTokenLifecycle(t *testing.T) {
-	f := newFixture(t)
+func TestTokenLifecycle(t *testing.T) { eachStore(t, testTokenLifecycle) }
+
+func testTokenLifecycle(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	var created tokenView
 	f.admin(http.MethodPost, "/tokens", map[string]any{"name": "sync us-east-1", "scopes": []string{"report:m1"}}, http.StatusCreated, &created)
 	if !strings.HasPrefix(created.Secret, SecretPrefix) || len(created.Secret) != len(SecretPrefix)+43 {
@@ -30,8 +32,8 @@ func TestTokenLifecycle(t *testing.T) {
 	if err != nil || stored.ID != created.ID {
 		t.Fatalf("stored token %+v, %v", stored, err)
 	}
-	if bytes.Contains(f.storeFile(), []byte(created.Secret)) {
-		t.Error("the secret is in the store's file")
+	if e, ok := f.st.(*store.Embedded); ok && bytes.Contains(embeddedFiles(t, e), []byte(created.Secret)) {
+		t.Error("the secret is in the store's files")
 	}
 
 	f.secrets["new"] = created.Secret
@@ -53,8 +55,10 @@ func TestTokenLifecycle(t *testing.T) {
 	f.admin(http.MethodDelete, "/tokens/nosuchtoken", nil, http.StatusNotFound, nil)
 }
 
-func TestAuthentication(t *testing.T) {
-	f := newFixture(t)
+func TestAuthentication(t *testing.T) { eachStore(t, testAuthentication) }
+
+func testAuthentication(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	tests := []struct{ name, header, msg string }{
 		{"no header", "", "a bearer token is required"},
 		{"basic auth", "Basic YWRtaW46YWRtaW4=", "a bearer token is required"},
@@ -84,8 +88,10 @@ func TestAuthentication(t *testing.T) {
 
 // Every change made through the API is in the audit log with the token
 // that made it, and the log pages.
-func TestAudit(t *testing.T) {
-	f := newFixture(t)
+func TestAudit(t *testing.T) { eachStore(t, testAudit) }
+
+func testAudit(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	f.admin(http.MethodPost, "/mirrors/m2/disable", nil, http.StatusOK, nil)
 	f.admin(http.MethodPost, "/locations", map[string]string{"name": "ap-south-1"}, http.StatusCreated, nil)
 	if a := f.do(http.MethodPost, "/mirrors/m1/report", "report:m1", map[string]string{"directory": dir, "sha256": shaOld}); a.status != http.StatusOK {
@@ -122,30 +128,30 @@ func TestAudit(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// storeFile returns the content of every file of the embedded store.
-func (f *fixture) storeFile() []byte {
-	f.t.Helper()
-	entries, err := os.ReadDir(f.st.Dir())
+// embeddedFiles returns the content of every file of an embedded store.
+func embeddedFiles(t *testing.T, st *store.Embedded) []byte {
+	t.Helper()
+	entries, err := os.ReadDir(st.Dir())
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	var all []byte
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(f.st.Dir(), e.Name()))
+		b, err := os.ReadFile(filepath.Join(st.Dir(), e.Name()))
 		if err != nil {
-			f.t.Fatal(err)
+			t.Fatal(err)
 		}
 		all = append(all, b...)
 	}
 	if len(all) == 0 {
-		f.t.Fatal("the store wrote no file")
+		t.Fatal("the store wrote no file")
 	}
 	return all
 }
 
 // failingStore fails every read with an error whose text must not reach
 // clients.
-type failingStore struct{ *store.Embedded }
+type failingStore struct{ store.Store }
 
 var errSecretDetail = errors.New("connection to 10.1.2.3 user=metalinkd password=hunter2 refused")
 
@@ -167,8 +173,10 @@ func TestInternalErrorsHidden(t *testing.T) {
 	}
 }
 
-func TestUnknownRoutes(t *testing.T) {
-	f := newFixture(t)
+func TestUnknownRoutes(t *testing.T) { eachStore(t, testUnknownRoutes) }
+
+func testUnknownRoutes(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	if a := f.do(http.MethodGet, "/nothing", "admin", nil); a.status != http.StatusNotFound || a.error().Error != "no such endpoint" {
 		t.Errorf("unknown path = %d %s", a.status, a.body)
 	}

@@ -17,8 +17,10 @@ func goodMirror(changes map[string]any) map[string]any {
 }
 
 // Every refused request names each bad field and leaves the store as it was.
-func TestValidation(t *testing.T) {
-	f := newFixture(t)
+func TestValidation(t *testing.T) { eachStore(t, testValidation) }
+
+func testValidation(t *testing.T, kind storeKind) {
+	f := newFixture(t, kind)
 	tests := []struct {
 		name, method, path string
 		body               any
