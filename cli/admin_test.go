@@ -2,14 +2,18 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/metalinkd/metalinkd/store"
 )
@@ -205,4 +209,62 @@ func TestAdminUsage(t *testing.T) {
 	if !strings.Contains(r.stdout, "admin API") {
 		t.Errorf("usage:\n%s", r.stdout)
 	}
+}
+
+// A report made through the API lists the mirror for the directory on the
+// running server, and a forget unlists it.
+func TestReportThroughAPI(t *testing.T) {
+	storeEnv, api := adminServer(t)
+	const dir = "releases/41/Everything/x86_64/os"
+	master := t.TempDir()
+	writeRepomd(t, master, dir, "1")
+	cliExpect(t, storeEnv, ExitOK, nil, "scan", "--root", master)
+	raw, err := os.ReadFile(filepath.Join(master, dir, "repodata", "repomd.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cliExpect(t, storeEnv, ExitOK, nil, "token", "create", "--scope", "report:fresh-later")
+	token := strings.TrimSpace(r.stdout)
+	metalink := api["METALINKD_SERVER"] + "/metalink?repo=fedora-41&arch=x86_64"
+	if strings.Contains(fetch(t, metalink), "later.example") {
+		t.Fatal("fresh-later is listed before any report")
+	}
+
+	post := func(action, body string) string {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, api["METALINKD_SERVER"]+"/api/v1/mirrors/fresh-later/"+action, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", action, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	post("report", fmt.Sprintf(`{"directory": %q, "sha256": "%x"}`, dir, sha256.Sum256(raw)))
+	waitFor(t, "fresh-later listed after its report", func() bool { return strings.Contains(fetch(t, metalink), "later.example") })
+	if got := post("forget", `{"prefix": "releases/41/"}`); !strings.Contains(got, `"forgotten": 1`) {
+		t.Errorf("forget answered %s", got)
+	}
+	waitFor(t, "fresh-later unlisted after forget", func() bool { return !strings.Contains(fetch(t, metalink), "later.example") })
+}
+
+// waitFor polls cond until it holds; the server rebuilds its snapshot
+// shortly after the store changes. It fails after a generous bound.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 300 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting: %s", what)
 }
