@@ -118,15 +118,22 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// writeJSON writes v as the JSON answer with the given status.
+// writeJSON writes v as the JSON answer with the given status. It fails
+// only when v cannot be encoded, before anything is written; a client that
+// went away while the answer was written is not an error of the handler.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // an API answer, never embedded in HTML
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // an API answer, never embedded in HTML
-	return enc.Encode(v)
+	w.Write(buf.Bytes())
+	return nil
 }
 
 // decode reads the request body as exactly one JSON value into v. Unknown
