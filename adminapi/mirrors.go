@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -161,7 +162,27 @@ func (a *API) deleteMirror(w http.ResponseWriter, r *http.Request) error {
 	if err := a.st.DeleteMirror(r.Context(), name); err != nil {
 		return mirrorError(err, name)
 	}
+	// A report token must not come back to life with a new mirror of the same name.
+	if err := a.revokeReportTokens(r.Context(), name); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// revokeReportTokens revokes the tokens scoped to report for mirror name.
+func (a *API) revokeReportTokens(ctx context.Context, name string) error {
+	toks, err := a.tokens.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.Revoked.IsZero() && slices.Contains(t.Scopes, store.ScopeReportPrefix+name) {
+			if err := a.tokens.RevokeToken(ctx, t.ID, a.now()); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

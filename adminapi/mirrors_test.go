@@ -2,6 +2,7 @@ package adminapi
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,5 +116,12 @@ func testMirrorDeleteDropsFreshness(t *testing.T, kind storeKind) {
 	f.admin(http.MethodGet, "/directories/"+dir, nil, http.StatusOK, &d)
 	if len(d.Mirrors) != 0 {
 		t.Errorf("freshness of a deleted mirror is still listed: %+v", d.Mirrors)
+	}
+	// Its report token is revoked: a new mirror of the same name does not revive it.
+	f.admin(http.MethodPost, "/mirrors", map[string]any{"name": "m1", "country": "DE", "bandwidth": 10,
+		"urls": []string{"https://m1.example/pub"}}, http.StatusCreated, nil)
+	a := f.do(http.MethodPost, "/mirrors/m1/report", "Bearer "+f.secrets["report:m1"], map[string]string{"directory": dir, "sha256": strings.Repeat("0", 64)})
+	if a.status != http.StatusUnauthorized {
+		t.Errorf("report with the deleted mirror's token = %d %s, want 401", a.status, a.body)
 	}
 }

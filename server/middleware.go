@@ -35,8 +35,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
+		if !validRequestID(id) {
 			id = newRequestID()
+			// Handlers below (the admin API) log and return the same id.
+			r.Header.Set("X-Request-Id", id)
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -66,6 +68,21 @@ func newRequestID() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// validRequestID accepts a caller's (a proxy's) request id of 1 to 64
+// characters from [A-Za-z0-9._-], so that it is safe in logs and headers.
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func truncate(s string, n int) string {
