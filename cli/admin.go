@@ -240,3 +240,31 @@ func timeCell(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
+
+// action is an admin subcommand that sends one bodiless request about the
+// resource its positional arguments name, then says what it did.
+type action struct {
+	name, about string
+	args        []string // names of the positional arguments, e.g. NAME or PREFIX ARCH
+	method      string
+	path        func(pos []string) string
+	done        string // printed on success, followed by the arguments
+}
+
+func (a action) run(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, a.name, strings.Join(a.args, " ")+" [flags]", a.about)
+	af := addAPIFlags(env, fs)
+	pos, err := parseArgs(fs, args, a.args...)
+	if err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	if printed, err := c.call(ctx, env, af, a.method, a.path(pos), nil, nil); err != nil || printed {
+		return err
+	}
+	_, err = fmt.Fprintln(env.Stdout, a.done, strings.Join(pos, " "))
+	return err
+}

@@ -14,7 +14,10 @@ func runLocation(ctx context.Context, env Env, args []string) error {
 	return runGroup(ctx, env, "location", "Manage locations (the names guests send as location=) through the admin API.", []subcommand{
 		{"list", "list the locations", locationList},
 		{"add", "declare a location", locationAdd},
-		{"delete", "remove a location no mirror names", locationDelete},
+		{"delete", "remove a location no mirror names", action{name: "location delete", args: []string{"NAME"},
+			about:  "Remove a location; one that a mirror still names is refused.",
+			method: http.MethodDelete, done: "deleted location",
+			path: func(pos []string) string { return "/locations/" + url.PathEscape(pos[0]) }}.run},
 	}, args)
 }
 
@@ -59,23 +62,5 @@ func locationAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	_, err = fmt.Fprintf(env.Stdout, "added location %s\n", pos[0])
-	return err
-}
-
-func locationDelete(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "location delete", "NAME [flags]", "Remove a location; one that a mirror still names is refused.")
-	af := addAPIFlags(env, fs)
-	pos, err := parseArgs(fs, args, "NAME")
-	if err != nil {
-		return err
-	}
-	c, err := af.client(env)
-	if err != nil {
-		return err
-	}
-	if printed, err := c.call(ctx, env, af, http.MethodDelete, "/locations/"+url.PathEscape(pos[0]), nil, nil); err != nil || printed {
-		return err
-	}
-	_, err = fmt.Fprintf(env.Stdout, "deleted location %s\n", pos[0])
 	return err
 }

@@ -18,9 +18,12 @@ func runMirror(ctx context.Context, env Env, args []string) error {
 		{"get", "show one mirror and the repomd versions it serves", mirrorGet},
 		{"add", "register a mirror", mirrorAdd},
 		{"update", "change some of a mirror's fields", mirrorUpdate},
-		{"delete", "remove a mirror and its freshness", mirrorDelete},
-		{"enable", "list a mirror again", mirrorSwitch("enable")},
-		{"disable", "stop listing a mirror", mirrorSwitch("disable")},
+		{"delete", "remove a mirror and its freshness", mirrorAction("delete", http.MethodDelete, "",
+			"Remove a mirror, its freshness reports and its report tokens.")},
+		{"enable", "list a mirror again", mirrorAction("enable", http.MethodPost, "/enable",
+			"Enable a mirror: a disabled mirror is never listed.")},
+		{"disable", "stop listing a mirror", mirrorAction("disable", http.MethodPost, "/disable",
+			"Disable a mirror: a disabled mirror is never listed.")},
 	}, args)
 }
 
@@ -191,41 +194,8 @@ func mirrorUpdate(ctx context.Context, env Env, args []string) error {
 	return err
 }
 
-func mirrorDelete(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "mirror delete", "NAME [flags]", "Remove a mirror and its freshness reports.")
-	af := addAPIFlags(env, fs)
-	pos, err := parseArgs(fs, args, "NAME")
-	if err != nil {
-		return err
-	}
-	c, err := af.client(env)
-	if err != nil {
-		return err
-	}
-	if printed, err := c.call(ctx, env, af, http.MethodDelete, mirrorPath(pos[0]), nil, nil); err != nil || printed {
-		return err
-	}
-	_, err = fmt.Fprintf(env.Stdout, "deleted mirror %s\n", pos[0])
-	return err
-}
-
-// mirrorSwitch returns the enable or disable subcommand.
-func mirrorSwitch(action string) func(context.Context, Env, []string) error {
-	return func(ctx context.Context, env Env, args []string) error {
-		fs := newFlagSet(env, "mirror "+action, "NAME [flags]", strings.ToUpper(action[:1])+action[1:]+" a mirror: a disabled mirror is never listed.")
-		af := addAPIFlags(env, fs)
-		pos, err := parseArgs(fs, args, "NAME")
-		if err != nil {
-			return err
-		}
-		c, err := af.client(env)
-		if err != nil {
-			return err
-		}
-		if printed, err := c.call(ctx, env, af, http.MethodPost, mirrorPath(pos[0])+"/"+action, nil, nil); err != nil || printed {
-			return err
-		}
-		_, err = fmt.Fprintf(env.Stdout, "%sd mirror %s\n", action, pos[0])
-		return err
-	}
+// mirrorAction returns a subcommand acting on one mirror.
+func mirrorAction(verb, method, suffix, about string) func(context.Context, Env, []string) error {
+	return action{name: "mirror " + verb, about: about, args: []string{"NAME"}, method: method,
+		path: func(pos []string) string { return mirrorPath(pos[0]) + suffix }, done: verb + "d mirror"}.run
 }

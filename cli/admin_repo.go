@@ -13,9 +13,11 @@ func runRepo(ctx context.Context, env Env, args []string) error {
 	return runGroup(ctx, env, "repo", "Manage repositories (repo= and arch= mapped to a directory) through the admin API.", []subcommand{
 		{"list", "list the repositories", repoList},
 		{"add", "map a repository and arch to a directory", repoAdd},
-		{"delete", "remove a repository", repoDelete},
-		{"disable", "answer \"repo disabled\" for a repository", repoSwitch("disable")},
-		{"enable", "serve a disabled repository again", repoSwitch("enable")},
+		{"delete", "remove a repository", repoAction("delete", http.MethodDelete, "", "Remove a repository.")},
+		{"disable", "answer \"repo disabled\" for a repository", repoAction("disable", http.MethodPost, "/disable",
+			"A disabled repository answers \"repo disabled\" instead of mirrors; enable serves it again.")},
+		{"enable", "serve a disabled repository again", repoAction("enable", http.MethodPost, "/enable",
+			"A disabled repository answers \"repo disabled\" instead of mirrors; enable serves it again.")},
 	}, args)
 }
 
@@ -66,42 +68,8 @@ func repoAdd(ctx context.Context, env Env, args []string) error {
 	return err
 }
 
-func repoDelete(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "repo delete", "PREFIX ARCH [flags]", "Remove a repository.")
-	af := addAPIFlags(env, fs)
-	pos, err := parseArgs(fs, args, "PREFIX", "ARCH")
-	if err != nil {
-		return err
-	}
-	c, err := af.client(env)
-	if err != nil {
-		return err
-	}
-	if printed, err := c.call(ctx, env, af, http.MethodDelete, repoPath(pos[0], pos[1]), nil, nil); err != nil || printed {
-		return err
-	}
-	_, err = fmt.Fprintf(env.Stdout, "deleted repository %s %s\n", pos[0], pos[1])
-	return err
-}
-
-// repoSwitch returns the enable or disable subcommand.
-func repoSwitch(action string) func(context.Context, Env, []string) error {
-	return func(ctx context.Context, env Env, args []string) error {
-		fs := newFlagSet(env, "repo "+action, "PREFIX ARCH [flags]",
-			"A disabled repository answers \"repo disabled\" instead of mirrors; enable serves it again.")
-		af := addAPIFlags(env, fs)
-		pos, err := parseArgs(fs, args, "PREFIX", "ARCH")
-		if err != nil {
-			return err
-		}
-		c, err := af.client(env)
-		if err != nil {
-			return err
-		}
-		if printed, err := c.call(ctx, env, af, http.MethodPost, repoPath(pos[0], pos[1])+"/"+action, nil, nil); err != nil || printed {
-			return err
-		}
-		_, err = fmt.Fprintf(env.Stdout, "%sd repository %s %s\n", action, pos[0], pos[1])
-		return err
-	}
+// repoAction returns a subcommand acting on one repository.
+func repoAction(verb, method, suffix, about string) func(context.Context, Env, []string) error {
+	return action{name: "repo " + verb, about: about, args: []string{"PREFIX", "ARCH"}, method: method,
+		path: func(pos []string) string { return repoPath(pos[0], pos[1]) + suffix }, done: verb + "d repository"}.run
 }
