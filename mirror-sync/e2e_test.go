@@ -80,12 +80,26 @@ func TestMainExitCodes(t *testing.T) {
 // repository, and has the real dnf install a package from the gateway's
 // plain HTTP.
 func TestDnfInstallsFromBucket(t *testing.T) {
-	dnf := needPeer(t, "dnf")
+	needPeer(t, "dnf")
 	rpm := needPeer(t, "rpm")
 	e := newSyncEnv(t)
 	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1", "beta-1-1"})
-	e.extra = "ip_ranges: " + writeIPRanges(t, "1700000000", "127.0.0.1/32")
 	e.mustSync(t0)
+	e.provisionLoopback(t)
+	root := dnfRoot(t, fmt.Sprintf("[bucket]\nname=bucket\nbaseurl=%s/%s/%s/%s/\nenabled=1\ngpgcheck=0\n",
+		e.gw.Endpoint, testBucket, testPrefix, testDir), nil)
+	runDNF(t, root, "install", "alpha")
+	if out, err := exec.Command(rpm, "--root", root, "-q", "alpha").CombinedOutput(); err != nil {
+		t.Fatalf("alpha is not installed: %v\n%s", err, out)
+	}
+}
+
+// provisionLoopback applies the in-region read policy to the bucket, with
+// 127.0.0.1 standing for the region's EC2 prefix, so that dnf on loopback
+// reads it anonymously as a guest in the region would.
+func (e *syncEnv) provisionLoopback(t *testing.T) {
+	t.Helper()
+	e.extra += "\nip_ranges: " + writeIPRanges(t, "1700000000", "127.0.0.1/32")
 	cfg, err := Load(e.writeConfig(), e.getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -95,12 +109,22 @@ func TestDnfInstallsFromBucket(t *testing.T) {
 	if _, err := Provision(context.Background(), cfg, &cfg.Regions[0], false, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// dnfRoot makes an installroot for the real dnf with one repository file
+// and dnf variables (etc/dnf/vars/NAME). dnf logs everything under
+// var/log there, and caches under var/cache/dnf there (see runDNF).
+func dnfRoot(t *testing.T, repo string, vars map[string]string) string {
+	t.Helper()
 	root := t.TempDir()
-	for f, body := range map[string]string{
-		"etc/dnf/dnf.conf": "[main]\ngpgcheck=0\nskip_if_unavailable=False\ninstall_weak_deps=False\n",
-		"etc/yum.repos.d/bucket.repo": fmt.Sprintf("[bucket]\nname=bucket\nbaseurl=%s/%s/%s/%s/\nenabled=1\ngpgcheck=0\n",
-			e.gw.Endpoint, testBucket, testPrefix, testDir),
-	} {
+	files := map[string]string{
+		"etc/dnf/dnf.conf":       "[main]\ngpgcheck=0\nskip_if_unavailable=False\ninstall_weak_deps=False\ndebuglevel=10\nlogfilelevel=10\n",
+		"etc/yum.repos.d/x.repo": repo,
+	}
+	for name, value := range vars {
+		files["etc/dnf/vars/"+name] = value + "\n"
+	}
+	for f, body := range files {
 		p := filepath.Join(root, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -109,14 +133,21 @@ func TestDnfInstallsFromBucket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return root
+}
+
+// runDNF runs the real dnf in root, as release 41 on x86_64 with the cache
+// inside the root, and returns its output; a failure fails t.
+func runDNF(t *testing.T, root string, args ...string) string {
+	t.Helper()
+	dnf := needPeer(t, "dnf")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, dnf, "-y", "--disableplugin=*", "--installroot="+root, "--releasever=41",
-		"--forcearch=x86_64", "--setopt=cachedir="+filepath.Join(root, "var/cache/dnf"), "install", "alpha")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("dnf install: %v\n%s", err, out)
+	cmd := exec.CommandContext(ctx, dnf, append([]string{"-y", "--disableplugin=*", "--installroot=" + root, "--releasever=41",
+		"--forcearch=x86_64", "--setopt=cachedir=" + filepath.Join(root, "var/cache/dnf")}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dnf %v: %v\n%s", args, err, out)
 	}
-	if out, err := exec.Command(rpm, "--root", root, "-q", "alpha").CombinedOutput(); err != nil {
-		t.Fatalf("alpha is not installed: %v\n%s", err, out)
-	}
+	return string(out)
 }

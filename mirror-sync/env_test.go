@@ -31,14 +31,15 @@ const (
 // syncEnv is a master tree, a gateway with one bucket behind a counting
 // proxy, and a report server: everything one region's sync needs.
 type syncEnv struct {
-	t      testing.TB
-	root   string
-	gw     *versity
-	proxy  *s3Proxy
-	server *reportServer
-	admin  *s3.Client
-	extra  string // more YAML for the configuration
-	source string // overrides the local root as source
+	t         testing.TB
+	root      string
+	gw        *versity
+	proxy     *s3Proxy
+	server    *reportServer
+	admin     *s3.Client
+	extra     string // more YAML for the configuration
+	source    string // overrides the local root as source
+	serverURL string // overrides the report server (a real metalinkd)
 }
 
 func newSyncEnv(t testing.TB) *syncEnv {
@@ -60,9 +61,12 @@ func (e *syncEnv) getenv(k string) string {
 
 // writeConfig writes the configuration file and returns its path.
 func (e *syncEnv) writeConfig() string {
-	src := e.root
+	src, server := e.root, e.server.URL
 	if e.source != "" {
 		src = e.source
+	}
+	if e.serverURL != "" {
+		server = e.serverURL
 	}
 	yml := fmt.Sprintf(`source: %s
 server: %s
@@ -77,7 +81,7 @@ regions:
     mirror: %s
     endpoint: %s
     path_style: true
-`, src, e.server.URL, e.extra, testRegion, testBucket, testPrefix, testMirror, e.proxy.URL)
+`, src, server, e.extra, testRegion, testBucket, testPrefix, testMirror, e.proxy.URL)
 	f := filepath.Join(e.t.TempDir(), "mirror-sync.yaml")
 	if err := os.WriteFile(f, []byte(yml), 0o600); err != nil {
 		e.t.Fatal(err)

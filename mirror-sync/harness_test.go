@@ -110,7 +110,10 @@ func (p *s3Proxy) set(fault func(string, *http.Request) int, after func(string, 
 
 // reportServer implements the server's side of the mirror API contract:
 // a report is accepted when its sha256 is the directory's current repomd in
-// the master tree at root, or one accepted before (an alternate).
+// the master tree at root, or one accepted before (an alternate). It stands
+// in for metalinkd in the sync tests, which change the master tree without
+// rescanning it; TestServerClient and TestSyncWithRealServer run the real
+// server.
 type reportServer struct {
 	URL    string
 	root   string

@@ -20,5 +20,8 @@ func TestMain(m *testing.M) {
 			os.RemoveAll(set.dir)
 		}
 	}
+	if metalinkdBin.dir != "" {
+		os.RemoveAll(metalinkdBin.dir)
+	}
 	os.Exit(code)
 }

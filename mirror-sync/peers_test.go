@@ -56,6 +56,7 @@ func freePort(t testing.TB) int {
 type versity struct {
 	Endpoint string // http://127.0.0.1:PORT
 	Dir      string
+	Log      string // its output, one line per request with status, method and path
 }
 
 // startVersity starts `versitygw posix` on a loopback port and stops it, by
@@ -66,7 +67,8 @@ func startVersity(t testing.TB) *versity {
 	dir := t.TempDir()
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	logf, err := os.Create(filepath.Join(t.TempDir(), "versitygw.log"))
+	logPath := filepath.Join(t.TempDir(), "versitygw.log")
+	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func startVersity(t testing.TB) *versity {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return &versity{Endpoint: "http://" + addr, Dir: dir}
+	return &versity{Endpoint: "http://" + addr, Dir: dir, Log: logPath}
 }
 
 // adminS3 is an S3 client with the gateway's root credentials, for setting
