@@ -209,25 +209,25 @@ const metalinkPath = "/metalink?repo=fedora-41&arch=x86_64"
 const fixtureDir = "releases/41/Everything/x86_64/os"
 
 // mirrorsFile lists two mirrors: alpha is always listed; beta only once a
-// report says it carries the current repomd.xml. disabled lists alpha as
-// disabled instead. The repository is named because an import replaces
-// the stored repositories, those a scan created included.
-func mirrorsFile(disabled bool) string {
-	return fmt.Sprintf(`repositories:
-  - {prefix: fedora-41, arch: x86_64, directory: `+fixtureDir+`}
+// report says it carries the current repomd.xml. The repository is named
+// because an import replaces the stored repositories, those a scan created
+// included.
+const mirrorsFile = `repositories:
+  - {prefix: fedora-41, arch: x86_64, directory: ` + fixtureDir + `}
 mirrors:
   - name: alpha
     country: DE
     bandwidth: 100
     always_up_to_date: true
-    enabled: %t
     urls: [http://alpha.example/pub]
   - name: beta
     country: FR
     bandwidth: 100
     urls: [http://beta.example/pub]
-`, !disabled)
-}
+`
+
+// fixtureRepomd is the fixture repository's repomd.xml.
+const fixtureRepomd = "<repomd><revision>1</revision></repomd>\n"
 
 // seed imports the mirrors file and scans a one-repository master tree
 // into the database at dbURL.
@@ -238,21 +238,15 @@ func seed(t *testing.T, dbURL string) {
 	if err := os.MkdirAll(filepath.Dir(repomd), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(repomd, []byte("<repomd><revision>1</revision></repomd>\n"), 0o644); err != nil {
+	if err := os.WriteFile(repomd, []byte(fixtureRepomd), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	importMirrors(t, dbURL, false)
+	mirrors := filepath.Join(dir, "mirrors.yaml")
+	if err := os.WriteFile(mirrors, []byte(mirrorsFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, dbURL, "import", mirrors)
 	mustRun(t, dbURL, "scan", "--root", filepath.Join(dir, "master"))
-}
-
-// importMirrors imports mirrorsFile(disabled).
-func importMirrors(t *testing.T, dbURL string, disabled bool) {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "mirrors.yaml")
-	if err := os.WriteFile(f, []byte(mirrorsFile(disabled)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, dbURL, "import", f)
 }
 
 // lists reports whether a metalink body lists the mirror at host.

@@ -1,6 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,12 +16,15 @@ import (
 const reloadBound = 2 * time.Second
 
 // TestReplicasReload runs two servers on one database and makes changes
-// with the command line, as an admin would between them; each change must
-// show in the other replica's metalink within reloadBound.
+// through replica a's admin API with an admin token made by `token create`
+// on the same database; each change must show in replica b's metalink
+// within reloadBound. Changes made by a command outside any replica reach
+// a replica the same way (TestDatabaseOutage).
 func TestReplicasReload(t *testing.T) {
 	dbURL := pg.NewDatabase(t, false)
 	mustRun(t, dbURL, "migrate")
 	seed(t, dbURL)
+	token := strings.TrimSpace(mustRun(t, dbURL, "token", "create", "--scope", "admin"))
 	a := startReplica(t, "a", dbURL)
 	b := startReplica(t, "b", dbURL)
 	for _, r := range []*replica{a, b} {
@@ -25,28 +34,28 @@ func TestReplicasReload(t *testing.T) {
 		}
 	}
 
+	sum := sha256.Sum256([]byte(fixtureRepomd))
 	changes := []struct {
-		what string
-		args []string
-		host string
-		show bool
+		what, path string
+		body       any
+		host       string
+		show       bool
 	}{
-		{"beta reported fresh", []string{"report", "--mirror", "beta", "--directory", fixtureDir}, "beta.example", true},
-		{"alpha disabled", nil, "alpha.example", false},
+		{"beta reported fresh", "/mirrors/beta/report", map[string]string{"directory": fixtureDir, "sha256": hex.EncodeToString(sum[:])}, "beta.example", true},
+		{"alpha disabled", "/mirrors/alpha/disable", nil, "alpha.example", false},
 	}
 	for _, c := range changes {
 		start := time.Now()
-		if c.args != nil {
-			mustRun(t, dbURL, c.args...)
-		} else {
-			importMirrors(t, dbURL, true)
-		}
+		code, answer := post(t, a.url+"/api/v1"+c.path, token, c.body)
 		committed := time.Since(start)
+		if code != http.StatusOK {
+			t.Fatalf("%s: replica a's API answered %d:\n%s", c.what, code, answer)
+		}
 		took, ok := waitMetalink(b, c.host, c.show, start, 10*time.Second)
 		if !ok {
 			t.Fatalf("%s: replica b did not show it within %v", c.what, took)
 		}
-		t.Logf("%s: the command took %v; replica b showed the change %v after the command started",
+		t.Logf("%s: replica a's API answered in %v; replica b showed the change %v after the request started",
 			c.what, committed.Round(time.Millisecond), took.Round(time.Millisecond))
 		if took > reloadBound {
 			t.Errorf("%s: replica b showed the change after %v, want within %v", c.what, took, reloadBound)
@@ -55,6 +64,33 @@ func TestReplicasReload(t *testing.T) {
 			t.Errorf("%s: replica a did not show it", c.what)
 		}
 	}
+}
+
+// post sends body (JSON, unless nil) to url with a bearer token and returns
+// the status and the answer.
+func post(t *testing.T, url, token string, body any) (int, string) {
+	t.Helper()
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var answer bytes.Buffer
+	_, _ = answer.ReadFrom(resp.Body)
+	return resp.StatusCode, answer.String()
 }
 
 // waitMetalink polls r's metalink every 50 ms until the mirror at host is
