@@ -104,7 +104,7 @@ func (c *ServerClient) once(ctx context.Context, u, token string, payload []byte
 	case resp.StatusCode == http.StatusConflict:
 		return false, fmt.Errorf("%s: %w", msg.Error, ErrConflict)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return false, fmt.Errorf("HTTP %d: %w", resp.StatusCode, ErrUnauthorized)
+		return false, fmt.Errorf("HTTP %d: %s: %w", resp.StatusCode, msg.Error, ErrUnauthorized)
 	case resp.StatusCode == http.StatusNotFound:
 		return false, fmt.Errorf("%s: %w", msg.Error, ErrNotFound)
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:

@@ -23,7 +23,7 @@ func (w *serverWorld) refused(t *testing.T) {
 		}
 	}
 	code, out, s3 := w.mirrorSync(w.other, "sync")
-	if code != ExitPartial || !strings.Contains(out, "HTTP 403") {
+	if code != ExitPartial || !strings.Contains(out, "HTTP 403: this token may not report for mirror") {
 		t.Fatalf("sync with the token of %s: exit %d, want %d and the server's 403\n%s", publicMirror, code, ExitPartial, out)
 	}
 	if live, err := w.e.clientView(testDir); err != nil || live != w.e.masterRepomd(testDir) {
@@ -122,7 +122,7 @@ func (w *serverWorld) retired(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, _ := w.mirrorSync(w.other, "retire", "--prefix", "releases/40/")
-	if code != ExitPartial || !strings.Contains(out, "HTTP 403") {
+	if code != ExitPartial || !strings.Contains(out, "HTTP 403: this token may not report for mirror") {
 		t.Fatalf("retire with the token of %s: exit %d, want %d and the server's 403\n%s", publicMirror, code, ExitPartial, out)
 	}
 	if _, f := w.mirrorState(t, testMirror); !w.e.keys()[RepomdPath(dir40)] || f[dir40] == "" {
