@@ -37,7 +37,7 @@ func adminServer(t *testing.T) (storeEnv, apiEnv map[string]string) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler))
+	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,16 +164,23 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return nil, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", level)}
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	switch strings.ToLower(format) {
+	switch resolveFormat(w, format) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "auto", "":
-		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			return slog.New(slog.NewTextHandler(w, opts)), nil
-		}
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usageError{fmt.Sprintf("--log-format %q: want auto, json or text", format)}
+}
+
+// resolveFormat turns "auto" into "text" on a terminal and "json" elsewhere.
+func resolveFormat(w io.Writer, format string) string {
+	format = strings.ToLower(format)
+	if format != "auto" && format != "" {
+		return format
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return "text"
+	}
+	return "json"
 }

@@ -97,7 +97,7 @@ func TestImportScanReportServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler))
+	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func TestPostgresMigrateImportServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler))
+	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -118,7 +119,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, cleanup, err := wireServer(ctx, c, log)
+	var access io.Writer
+	if c.AccessLog {
+		// Request lines are batched: one write per batch, not per request.
+		bw := server.NewBufferedWriter(env.Stderr, 200*time.Millisecond)
+		defer bw.Close()
+		access = bw
+	}
+	handler, cleanup, err := wireServer(ctx, c, log, access)
 	if err != nil {
 		return err
 	}
@@ -151,7 +159,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 // wireServer opens the store and the GeoIP databases, loads the first
 // snapshot, starts the reloader and returns the handler and a cleanup.
-func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger) (http.Handler, func(), error) {
+func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer) (http.Handler, func(), error) {
 	var st store.Store
 	var err error
 	if c.Store.DatabaseURL != "" {
@@ -186,7 +194,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger) (http.Hand
 	done := make(chan struct{})
 	go func() { rl.Run(rctx); close(done) }()
 	srv := server.New(rl, geo, log, server.Options{
-		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: c.AccessLog,
+		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		VerifyLocation: c.VerifyLocation,
 		Admin:          adminapi.New(adminapi.Options{Store: st, Log: log}),
 	})

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // repomdSuffix ends every repomd.xml path a mirror serves.
@@ -48,7 +49,14 @@ func testDNFNoLocation(t *testing.T) {
 	if got := w.proxy.seen(); len(linesWith(strings.Join(got, "\n"), "/metalink?", verbatim)) == 0 {
 		t.Errorf("no metalink request carried %s verbatim; requests: %q", verbatim, got)
 	}
-	if lines := linesWith(w.md.serverLog(t), "/metalink", "$location"); len(lines) == 0 {
+	// Request lines reach the log in batches, at least every 200 ms.
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); len(lines) == 0 && time.Now().Before(deadline); {
+		if lines = linesWith(w.md.serverLog(t), "/metalink", "$location"); len(lines) == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if len(lines) == 0 {
 		t.Errorf("metalinkd logged no /metalink request with the literal $location")
 	} else {
 		t.Logf("metalinkd: %s", lines[0])

@@ -3,8 +3,10 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,8 +39,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID(id) {
 			id = newRequestID()
-			// Handlers below (the admin API) log and return the same id.
-			r.Header.Set("X-Request-Id", id)
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				// The admin API logs and returns the same id.
+				r.Header.Set("X-Request-Id", id)
+			}
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -48,12 +52,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					http.Error(sw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 				}
 			}
-			if s.opts.AccessLog {
-				s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-					slog.String("request_id", id), slog.String("method", r.Method),
-					slog.String("path", r.URL.Path), slog.String("query", truncate(r.URL.RawQuery, 512)),
-					slog.String("remote", r.RemoteAddr), slog.Int("status", sw.status),
-					slog.Int("bytes", sw.bytes), slog.Duration("duration", time.Since(start)))
+			if s.opts.AccessLog != nil {
+				writeAccessLine(s.opts.AccessLog, &accessEntry{at: start, id: id, method: r.Method,
+					path: truncate(r.URL.Path, 512), query: truncate(r.URL.RawQuery, 512), remote: r.RemoteAddr,
+					status: sw.status, bytes: sw.bytes, duration: time.Since(start)})
 			}
 		}()
 		if len(r.RequestURI) > s.opts.MaxURLLength {
@@ -64,10 +66,22 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	})
 }
 
-func newRequestID() string {
-	var b [8]byte
+// requestIDs makes request ids: a random per-process prefix and a counter,
+// unique across replicas for practical purposes, without a system call per
+// request.
+var requestIDs = struct {
+	prefix string
+	n      atomic.Uint64
+}{prefix: randomPrefix()}
+
+func randomPrefix() string {
+	var b [6]byte
 	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return hex.EncodeToString(b[:]) + "-"
+}
+
+func newRequestID() string {
+	return requestIDs.prefix + strconv.FormatUint(requestIDs.n.Add(1), 36)
 }
 
 // validRequestID accepts a caller's (a proxy's) request id of 1 to 64

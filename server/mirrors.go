@@ -11,14 +11,25 @@ import (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
+// Header values shared by every answer; net/http only reads them.
+var (
+	metalinkType   = []string{metalink.MetalinkType}
+	mirrorlistType = []string{metalink.MirrorlistType}
+)
+
+// isAnswerPath reports whether a path asks for a metalink or a mirrorlist.
+func isAnswerPath(p string) bool {
+	return strings.HasSuffix(p, "/metalink") || strings.HasSuffix(p, "/mirrorlist")
+}
+
 // mirrors answers any path ending in /metalink or /mirrorlist, as Fedora's
 // server does (so /metalink, /mirrorlist and /pub/fedora/metalink all work).
 func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
-	isMetalink := strings.HasSuffix(r.URL.Path, "/metalink")
-	if !isMetalink && !strings.HasSuffix(r.URL.Path, "/mirrorlist") {
+	if !isAnswerPath(r.URL.Path) {
 		http.NotFound(w, r)
 		return
 	}
+	isMetalink := strings.HasSuffix(r.URL.Path, "/metalink")
 	q := metalink.ParseQuery(r.URL.RawQuery)
 	now := s.opts.Now()
 	bp := bufPool.Get().(*[]byte)
@@ -33,7 +44,11 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation})
 	}
 	h := w.Header()
-	h["Content-Type"] = []string{resp.ContentType}
+	if resp.ContentType == metalink.MetalinkType {
+		h["Content-Type"] = metalinkType
+	} else {
+		h["Content-Type"] = mirrorlistType
+	}
 	h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
 	if resp.Location != "" {
 		h["Location"] = []string{resp.Location}

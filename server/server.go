@@ -3,6 +3,7 @@
 package server
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -22,8 +23,8 @@ type Options struct {
 	Minimum int
 	// MaxURLLength bounds the request target; longer ones get 414.
 	MaxURLLength int
-	// AccessLog writes one line per request when true.
-	AccessLog bool
+	// AccessLog, when set, gets one JSON line per request.
+	AccessLog io.Writer
 	// VerifyLocation honours location= only from the location's own cloud ranges.
 	VerifyLocation bool
 	// Rand orders mirrors; nil means math/rand/v2's generator.
@@ -65,8 +66,17 @@ func New(r *Reloader, geo Geo, log *slog.Logger, opts Options) *Server {
 }
 
 // Handler returns the routing table wrapped in the request middleware.
+// The two answers that carry nearly all traffic go straight to their
+// handler; the router serves the rest.
 func (s *Server) Handler() http.Handler {
-	return s.middleware(s.routes())
+	router := s.routes()
+	return s.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && isAnswerPath(r.URL.Path) {
+			s.mirrors(w, r)
+			return
+		}
+		router.ServeHTTP(w, r)
+	}))
 }
 
 func (s *Server) routes() chi.Router {
