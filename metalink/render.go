@@ -125,35 +125,47 @@ func AppendMetalink(dst []byte, snap *store.Snapshot, v *store.DirView, sel []st
 	if protos != nil && !anyHasProtocol(snap, sel, protos) {
 		protos = nil // as MirrorManager: a filter that leaves nothing is dropped
 	}
+	pieces := snap.Memo(buildURLPieces).([][]urlPiece)
 	pref := 100
 	for _, id := range sel {
 		m := &snap.Mirrors[id]
-		for i := range m.URLs {
-			u := &m.URLs[i]
-			if protos != nil && !contains(protos, u.Scheme) {
+		for i, p := range pieces[id] {
+			if protos != nil && !contains(protos, m.URLs[i].Scheme) {
 				continue
 			}
-			dst = append(dst, `    <url protocol="`...)
-			dst = append(dst, u.Scheme...)
-			dst = append(dst, `" type="`...)
-			dst = append(dst, u.Scheme...)
-			dst = append(dst, `" location="`...)
-			dst = append(dst, m.Country...)
-			dst = append(dst, `" preference="`...)
+			dst = append(dst, p.open...)
 			dst = strconv.AppendInt(dst, int64(pref), 10)
-			if m.Hidden {
-				dst = append(dst, `" mm0:private="True">`...)
-			} else {
-				dst = append(dst, `">`...)
-			}
-			dst = append(dst, u.BaseXML...)
-			dst = append(dst, '/')
+			dst = append(dst, p.mid...)
 			dst = append(dst, v.PathXML...)
 			dst = append(dst, repomdSuffix+"</url>\n"...)
 		}
 		pref = max(pref-1, 1)
 	}
 	return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
+}
+
+// urlPiece holds the parts of one <url> element that depend only on the
+// mirror: everything before the preference value, and everything from it up
+// to the directory.
+type urlPiece struct{ open, mid string }
+
+// buildURLPieces renders every mirror URL's pieces, once per snapshot.
+func buildURLPieces(snap *store.Snapshot) any {
+	out := make([][]urlPiece, len(snap.Mirrors))
+	for id := range snap.Mirrors {
+		m := &snap.Mirrors[id]
+		for _, u := range m.URLs {
+			p := urlPiece{
+				open: `    <url protocol="` + u.Scheme + `" type="` + u.Scheme + `" location="` + m.Country + `" preference="`,
+				mid:  `">` + u.BaseXML + "/",
+			}
+			if m.Hidden {
+				p.mid = `" mm0:private="True">` + u.BaseXML + "/"
+			}
+			out[id] = append(out[id], p)
+		}
+	}
+	return out
 }
 
 func anyHasProtocol(snap *store.Snapshot, sel []store.MirrorID, protos []string) bool {

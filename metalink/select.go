@@ -19,15 +19,15 @@ const DefaultMinimum = 5
 // Rand is the randomness selection needs; *rand.Rand satisfies it, and
 // tests pass a seeded one so that answers are reproducible.
 type Rand interface {
-	Float64() float64
+	ExpFloat64() float64
 	IntN(n int) int
 }
 
 // GlobalRand uses math/rand/v2's goroutine-safe generator.
 type GlobalRand struct{}
 
-// Float64 returns a pseudo-random number in [0, 1).
-func (GlobalRand) Float64() float64 { return rand.Float64() }
+// ExpFloat64 returns an exponentially distributed number with rate 1.
+func (GlobalRand) ExpFloat64() float64 { return rand.ExpFloat64() }
 
 // IntN returns a pseudo-random number in [0, n).
 func (GlobalRand) IntN(n int) int { return rand.IntN(n) }
@@ -55,16 +55,21 @@ type selector struct {
 	protos  []string
 	seen    []uint64
 	nb      []store.PrefixValue[store.MirrorID]
-	keys    []keyed
+	keys    []uint64
 	out     []store.MirrorID
 	header  []byte
 	counted int
 	verify  bool
 }
 
-type keyed struct {
-	key float64
-	id  store.MirrorID
+// A sort key packs a random key (a non-negative float64, whose bit pattern
+// orders as the number does) in its high bits and a mirror id in its low
+// bits (store.MaxMirrors is a power of two), so that a step sorts plain
+// integers.
+const idMask = store.MaxMirrors - 1
+
+func sortKey(key float64, id store.MirrorID) uint64 {
+	return math.Float64bits(key)&^idMask | uint64(id)
 }
 
 // Select orders the mirrors that carry dir's content for a client, following
@@ -163,7 +168,7 @@ func (s *selector) asn(asn uint32) {
 	ids := s.snap.ByASN(asn)
 	start := len(s.keys)
 	for _, id := range ids {
-		s.keys = append(s.keys, keyed{key: float64(s.rnd.IntN(math.MaxInt32)), id: id})
+		s.keys = append(s.keys, sortKey(float64(s.rnd.IntN(math.MaxInt32)), id))
 	}
 	if s.flush(start) {
 		s.header = append(s.header, "Using ASN "...)
@@ -207,7 +212,7 @@ func (s *selector) continentExcept(cont, except string) {
 	start := len(s.keys)
 	for _, id := range s.dir.ByContinent[cont] {
 		if s.snap.Mirrors[id].Country != except {
-			s.keys = append(s.keys, keyed{key: s.weightKey(id), id: id})
+			s.keys = append(s.keys, sortKey(s.weightKey(id), id))
 		}
 	}
 	s.flush(start)
@@ -226,7 +231,7 @@ func (s *selector) continentExcept(cont, except string) {
 func (s *selector) weighted(ids []store.MirrorID, label, name string) {
 	start := len(s.keys)
 	for _, id := range ids {
-		s.keys = append(s.keys, keyed{key: s.weightKey(id), id: id})
+		s.keys = append(s.keys, sortKey(s.weightKey(id), id))
 	}
 	s.flush(start)
 	if len(ids) > 0 {
@@ -242,29 +247,17 @@ func (s *selector) weighted(ids []store.MirrorID, label, name string) {
 // ascending draws without replacement with probability proportional to
 // bandwidth (Efraimidis and Spirakis), in O(n log n).
 func (s *selector) weightKey(id store.MirrorID) float64 {
-	u := s.rnd.Float64()
-	if u == 0 {
-		u = math.SmallestNonzeroFloat64
-	}
-	return -math.Log(u) / float64(s.snap.Mirrors[id].Bandwidth)
+	return s.rnd.ExpFloat64() / float64(s.snap.Mirrors[id].Bandwidth)
 }
 
 // flush sorts the keys added since start, appends their mirrors, and
 // reports whether any mirror was new.
 func (s *selector) flush(start int) bool {
 	ks := s.keys[start:]
-	slices.SortFunc(ks, func(a, b keyed) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
-		}
-		return int(a.id - b.id)
-	})
+	slices.Sort(ks)
 	added := false
 	for _, k := range ks {
-		added = s.add(k.id) || added
+		added = s.add(store.MirrorID(k&idMask)) || added
 	}
 	s.keys = s.keys[:start]
 	return added

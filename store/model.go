@@ -5,6 +5,10 @@ package store
 
 import "time"
 
+// MaxMirrors is the most mirrors a dataset may hold (selection packs a
+// mirror's index into 20 bits of a sort key).
+const MaxMirrors = 1 << 20
+
 // Mirror is one mirror host: a public mirror, a private one reached through
 // its netblocks, or a regional bucket that serves only its locations.
 type Mirror struct {

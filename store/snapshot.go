@@ -90,6 +90,16 @@ type Snapshot struct {
 	cloud PrefixTable[string]
 	// RepoList is the "# repo=R&arch=A" listing of every repository, one per line.
 	RepoList string
+
+	memoOnce sync.Once
+	memo     any
+}
+
+// Memo returns build(s), computed once per snapshot: the renderer keeps the
+// parts of answers that depend only on the mirrors here.
+func (s *Snapshot) Memo(build func(*Snapshot) any) any {
+	s.memoOnce.Do(func() { s.memo = build(s) })
+	return s.memo
 }
 
 func repoKey(prefix, arch string) string { return prefix + "\x00" + arch }

@@ -97,6 +97,9 @@ func (d *Dataset) Validate() error {
 			v.add(f+".provider", r.Region, "not a provider name")
 		}
 	}
+	if len(d.Mirrors) > MaxMirrors {
+		v.add("mirrors", "", "%d mirrors; at most %d are supported", len(d.Mirrors), MaxMirrors)
+	}
 	mirrors := map[string]bool{}
 	for i, m := range d.Mirrors {
 		f := fmt.Sprintf("mirrors[%d]", i)
