@@ -6,11 +6,11 @@
 # Prints the median req/s and p99 latency of each and the ratio.
 #
 # Usage: scripts/bench-load.sh
-# Environment: RUNS (3), DURATION (10s), WARMUP (3s), CONNECTIONS (32),
+# Environment: RUNS (5), DURATION (10s), WARMUP (3s), CONNECTIONS (32),
 # SERVER_CPU (0), LOAD_CPU (1), OUT_DIR (bench-out/load-DATE: raw wrk output).
 set -euo pipefail
 
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -123,23 +123,19 @@ to_ms() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# measure NAME URL loads URL: a warm-up, then $RUNS timed runs. It sets
-# RPS and P99 (ms) to the medians.
-measure() {
-	local name=$1 url=$2 i out rps=() p99=()
-	taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
-	for i in $(seq "$RUNS"); do
-		out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
-		echo "$out" >"$OUT_DIR/$name-$i.txt"
-		if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
-			die "$name run $i had errors:"$'\n'"$out"
-		fi
-		rps+=("$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")")
-		p99+=("$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")")
-		echo "  $name run $i: ${rps[-1]} req/s, p99 ${p99[-1]} ms" >&2
-	done
-	RPS=$(printf '%s\n' "${rps[@]}" | median)
-	P99=$(printf '%s\n' "${p99[@]}" | median)
+# run_once NAME URL I loads URL for one timed run and appends its req/s and
+# p99 (ms) to the NAME_rps and NAME_p99 arrays.
+run_once() {
+	local name=$1 url=$2 i=$3 out
+	out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
+	echo "$out" >"$OUT_DIR/$name-$i.txt"
+	if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+		die "$name run $i had errors:"$'\n'"$out"
+	fi
+	local -n rps_arr="${name}_rps" p99_arr="${name}_p99"
+	rps_arr+=("$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")")
+	p99_arr+=("$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")")
+	echo "  $name run $i: ${rps_arr[-1]} req/s, p99 ${p99_arr[-1]} ms" >&2
 }
 
 mkdir -p "$OUT_DIR"
@@ -167,28 +163,35 @@ size=$(wc -c <"$work/answer.xml")
 cp "$work/answer.xml" "$OUT_DIR/answer.xml"
 echo "metalinkd answers $size bytes ($content_type) listing $urls URLs of $MIRRORS mirrors" >&2
 
-echo "metalinkd (pid $metalinkd_pid, core $SERVER_CPU) under wrk (core $LOAD_CPU)" >&2
-measure metalinkd "$metalinkd_url"
-metalinkd_rps=$RPS metalinkd_p99=$P99
-stop_pid "$metalinkd_pid"
-metalinkd_pid=
-
 port=$(free_port)
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/baseline" -listen "127.0.0.1:$port" \
 	-body "$work/answer.xml" -content-type "$content_type" &
 baseline_pid=$!
-wait_ready "http://127.0.0.1:$port$QUERY" "$baseline_pid"
-echo "baseline (pid $baseline_pid, core $SERVER_CPU) under wrk (core $LOAD_CPU)" >&2
-measure baseline "http://127.0.0.1:$port$QUERY"
-baseline_rps=$RPS baseline_p99=$P99
+baseline_url="http://127.0.0.1:$port$QUERY"
+wait_ready "$baseline_url" "$baseline_pid"
+
+# Both servers wait on the same core; runs alternate between them so that a
+# drift in the machine's speed touches both alike.
+echo "metalinkd (pid $metalinkd_pid) and baseline (pid $baseline_pid) on core $SERVER_CPU, wrk on core $LOAD_CPU" >&2
+taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$metalinkd_url" >/dev/null
+taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$baseline_url" >/dev/null
+metalinkd_rps=() metalinkd_p99=() baseline_rps=() baseline_p99=()
+for i in $(seq "$RUNS"); do
+	run_once metalinkd "$metalinkd_url" "$i"
+	run_once baseline "$baseline_url" "$i"
+done
+stop_pid "$metalinkd_pid"
+metalinkd_pid=
 stop_pid "$baseline_pid"
 baseline_pid=
+m_rps=$(printf '%s\n' "${metalinkd_rps[@]}" | median) m_p99=$(printf '%s\n' "${metalinkd_p99[@]}" | median)
+b_rps=$(printf '%s\n' "${baseline_rps[@]}" | median) b_p99=$(printf '%s\n' "${baseline_p99[@]}" | median)
 
 {
-	echo "# $RUNS runs of $DURATION, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors"
+	echo "# $RUNS alternating runs of $DURATION each, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors"
 	printf '%-10s %12s %10s\n' server 'req/s' 'p99 ms'
-	printf '%-10s %12.0f %10.3f\n' metalinkd "$metalinkd_rps" "$metalinkd_p99"
-	printf '%-10s %12.0f %10.3f\n' baseline "$baseline_rps" "$baseline_p99"
-	awk -v a="$metalinkd_rps" -v b="$baseline_rps" -v pa="$metalinkd_p99" -v pb="$baseline_p99" \
+	printf '%-10s %12.0f %10.3f\n' metalinkd "$m_rps" "$m_p99"
+	printf '%-10s %12.0f %10.3f\n' baseline "$b_rps" "$b_p99"
+	awk -v a="$m_rps" -v b="$b_rps" -v pa="$m_p99" -v pb="$b_p99" \
 		'BEGIN { printf "ratio metalinkd/baseline: req/s %.2f, p99 %.2f\n", a / b, pa / pb }'
 } | tee "$OUT_DIR/summary.txt"
