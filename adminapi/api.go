@@ -37,9 +37,10 @@ type API struct {
 	tokens store.Tokens
 	log    *slog.Logger
 	now    func() time.Time
-	// mu serialises the read-check-write handlers (create, update, enable)
-	// of this process, so that two creates of one name cannot both succeed
-	// and an enable cannot undo a concurrent update.
+	// mu serialises the read-check-write handlers of locations,
+	// repositories and redirects within this process. Mirrors, which
+	// automation changes most, use the store's CreateMirror and UpdateMirror,
+	// atomic across replicas.
 	mu sync.Mutex
 	// router is the routing table, kept to list a path's methods in 405s.
 	router *chi.Mux

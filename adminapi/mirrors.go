@@ -75,16 +75,10 @@ func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m := body.Mirror
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	d, err := a.st.Load(r.Context())
-	if err != nil {
-		return err
-	}
-	if _, ok := findMirror(d, m.Name); ok {
-		return conflict("mirror %s already exists", quote(m.Name))
-	}
-	if err := a.st.PutMirror(r.Context(), m); err != nil {
+	if err := a.st.CreateMirror(r.Context(), m); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return conflict("mirror %s already exists", quote(m.Name))
+		}
 		return mirrorError(err, m.Name)
 	}
 	store.NormalizeMirror(&m)
@@ -126,33 +120,30 @@ func (a *API) enableMirror(enabled bool) handlerFunc {
 	}
 }
 
-// updateMirror changes an existing mirror with change and stores it.
+// updateMirror changes an existing mirror with change and stores it, in one
+// step of the store, so that updates through several replicas serialise.
 func (a *API) updateMirror(w http.ResponseWriter, r *http.Request, change func(*store.Mirror) error) error {
 	name := param(r, "name")
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	d, err := a.st.Load(r.Context())
+	m, err := a.st.UpdateMirror(r.Context(), name, func(m *store.Mirror) error {
+		if err := change(m); err != nil {
+			return err
+		}
+		switch m.Name {
+		case "":
+			m.Name = name
+		case name:
+		default:
+			return invalid("name", "must be %s as in the path; a mirror cannot be renamed", quote(name))
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	m, ok := findMirror(d, name)
-	if !ok {
-		return errNoMirror(name)
-	}
-	if err := change(&m); err != nil {
-		return err
-	}
-	switch m.Name {
-	case "":
-		m.Name = name
-	case name:
-	default:
-		return invalid("name", "must be %s as in the path; a mirror cannot be renamed", quote(name))
-	}
-	if err := a.st.PutMirror(r.Context(), m); err != nil {
+		var pe *publicError
+		if errors.As(err, &pe) {
+			return pe
+		}
 		return mirrorError(err, name)
 	}
-	store.NormalizeMirror(&m)
 	return writeJSON(w, http.StatusOK, m)
 }
 

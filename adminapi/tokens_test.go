@@ -105,7 +105,7 @@ func testAudit(t *testing.T, kind storeKind) {
 		{"token:" + f.ids["admin"], "revoke_token", f.ids["report:m2"]},
 		{"token:" + f.ids["report:m1"], "report", "m1"},
 		{"token:" + f.ids["admin"], "put_location", "ap-south-1"},
-		{"token:" + f.ids["admin"], "put_mirror", "m2"},
+		{"token:" + f.ids["admin"], "update_mirror", "m2"},
 	}
 	if len(page.Entries) != len(want) {
 		t.Fatalf("audit = %+v", page.Entries)

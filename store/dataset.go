@@ -134,6 +134,34 @@ func (d *Dataset) ApplyPutMirror(m Mirror) {
 	d.Mirrors = append(d.Mirrors, m)
 }
 
+// ApplyCreateMirror adds a mirror; ErrConflict when the name is taken.
+func (d *Dataset) ApplyCreateMirror(m Mirror) error {
+	if d.mirrorIndex(m.Name) >= 0 {
+		return fmt.Errorf("mirror %q already exists: %w", m.Name, ErrConflict)
+	}
+	d.ApplyPutMirror(m)
+	return nil
+}
+
+// ApplyUpdateMirror changes the named mirror with change and returns the
+// result; a change may not rename the mirror.
+func (d *Dataset) ApplyUpdateMirror(name string, change func(*Mirror) error) (Mirror, error) {
+	i := d.mirrorIndex(name)
+	if i < 0 {
+		return Mirror{}, fmt.Errorf("mirror %q: %w", name, ErrNotFound)
+	}
+	m := d.Mirrors[i]
+	m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
+	if err := change(&m); err != nil {
+		return Mirror{}, err
+	}
+	if m.Name != name {
+		return Mirror{}, &ValidationError{Fields: []FieldError{{Field: "name", Entry: name, Msg: "a mirror cannot be renamed"}}}
+	}
+	d.ApplyPutMirror(m)
+	return d.Mirrors[d.mirrorIndex(name)], nil
+}
+
 // ApplyDeleteMirror removes a mirror and its freshness.
 func (d *Dataset) ApplyDeleteMirror(name string) error {
 	i := d.mirrorIndex(name)

@@ -194,6 +194,24 @@ func (e *Embedded) PutMirror(ctx context.Context, m Mirror) error {
 	return e.update(ctx, "put_mirror", m.Name, m, func(d *Dataset) error { d.ApplyPutMirror(m); return nil })
 }
 
+// CreateMirror implements Store.
+func (e *Embedded) CreateMirror(ctx context.Context, m Mirror) error {
+	return e.update(ctx, "create_mirror", m.Name, m, func(d *Dataset) error { return d.ApplyCreateMirror(m) })
+}
+
+// UpdateMirror implements Store.
+func (e *Embedded) UpdateMirror(ctx context.Context, name string, change func(*Mirror) error) (Mirror, error) {
+	var out Mirror
+	err := e.update(ctx, "update_mirror", name, &out, func(d *Dataset) (err error) {
+		out, err = d.ApplyUpdateMirror(name, change)
+		return err
+	})
+	if err != nil {
+		return Mirror{}, err
+	}
+	return out, nil
+}
+
 // DeleteMirror implements Store.
 func (e *Embedded) DeleteMirror(ctx context.Context, name string) error {
 	return e.update(ctx, "delete_mirror", name, nil, func(d *Dataset) error { return d.ApplyDeleteMirror(name) })

@@ -49,6 +49,13 @@ type Store interface {
 	Restore(ctx context.Context, d *Dataset) error
 
 	PutMirror(ctx context.Context, m Mirror) error
+	// CreateMirror stores a new mirror; ErrConflict when one of that name exists.
+	CreateMirror(ctx context.Context, m Mirror) error
+	// UpdateMirror applies change to the stored mirror and stores the result
+	// in one step, so that changes made at once (through several replicas)
+	// cannot undo each other. ErrNotFound when there is none; an error from
+	// change aborts with nothing written. It returns the stored mirror.
+	UpdateMirror(ctx context.Context, name string, change func(*Mirror) error) (Mirror, error)
 	DeleteMirror(ctx context.Context, name string) error
 	PutLocation(ctx context.Context, l Location) error
 	DeleteLocation(ctx context.Context, name string) error

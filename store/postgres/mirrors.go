@@ -13,22 +13,65 @@ import (
 func (s *Store) PutMirror(ctx context.Context, m store.Mirror) error {
 	m = cloneMirror(m)
 	store.NormalizeMirror(&m)
-	err := s.write(ctx, change{"put_mirror", m.Name, m}, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `SELECT name FROM locations`)
-		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	err := s.write(ctx, change{"put_mirror", m.Name, m}, func(tx pgx.Tx) error { return putMirror(ctx, tx, m) })
+	return wrap(err, "mirror %q", m.Name)
+}
+
+// CreateMirror implements store.Store. The write lock makes the check and
+// the insert one step across replicas.
+func (s *Store) CreateMirror(ctx context.Context, m store.Mirror) error {
+	m = cloneMirror(m)
+	store.NormalizeMirror(&m)
+	err := s.write(ctx, change{"create_mirror", m.Name, m}, func(tx pgx.Tx) error {
+		existing, err := loadMirrors(ctx, tx, m.Name)
 		if err != nil {
 			return err
 		}
-		locs := make(map[string]bool, len(names))
-		for _, n := range names {
-			locs[n] = true
-		}
-		if err := store.ValidateMirror(&m, locs); err != nil {
+		d := &store.Dataset{Mirrors: existing}
+		if err := d.ApplyCreateMirror(m); err != nil {
 			return err
 		}
-		return upsertMirrors(ctx, tx, []store.Mirror{m})
+		return putMirror(ctx, tx, m)
 	})
 	return wrap(err, "mirror %q", m.Name)
+}
+
+// UpdateMirror implements store.Store: the mirror is read, changed and
+// written under the write lock, so concurrent updates serialise.
+func (s *Store) UpdateMirror(ctx context.Context, name string, fn func(*store.Mirror) error) (store.Mirror, error) {
+	var out store.Mirror
+	err := s.write(ctx, change{"update_mirror", name, &out}, func(tx pgx.Tx) error {
+		existing, err := loadMirrors(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Mirrors: existing}
+		if out, err = d.ApplyUpdateMirror(name, fn); err != nil {
+			return err
+		}
+		return putMirror(ctx, tx, out)
+	})
+	if err != nil {
+		return store.Mirror{}, wrap(err, "mirror %q", name)
+	}
+	return out, nil
+}
+
+// putMirror validates m against the stored locations and writes it.
+func putMirror(ctx context.Context, tx pgx.Tx, m store.Mirror) error {
+	rows, _ := tx.Query(ctx, `SELECT name FROM locations`)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	locs := make(map[string]bool, len(names))
+	for _, n := range names {
+		locs[n] = true
+	}
+	if err := store.ValidateMirror(&m, locs); err != nil {
+		return err
+	}
+	return upsertMirrors(ctx, tx, []store.Mirror{m})
 }
 
 // cloneMirror copies m's lists, which normalising rewrites in place.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -126,5 +127,73 @@ func testConcurrentPuts(t *testing.T, s store.Store) {
 	}
 	if len(names) != n {
 		t.Errorf("stored mirrors %s, want %d", strings.Join(names, ", "), n)
+	}
+}
+
+func testCreateMirror(t *testing.T, s store.Store) {
+	m := mirror("a.example.org")
+	must(t, "CreateMirror", s.CreateMirror(ctx(t), m))
+	other := mirror("a.example.org")
+	other.Bandwidth = 99
+	rejected(t, s, store.ErrConflict, func() error { return s.CreateMirror(ctx(t), other) })
+	bad := mirror("b.example.org")
+	bad.Country = "XX"
+	rejected(t, s, store.ErrInvalid, func() error { return s.CreateMirror(ctx(t), bad) })
+}
+
+func testUpdateMirror(t *testing.T, s store.Store) {
+	_, err := s.UpdateMirror(ctx(t), "missing.example.org", func(*store.Mirror) error { return nil })
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("update of a missing mirror: %v, want ErrNotFound", err)
+	}
+	must(t, "CreateMirror", s.CreateMirror(ctx(t), mirror("a.example.org")))
+	got, err := s.UpdateMirror(ctx(t), "a.example.org", func(m *store.Mirror) error {
+		m.Bandwidth = 4242
+		m.URLs = append(m.URLs, "ftp://a.example.org/pub/")
+		return nil
+	})
+	must(t, "UpdateMirror", err)
+	if got.Bandwidth != 4242 || got.URLs[len(got.URLs)-1] != "ftp://a.example.org/pub" {
+		t.Errorf("returned %+v, want the stored, normalised mirror", got)
+	}
+	if diff := cmp.Diff(got, load(t, s).Mirrors[0], datasetOpts); diff != "" {
+		t.Errorf("stored mirror differs from the returned one (-want +got):\n%s", diff)
+	}
+	abort := errors.New("changed my mind")
+	rejected(t, s, abort, func() error {
+		_, err := s.UpdateMirror(ctx(t), "a.example.org", func(m *store.Mirror) error { m.Bandwidth = 1; return abort })
+		return err
+	})
+	rejected(t, s, store.ErrInvalid, func() error {
+		_, err := s.UpdateMirror(ctx(t), "a.example.org", func(m *store.Mirror) error { m.Name = "b.example.org"; return nil })
+		return err
+	})
+	rejected(t, s, store.ErrInvalid, func() error {
+		_, err := s.UpdateMirror(ctx(t), "a.example.org", func(m *store.Mirror) error { m.Bandwidth = 0; return nil })
+		return err
+	})
+}
+
+// testUpdateMirrorConcurrent: updates made at once each see the previous
+// one's result, so none is lost.
+func testUpdateMirrorConcurrent(t *testing.T, s store.Store) {
+	m := mirror("a.example.org")
+	m.Bandwidth = 1
+	must(t, "CreateMirror", s.CreateMirror(ctx(t), m))
+	const n = 16
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.UpdateMirror(ctx(t), "a.example.org", func(m *store.Mirror) error { m.Bandwidth++; return nil })
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := load(t, s).Mirrors[0].Bandwidth; got != n+1 {
+		t.Errorf("bandwidth %d after %d concurrent increments of 1, want %d", got, n, n+1)
 	}
 }
