@@ -53,7 +53,7 @@ func TestTreeMapsFedoraLayout(t *testing.T) {
 		"updates/41/Everything/aarch64":            "updates-released-f41/aarch64",
 		"updates/testing/41/Everything/x86_64":     "updates-testing-f41/x86_64",
 		"development/rawhide/Everything/x86_64/os": "rawhide/x86_64",
-		"odd/place":                                "odd-place/noarch",
+		"odd/place": "odd-place/noarch",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("found %d directories, want %d: %+v", len(got), len(want), got)
