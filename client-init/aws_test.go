@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 const mockInstall = "go install github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock@v1.13.0"
@@ -19,7 +21,7 @@ const mockInstall = "go install github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-
 // the given metadata values, IMDSv2-only when v2Only, and returns its URL.
 func startIMDSMock(t *testing.T, v2Only bool, values map[string]string) string {
 	t.Helper()
-	bin := requirePeer(t, "ec2-metadata-mock", mockInstall)
+	bin := testpeer.Require(t, "ec2-metadata-mock", mockInstall)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "aemm-config.json")
 	b, err := json.Marshal(map[string]any{"metadata": map[string]any{"values": values}})
@@ -29,7 +31,7 @@ func startIMDSMock(t *testing.T, v2Only bool, values map[string]string) string {
 	if err := os.WriteFile(config, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeLoopbackAddr(t)
+	addr := testpeer.FreeAddr(t)
 	args := []string{"-n", "127.0.0.1", "-p", portOf(t, addr), "-c", config}
 	if v2Only {
 		args = append(args, "-I")

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // regionalMirror is the host of the demo data's bucket mirror for the
@@ -28,7 +30,7 @@ const regionalMirror = "metalinkd-demo-us-east-1.s3.us-east-1.amazonaws.com"
 // answers, shows the contrast: dnf sends $location verbatim and gets the
 // ordinary list.
 func TestEndToEndDNF(t *testing.T) {
-	requirePeer(t, "dnf", "apt-get install -y dnf")
+	testpeer.Require(t, "dnf", "apt-get install -y dnf")
 	mock := startIMDSMock(t, true, nil) // the mock's default region is us-east-1
 	server := startMetalinkdDemo(t)
 	mirrors := newDemoMirrors(t)
@@ -79,12 +81,10 @@ func startMetalinkdDemo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "metalinkd")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/metalinkd")
-	build.Dir = moduleRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/metalinkd: %v\n%s", err, out)
+	if err := testpeer.BuildMetalinkd(bin); err != nil {
+		t.Fatal(err)
 	}
-	addr := freeLoopbackAddr(t)
+	addr := testpeer.FreeAddr(t)
 	cmd := exec.Command(bin, "serve", "--demo", "--data-dir", filepath.Join(dir, "data"), "--listen", addr)
 	log, err := os.Create(filepath.Join(dir, "metalinkd.log"))
 	if err != nil {

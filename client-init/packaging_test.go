@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 const unitFile = "packaging/client-init.service"
@@ -60,7 +62,7 @@ func TestSystemdUnitOrdering(t *testing.T) {
 // ExecStart pointing at the freshly built binary since verify checks that
 // the program exists. Any warning fails the test.
 func TestSystemdUnitVerify(t *testing.T) {
-	analyze := requirePeer(t, "systemd-analyze", "apt-get install -y systemd")
+	analyze := testpeer.Require(t, "systemd-analyze", "apt-get install -y systemd")
 	unit, err := os.ReadFile(unitFile)
 	if err != nil {
 		t.Fatal(err)
@@ -80,8 +82,8 @@ func TestSystemdUnitVerify(t *testing.T) {
 // offline, and checks what it installs. Fedora's
 // systemd macros are stood in for, since Debian's rpm lacks them.
 func TestRPMBuild(t *testing.T) {
-	rpmbuild := requirePeer(t, "rpmbuild", "apt-get install -y rpm")
-	rpm := requirePeer(t, "rpm", "apt-get install -y rpm")
+	rpmbuild := testpeer.Require(t, "rpmbuild", "apt-get install -y rpm")
+	rpm := testpeer.Require(t, "rpm", "apt-get install -y rpm")
 	const version = "0.1.0"
 	top := t.TempDir()
 	sources := filepath.Join(top, "SOURCES")

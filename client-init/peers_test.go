@@ -2,7 +2,6 @@ package clientinit
 
 import (
 	"errors"
-	"go/build"
 	"net"
 	"os"
 	"os/exec"
@@ -12,37 +11,6 @@ import (
 	"testing"
 	"time"
 )
-
-// requirePeer returns the path of a program a test runs as a real peer. It
-// skips the test when the program is missing, or fails it under CI=true,
-// where every peer must be installed.
-func requirePeer(t *testing.T, name, install string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		// go install puts programs in GOPATH/bin, which PATH may lack.
-		candidate := filepath.Join(build.Default.GOPATH, "bin", name)
-		if _, serr := os.Stat(candidate); serr == nil {
-			return candidate
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true (%v); install: %s", name, err, install)
-		}
-		t.Skipf("skipping: %s is not installed (%v); install: %s", name, err, install)
-	}
-	return path
-}
-
-// freeLoopbackAddr returns a 127.0.0.1 address with a port free just now.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // startPeer starts cmd, waits until addr accepts connections and stops the
 // process by its pid when the test ends.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // result is what one in-process run of the command left behind.
@@ -35,7 +37,7 @@ func runInProcess(t *testing.T, args ...string) result {
 // closedEndpoint returns a loopback URL where nothing listens, standing for
 // a cloud whose metadata service is not there.
 func closedEndpoint(t *testing.T) string {
-	return "http://" + freeLoopbackAddr(t)
+	return "http://" + testpeer.FreeAddr(t)
 }
 
 // withEndpoints returns the flags pointing each cloud at its endpoint.

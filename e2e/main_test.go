@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // Set once by TestMain and read-only afterwards.
@@ -33,21 +35,8 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	scratchDir = dir
 	metalinkdBin = filepath.Join(dir, "metalinkd")
-	buildErr = buildMetalinkd(metalinkdBin)
+	buildErr = testpeer.BuildMetalinkd(metalinkdBin)
 	return m.Run()
-}
-
-// buildMetalinkd builds cmd/metalinkd once for every test of the run.
-func buildMetalinkd(out string) error {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	}
-	cmd := exec.Command(goBin, "build", "-o", out, "github.com/metalinkd/metalinkd/cmd/metalinkd")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/metalinkd: %v\n%s", err, b)
-	}
-	return nil
 }
 
 // requireMetalinkd fails t when the metalinkd binary could not be built.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // metalinkd drives the metalinkd binary against one data directory: its
@@ -59,7 +60,7 @@ func (d *metalinkd) serve(t *testing.T) {
 // start runs one server process and waits for it to answer /healthz.
 func (d *metalinkd) start(t *testing.T) error {
 	t.Helper()
-	addr := freeLoopbackAddr(t)
+	addr := testpeer.FreeAddr(t)
 	logFile, err := os.Create(d.logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -160,17 +161,6 @@ func httpGet(url string) (int, string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), err
-}
-
-// freeLoopbackAddr returns a 127.0.0.1 address with a port free right now.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // mirrorsFile writes a metalinkd mirrors file (YAML) registering the

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // benchAWS finds Debian's aws (the awscli package) before any other on PATH.
@@ -16,7 +18,7 @@ func benchAWS(t *testing.T) string {
 	if _, err := os.Stat("/usr/bin/aws"); err == nil {
 		return "/usr/bin/aws"
 	}
-	return needPeer(t, "aws")
+	return testpeer.Require(t, "aws", "see scripts/test.sh")
 }
 
 // TestBenchmarkAgainstAWSCLI publishes a generated repository of 2,000

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // TestSyncMultipart publishes a package above the multipart threshold in
@@ -80,8 +82,8 @@ func TestMainExitCodes(t *testing.T) {
 // repository, and has the real dnf install a package from the gateway's
 // plain HTTP.
 func TestDnfInstallsFromBucket(t *testing.T) {
-	needPeer(t, "dnf")
-	rpm := needPeer(t, "rpm")
+	testpeer.Require(t, "dnf", "see scripts/test.sh")
+	rpm := testpeer.Require(t, "rpm", "see scripts/test.sh")
 	e := newSyncEnv(t)
 	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1", "beta-1-1"})
 	e.mustSync(t0)
@@ -140,7 +142,7 @@ func dnfRoot(t *testing.T, repo string, vars map[string]string) string {
 // inside the root, and returns its output; a failure fails t.
 func runDNF(t *testing.T, root string, args ...string) string {
 	t.Helper()
-	dnf := needPeer(t, "dnf")
+	dnf := testpeer.Require(t, "dnf", "see scripts/test.sh")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, dnf, append([]string{"-y", "--disableplugin=*", "--installroot=" + root, "--releasever=41",

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // rpmSet is a folder of RPMs built once per test binary.
@@ -28,7 +30,7 @@ var (
 // folder of built packages.
 func buildRPMs(t testing.TB, set *rpmSet, specs ...string) string {
 	t.Helper()
-	rpmbuild := needPeer(t, "rpmbuild")
+	rpmbuild := testpeer.Require(t, "rpmbuild", "see scripts/test.sh")
 	set.once.Do(func() {
 		set.dir, set.err = os.MkdirTemp("", "mirror-sync-rpms-")
 		for i, spec := range specs {
@@ -95,7 +97,7 @@ func bigSet(t testing.TB) string {
 // An existing repository there is replaced.
 func makeRepo(t testing.TB, set, root, dir string, rpms []string, args ...string) {
 	t.Helper()
-	createrepo := needPeer(t, "createrepo_c")
+	createrepo := testpeer.Require(t, "createrepo_c", "see scripts/test.sh")
 	repo := filepath.Join(root, filepath.FromSlash(dir))
 	if err := os.RemoveAll(repo); err != nil {
 		t.Fatal(err)

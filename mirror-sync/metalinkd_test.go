@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // metalinkdBin is the module's metalinkd command, built once per test binary.
@@ -30,23 +32,12 @@ var metalinkdBin struct {
 // binary's path.
 func buildMetalinkd(t testing.TB) string {
 	t.Helper()
-	goBin := needPeer(t, "go")
 	metalinkdBin.once.Do(func() {
-		gomod, err := exec.Command(goBin, "env", "GOMOD").Output()
-		if err != nil {
-			metalinkdBin.err = fmt.Errorf("go env GOMOD: %v", err)
-			return
-		}
-		if metalinkdBin.dir, err = os.MkdirTemp("", "mirror-sync-metalinkd-"); err != nil {
-			metalinkdBin.err = err
+		if metalinkdBin.dir, metalinkdBin.err = os.MkdirTemp("", "mirror-sync-metalinkd-"); metalinkdBin.err != nil {
 			return
 		}
 		metalinkdBin.path = filepath.Join(metalinkdBin.dir, "metalinkd")
-		cmd := exec.Command(goBin, "build", "-o", metalinkdBin.path, "./cmd/metalinkd")
-		cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			metalinkdBin.err = fmt.Errorf("building metalinkd: %v\n%s", err, out)
-		}
+		metalinkdBin.err = testpeer.BuildMetalinkd(metalinkdBin.path)
 	})
 	if metalinkdBin.err != nil {
 		t.Fatal(metalinkdBin.err)

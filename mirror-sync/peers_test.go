@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -21,35 +23,15 @@ const (
 	testSecret = "mirrorsyncsecret0123456789"
 )
 
-// needPeer returns the path of a peer program, skipping the test when it is
-// absent, or failing it under CI=true, where every peer must be installed.
-func needPeer(t testing.TB, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if gopath, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed; CI must install it", name)
-	}
-	t.Skipf("%s is not installed; skipping (CI=true makes this a failure)", name)
-	return ""
-}
-
 // freePort picks a free loopback port.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(testpeer.FreeAddr(t))
+	n, err := strconv.Atoi(port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return n
 }
 
 // versity is a running versitygw over a temporary directory.
@@ -63,7 +45,7 @@ type versity struct {
 // its pid, when the test ends.
 func startVersity(t testing.TB) *versity {
 	t.Helper()
-	bin := needPeer(t, "versitygw")
+	bin := testpeer.Require(t, "versitygw", "see scripts/test.sh")
 	dir := t.TempDir()
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // refused: before any report the server lists the public mirror and not
@@ -155,7 +157,7 @@ func (w *serverWorld) retired(t *testing.T) {
 // own log shows repomd.xml and the package served from the bucket, and the
 // public mirror listed after it is asked for nothing.
 func (w *serverWorld) dnfDownloads(t *testing.T) {
-	needPeer(t, "dnf")
+	testpeer.Require(t, "dnf", "see scripts/test.sh")
 	w.e.provisionLoopback(t)
 	repo := fmt.Sprintf("[fedora]\nname=fedora\nmetalink=%s/metalink?repo=fedora-$releasever&arch=$basearch&location=$location\nenabled=1\ngpgcheck=0\n", w.srv.URL)
 	root := dnfRoot(t, repo, map[string]string{"location": testRegion})
