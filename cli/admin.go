@@ -268,3 +268,18 @@ func (a action) run(ctx context.Context, env Env, args []string) error {
 	_, err = fmt.Fprintln(env.Stdout, a.done, strings.Join(pos, " "))
 	return err
 }
+
+// list runs a "list" subcommand: it GETs path into out and reports whether
+// --json already printed the answer, leaving the table to the caller.
+func list(ctx context.Context, env Env, args []string, name, about, path string, out any) (printed bool, err error) {
+	fs := newFlagSet(env, name, "[flags]", about)
+	af := addAPIFlags(env, fs)
+	if _, err := parseArgs(fs, args); err != nil {
+		return false, err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return false, err
+	}
+	return c.call(ctx, env, af, http.MethodGet, path, nil, out)
+}

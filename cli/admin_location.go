@@ -22,17 +22,8 @@ func runLocation(ctx context.Context, env Env, args []string) error {
 }
 
 func locationList(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "location list", "[flags]", "List every location.")
-	af := addAPIFlags(env, fs)
-	if _, err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	c, err := af.client(env)
-	if err != nil {
-		return err
-	}
 	var out struct{ Locations []store.Location }
-	if printed, err := c.call(ctx, env, af, http.MethodGet, "/locations", nil, &out); err != nil || printed {
+	if printed, err := list(ctx, env, args, "location list", "List every location.", "/locations", &out); err != nil || printed {
 		return err
 	}
 	rows := make([][]string, len(out.Locations))

@@ -30,17 +30,8 @@ func runMirror(ctx context.Context, env Env, args []string) error {
 func mirrorPath(name string) string { return "/mirrors/" + url.PathEscape(name) }
 
 func mirrorList(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "mirror list", "[flags]", "List every mirror.")
-	af := addAPIFlags(env, fs)
-	if _, err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	c, err := af.client(env)
-	if err != nil {
-		return err
-	}
 	var out struct{ Mirrors []store.Mirror }
-	if printed, err := c.call(ctx, env, af, http.MethodGet, "/mirrors", nil, &out); err != nil || printed {
+	if printed, err := list(ctx, env, args, "mirror list", "List every mirror.", "/mirrors", &out); err != nil || printed {
 		return err
 	}
 	rows := make([][]string, len(out.Mirrors))

@@ -26,17 +26,8 @@ func repoPath(prefix, arch string) string {
 }
 
 func repoList(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "repo list", "[flags]", "List every repository.")
-	af := addAPIFlags(env, fs)
-	if _, err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	c, err := af.client(env)
-	if err != nil {
-		return err
-	}
 	var out struct{ Repositories []store.Repository }
-	if printed, err := c.call(ctx, env, af, http.MethodGet, "/repositories", nil, &out); err != nil || printed {
+	if printed, err := list(ctx, env, args, "repo list", "List every repository.", "/repositories", &out); err != nil || printed {
 		return err
 	}
 	rows := make([][]string, len(out.Repositories))
