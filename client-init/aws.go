@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/metalinkd/metalinkd/location"
+	"github.com/metalinkd/metalinkd/internal/location"
 )
 
 // awsTokenTTL is the life of an IMDSv2 session token in seconds: one run

@@ -20,9 +20,9 @@ func TestDependencies(t *testing.T) {
 		t.Fatalf("go list -deps: %v", err)
 	}
 	allowed := map[string]bool{
-		"github.com/metalinkd/metalinkd/cmd/client-init": true,
-		"github.com/metalinkd/metalinkd/client-init":     true,
-		"github.com/metalinkd/metalinkd/location":        true,
+		"github.com/metalinkd/metalinkd/cmd/client-init":   true,
+		"github.com/metalinkd/metalinkd/client-init":       true,
+		"github.com/metalinkd/metalinkd/internal/location": true,
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		if !allowed[pkg] {

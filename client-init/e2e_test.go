@@ -108,7 +108,7 @@ type demoMirrors struct {
 
 func newDemoMirrors(t *testing.T) *demoMirrors {
 	t.Helper()
-	repo := filepath.Join(moduleRoot(t), "demo", "repo")
+	repo := filepath.Join(moduleRoot(t), "internal", "demo", "repo")
 	m := &demoMirrors{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, path, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")

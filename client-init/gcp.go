@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/metalinkd/metalinkd/location"
+	"github.com/metalinkd/metalinkd/internal/location"
 )
 
 // gcpMetadata asks Google Compute Engine's metadata server for the zone

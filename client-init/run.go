@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/metalinkd/metalinkd/location"
+	"github.com/metalinkd/metalinkd/internal/location"
 )
 
 // Run detects the guest's region and brings the location files under

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/metalinkd/metalinkd/location"
+	"github.com/metalinkd/metalinkd/internal/location"
 	"github.com/metalinkd/metalinkd/store"
 )
 

@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/metalinkd/metalinkd/cloudranges"
+	"github.com/metalinkd/metalinkd/internal/cloudranges"
 	"github.com/metalinkd/metalinkd/store"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/metalinkd/metalinkd/demo"
+	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/store"
 )
 

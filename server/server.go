@@ -11,7 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/metalinkd/metalinkd/geoip"
+	"github.com/metalinkd/metalinkd/internal/geoip"
 	"github.com/metalinkd/metalinkd/metalink"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/metalinkd/metalinkd/demo"
-	"github.com/metalinkd/metalinkd/geoip"
+	"github.com/metalinkd/metalinkd/internal/demo"
+	"github.com/metalinkd/metalinkd/internal/geoip"
 	"github.com/metalinkd/metalinkd/store"
 )
 

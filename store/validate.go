@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/metalinkd/metalinkd/location"
+	"github.com/metalinkd/metalinkd/internal/location"
 )
 
 // FieldError names one invalid field: Field is a path such as

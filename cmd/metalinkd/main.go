@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/metalinkd/metalinkd/cli"
+	"github.com/metalinkd/metalinkd/internal/cli"
 )
 
 func main() {

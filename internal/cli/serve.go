@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/metalinkd/metalinkd/internal/demo"
+	"github.com/metalinkd/metalinkd/internal/geoip"
+	"github.com/metalinkd/metalinkd/server"
+	"github.com/metalinkd/metalinkd/server/admin"
+	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/postgres"
+)
+
+// ServeConfig is the configuration of `metalinkd serve`, from flags with
+// defaults from the environment.
+type ServeConfig struct {
+	Listen            string         `json:"listen"`
+	Store             *storeChoice   `json:"-"`
+	StoreDescription  string         `json:"store"`
+	Demo              bool           `json:"demo"`
+	GeoIPDB           string         `json:"geoip_db"`
+	ASNDB             string         `json:"asn_db"`
+	TrustedProxies    []netip.Prefix `json:"trusted_proxies"`
+	Minimum           int            `json:"minimum"`
+	MaxURLLength      int            `json:"max_url_length"`
+	AccessLog         bool           `json:"access_log"`
+	VerifyLocation    bool           `json:"verify_location"`
+	LogFormat         string         `json:"log_format"`
+	LogLevel          string         `json:"log_level"`
+	Reload            time.Duration  `json:"reload_interval"`
+	ReadHeaderTimeout time.Duration  `json:"read_header_timeout"`
+	IdleTimeout       time.Duration  `json:"idle_timeout"`
+	PrintConfig       bool           `json:"-"`
+}
+
+// LoadServeConfig parses serve's flags over environment defaults and validates them.
+func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
+	var c ServeConfig
+	fs := newFlagSet(env, "serve", "[flags]",
+		"Serve /metalink and /mirrorlist (any path ending in those), /healthz and /readyz\n"+
+			"from an in-memory snapshot of the store, rebuilt when the store changes.")
+	fs.StringVar(&c.Listen, "listen", envOr(env, "METALINKD_LISTEN", "127.0.0.1:8080"), "`address` to listen on (env METALINKD_LISTEN)")
+	c.Store = storeFlags(env, fs)
+	fs.BoolVar(&c.Demo, "demo", false, "load the built-in demo data set into the embedded store first (default data dir: a separate metalinkd-demo directory)")
+	fs.StringVar(&c.GeoIPDB, "geoip-db", env.Getenv("METALINKD_GEOIP_DB"), "MaxMind-format country database (`mmdb`) for the country and continent steps (env METALINKD_GEOIP_DB)")
+	fs.StringVar(&c.ASNDB, "asn-db", env.Getenv("METALINKD_ASN_DB"), "MaxMind-format ASN database (`mmdb`) for the ASN step (env METALINKD_ASN_DB)")
+	proxies := fs.String("trusted-proxy", env.Getenv("METALINKD_TRUSTED_PROXIES"), "comma-separated `CIDRs` of proxies whose X-Forwarded-For is believed (env METALINKD_TRUSTED_PROXIES)")
+	fs.IntVar(&c.Minimum, "minimum", envInt(env, "METALINKD_MINIMUM", 5), "add the global list when fewer than this many mirrors were found (env METALINKD_MINIMUM)")
+	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
+	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
+	fs.BoolVar(&c.VerifyLocation, "verify-location", envOr(env, "METALINKD_VERIFY_LOCATION", "false") == "true", "honour location= only from addresses inside that location's cloud ranges (env METALINKD_VERIFY_LOCATION=true|false)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(env, "METALINKD_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json or text (env METALINKD_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "METALINKD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env METALINKD_LOG_LEVEL)")
+	fs.DurationVar(&c.Reload, "reload-interval", 5*time.Minute, "rebuild the snapshot at least this often, besides on every change")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as JSON and exit")
+	if err := parse(fs, args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if err := c.Store.resolve(env, c.Demo); err != nil {
+		return c, err
+	}
+	if c.Demo && c.Store.DatabaseURL != "" {
+		return c, usageError{"--demo loads demo data into the embedded store only; leave out --database-url"}
+	}
+	c.StoreDescription = c.Store.String()
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := store.ParseNetblock(p)
+		if err != nil {
+			return c, usageError{fmt.Sprintf("--trusted-proxy: %v", err)}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx)
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c, usageError{fmt.Sprintf("--listen %q: want host:port", c.Listen)}
+	}
+	if c.Minimum < 1 || c.MaxURLLength < 256 || c.Reload <= 0 || c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 {
+		return c, usageError{"--minimum must be >= 1, --max-url-length >= 256, and durations positive"}
+	}
+	return c, nil
+}
+
+func envInt(env Env, name string, def int) int {
+	if v, err := strconv.Atoi(env.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	c, err := LoadServeConfig(env, args)
+	if err != nil {
+		return err
+	}
+	if c.PrintConfig {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(c)
+	}
+	log, err := newLogger(env.Stderr, c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
+	var access io.Writer
+	if c.AccessLog {
+		// Request lines are batched: one write per batch, not per request.
+		bw := server.NewBufferedWriter(env.Stderr, 200*time.Millisecond)
+		defer bw.Close()
+		access = bw
+	}
+	handler, cleanup, err := wireServer(ctx, c, log, access)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	srv := &http.Server{
+		Addr: c.Listen, Handler: handler, ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: c.IdleTimeout,
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "store", c.StoreDescription, "demo", c.Demo)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// wireServer opens the store and the GeoIP databases, loads the first
+// snapshot, starts the reloader and returns the handler and a cleanup.
+func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer) (http.Handler, func(), error) {
+	var st store.Store
+	var err error
+	if c.Store.DatabaseURL != "" {
+		st, err = postgres.Open(ctx, c.Store.DatabaseURL, postgres.WithLogger(log))
+	} else {
+		st, err = store.OpenEmbedded(c.Store.DataDir)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Demo {
+		d, err := demo.Dataset(time.Now())
+		if err == nil {
+			err = st.Restore(ctx, d)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo data: %w", err)
+		}
+	}
+	geo, err := geoip.Open(c.GeoIPDB, c.ASNDB, 100_000)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	rl, err := server.NewReloader(ctx, st, log, c.Reload)
+	if err != nil {
+		geo.Close()
+		st.Close()
+		return nil, nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { rl.Run(rctx); close(done) }()
+	srv := server.New(rl, geo, log, server.Options{
+		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
+		VerifyLocation: c.VerifyLocation,
+		Admin:          admin.New(admin.Options{Store: st, Log: log}),
+	})
+	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
+	return srv.Handler(), cleanup, nil
+}

@@ -1,0 +1,123 @@
+// Package admin is metalinkd's admin HTTP API: JSON under /api/v1 for
+// mirrors, locations, repositories, redirects, the scanned repomd state,
+// freshness reports, tokens and the audit log. Every request carries a
+// bearer token; an admin token may do everything, a report:<mirror> token
+// only that mirror's freshness reports and forgets.
+package admin
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// MaxBodyBytes bounds a request body; larger ones get 413.
+const MaxBodyBytes = 1 << 20
+
+// Options are the API's dependencies.
+type Options struct {
+	// Store holds the data the API reads and changes.
+	Store store.Store
+	// Tokens holds the credentials and the audit log; nil means Store's.
+	Tokens store.Tokens
+	// Log receives internal errors with the request id.
+	Log *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// API serves the admin endpoints.
+type API struct {
+	st     store.Store
+	tokens store.Tokens
+	log    *slog.Logger
+	now    func() time.Time
+	// mu serialises the read-check-write handlers of locations,
+	// repositories and redirects within this process. Mirrors, which
+	// automation changes most, use the store's CreateMirror and UpdateMirror,
+	// atomic across replicas.
+	mu sync.Mutex
+	// router is the routing table, kept to list a path's methods in 405s.
+	router *chi.Mux
+}
+
+// New returns the admin API handler, to be mounted at /api/v1.
+func New(opts Options) http.Handler {
+	return newAPI(opts).routes()
+}
+
+func newAPI(opts Options) *API {
+	a := &API{st: opts.Store, tokens: opts.Tokens, log: opts.Log, now: opts.Now}
+	if a.tokens == nil {
+		a.tokens = opts.Store
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	return a
+}
+
+// routes is the whole routing table. Every route needs a valid token; the
+// two mirror-scoped routes also accept that mirror's report token, and
+// every other route is in the admin-only group, so a route added there is
+// closed to report tokens by default.
+func (a *API) routes() *chi.Mux {
+	r := chi.NewRouter()
+	a.router = r
+	r.Use(a.requestID, a.authenticate)
+	r.NotFound(a.handle(func(http.ResponseWriter, *http.Request) error { return errNoRoute }))
+	r.MethodNotAllowed(a.handle(func(http.ResponseWriter, *http.Request) error { return errMethod }))
+
+	r.With(a.mirrorScope).Post("/mirrors/{name}/report", a.handle(a.report))
+	r.With(a.mirrorScope).Post("/mirrors/{name}/forget", a.handle(a.forget))
+
+	r.Group(func(r chi.Router) {
+		r.Use(a.adminOnly)
+
+		r.Get("/mirrors", a.handle(a.listMirrors))
+		r.Post("/mirrors", a.handle(a.createMirror))
+		r.Get("/mirrors/{name}", a.handle(a.getMirror))
+		r.Put("/mirrors/{name}", a.handle(a.replaceMirror))
+		r.Patch("/mirrors/{name}", a.handle(a.patchMirror))
+		r.Delete("/mirrors/{name}", a.handle(a.deleteMirror))
+		r.Post("/mirrors/{name}/enable", a.handle(a.enableMirror(true)))
+		r.Post("/mirrors/{name}/disable", a.handle(a.enableMirror(false)))
+
+		r.Get("/locations", a.handle(a.listLocations))
+		r.Post("/locations", a.handle(a.createLocation))
+		r.Get("/locations/{name}", a.handle(a.getLocation))
+		r.Put("/locations/{name}", a.handle(a.replaceLocation))
+		r.Delete("/locations/{name}", a.handle(a.deleteLocation))
+
+		r.Get("/repositories", a.handle(a.listRepositories))
+		r.Post("/repositories", a.handle(a.createRepository))
+		r.Get("/repositories/{prefix}/{arch}", a.handle(a.getRepository))
+		r.Put("/repositories/{prefix}/{arch}", a.handle(a.replaceRepository))
+		r.Delete("/repositories/{prefix}/{arch}", a.handle(a.deleteRepository))
+		r.Post("/repositories/{prefix}/{arch}/enable", a.handle(a.disableRepository(false)))
+		r.Post("/repositories/{prefix}/{arch}/disable", a.handle(a.disableRepository(true)))
+
+		r.Get("/redirects", a.handle(a.listRedirects))
+		r.Post("/redirects", a.handle(a.createRedirect))
+		r.Delete("/redirects/{from}", a.handle(a.deleteRedirect))
+
+		r.Get("/directories", a.handle(a.listDirectories))
+		r.Post("/directories/expire", a.handle(a.expireDirectory))
+		r.Get("/directories/*", a.handle(a.getDirectory))
+
+		r.Get("/tokens", a.handle(a.listTokens))
+		r.Post("/tokens", a.handle(a.createToken))
+		r.Delete("/tokens/{id}", a.handle(a.revokeToken))
+
+		r.Get("/audit", a.handle(a.listAudit))
+	})
+	return r
+}

@@ -1,0 +1,128 @@
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+type tokenKey struct{}
+
+type requestIDKey struct{}
+
+// requestIDRE accepts a caller's request id (a proxy's, for example).
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestID gives each request an id, taken from X-Request-Id when the
+// caller sent a plausible one, and returns it in the answer so that a
+// client can quote it next to a 500.
+func (a *API) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDRE.MatchString(id) {
+			var b [8]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+func requestIDOf(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+var (
+	errNoToken      = &publicError{"a bearer token is required (Authorization: Bearer <token>)", store.ErrUnauthorized}
+	errBadToken     = &publicError{"the token is not valid", store.ErrUnauthorized}
+	errRevokedToken = &publicError{"the token has been revoked", store.ErrUnauthorized}
+	errNotAdmin     = &publicError{"this token's scopes do not allow this request", ErrForbidden}
+)
+
+// authenticate finds the token of the request's bearer secret and puts it,
+// and the actor recorded in the audit log, in the request context. A
+// missing, unknown or revoked token gets 401.
+func (a *API) authenticate(next http.Handler) http.Handler {
+	return a.middleware(func(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+		scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+			return nil, errNoToken
+		}
+		hash := HashSecret(strings.TrimSpace(secret))
+		tok, err := a.tokens.TokenByHash(r.Context(), hash)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return nil, errBadToken
+		case err != nil:
+			return nil, err
+		case subtle.ConstantTimeCompare(tok.Hash, hash) != 1:
+			return nil, errBadToken
+		case !tok.Revoked.IsZero():
+			return nil, errRevokedToken
+		}
+		ctx := context.WithValue(r.Context(), tokenKey{}, tok)
+		ctx = store.WithActor(ctx, "token:"+tok.ID)
+		return r.WithContext(ctx), nil
+	}, next)
+}
+
+// adminOnly lets through tokens with the admin scope only.
+func (a *API) adminOnly(next http.Handler) http.Handler {
+	return a.middleware(func(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+		if !tokenOf(r).has(store.ScopeAdmin) {
+			return nil, errNotAdmin
+		}
+		return r, nil
+	}, next)
+}
+
+// mirrorScope lets through admin tokens and the report token of the mirror
+// named in the path.
+func (a *API) mirrorScope(next http.Handler) http.Handler {
+	return a.middleware(func(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+		tok := tokenOf(r)
+		if !tok.has(store.ScopeAdmin) && !tok.has(store.ScopeReportPrefix+param(r, "name")) {
+			return nil, &publicError{"this token may not report for mirror " + quote(param(r, "name")), ErrForbidden}
+		}
+		return r, nil
+	}, next)
+}
+
+// middleware builds a middleware from a check that returns the request to
+// pass on or an error to answer with.
+func (a *API) middleware(check func(http.ResponseWriter, *http.Request) (*http.Request, error), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2, err := check(w, r)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r2)
+	})
+}
+
+// scopes is the authenticated token's scope list.
+type scopes []string
+
+func (s scopes) has(scope string) bool { return slices.Contains(s, scope) }
+
+// tokenOf returns the scopes of the request's token; none when the request
+// was not authenticated, so that a route wrongly placed outside
+// authenticate allows nothing.
+func tokenOf(r *http.Request) scopes {
+	tok, ok := r.Context().Value(tokenKey{}).(store.Token)
+	if !ok {
+		return nil
+	}
+	return tok.Scopes
+}

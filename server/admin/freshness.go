@@ -1,0 +1,94 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+var (
+	sha256RE       = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	freshnessField = regexp.MustCompile(`^freshness\[\d+\]\.`)
+)
+
+// reportBody is what a mirror (its sync job) says it now serves.
+type reportBody struct {
+	Directory string `json:"directory"`
+	SHA256    string `json:"sha256"`
+}
+
+// report answers POST /mirrors/{name}/report: the mirror serves the
+// repomd.xml with this sha256 for the directory. It is accepted only when
+// that is the directory's current repomd or a listed alternate (409 with
+// the reason otherwise); the mirror is then listed for the directory.
+func (a *API) report(w http.ResponseWriter, r *http.Request) error {
+	name := param(r, "name")
+	var in reportBody
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	var fields []store.FieldError
+	if in.Directory == "" {
+		fields = append(fields, store.FieldError{Field: "directory", Msg: "a directory of the master tree is required"})
+	}
+	if !sha256RE.MatchString(in.SHA256) {
+		fields = append(fields, store.FieldError{Field: "sha256", Msg: "must be 64 lower-case hex digits"})
+	}
+	if fields != nil {
+		return &store.ValidationError{Fields: fields}
+	}
+	f := store.Freshness{Mirror: name, Directory: strings.Trim(in.Directory, "/"), SHA256: in.SHA256, Reported: a.now().UTC()}
+	err := a.st.Report(r.Context(), f)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return conflict("repomd.xml with sha256 %s is neither the current one of %s nor a listed alternate (has the master tree been scanned since it was published?)",
+			f.SHA256, f.Directory)
+	case errors.Is(err, store.ErrNotFound):
+		return a.reportNotFound(r, name, f.Directory)
+	case err != nil:
+		return relative(err, name, freshnessField)
+	}
+	return writeJSON(w, http.StatusOK, f)
+}
+
+// reportNotFound says whether the mirror or the directory of a refused
+// report is unknown.
+func (a *API) reportNotFound(r *http.Request, mirror, dir string) error {
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	if _, ok := findMirror(d, mirror); !ok {
+		return errNoMirror(mirror)
+	}
+	return notFound("directory %s is not known; run scan on the master tree first", quote(dir))
+}
+
+// forgetBody names the directories a mirror no longer serves.
+type forgetBody struct {
+	Prefix string `json:"prefix"`
+}
+
+// forget answers POST /mirrors/{name}/forget: the mirror stops being listed
+// for every directory equal to or under the prefix; {"forgotten": N}.
+func (a *API) forget(w http.ResponseWriter, r *http.Request) error {
+	name := param(r, "name")
+	var in forgetBody
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if strings.Trim(in.Prefix, "/") == "" {
+		return invalid("prefix", "a directory prefix such as releases/39/ is required; disable the mirror to unlist it everywhere")
+	}
+	n, err := a.st.Forget(r.Context(), name, in.Prefix)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoMirror(name)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"forgotten": n})
+}

@@ -1,0 +1,133 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// locationView is a location with the mirrors registered for it.
+type locationView struct {
+	store.Location
+	Mirrors []string `json:"mirrors"`
+}
+
+// locationBody is a location as a request sends it; the mirrors that GET
+// shows are accepted and ignored (a mirror's locations name them).
+type locationBody struct {
+	store.Location
+	Mirrors json.RawMessage `json:"mirrors"`
+}
+
+func findLocation(d *store.Dataset, name string) (store.Location, bool) {
+	i := slices.IndexFunc(d.Locations, func(l store.Location) bool { return l.Name == name })
+	if i < 0 {
+		return store.Location{}, false
+	}
+	return d.Locations[i], true
+}
+
+func errNoLocation(name string) error { return notFound("location %s not found", quote(name)) }
+
+// listLocations answers GET /locations: {"locations": [...]}.
+func (a *API) listLocations(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string][]store.Location{"locations": nonNil(d.Locations)})
+}
+
+// getLocation answers GET /locations/{name}: the location and its mirrors.
+func (a *API) getLocation(w http.ResponseWriter, r *http.Request) error {
+	name := param(r, "name")
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	l, ok := findLocation(d, name)
+	if !ok {
+		return errNoLocation(name)
+	}
+	v := locationView{Location: l, Mirrors: []string{}}
+	for _, m := range d.Mirrors {
+		if slices.Contains(m.Locations, name) {
+			v.Mirrors = append(v.Mirrors, m.Name)
+		}
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+// createLocation answers POST /locations; an existing name is a conflict.
+func (a *API) createLocation(w http.ResponseWriter, r *http.Request) error {
+	var body locationBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	l := body.Location
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	if _, ok := findLocation(d, l.Name); ok {
+		return conflict("location %s already exists", quote(l.Name))
+	}
+	if err := a.st.PutLocation(r.Context(), l); err != nil {
+		return relative(err, l.Name, locationField)
+	}
+	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(l.Name)))
+	return writeJSON(w, http.StatusCreated, l)
+}
+
+// replaceLocation answers PUT /locations/{name}: a new description and
+// cloud regions for an existing location.
+func (a *API) replaceLocation(w http.ResponseWriter, r *http.Request) error {
+	name := param(r, "name")
+	var body locationBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	l := body.Location
+	if l.Name == "" {
+		l.Name = name
+	} else if l.Name != name {
+		return invalid("name", "must be %s as in the path; a location cannot be renamed", quote(name))
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	if _, ok := findLocation(d, name); !ok {
+		return errNoLocation(name)
+	}
+	if err := a.st.PutLocation(r.Context(), l); err != nil {
+		return relative(err, name, locationField)
+	}
+	return writeJSON(w, http.StatusOK, l)
+}
+
+// deleteLocation answers DELETE /locations/{name}; a location that a
+// mirror still names is a conflict.
+func (a *API) deleteLocation(w http.ResponseWriter, r *http.Request) error {
+	name := param(r, "name")
+	err := a.st.DeleteLocation(r.Context(), name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errNoLocation(name)
+	case errors.Is(err, store.ErrConflict):
+		return conflict("location %s is still named by a mirror; remove it from the mirror's locations first", quote(name))
+	case err != nil:
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

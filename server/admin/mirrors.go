@@ -1,0 +1,194 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// mirrorView is one mirror with the repomd versions it was reported to serve.
+type mirrorView struct {
+	store.Mirror
+	Freshness []store.Freshness `json:"freshness"`
+}
+
+// mirrorBody is a mirror as a request sends it. The freshness that GET
+// shows is accepted and ignored, so that a fetched mirror can be edited
+// and sent back; only reports change it.
+type mirrorBody struct {
+	store.Mirror
+	Freshness json.RawMessage `json:"freshness"`
+}
+
+func findMirror(d *store.Dataset, name string) (store.Mirror, bool) {
+	i := slices.IndexFunc(d.Mirrors, func(m store.Mirror) bool { return m.Name == name })
+	if i < 0 {
+		return store.Mirror{}, false
+	}
+	m := d.Mirrors[i]
+	m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
+	return m, true
+}
+
+func errNoMirror(name string) error { return notFound("mirror %s not found", quote(name)) }
+
+// listMirrors answers GET /mirrors: {"mirrors": [...]}.
+func (a *API) listMirrors(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string][]store.Mirror{"mirrors": nonNil(d.Mirrors)})
+}
+
+// getMirror answers GET /mirrors/{name}: the mirror and its freshness.
+func (a *API) getMirror(w http.ResponseWriter, r *http.Request) error {
+	name := param(r, "name")
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	m, ok := findMirror(d, name)
+	if !ok {
+		return errNoMirror(name)
+	}
+	v := mirrorView{Mirror: m, Freshness: []store.Freshness{}}
+	for _, f := range d.Freshness {
+		if f.Mirror == name {
+			v.Freshness = append(v.Freshness, f)
+		}
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+// createMirror answers POST /mirrors; enabled defaults to true, and an
+// existing name is a conflict.
+func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
+	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	m := body.Mirror
+	if err := a.st.CreateMirror(r.Context(), m); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return conflict("mirror %s already exists", quote(m.Name))
+		}
+		return mirrorError(err, m.Name)
+	}
+	store.NormalizeMirror(&m)
+	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(m.Name)))
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+// replaceMirror answers PUT /mirrors/{name}: the body replaces the mirror
+// (enabled defaults to true); the name cannot change.
+func (a *API) replaceMirror(w http.ResponseWriter, r *http.Request) error {
+	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	return a.updateMirror(w, r, func(old *store.Mirror) error { *old = body.Mirror; return nil })
+}
+
+// patchMirror answers PATCH /mirrors/{name}: the fields in the body replace
+// the mirror's, the others stay.
+func (a *API) patchMirror(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return a.updateMirror(w, r, func(m *store.Mirror) error {
+		b := mirrorBody{Mirror: *m}
+		if err := unmarshal(body, &b); err != nil {
+			return err
+		}
+		*m = b.Mirror
+		return nil
+	})
+}
+
+// enableMirror answers POST /mirrors/{name}/enable and …/disable.
+func (a *API) enableMirror(enabled bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return a.updateMirror(w, r, func(m *store.Mirror) error { m.Enabled = enabled; return nil })
+	}
+}
+
+// updateMirror changes an existing mirror with change and stores it, in one
+// step of the store, so that updates through several replicas serialise.
+func (a *API) updateMirror(w http.ResponseWriter, r *http.Request, change func(*store.Mirror) error) error {
+	name := param(r, "name")
+	m, err := a.st.UpdateMirror(r.Context(), name, func(m *store.Mirror) error {
+		if err := change(m); err != nil {
+			return err
+		}
+		switch m.Name {
+		case "":
+			m.Name = name
+		case name:
+		default:
+			return invalid("name", "must be %s as in the path; a mirror cannot be renamed", quote(name))
+		}
+		return nil
+	})
+	if err != nil {
+		var pe *publicError
+		if errors.As(err, &pe) {
+			return pe
+		}
+		return mirrorError(err, name)
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+// deleteMirror answers DELETE /mirrors/{name}; its freshness goes with it.
+func (a *API) deleteMirror(w http.ResponseWriter, r *http.Request) error {
+	name := param(r, "name")
+	if err := a.st.DeleteMirror(r.Context(), name); err != nil {
+		return mirrorError(err, name)
+	}
+	// A report token must not come back to life with a new mirror of the same name.
+	if err := a.revokeReportTokens(r.Context(), name); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// revokeReportTokens revokes the tokens scoped to report for mirror name.
+func (a *API) revokeReportTokens(ctx context.Context, name string) error {
+	toks, err := a.tokens.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.Revoked.IsZero() && slices.Contains(t.Scopes, store.ScopeReportPrefix+name) {
+			if err := a.tokens.RevokeToken(ctx, t.ID, a.now()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// mirrorError gives a store error about mirror name its public form.
+func mirrorError(err error, name string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoMirror(name)
+	}
+	return relative(err, name, mirrorField)
+}
+
+// nonNil returns s, or an empty slice for nil, so that lists are [] in JSON.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

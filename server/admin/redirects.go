@@ -1,0 +1,57 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// listRedirects answers GET /redirects: {"redirects": [...]}.
+func (a *API) listRedirects(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string][]store.Redirect{"redirects": nonNil(d.Redirects)})
+}
+
+// createRedirect answers POST /redirects: {"from": "fedora-45", "to":
+// "rawhide"}. A prefix already redirected is a conflict.
+func (a *API) createRedirect(w http.ResponseWriter, r *http.Request) error {
+	var rd store.Redirect
+	if err := decode(w, r, &rd); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d, err := a.st.Load(r.Context())
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(d.Redirects, func(x store.Redirect) bool { return x.From == rd.From }) {
+		return conflict("%s is already redirected; delete that redirect first", quote(rd.From))
+	}
+	if err := a.st.PutRedirect(r.Context(), rd); err != nil {
+		return relative(err, rd.From, redirectField)
+	}
+	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(rd.From)))
+	return writeJSON(w, http.StatusCreated, rd)
+}
+
+// deleteRedirect answers DELETE /redirects/{from}.
+func (a *API) deleteRedirect(w http.ResponseWriter, r *http.Request) error {
+	from := param(r, "from")
+	err := a.st.DeleteRedirect(r.Context(), from)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("no redirect from %s", quote(from))
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
