@@ -57,12 +57,12 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) error {
 // reportNotFound says whether the mirror or the directory of a refused
 // report is unknown.
 func (a *API) reportNotFound(r *http.Request, mirror, dir string) error {
-	d, err := a.st.Load(r.Context())
+	_, err := a.st.Mirror(r.Context(), mirror)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoMirror(mirror)
+	}
 	if err != nil {
 		return err
-	}
-	if _, ok := findMirror(d, mirror); !ok {
-		return errNoMirror(mirror)
 	}
 	return notFound("directory %s is not known; run scan on the master tree first", quote(dir))
 }

@@ -26,45 +26,32 @@ type mirrorBody struct {
 	Freshness json.RawMessage `json:"freshness"`
 }
 
-func findMirror(d *store.Dataset, name string) (store.Mirror, bool) {
-	i := slices.IndexFunc(d.Mirrors, func(m store.Mirror) bool { return m.Name == name })
-	if i < 0 {
-		return store.Mirror{}, false
-	}
-	m := d.Mirrors[i]
-	m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
-	return m, true
-}
-
 func errNoMirror(name string) error { return notFound("mirror %s not found", quote(name)) }
 
 // listMirrors answers GET /mirrors: {"mirrors": [...]}.
 func (a *API) listMirrors(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.st.Load(r.Context())
+	ms, err := a.st.Mirrors(r.Context())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Mirror{"mirrors": nonNil(d.Mirrors)})
+	return writeJSON(w, http.StatusOK, map[string][]store.Mirror{"mirrors": nonNil(ms)})
 }
 
 // getMirror answers GET /mirrors/{name}: the mirror and its freshness.
 func (a *API) getMirror(w http.ResponseWriter, r *http.Request) error {
 	name := param(r, "name")
-	d, err := a.st.Load(r.Context())
+	m, err := a.st.Mirror(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoMirror(name)
+	}
 	if err != nil {
 		return err
 	}
-	m, ok := findMirror(d, name)
-	if !ok {
-		return errNoMirror(name)
+	fs, err := a.st.Freshness(r.Context(), name, "")
+	if err != nil {
+		return err
 	}
-	v := mirrorView{Mirror: m, Freshness: []store.Freshness{}}
-	for _, f := range d.Freshness {
-		if f.Mirror == name {
-			v.Freshness = append(v.Freshness, f)
-		}
-	}
-	return writeJSON(w, http.StatusOK, v)
+	return writeJSON(w, http.StatusOK, mirrorView{Mirror: m, Freshness: nonNil(fs)})
 }
 
 // createMirror answers POST /mirrors; enabled defaults to true, and an
