@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/metalinkd/metalinkd/internal/requestid"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -78,7 +79,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := statusOf(err)
 	if status == http.StatusInternalServerError {
-		a.log.Error("admin api", "request_id", requestIDOf(r.Context()), "method", r.Method,
+		a.log.Error("admin api", "request_id", requestid.FromContext(r.Context()), "method", r.Method,
 			"path", r.URL.Path, "error", err.Error())
 		writeJSON(w, status, errorBody{Error: http.StatusText(status)})
 		return
