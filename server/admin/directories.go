@@ -5,15 +5,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // directoryView is a directory's repomd state with the mirrors reported
 // to serve one of its accepted versions.
-type directoryView struct {
-	store.Directory
-	Mirrors []store.Freshness `json:"mirrors"`
-}
+type directoryView = adminapi.DirectoryDetail
 
 func errNoDirectory(dir string) error {
 	return notFound("directory %s is not known; run scan on the master tree first", quote(dir))
@@ -27,7 +25,7 @@ func (a *API) listDirectories(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Directory{"directories": nonNil(dirs)})
+	return writeJSON(w, http.StatusOK, adminapi.DirectoryList{Directories: views(dirs, wireDirectory)})
 }
 
 // getDirectory answers GET /directories/{path…}: the current repomd, the
@@ -45,19 +43,14 @@ func (a *API) getDirectory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, directoryView{Directory: dir, Mirrors: nonNil(fs)})
-}
-
-// expireBody names the directory whose alternates go.
-type expireBody struct {
-	Directory string `json:"directory"`
+	return writeJSON(w, http.StatusOK, directoryView{Directory: wireDirectory(dir), Mirrors: views(fs, wireFreshness)})
 }
 
 // expireDirectory answers POST /directories/expire: every alternate of the
 // directory is dropped at once, so only mirrors with the current repomd
 // stay listed. It answers with the directory's state.
 func (a *API) expireDirectory(w http.ResponseWriter, r *http.Request) error {
-	var in expireBody
+	var in adminapi.Expire
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -79,5 +72,5 @@ func (a *API) expireDirectory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, dir)
+	return writeJSON(w, http.StatusOK, wireDirectory(dir))
 }

@@ -8,19 +8,17 @@ import (
 	"path"
 	"slices"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // locationView is a location with the mirrors registered for it.
-type locationView struct {
-	store.Location
-	Mirrors []string `json:"mirrors"`
-}
+type locationView = adminapi.LocationDetail
 
 // locationBody is a location as a request sends it; the mirrors that GET
 // shows are accepted and ignored (a mirror's locations name them).
 type locationBody struct {
-	store.Location
+	adminapi.Location
 	Mirrors json.RawMessage `json:"mirrors"`
 }
 
@@ -32,7 +30,7 @@ func (a *API) listLocations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Location{"locations": nonNil(ls)})
+	return writeJSON(w, http.StatusOK, adminapi.LocationList{Locations: views(ls, wireLocation)})
 }
 
 // getLocation answers GET /locations/{name}: the location and its mirrors.
@@ -49,7 +47,7 @@ func (a *API) getLocation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := locationView{Location: l, Mirrors: []string{}}
+	v := locationView{Location: wireLocation(l), Mirrors: []string{}}
 	for _, m := range ms {
 		if slices.Contains(m.Locations, name) {
 			v.Mirrors = append(v.Mirrors, m.Name)
@@ -64,7 +62,7 @@ func (a *API) createLocation(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	l := body.Location
+	l := storedLocation(body.Location)
 	if err := a.st.CreateLocation(r.Context(), l); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return conflict("location %s already exists", quote(l.Name))
@@ -72,7 +70,7 @@ func (a *API) createLocation(w http.ResponseWriter, r *http.Request) error {
 		return relative(err, l.Name, locationField)
 	}
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(l.Name)))
-	return writeJSON(w, http.StatusCreated, l)
+	return writeJSON(w, http.StatusCreated, wireLocation(l))
 }
 
 // replaceLocation answers PUT /locations/{name}: a new description and
@@ -83,7 +81,7 @@ func (a *API) replaceLocation(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	l := body.Location
+	l := storedLocation(body.Location)
 	if l.Name == "" {
 		l.Name = name
 	} else if l.Name != name {
@@ -96,7 +94,7 @@ func (a *API) replaceLocation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return relative(err, name, locationField)
 	}
-	return writeJSON(w, http.StatusOK, l)
+	return writeJSON(w, http.StatusOK, wireLocation(l))
 }
 
 // deleteLocation answers DELETE /locations/{name}; a location that a

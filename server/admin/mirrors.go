@@ -9,20 +9,18 @@ import (
 	"path"
 	"slices"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // mirrorView is one mirror with the repomd versions it was reported to serve.
-type mirrorView struct {
-	store.Mirror
-	Freshness []store.Freshness `json:"freshness"`
-}
+type mirrorView = adminapi.MirrorDetail
 
 // mirrorBody is a mirror as a request sends it. The freshness that GET
 // shows is accepted and ignored, so that a fetched mirror can be edited
 // and sent back; only reports change it.
 type mirrorBody struct {
-	store.Mirror
+	adminapi.Mirror
 	Freshness json.RawMessage `json:"freshness"`
 }
 
@@ -34,7 +32,7 @@ func (a *API) listMirrors(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Mirror{"mirrors": nonNil(ms)})
+	return writeJSON(w, http.StatusOK, adminapi.MirrorList{Mirrors: views(ms, wireMirror)})
 }
 
 // getMirror answers GET /mirrors/{name}: the mirror and its freshness.
@@ -51,17 +49,17 @@ func (a *API) getMirror(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, mirrorView{Mirror: m, Freshness: nonNil(fs)})
+	return writeJSON(w, http.StatusOK, mirrorView{Mirror: wireMirror(m), Freshness: views(fs, wireFreshness)})
 }
 
 // createMirror answers POST /mirrors; enabled defaults to true, and an
 // existing name is a conflict.
 func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
-	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	body := mirrorBody{Mirror: adminapi.Mirror{Enabled: true}}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	m := body.Mirror
+	m := storedMirror(body.Mirror)
 	if err := a.st.CreateMirror(r.Context(), m); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return conflict("mirror %s already exists", quote(m.Name))
@@ -70,17 +68,17 @@ func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
 	}
 	store.NormalizeMirror(&m)
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(m.Name)))
-	return writeJSON(w, http.StatusCreated, m)
+	return writeJSON(w, http.StatusCreated, wireMirror(m))
 }
 
 // replaceMirror answers PUT /mirrors/{name}: the body replaces the mirror
 // (enabled defaults to true); the name cannot change.
 func (a *API) replaceMirror(w http.ResponseWriter, r *http.Request) error {
-	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	body := mirrorBody{Mirror: adminapi.Mirror{Enabled: true}}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return a.updateMirror(w, r, func(old *store.Mirror) error { *old = body.Mirror; return nil })
+	return a.updateMirror(w, r, func(old *store.Mirror) error { *old = storedMirror(body.Mirror); return nil })
 }
 
 // patchMirror answers PATCH /mirrors/{name}: the fields in the body replace
@@ -91,11 +89,11 @@ func (a *API) patchMirror(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.updateMirror(w, r, func(m *store.Mirror) error {
-		b := mirrorBody{Mirror: *m}
+		b := mirrorBody{Mirror: wireMirror(*m)}
 		if err := unmarshal(body, &b); err != nil {
 			return err
 		}
-		*m = b.Mirror
+		*m = storedMirror(b.Mirror)
 		return nil
 	})
 }
@@ -131,7 +129,7 @@ func (a *API) updateMirror(w http.ResponseWriter, r *http.Request, change func(*
 		}
 		return mirrorError(err, name)
 	}
-	return writeJSON(w, http.StatusOK, m)
+	return writeJSON(w, http.StatusOK, wireMirror(m))
 }
 
 // deleteMirror answers DELETE /mirrors/{name}; its freshness goes with it.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -15,16 +16,17 @@ func (a *API) listRedirects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Redirect{"redirects": nonNil(rds)})
+	return writeJSON(w, http.StatusOK, adminapi.RedirectList{Redirects: views(rds, wireRedirect)})
 }
 
 // createRedirect answers POST /redirects: {"from": "fedora-45", "to":
 // "rawhide"}. A prefix already redirected is a conflict.
 func (a *API) createRedirect(w http.ResponseWriter, r *http.Request) error {
-	var rd store.Redirect
-	if err := decode(w, r, &rd); err != nil {
+	var body adminapi.Redirect
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
+	rd := storedRedirect(body)
 	if err := a.st.CreateRedirect(r.Context(), rd); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return conflict("%s is already redirected; delete that redirect first", quote(rd.From))
@@ -32,7 +34,7 @@ func (a *API) createRedirect(w http.ResponseWriter, r *http.Request) error {
 		return relative(err, rd.From, redirectField)
 	}
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(rd.From)))
-	return writeJSON(w, http.StatusCreated, rd)
+	return writeJSON(w, http.StatusCreated, wireRedirect(rd))
 }
 
 // deleteRedirect answers DELETE /redirects/{from}.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -19,7 +20,7 @@ func (a *API) listRepositories(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Repository{"repositories": nonNil(repos)})
+	return writeJSON(w, http.StatusOK, adminapi.RepositoryList{Repositories: views(repos, wireRepository)})
 }
 
 // getRepository answers GET /repositories/{prefix}/{arch}.
@@ -32,16 +33,17 @@ func (a *API) getRepository(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, repo)
+	return writeJSON(w, http.StatusOK, wireRepository(repo))
 }
 
 // createRepository answers POST /repositories; an existing prefix and arch
 // is a conflict.
 func (a *API) createRepository(w http.ResponseWriter, r *http.Request) error {
-	var repo store.Repository
-	if err := decode(w, r, &repo); err != nil {
+	var body adminapi.Repository
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
+	repo := storedRepository(body)
 	if err := a.st.CreateRepository(r.Context(), repo); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return conflict("repository %s for arch %s already exists", quote(repo.Prefix), quote(repo.Arch))
@@ -49,17 +51,17 @@ func (a *API) createRepository(w http.ResponseWriter, r *http.Request) error {
 		return relative(err, repo.Prefix, repositoryField)
 	}
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(repo.Prefix), url.PathEscape(repo.Arch)))
-	return writeJSON(w, http.StatusCreated, repo)
+	return writeJSON(w, http.StatusCreated, wireRepository(repo))
 }
 
 // replaceRepository answers PUT /repositories/{prefix}/{arch}: a new
 // directory or disabled flag for an existing repository.
 func (a *API) replaceRepository(w http.ResponseWriter, r *http.Request) error {
-	var repo store.Repository
-	if err := decode(w, r, &repo); err != nil {
+	var body adminapi.Repository
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return a.updateRepository(w, r, func(old *store.Repository) { *old = repo })
+	return a.updateRepository(w, r, func(old *store.Repository) { *old = storedRepository(body) })
 }
 
 // disableRepository answers POST /repositories/{prefix}/{arch}/disable and
@@ -99,7 +101,7 @@ func (a *API) updateRepository(w http.ResponseWriter, r *http.Request, change fu
 	if err != nil {
 		return relative(err, prefix, repositoryField)
 	}
-	return writeJSON(w, http.StatusOK, repo)
+	return writeJSON(w, http.StatusOK, wireRepository(repo))
 }
 
 // deleteRepository answers DELETE /repositories/{prefix}/{arch}.
