@@ -32,8 +32,8 @@ type Client struct {
 // Option configures NewClient.
 type Option func(*Client)
 
-// WithHTTPClient sends requests through hc (by default a client whose
-// requests time out after a minute).
+// WithHTTPClient sends requests through hc. By default each request times
+// out after a minute, or with the call under WithTimeout.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
 
 // WithTimeout bounds each call, its retries included.
@@ -55,6 +55,9 @@ func NewClient(base, token string, opts ...Option) *Client {
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: time.Minute}
+		if c.timeout > 0 {
+			c.http = &http.Client{} // the call's deadline bounds each request
+		}
 	}
 	return c
 }
