@@ -1,13 +1,10 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
-	"strconv"
-	"strings"
-	"sync/atomic"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/requestid"
 )
 
 // statusWriter remembers the status a handler wrote.
@@ -36,14 +33,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if !validRequestID(id) {
-			id = newRequestID()
-			if strings.HasPrefix(r.URL.Path, "/api/") {
-				// The admin API logs and returns the same id.
-				r.Header.Set("X-Request-Id", id)
-			}
-		}
+		// The admin API logs and returns the same id, from the context.
+		r, id := requestid.Ensure(r)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -64,39 +55,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(sw, r)
 	})
-}
-
-// requestIDs makes request ids: a random per-process prefix and a counter,
-// unique across replicas for practical purposes, without a system call per
-// request.
-var requestIDs = struct {
-	prefix string
-	n      atomic.Uint64
-}{prefix: randomPrefix()}
-
-func randomPrefix() string {
-	var b [6]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:]) + "-"
-}
-
-func newRequestID() string {
-	return requestIDs.prefix + strconv.FormatUint(requestIDs.n.Add(1), 36)
-}
-
-// validRequestID accepts a caller's (a proxy's) request id of 1 to 64
-// characters from [A-Za-z0-9._-], so that it is safe in logs and headers.
-func validRequestID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func truncate(s string, n int) string {

@@ -42,9 +42,8 @@ func TestReloadPicksUpChangesAndSurvivesBrokenStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := d.Mirrors[0]
-	m.Enabled = false
-	if err := other.PutMirror(ctx, m); err != nil {
+	m, err := other.UpdateMirror(ctx, d.Mirrors[0].Name, func(m *store.Mirror) error { m.Enabled = false; return nil })
+	if err != nil {
 		t.Fatal(err)
 	}
 	host := strings.Split(strings.SplitN(m.URLs[0], "//", 2)[1], "/")[0]

@@ -123,8 +123,8 @@ func (d *Dataset) ScannedRepositories() []Repository {
 	return out
 }
 
-// ApplyPutMirror creates or replaces a mirror.
-func (d *Dataset) ApplyPutMirror(m Mirror) {
+// putMirror creates or replaces a mirror.
+func (d *Dataset) putMirror(m Mirror) {
 	m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
 	NormalizeMirror(&m)
 	if i := d.mirrorIndex(m.Name); i >= 0 {
@@ -139,7 +139,7 @@ func (d *Dataset) ApplyCreateMirror(m Mirror) error {
 	if d.mirrorIndex(m.Name) >= 0 {
 		return fmt.Errorf("mirror %q already exists: %w", m.Name, ErrConflict)
 	}
-	d.ApplyPutMirror(m)
+	d.putMirror(m)
 	return nil
 }
 
@@ -158,7 +158,7 @@ func (d *Dataset) ApplyUpdateMirror(name string, change func(*Mirror) error) (Mi
 	if m.Name != name {
 		return Mirror{}, &ValidationError{Fields: []FieldError{{Field: "name", Entry: name, Msg: "a mirror cannot be renamed"}}}
 	}
-	d.ApplyPutMirror(m)
+	d.putMirror(m)
 	return d.Mirrors[d.mirrorIndex(name)], nil
 }
 
@@ -173,18 +173,43 @@ func (d *Dataset) ApplyDeleteMirror(name string) error {
 	return nil
 }
 
-// ApplyPutLocation creates or replaces a location.
-func (d *Dataset) ApplyPutLocation(l Location) {
-	if i := slices.IndexFunc(d.Locations, func(x Location) bool { return x.Name == l.Name }); i >= 0 {
-		d.Locations[i] = l
-		return
+func (d *Dataset) locationIndex(name string) int {
+	return slices.IndexFunc(d.Locations, func(x Location) bool { return x.Name == name })
+}
+
+// ApplyCreateLocation adds a location; ErrConflict when the name is taken.
+func (d *Dataset) ApplyCreateLocation(l Location) error {
+	if d.locationIndex(l.Name) >= 0 {
+		return fmt.Errorf("location %q already exists: %w", l.Name, ErrConflict)
 	}
+	l.CloudRegions = slices.Clone(l.CloudRegions)
 	d.Locations = append(d.Locations, l)
+	return nil
+}
+
+// ApplyUpdateLocation changes the named location with change and returns
+// the result; a change may not rename the location.
+func (d *Dataset) ApplyUpdateLocation(name string, change func(*Location) error) (Location, error) {
+	i := d.locationIndex(name)
+	if i < 0 {
+		return Location{}, fmt.Errorf("location %q: %w", name, ErrNotFound)
+	}
+	l := d.Locations[i]
+	l.CloudRegions = slices.Clone(l.CloudRegions)
+	if err := change(&l); err != nil {
+		return Location{}, err
+	}
+	if l.Name != name {
+		return Location{}, &ValidationError{Fields: []FieldError{{Field: "name", Entry: name, Msg: "a location cannot be renamed"}}}
+	}
+	l.CloudRegions = slices.Clone(l.CloudRegions)
+	d.Locations[i] = l
+	return l, nil
 }
 
 // ApplyDeleteLocation removes a location that no mirror uses.
 func (d *Dataset) ApplyDeleteLocation(name string) error {
-	i := slices.IndexFunc(d.Locations, func(x Location) bool { return x.Name == name })
+	i := d.locationIndex(name)
 	if i < 0 {
 		return fmt.Errorf("location %q: %w", name, ErrNotFound)
 	}
@@ -197,19 +222,41 @@ func (d *Dataset) ApplyDeleteLocation(name string) error {
 	return nil
 }
 
-// ApplyPutRepository creates or replaces a repository mapping.
-func (d *Dataset) ApplyPutRepository(r Repository) {
-	i := slices.IndexFunc(d.Repositories, func(x Repository) bool { return x.Prefix == r.Prefix && x.Arch == r.Arch })
-	if i >= 0 {
-		d.Repositories[i] = r
-		return
+func (d *Dataset) repositoryIndex(prefix, arch string) int {
+	return slices.IndexFunc(d.Repositories, func(x Repository) bool { return x.Prefix == prefix && x.Arch == arch })
+}
+
+// ApplyCreateRepository adds a repository mapping; ErrConflict when its
+// prefix and arch are taken.
+func (d *Dataset) ApplyCreateRepository(r Repository) error {
+	if d.repositoryIndex(r.Prefix, r.Arch) >= 0 {
+		return fmt.Errorf("repository %s/%s already exists: %w", r.Prefix, r.Arch, ErrConflict)
 	}
 	d.Repositories = append(d.Repositories, r)
+	return nil
+}
+
+// ApplyUpdateRepository changes the repository of prefix and arch with
+// change and returns the result; a change may not alter the key.
+func (d *Dataset) ApplyUpdateRepository(prefix, arch string, change func(*Repository) error) (Repository, error) {
+	i := d.repositoryIndex(prefix, arch)
+	if i < 0 {
+		return Repository{}, fmt.Errorf("repository %s/%s: %w", prefix, arch, ErrNotFound)
+	}
+	r := d.Repositories[i]
+	if err := change(&r); err != nil {
+		return Repository{}, err
+	}
+	if r.Prefix != prefix || r.Arch != arch {
+		return Repository{}, &ValidationError{Fields: []FieldError{{Field: "prefix", Entry: prefix, Msg: "a repository's prefix and arch cannot change"}}}
+	}
+	d.Repositories[i] = r
+	return r, nil
 }
 
 // ApplyDeleteRepository removes a repository mapping.
 func (d *Dataset) ApplyDeleteRepository(prefix, arch string) error {
-	i := slices.IndexFunc(d.Repositories, func(x Repository) bool { return x.Prefix == prefix && x.Arch == arch })
+	i := d.repositoryIndex(prefix, arch)
 	if i < 0 {
 		return fmt.Errorf("repository %s/%s: %w", prefix, arch, ErrNotFound)
 	}
@@ -217,13 +264,14 @@ func (d *Dataset) ApplyDeleteRepository(prefix, arch string) error {
 	return nil
 }
 
-// ApplyPutRedirect creates or replaces a repository redirect.
-func (d *Dataset) ApplyPutRedirect(r Redirect) {
-	if i := slices.IndexFunc(d.Redirects, func(x Redirect) bool { return x.From == r.From }); i >= 0 {
-		d.Redirects[i] = r
-		return
+// ApplyCreateRedirect adds a repository redirect; ErrConflict when the
+// prefix is already redirected.
+func (d *Dataset) ApplyCreateRedirect(r Redirect) error {
+	if slices.ContainsFunc(d.Redirects, func(x Redirect) bool { return x.From == r.From }) {
+		return fmt.Errorf("redirect %q already exists: %w", r.From, ErrConflict)
 	}
 	d.Redirects = append(d.Redirects, r)
+	return nil
 }
 
 // ApplyDeleteRedirect removes a repository redirect.

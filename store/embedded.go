@@ -189,11 +189,6 @@ func (e *Embedded) Restore(ctx context.Context, all *Dataset) error {
 	return e.update(ctx, "restore", "dataset", map[string]int{"mirrors": len(all.Mirrors), "directories": len(all.Directories)}, func(d *Dataset) error { *d = *all; return nil })
 }
 
-// PutMirror implements Store.
-func (e *Embedded) PutMirror(ctx context.Context, m Mirror) error {
-	return e.update(ctx, "put_mirror", m.Name, m, func(d *Dataset) error { d.ApplyPutMirror(m); return nil })
-}
-
 // CreateMirror implements Store.
 func (e *Embedded) CreateMirror(ctx context.Context, m Mirror) error {
 	return e.update(ctx, "create_mirror", m.Name, m, func(d *Dataset) error { return d.ApplyCreateMirror(m) })
@@ -217,9 +212,22 @@ func (e *Embedded) DeleteMirror(ctx context.Context, name string) error {
 	return e.update(ctx, "delete_mirror", name, nil, func(d *Dataset) error { return d.ApplyDeleteMirror(name) })
 }
 
-// PutLocation implements Store.
-func (e *Embedded) PutLocation(ctx context.Context, l Location) error {
-	return e.update(ctx, "put_location", l.Name, l, func(d *Dataset) error { d.ApplyPutLocation(l); return nil })
+// CreateLocation implements Store.
+func (e *Embedded) CreateLocation(ctx context.Context, l Location) error {
+	return e.update(ctx, "put_location", l.Name, l, func(d *Dataset) error { return d.ApplyCreateLocation(l) })
+}
+
+// UpdateLocation implements Store.
+func (e *Embedded) UpdateLocation(ctx context.Context, name string, change func(*Location) error) (Location, error) {
+	var out Location
+	err := e.update(ctx, "put_location", name, &out, func(d *Dataset) (err error) {
+		out, err = d.ApplyUpdateLocation(name, change)
+		return err
+	})
+	if err != nil {
+		return Location{}, err
+	}
+	return out, nil
 }
 
 // DeleteLocation implements Store.
@@ -227,9 +235,22 @@ func (e *Embedded) DeleteLocation(ctx context.Context, name string) error {
 	return e.update(ctx, "delete_location", name, nil, func(d *Dataset) error { return d.ApplyDeleteLocation(name) })
 }
 
-// PutRepository implements Store.
-func (e *Embedded) PutRepository(ctx context.Context, r Repository) error {
-	return e.update(ctx, "put_repository", r.Prefix+"/"+r.Arch, r, func(d *Dataset) error { d.ApplyPutRepository(r); return nil })
+// CreateRepository implements Store.
+func (e *Embedded) CreateRepository(ctx context.Context, r Repository) error {
+	return e.update(ctx, "put_repository", r.Prefix+"/"+r.Arch, r, func(d *Dataset) error { return d.ApplyCreateRepository(r) })
+}
+
+// UpdateRepository implements Store.
+func (e *Embedded) UpdateRepository(ctx context.Context, prefix, arch string, change func(*Repository) error) (Repository, error) {
+	var out Repository
+	err := e.update(ctx, "put_repository", prefix+"/"+arch, &out, func(d *Dataset) (err error) {
+		out, err = d.ApplyUpdateRepository(prefix, arch, change)
+		return err
+	})
+	if err != nil {
+		return Repository{}, err
+	}
+	return out, nil
 }
 
 // DeleteRepository implements Store.
@@ -237,9 +258,9 @@ func (e *Embedded) DeleteRepository(ctx context.Context, prefix, arch string) er
 	return e.update(ctx, "delete_repository", prefix+"/"+arch, nil, func(d *Dataset) error { return d.ApplyDeleteRepository(prefix, arch) })
 }
 
-// PutRedirect implements Store.
-func (e *Embedded) PutRedirect(ctx context.Context, r Redirect) error {
-	return e.update(ctx, "put_redirect", r.From, r, func(d *Dataset) error { d.ApplyPutRedirect(r); return nil })
+// CreateRedirect implements Store.
+func (e *Embedded) CreateRedirect(ctx context.Context, r Redirect) error {
+	return e.update(ctx, "put_redirect", r.From, r, func(d *Dataset) error { return d.ApplyCreateRedirect(r) })
 }
 
 // DeleteRedirect implements Store.

@@ -35,13 +35,13 @@ func TestEmbeddedInvalidChangeWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := s.PutMirror(ctx, mirror("a")); err != nil {
+	if err := s.CreateMirror(ctx, mirror("a")); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "metalinkd.json"))
 	bad := mirror("b")
 	bad.Bandwidth = 0
-	if err := s.PutMirror(ctx, bad); !errors.Is(err, store.ErrInvalid) {
+	if err := s.CreateMirror(ctx, bad); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("got %v, want ErrInvalid", err)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "metalinkd.json"))
@@ -71,7 +71,7 @@ func TestEmbeddedConcurrentWriters(t *testing.T) {
 				return
 			}
 			for i := range 10 {
-				if err := s.PutMirror(context.Background(), mirror(fmt.Sprintf("w%d-%d", w, i))); err != nil {
+				if err := s.CreateMirror(context.Background(), mirror(fmt.Sprintf("w%d-%d", w, i))); err != nil {
 					t.Error(err)
 				}
 			}
@@ -111,7 +111,7 @@ func TestEmbeddedAuditAndTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := store.WithActor(context.Background(), "token:t1")
-	if err := s.PutMirror(ctx, mirror("a")); err != nil {
+	if err := s.CreateMirror(ctx, mirror("a")); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteMirror(ctx, "a"); err != nil {
@@ -119,13 +119,13 @@ func TestEmbeddedAuditAndTokens(t *testing.T) {
 	}
 	bad := mirror("b")
 	bad.Country = "XX"
-	_ = s.PutMirror(ctx, bad)
+	_ = s.CreateMirror(ctx, bad)
 	log, err := s.ListAudit(ctx, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 2 || log[0].Action != "delete_mirror" || log[1].Action != "put_mirror" || log[0].Actor != "token:t1" {
-		t.Errorf("audit log %+v, want delete then put by token:t1 and nothing for the refused change", log)
+	if len(log) != 2 || log[0].Action != "delete_mirror" || log[1].Action != "create_mirror" || log[0].Actor != "token:t1" {
+		t.Errorf("audit log %+v, want delete then create by token:t1 and nothing for the refused change", log)
 	}
 	tok := store.Token{ID: "t1", Name: "ops", Hash: []byte("0123456789abcdef0123456789abcdef"), Scopes: []string{store.ScopeAdmin},
 		Created: time.Unix(1_700_000_000, 0).UTC()}

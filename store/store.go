@@ -48,7 +48,10 @@ type Store interface {
 	// Restore replaces everything with d (moving a data set between stores).
 	Restore(ctx context.Context, d *Dataset) error
 
-	PutMirror(ctx context.Context, m Mirror) error
+	// Mirror returns the named mirror; ErrNotFound when there is none.
+	Mirror(ctx context.Context, name string) (Mirror, error)
+	// Mirrors returns every mirror, sorted by name.
+	Mirrors(ctx context.Context) ([]Mirror, error)
 	// CreateMirror stores a new mirror; ErrConflict when one of that name exists.
 	CreateMirror(ctx context.Context, m Mirror) error
 	// UpdateMirror applies change to the stored mirror and stores the result
@@ -57,12 +60,47 @@ type Store interface {
 	// change aborts with nothing written. It returns the stored mirror.
 	UpdateMirror(ctx context.Context, name string, change func(*Mirror) error) (Mirror, error)
 	DeleteMirror(ctx context.Context, name string) error
-	PutLocation(ctx context.Context, l Location) error
+
+	// Location returns the named location; ErrNotFound when there is none.
+	Location(ctx context.Context, name string) (Location, error)
+	// Locations returns every location, sorted by name.
+	Locations(ctx context.Context) ([]Location, error)
+	// CreateLocation stores a new location; ErrConflict when one of that
+	// name exists, decided in one step with the write.
+	CreateLocation(ctx context.Context, l Location) error
+	// UpdateLocation changes a stored location in one step, as UpdateMirror.
+	UpdateLocation(ctx context.Context, name string, change func(*Location) error) (Location, error)
 	DeleteLocation(ctx context.Context, name string) error
-	PutRepository(ctx context.Context, r Repository) error
+
+	// Repository returns the repository of prefix and arch; ErrNotFound
+	// when there is none.
+	Repository(ctx context.Context, prefix, arch string) (Repository, error)
+	// Repositories returns every repository, sorted by prefix and arch.
+	Repositories(ctx context.Context) ([]Repository, error)
+	// CreateRepository stores a new repository; ErrConflict when its prefix
+	// and arch are taken, decided in one step with the write.
+	CreateRepository(ctx context.Context, r Repository) error
+	// UpdateRepository changes a stored repository in one step, as UpdateMirror.
+	UpdateRepository(ctx context.Context, prefix, arch string, change func(*Repository) error) (Repository, error)
 	DeleteRepository(ctx context.Context, prefix, arch string) error
-	PutRedirect(ctx context.Context, r Redirect) error
+
+	// Redirects returns every redirect, sorted by the prefix redirected.
+	Redirects(ctx context.Context) ([]Redirect, error)
+	// CreateRedirect stores a new redirect; ErrConflict when its prefix is
+	// already redirected, decided in one step with the write.
+	CreateRedirect(ctx context.Context, r Redirect) error
 	DeleteRedirect(ctx context.Context, from string) error
+
+	// Directory returns the scanned state of one directory; ErrNotFound
+	// when the scan has not seen it.
+	Directory(ctx context.Context, path string) (Directory, error)
+	// Directories returns the directories equal to or under prefix (all of
+	// them for an empty prefix), sorted by path.
+	Directories(ctx context.Context, prefix string) ([]Directory, error)
+	// Freshness returns the freshness reports of one mirror, of one
+	// directory, or both (an empty argument matches any), sorted by mirror
+	// and directory.
+	Freshness(ctx context.Context, mirror, directory string) ([]Freshness, error)
 
 	// RecordScan records a scan of the master tree at time now: a changed
 	// repomd becomes current and the previous one an alternate; alternates

@@ -1,19 +1,19 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/internal/adminapi"
+	"github.com/metalinkd/metalinkd/internal/secret"
 )
 
 // subcommand is one verb of a command group such as `metalinkd mirror`.
@@ -105,23 +105,16 @@ func addAPIFlags(env Env, fs *flag.FlagSet) *apiFlags {
 	return f
 }
 
-// apiClient calls the admin API with a bearer token.
+// apiClient calls the admin API for one command.
 type apiClient struct {
-	base, token string
-	http        *http.Client
+	api *adminapi.Client
 }
 
 // client returns an API client; a missing token is a usage error.
 func (f *apiFlags) client(env Env) (*apiClient, error) {
-	token := strings.TrimSpace(env.Getenv("METALINKD_TOKEN"))
-	if token == "" {
-		if file := env.Getenv("METALINKD_TOKEN_FILE"); file != "" {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				return nil, fmt.Errorf("METALINKD_TOKEN_FILE: %w", err)
-			}
-			token = strings.TrimSpace(string(b))
-		}
+	token, err := secret.FromEnv(env.Getenv, "METALINKD_TOKEN")
+	if err != nil {
+		return nil, err
 	}
 	if token == "" {
 		return nil, usageError{"no token: set METALINKD_TOKEN (or METALINKD_TOKEN_FILE); 'metalinkd token create --scope admin' makes the first one"}
@@ -129,73 +122,32 @@ func (f *apiFlags) client(env Env) (*apiClient, error) {
 	if !strings.HasPrefix(f.server, "http://") && !strings.HasPrefix(f.server, "https://") {
 		return nil, usageError{fmt.Sprintf("--server %q: want an http:// or https:// URL", f.server)}
 	}
-	return &apiClient{base: strings.TrimRight(f.server, "/") + "/api/v1", token: token, http: &http.Client{Timeout: f.timeout}}, nil
+	return &apiClient{api: adminapi.NewClient(f.server, token, adminapi.WithTimeout(f.timeout))}, nil
 }
 
-// apiError is an error answer of the admin API.
-type apiError struct {
-	Status  int
-	Message string             `json:"error"`
-	Fields  []store.FieldError `json:"fields"`
+// apiError is an error answer of the admin API, with a hint where the
+// token is at fault.
+type apiError struct{ err *adminapi.Error }
+
+func (e apiError) Error() string {
+	msg := e.err.Error()
+	if e.err.Status == http.StatusUnauthorized {
+		msg += "\n  check METALINKD_TOKEN"
+	}
+	return msg
 }
 
-func (e *apiError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (HTTP %d)", e.Message, e.Status)
-	for _, f := range e.Fields {
-		b.WriteString("\n  ")
-		b.WriteString(f.String())
-	}
-	if e.Status == http.StatusUnauthorized {
-		b.WriteString("\n  check METALINKD_TOKEN")
-	}
-	return b.String()
-}
-
-// do sends a request with in (when not nil) as the JSON body and returns
-// the answer's body; an error answer is an *apiError.
-func (c *apiClient) do(ctx context.Context, method, path string, in any) ([]byte, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return nil, err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 300 {
-		e := &apiError{Status: resp.StatusCode}
-		if json.Unmarshal(raw, e) != nil || e.Message == "" {
-			e.Message = http.StatusText(resp.StatusCode)
-		}
-		return nil, e
-	}
-	return raw, nil
-}
+func (e apiError) Unwrap() error { return e.err }
 
 // call makes a request and either prints the raw JSON answer (--json) or
 // decodes it into out for the caller to print.
 func (c *apiClient) call(ctx context.Context, env Env, f *apiFlags, method, path string, in, out any) (printed bool, err error) {
-	raw, err := c.do(ctx, method, path, in)
+	raw, err := c.api.Do(ctx, method, path, in, nil)
 	if err != nil {
+		var ae *adminapi.Error
+		if errors.As(err, &ae) {
+			return false, apiError{ae}
+		}
 		return false, err
 	}
 	if f.json {

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 )
 
 func runLocation(ctx context.Context, env Env, args []string) error {
@@ -22,7 +22,7 @@ func runLocation(ctx context.Context, env Env, args []string) error {
 }
 
 func locationList(ctx context.Context, env Env, args []string) error {
-	var out struct{ Locations []store.Location }
+	var out adminapi.LocationList
 	if printed, err := list(ctx, env, args, "location list", "List every location.", "/locations", &out); err != nil || printed {
 		return err
 	}
@@ -48,7 +48,7 @@ func locationAdd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body := store.Location{Name: pos[0], Description: *desc, CloudRegions: regions}
+	body := adminapi.Location{Name: pos[0], Description: *desc, CloudRegions: regions}
 	if printed, err := c.call(ctx, env, af, http.MethodPost, "/locations", body, nil); err != nil || printed {
 		return err
 	}

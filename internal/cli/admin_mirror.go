@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 )
 
 func runMirror(ctx context.Context, env Env, args []string) error {
@@ -30,7 +30,7 @@ func runMirror(ctx context.Context, env Env, args []string) error {
 func mirrorPath(name string) string { return "/mirrors/" + url.PathEscape(name) }
 
 func mirrorList(ctx context.Context, env Env, args []string) error {
-	var out struct{ Mirrors []store.Mirror }
+	var out adminapi.MirrorList
 	if printed, err := list(ctx, env, args, "mirror list", "List every mirror.", "/mirrors", &out); err != nil || printed {
 		return err
 	}
@@ -43,7 +43,7 @@ func mirrorList(ctx context.Context, env Env, args []string) error {
 		if m.AlwaysUpToDate {
 			flags = append(flags, "always-up-to-date")
 		}
-		if m.Regional() {
+		if m.Region != "" || m.Bucket != "" { // a regional bucket mirror
 			flags = append(flags, "regional")
 		}
 		rows[i] = []string{m.Name, m.Country, strconv.Itoa(m.Bandwidth), yesNo(m.Enabled), strings.Join(flags, ","),
@@ -63,10 +63,7 @@ func mirrorGet(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var m struct {
-		store.Mirror
-		Freshness []store.Freshness `json:"freshness"`
-	}
+	var m adminapi.MirrorDetail
 	if printed, err := c.call(ctx, env, af, http.MethodGet, mirrorPath(pos[0]), nil, &m); err != nil || printed {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 )
 
 func runRepo(ctx context.Context, env Env, args []string) error {
@@ -26,7 +26,7 @@ func repoPath(prefix, arch string) string {
 }
 
 func repoList(ctx context.Context, env Env, args []string) error {
-	var out struct{ Repositories []store.Repository }
+	var out adminapi.RepositoryList
 	if printed, err := list(ctx, env, args, "repo list", "List every repository.", "/repositories", &out); err != nil || printed {
 		return err
 	}
@@ -51,7 +51,7 @@ func repoAdd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body := store.Repository{Prefix: pos[0], Arch: pos[1], Directory: *dir, Disabled: *disabled}
+	body := adminapi.Repository{Prefix: pos[0], Arch: pos[1], Directory: *dir, Disabled: *disabled}
 	if printed, err := c.call(ctx, env, af, http.MethodPost, "/repositories", body, nil); err != nil || printed {
 		return err
 	}

@@ -8,7 +8,6 @@ package admin
 import (
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -37,11 +36,6 @@ type API struct {
 	tokens store.Tokens
 	log    *slog.Logger
 	now    func() time.Time
-	// mu serialises the read-check-write handlers of locations,
-	// repositories and redirects within this process. Mirrors, which
-	// automation changes most, use the store's CreateMirror and UpdateMirror,
-	// atomic across replicas.
-	mu sync.Mutex
 	// router is the routing table, kept to list a path's methods in 405s.
 	router *chi.Mux
 }

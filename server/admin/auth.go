@@ -2,44 +2,27 @@ package admin
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/metalinkd/metalinkd/internal/requestid"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 type tokenKey struct{}
 
-type requestIDKey struct{}
-
-// requestIDRE accepts a caller's request id (a proxy's, for example).
-var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
-// requestID gives each request an id, taken from X-Request-Id when the
-// caller sent a plausible one, and returns it in the answer so that a
-// client can quote it next to a 500.
+// requestID returns the request's id in the answer, so that a client can
+// quote it next to a 500. The server's middleware has usually put the id
+// in the context; served alone, the API makes one the same way.
 func (a *API) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !requestIDRE.MatchString(id) {
-			var b [8]byte
-			rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		r, id := requestid.Ensure(r)
+		w.Header().Set(requestid.Header, id)
+		next.ServeHTTP(w, r)
 	})
-}
-
-func requestIDOf(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
 }
 
 var (

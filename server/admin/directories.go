@@ -3,18 +3,15 @@ package admin
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // directoryView is a directory's repomd state with the mirrors reported
 // to serve one of its accepted versions.
-type directoryView struct {
-	store.Directory
-	Mirrors []store.Freshness `json:"mirrors"`
-}
+type directoryView = adminapi.DirectoryDetail
 
 func errNoDirectory(dir string) error {
 	return notFound("directory %s is not known; run scan on the master tree first", quote(dir))
@@ -24,50 +21,36 @@ func errNoDirectory(dir string) error {
 // scanned repomd state of every directory (under the prefix).
 func (a *API) listDirectories(w http.ResponseWriter, r *http.Request) error {
 	prefix := strings.Trim(r.URL.Query().Get("prefix"), "/")
-	d, err := a.st.Load(r.Context())
+	dirs, err := a.st.Directories(r.Context(), prefix)
 	if err != nil {
 		return err
 	}
-	out := []store.Directory{}
-	for _, dir := range d.Directories {
-		if store.UnderPrefix(dir.Path, prefix) {
-			out = append(out, dir)
-		}
-	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Directory{"directories": out})
+	return writeJSON(w, http.StatusOK, adminapi.DirectoryList{Directories: views(dirs, wireDirectory)})
 }
 
 // getDirectory answers GET /directories/{path…}: the current repomd, the
 // alternates still accepted, and the mirrors that serve one of them.
 func (a *API) getDirectory(w http.ResponseWriter, r *http.Request) error {
 	p := strings.Trim(param(r, "*"), "/")
-	d, err := a.st.Load(r.Context())
+	dir, err := a.st.Directory(r.Context(), p)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoDirectory(p)
+	}
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(d.Directories, func(x store.Directory) bool { return x.Path == p })
-	if i < 0 {
-		return errNoDirectory(p)
+	fs, err := a.st.Freshness(r.Context(), "", p)
+	if err != nil {
+		return err
 	}
-	v := directoryView{Directory: d.Directories[i], Mirrors: []store.Freshness{}}
-	for _, f := range d.Freshness {
-		if f.Directory == p {
-			v.Mirrors = append(v.Mirrors, f)
-		}
-	}
-	return writeJSON(w, http.StatusOK, v)
-}
-
-// expireBody names the directory whose alternates go.
-type expireBody struct {
-	Directory string `json:"directory"`
+	return writeJSON(w, http.StatusOK, directoryView{Directory: wireDirectory(dir), Mirrors: views(fs, wireFreshness)})
 }
 
 // expireDirectory answers POST /directories/expire: every alternate of the
 // directory is dropped at once, so only mirrors with the current repomd
 // stay listed. It answers with the directory's state.
 func (a *API) expireDirectory(w http.ResponseWriter, r *http.Request) error {
-	var in expireBody
+	var in adminapi.Expire
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -82,13 +65,12 @@ func (a *API) expireDirectory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.st.Load(r.Context())
+	dir, err := a.st.Directory(r.Context(), p)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoDirectory(p)
+	}
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(d.Directories, func(x store.Directory) bool { return x.Path == p })
-	if i < 0 {
-		return errNoDirectory(p)
-	}
-	return writeJSON(w, http.StatusOK, d.Directories[i])
+	return writeJSON(w, http.StatusOK, wireDirectory(dir))
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -14,19 +15,13 @@ var (
 	freshnessField = regexp.MustCompile(`^freshness\[\d+\]\.`)
 )
 
-// reportBody is what a mirror (its sync job) says it now serves.
-type reportBody struct {
-	Directory string `json:"directory"`
-	SHA256    string `json:"sha256"`
-}
-
 // report answers POST /mirrors/{name}/report: the mirror serves the
 // repomd.xml with this sha256 for the directory. It is accepted only when
 // that is the directory's current repomd or a listed alternate (409 with
 // the reason otherwise); the mirror is then listed for the directory.
 func (a *API) report(w http.ResponseWriter, r *http.Request) error {
 	name := param(r, "name")
-	var in reportBody
+	var in adminapi.Report
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -51,32 +46,27 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return relative(err, name, freshnessField)
 	}
-	return writeJSON(w, http.StatusOK, f)
+	return writeJSON(w, http.StatusOK, wireFreshness(f))
 }
 
 // reportNotFound says whether the mirror or the directory of a refused
 // report is unknown.
 func (a *API) reportNotFound(r *http.Request, mirror, dir string) error {
-	d, err := a.st.Load(r.Context())
+	_, err := a.st.Mirror(r.Context(), mirror)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoMirror(mirror)
+	}
 	if err != nil {
 		return err
 	}
-	if _, ok := findMirror(d, mirror); !ok {
-		return errNoMirror(mirror)
-	}
 	return notFound("directory %s is not known; run scan on the master tree first", quote(dir))
-}
-
-// forgetBody names the directories a mirror no longer serves.
-type forgetBody struct {
-	Prefix string `json:"prefix"`
 }
 
 // forget answers POST /mirrors/{name}/forget: the mirror stops being listed
 // for every directory equal to or under the prefix; {"forgotten": N}.
 func (a *API) forget(w http.ResponseWriter, r *http.Request) error {
 	name := param(r, "name")
-	var in forgetBody
+	var in adminapi.Forget
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -90,5 +80,5 @@ func (a *API) forget(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]int{"forgotten": n})
+	return writeJSON(w, http.StatusOK, adminapi.Forgotten{Forgotten: n})
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 )
 
 func freshnessOf(t *testing.T, f *fixture, mirror string) map[string]string {
@@ -53,7 +53,7 @@ func testReport(t *testing.T, kind storeKind) {
 				t.Errorf("stored sha256 %q, want %q", got, tc.stored)
 			}
 			if a.status == http.StatusOK {
-				var fr store.Freshness
+				var fr adminapi.Freshness
 				var m mirrorView
 				f.admin(http.MethodGet, "/mirrors/"+tc.mirror, nil, http.StatusOK, &m)
 				if len(m.Freshness) == 1 {

@@ -272,13 +272,9 @@ func (f *fixture) unchanged(what string, before state) {
 
 func (f *fixture) mirror(name string) store.Mirror {
 	f.t.Helper()
-	d, err := f.st.Load(context.Background())
+	m, err := f.st.Mirror(context.Background(), name)
 	if err != nil {
-		f.t.Fatal(err)
-	}
-	m, ok := findMirror(d, name)
-	if !ok {
-		f.t.Fatalf("mirror %q not stored", name)
+		f.t.Fatalf("mirror %q: %v", name, err)
 	}
 	return m
 }

@@ -8,54 +8,47 @@ import (
 	"path"
 	"slices"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // locationView is a location with the mirrors registered for it.
-type locationView struct {
-	store.Location
-	Mirrors []string `json:"mirrors"`
-}
+type locationView = adminapi.LocationDetail
 
 // locationBody is a location as a request sends it; the mirrors that GET
 // shows are accepted and ignored (a mirror's locations name them).
 type locationBody struct {
-	store.Location
+	adminapi.Location
 	Mirrors json.RawMessage `json:"mirrors"`
-}
-
-func findLocation(d *store.Dataset, name string) (store.Location, bool) {
-	i := slices.IndexFunc(d.Locations, func(l store.Location) bool { return l.Name == name })
-	if i < 0 {
-		return store.Location{}, false
-	}
-	return d.Locations[i], true
 }
 
 func errNoLocation(name string) error { return notFound("location %s not found", quote(name)) }
 
 // listLocations answers GET /locations: {"locations": [...]}.
 func (a *API) listLocations(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.st.Load(r.Context())
+	ls, err := a.st.Locations(r.Context())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Location{"locations": nonNil(d.Locations)})
+	return writeJSON(w, http.StatusOK, adminapi.LocationList{Locations: views(ls, wireLocation)})
 }
 
 // getLocation answers GET /locations/{name}: the location and its mirrors.
 func (a *API) getLocation(w http.ResponseWriter, r *http.Request) error {
 	name := param(r, "name")
-	d, err := a.st.Load(r.Context())
+	l, err := a.st.Location(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoLocation(name)
+	}
 	if err != nil {
 		return err
 	}
-	l, ok := findLocation(d, name)
-	if !ok {
-		return errNoLocation(name)
+	ms, err := a.st.Mirrors(r.Context())
+	if err != nil {
+		return err
 	}
-	v := locationView{Location: l, Mirrors: []string{}}
-	for _, m := range d.Mirrors {
+	v := locationView{Location: wireLocation(l), Mirrors: []string{}}
+	for _, m := range ms {
 		if slices.Contains(m.Locations, name) {
 			v.Mirrors = append(v.Mirrors, m.Name)
 		}
@@ -69,21 +62,15 @@ func (a *API) createLocation(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	l := body.Location
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	d, err := a.st.Load(r.Context())
-	if err != nil {
-		return err
-	}
-	if _, ok := findLocation(d, l.Name); ok {
-		return conflict("location %s already exists", quote(l.Name))
-	}
-	if err := a.st.PutLocation(r.Context(), l); err != nil {
+	l := storedLocation(body.Location)
+	if err := a.st.CreateLocation(r.Context(), l); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return conflict("location %s already exists", quote(l.Name))
+		}
 		return relative(err, l.Name, locationField)
 	}
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(l.Name)))
-	return writeJSON(w, http.StatusCreated, l)
+	return writeJSON(w, http.StatusCreated, wireLocation(l))
 }
 
 // replaceLocation answers PUT /locations/{name}: a new description and
@@ -94,25 +81,20 @@ func (a *API) replaceLocation(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	l := body.Location
+	l := storedLocation(body.Location)
 	if l.Name == "" {
 		l.Name = name
 	} else if l.Name != name {
 		return invalid("name", "must be %s as in the path; a location cannot be renamed", quote(name))
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	d, err := a.st.Load(r.Context())
-	if err != nil {
-		return err
-	}
-	if _, ok := findLocation(d, name); !ok {
+	l, err := a.st.UpdateLocation(r.Context(), name, func(old *store.Location) error { *old = l; return nil })
+	if errors.Is(err, store.ErrNotFound) {
 		return errNoLocation(name)
 	}
-	if err := a.st.PutLocation(r.Context(), l); err != nil {
+	if err != nil {
 		return relative(err, name, locationField)
 	}
-	return writeJSON(w, http.StatusOK, l)
+	return writeJSON(w, http.StatusOK, wireLocation(l))
 }
 
 // deleteLocation answers DELETE /locations/{name}; a location that a

@@ -9,72 +9,57 @@ import (
 	"path"
 	"slices"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // mirrorView is one mirror with the repomd versions it was reported to serve.
-type mirrorView struct {
-	store.Mirror
-	Freshness []store.Freshness `json:"freshness"`
-}
+type mirrorView = adminapi.MirrorDetail
 
 // mirrorBody is a mirror as a request sends it. The freshness that GET
 // shows is accepted and ignored, so that a fetched mirror can be edited
 // and sent back; only reports change it.
 type mirrorBody struct {
-	store.Mirror
+	adminapi.Mirror
 	Freshness json.RawMessage `json:"freshness"`
-}
-
-func findMirror(d *store.Dataset, name string) (store.Mirror, bool) {
-	i := slices.IndexFunc(d.Mirrors, func(m store.Mirror) bool { return m.Name == name })
-	if i < 0 {
-		return store.Mirror{}, false
-	}
-	m := d.Mirrors[i]
-	m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
-	return m, true
 }
 
 func errNoMirror(name string) error { return notFound("mirror %s not found", quote(name)) }
 
 // listMirrors answers GET /mirrors: {"mirrors": [...]}.
 func (a *API) listMirrors(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.st.Load(r.Context())
+	ms, err := a.st.Mirrors(r.Context())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Mirror{"mirrors": nonNil(d.Mirrors)})
+	return writeJSON(w, http.StatusOK, adminapi.MirrorList{Mirrors: views(ms, wireMirror)})
 }
 
 // getMirror answers GET /mirrors/{name}: the mirror and its freshness.
 func (a *API) getMirror(w http.ResponseWriter, r *http.Request) error {
 	name := param(r, "name")
-	d, err := a.st.Load(r.Context())
+	m, err := a.st.Mirror(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoMirror(name)
+	}
 	if err != nil {
 		return err
 	}
-	m, ok := findMirror(d, name)
-	if !ok {
-		return errNoMirror(name)
+	fs, err := a.st.Freshness(r.Context(), name, "")
+	if err != nil {
+		return err
 	}
-	v := mirrorView{Mirror: m, Freshness: []store.Freshness{}}
-	for _, f := range d.Freshness {
-		if f.Mirror == name {
-			v.Freshness = append(v.Freshness, f)
-		}
-	}
-	return writeJSON(w, http.StatusOK, v)
+	return writeJSON(w, http.StatusOK, mirrorView{Mirror: wireMirror(m), Freshness: views(fs, wireFreshness)})
 }
 
 // createMirror answers POST /mirrors; enabled defaults to true, and an
 // existing name is a conflict.
 func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
-	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	body := mirrorBody{Mirror: adminapi.Mirror{Enabled: true}}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	m := body.Mirror
+	m := storedMirror(body.Mirror)
 	if err := a.st.CreateMirror(r.Context(), m); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return conflict("mirror %s already exists", quote(m.Name))
@@ -83,17 +68,17 @@ func (a *API) createMirror(w http.ResponseWriter, r *http.Request) error {
 	}
 	store.NormalizeMirror(&m)
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(m.Name)))
-	return writeJSON(w, http.StatusCreated, m)
+	return writeJSON(w, http.StatusCreated, wireMirror(m))
 }
 
 // replaceMirror answers PUT /mirrors/{name}: the body replaces the mirror
 // (enabled defaults to true); the name cannot change.
 func (a *API) replaceMirror(w http.ResponseWriter, r *http.Request) error {
-	body := mirrorBody{Mirror: store.Mirror{Enabled: true}}
+	body := mirrorBody{Mirror: adminapi.Mirror{Enabled: true}}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return a.updateMirror(w, r, func(old *store.Mirror) error { *old = body.Mirror; return nil })
+	return a.updateMirror(w, r, func(old *store.Mirror) error { *old = storedMirror(body.Mirror); return nil })
 }
 
 // patchMirror answers PATCH /mirrors/{name}: the fields in the body replace
@@ -104,11 +89,11 @@ func (a *API) patchMirror(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.updateMirror(w, r, func(m *store.Mirror) error {
-		b := mirrorBody{Mirror: *m}
+		b := mirrorBody{Mirror: wireMirror(*m)}
 		if err := unmarshal(body, &b); err != nil {
 			return err
 		}
-		*m = b.Mirror
+		*m = storedMirror(b.Mirror)
 		return nil
 	})
 }
@@ -144,7 +129,7 @@ func (a *API) updateMirror(w http.ResponseWriter, r *http.Request, change func(*
 		}
 		return mirrorError(err, name)
 	}
-	return writeJSON(w, http.StatusOK, m)
+	return writeJSON(w, http.StatusOK, wireMirror(m))
 }
 
 // deleteMirror answers DELETE /mirrors/{name}; its freshness goes with it.

@@ -5,41 +5,36 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // listRedirects answers GET /redirects: {"redirects": [...]}.
 func (a *API) listRedirects(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.st.Load(r.Context())
+	rds, err := a.st.Redirects(r.Context())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string][]store.Redirect{"redirects": nonNil(d.Redirects)})
+	return writeJSON(w, http.StatusOK, adminapi.RedirectList{Redirects: views(rds, wireRedirect)})
 }
 
 // createRedirect answers POST /redirects: {"from": "fedora-45", "to":
 // "rawhide"}. A prefix already redirected is a conflict.
 func (a *API) createRedirect(w http.ResponseWriter, r *http.Request) error {
-	var rd store.Redirect
-	if err := decode(w, r, &rd); err != nil {
+	var body adminapi.Redirect
+	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	d, err := a.st.Load(r.Context())
-	if err != nil {
-		return err
-	}
-	if slices.ContainsFunc(d.Redirects, func(x store.Redirect) bool { return x.From == rd.From }) {
-		return conflict("%s is already redirected; delete that redirect first", quote(rd.From))
-	}
-	if err := a.st.PutRedirect(r.Context(), rd); err != nil {
+	rd := storedRedirect(body)
+	if err := a.st.CreateRedirect(r.Context(), rd); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return conflict("%s is already redirected; delete that redirect first", quote(rd.From))
+		}
 		return relative(err, rd.From, redirectField)
 	}
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(rd.From)))
-	return writeJSON(w, http.StatusCreated, rd)
+	return writeJSON(w, http.StatusCreated, wireRedirect(rd))
 }
 
 // deleteRedirect answers DELETE /redirects/{from}.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
+	"github.com/metalinkd/metalinkd/internal/requestid"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -52,10 +54,7 @@ func invalid(field, format string, args ...any) error {
 }
 
 // errorBody is the JSON body of every error answer.
-type errorBody struct {
-	Error  string             `json:"error"`
-	Fields []store.FieldError `json:"fields,omitempty"`
-}
+type errorBody = adminapi.ErrorBody
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
@@ -73,12 +72,12 @@ func (a *API) handle(h handlerFunc) http.HandlerFunc {
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid data", Fields: ve.Fields})
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid data", Fields: views(ve.Fields, wireFieldError)})
 		return
 	}
 	status := statusOf(err)
 	if status == http.StatusInternalServerError {
-		a.log.Error("admin api", "request_id", requestIDOf(r.Context()), "method", r.Method,
+		a.log.Error("admin api", "request_id", requestid.FromContext(r.Context()), "method", r.Method,
 			"path", r.URL.Path, "error", err.Error())
 		writeJSON(w, status, errorBody{Error: http.StatusText(status)})
 		return

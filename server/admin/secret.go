@@ -76,11 +76,11 @@ func ValidateToken(name string, scopes []string, d *store.Dataset) error {
 // returns the secret (which is not stored and cannot be shown again) and
 // the token. The name defaults to the scopes.
 func IssueToken(ctx context.Context, st store.Store, tokens store.Tokens, name string, scopes []string, now time.Time) (string, store.Token, error) {
-	d, err := st.Load(ctx)
+	mirrors, err := st.Mirrors(ctx)
 	if err != nil {
 		return "", store.Token{}, err
 	}
-	if err := ValidateToken(name, scopes, d); err != nil {
+	if err := ValidateToken(name, scopes, &store.Dataset{Mirrors: mirrors}); err != nil {
 		return "", store.Token{}, err
 	}
 	if name == "" {

@@ -6,31 +6,13 @@ import (
 	"net/url"
 	"path"
 	"strconv"
-	"time"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // tokenView is a token as the API shows it: never its hash.
-type tokenView struct {
-	ID      string     `json:"id"`
-	Name    string     `json:"name"`
-	Scopes  []string   `json:"scopes"`
-	Created time.Time  `json:"created"`
-	Revoked *time.Time `json:"revoked,omitempty"`
-	// Secret is set only in the answer that creates the token.
-	Secret string `json:"secret,omitempty"`
-}
-
-// viewToken returns the public form of a token.
-func viewToken(t store.Token) tokenView {
-	v := tokenView{ID: t.ID, Name: t.Name, Scopes: nonNil(t.Scopes), Created: t.Created}
-	if !t.Revoked.IsZero() {
-		rev := t.Revoked
-		v.Revoked = &rev
-	}
-	return v
-}
+type tokenView = adminapi.Token
 
 // listTokens answers GET /tokens: {"tokens": [...]}, without secrets.
 func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
@@ -38,23 +20,13 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]tokenView, len(ts))
-	for i, t := range ts {
-		out[i] = viewToken(t)
-	}
-	return writeJSON(w, http.StatusOK, map[string][]tokenView{"tokens": out})
-}
-
-// tokenBody asks for a new token.
-type tokenBody struct {
-	Name   string   `json:"name"`
-	Scopes []string `json:"scopes"`
+	return writeJSON(w, http.StatusOK, adminapi.TokenList{Tokens: views(ts, wireToken)})
 }
 
 // createToken answers POST /tokens with the new token and its secret,
 // which is shown this once and never again.
 func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
-	var in tokenBody
+	var in adminapi.NewToken
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -62,7 +34,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := viewToken(tok)
+	v := wireToken(tok)
 	v.Secret = secret
 	w.Header().Set("Location", path.Join(r.URL.Path, url.PathEscape(tok.ID)))
 	return writeJSON(w, http.StatusCreated, v)
@@ -88,12 +60,8 @@ const (
 	maxAuditLimit     = 1000
 )
 
-// auditPage is one page of the audit log, newest first; Next is the
-// before= value of the following page, absent on the last one.
-type auditPage struct {
-	Entries []store.AuditEntry `json:"entries"`
-	Next    int64              `json:"next,omitempty"`
-}
+// auditPage is one page of the audit log, newest first.
+type auditPage = adminapi.AuditPage
 
 // listAudit answers GET /audit?limit=&before=: who changed what, and when.
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
@@ -121,7 +89,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := auditPage{Entries: nonNil(entries)}
+	page := auditPage{Entries: views(entries, wireAudit)}
 	if len(entries) == limit {
 		page.Next = entries[len(entries)-1].ID
 	}

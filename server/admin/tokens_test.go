@@ -155,7 +155,19 @@ type failingStore struct{ store.Store }
 
 var errSecretDetail = errors.New("connection to 10.1.2.3 user=metalinkd password=hunter2 refused")
 
-func (failingStore) Load(context.Context) (*store.Dataset, error) { return nil, errSecretDetail }
+func (failingStore) Load(context.Context) (*store.Dataset, error)    { return nil, errSecretDetail }
+func (failingStore) Mirrors(context.Context) ([]store.Mirror, error) { return nil, errSecretDetail }
+func (failingStore) Mirror(context.Context, string) (store.Mirror, error) {
+	return store.Mirror{}, errSecretDetail
+}
+func (failingStore) Locations(context.Context) ([]store.Location, error) { return nil, errSecretDetail }
+func (failingStore) Repositories(context.Context) ([]store.Repository, error) {
+	return nil, errSecretDetail
+}
+func (failingStore) Redirects(context.Context) ([]store.Redirect, error) { return nil, errSecretDetail }
+func (failingStore) Directories(context.Context, string) ([]store.Directory, error) {
+	return nil, errSecretDetail
+}
 
 func TestInternalErrorsHidden(t *testing.T) {
 	st, err := store.OpenEmbedded(t.TempDir())

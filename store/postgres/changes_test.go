@@ -39,7 +39,7 @@ func TestChangesFromAnotherReplica(t *testing.T) {
 	url := server.NewDatabase(t, true)
 	a, b := openURL(t, url), openURL(t, url)
 	ch := a.Changes(t.Context())
-	if err := b.PutLocation(t.Context(), store.Location{Name: "us-east-1"}); err != nil {
+	if err := b.CreateLocation(t.Context(), store.Location{Name: "us-east-1"}); err != nil {
 		t.Fatal(err)
 	}
 	waitSignal(t, ch, "a change through the other store")
@@ -53,10 +53,10 @@ func TestNoSignalForRejectedChange(t *testing.T) {
 		t.Fatal("DeleteLocation of a missing location succeeded")
 	}
 	// A later change is the only signal: NOTIFY is delivered in commit order.
-	if err := s.PutLocation(t.Context(), store.Location{Name: "us-east-1"}); err != nil {
+	if err := s.CreateLocation(t.Context(), store.Location{Name: "us-east-1"}); err != nil {
 		t.Fatal(err)
 	}
-	waitSignal(t, ch, "PutLocation")
+	waitSignal(t, ch, "CreateLocation")
 	noSignal(t, ch)
 }
 
@@ -99,7 +99,7 @@ func TestChangesReconnect(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	drainAll(ch)
-	if err := s.PutLocation(t.Context(), store.Location{Name: "us-east-1"}); err != nil {
+	if err := s.CreateLocation(t.Context(), store.Location{Name: "us-east-1"}); err != nil {
 		t.Fatal(err)
 	}
 	waitSignal(t, ch, "a change after reconnecting")

@@ -8,15 +8,50 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// PutLocation implements store.Store.
-func (s *Store) PutLocation(ctx context.Context, l store.Location) error {
-	if err := (&store.Dataset{Locations: []store.Location{l}}).Validate(); err != nil {
-		return wrap(err, "location %q", l.Name)
-	}
+// CreateLocation implements store.Store. The write lock makes the check
+// and the insert one step across replicas.
+func (s *Store) CreateLocation(ctx context.Context, l store.Location) error {
 	err := s.write(ctx, change{"put_location", l.Name, l}, func(tx pgx.Tx) error {
-		return upsertLocation(ctx, tx, l)
+		existing, err := loadLocations(ctx, tx, l.Name)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Locations: existing}
+		if err := d.ApplyCreateLocation(l); err != nil {
+			return err
+		}
+		return putLocation(ctx, tx, l)
 	})
 	return wrap(err, "location %q", l.Name)
+}
+
+// UpdateLocation implements store.Store: the location is read, changed and
+// written under the write lock, so concurrent updates serialise.
+func (s *Store) UpdateLocation(ctx context.Context, name string, fn func(*store.Location) error) (store.Location, error) {
+	var out store.Location
+	err := s.write(ctx, change{"put_location", name, &out}, func(tx pgx.Tx) error {
+		existing, err := loadLocations(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Locations: existing}
+		if out, err = d.ApplyUpdateLocation(name, fn); err != nil {
+			return err
+		}
+		return putLocation(ctx, tx, out)
+	})
+	if err != nil {
+		return store.Location{}, wrap(err, "location %q", name)
+	}
+	return out, nil
+}
+
+// putLocation validates l and writes it.
+func putLocation(ctx context.Context, tx pgx.Tx, l store.Location) error {
+	if err := (&store.Dataset{Locations: []store.Location{l}}).Validate(); err != nil {
+		return err
+	}
+	return upsertLocation(ctx, tx, l)
 }
 
 // DeleteLocation implements store.Store. A location that a mirror still
@@ -42,18 +77,52 @@ func (s *Store) DeleteLocation(ctx context.Context, name string) error {
 	return wrap(err, "location %q", name)
 }
 
-// PutRepository implements store.Store.
-func (s *Store) PutRepository(ctx context.Context, r store.Repository) error {
-	if err := (&store.Dataset{Repositories: []store.Repository{r}}).Validate(); err != nil {
-		return wrap(err, "repository %s/%s", r.Prefix, r.Arch)
-	}
+// CreateRepository implements store.Store, in one step across replicas
+// as CreateLocation.
+func (s *Store) CreateRepository(ctx context.Context, r store.Repository) error {
 	err := s.write(ctx, change{"put_repository", r.Prefix + "/" + r.Arch, r}, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO repositories (prefix, arch, directory, disabled) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (prefix, arch) DO UPDATE SET directory = excluded.directory, disabled = excluded.disabled`,
-			r.Prefix, r.Arch, r.Directory, r.Disabled)
-		return err
+		existing, err := loadRepositories(ctx, tx, r.Prefix, r.Arch)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Repositories: existing}
+		if err := d.ApplyCreateRepository(r); err != nil {
+			return err
+		}
+		return putRepository(ctx, tx, r)
 	})
 	return wrap(err, "repository %s/%s", r.Prefix, r.Arch)
+}
+
+// UpdateRepository implements store.Store, serialised as UpdateLocation.
+func (s *Store) UpdateRepository(ctx context.Context, prefix, arch string, fn func(*store.Repository) error) (store.Repository, error) {
+	var out store.Repository
+	err := s.write(ctx, change{"put_repository", prefix + "/" + arch, &out}, func(tx pgx.Tx) error {
+		existing, err := loadRepositories(ctx, tx, prefix, arch)
+		if err != nil {
+			return err
+		}
+		d := &store.Dataset{Repositories: existing}
+		if out, err = d.ApplyUpdateRepository(prefix, arch, fn); err != nil {
+			return err
+		}
+		return putRepository(ctx, tx, out)
+	})
+	if err != nil {
+		return store.Repository{}, wrap(err, "repository %s/%s", prefix, arch)
+	}
+	return out, nil
+}
+
+// putRepository validates r and writes it.
+func putRepository(ctx context.Context, tx pgx.Tx, r store.Repository) error {
+	if err := (&store.Dataset{Repositories: []store.Repository{r}}).Validate(); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO repositories (prefix, arch, directory, disabled) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (prefix, arch) DO UPDATE SET directory = excluded.directory, disabled = excluded.disabled`,
+		r.Prefix, r.Arch, r.Directory, r.Disabled)
+	return err
 }
 
 // DeleteRepository implements store.Store.
@@ -64,21 +133,22 @@ func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error
 	return wrap(err, "repository %s/%s", prefix, arch)
 }
 
-// PutRedirect implements store.Store. Redirects are validated together,
+// CreateRedirect implements store.Store. Redirects are validated together,
 // since one may not point at another.
-func (s *Store) PutRedirect(ctx context.Context, r store.Redirect) error {
+func (s *Store) CreateRedirect(ctx context.Context, r store.Redirect) error {
 	err := s.write(ctx, change{"put_redirect", r.From, r}, func(tx pgx.Tx) error {
 		all, err := loadRedirects(ctx, tx)
 		if err != nil {
 			return err
 		}
 		d := &store.Dataset{Redirects: all}
-		d.ApplyPutRedirect(r)
+		if err := d.ApplyCreateRedirect(r); err != nil {
+			return err
+		}
 		if err := d.Validate(); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO redirects (from_prefix, to_prefix) VALUES ($1, $2)
-			ON CONFLICT (from_prefix) DO UPDATE SET to_prefix = excluded.to_prefix`, r.From, r.To)
+		_, err = tx.Exec(ctx, `INSERT INTO redirects (from_prefix, to_prefix) VALUES ($1, $2)`, r.From, r.To)
 		return err
 	})
 	return wrap(err, "redirect %q", r.From)

@@ -19,10 +19,10 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 		if d.Mirrors, err = loadMirrors(ctx, tx, ""); err != nil {
 			return err
 		}
-		if d.Locations, err = loadLocations(ctx, tx); err != nil {
+		if d.Locations, err = loadLocations(ctx, tx, ""); err != nil {
 			return err
 		}
-		if d.Repositories, err = loadRepositories(ctx, tx); err != nil {
+		if d.Repositories, err = loadRepositories(ctx, tx, "", ""); err != nil {
 			return err
 		}
 		if d.Redirects, err = loadRedirects(ctx, tx); err != nil {
@@ -79,8 +79,10 @@ func loadMirrors(ctx context.Context, tx pgx.Tx, name string) ([]store.Mirror, e
 	})
 }
 
-func loadLocations(ctx context.Context, tx pgx.Tx) ([]store.Location, error) {
-	rows, _ := tx.Query(ctx, `SELECT name, description, cloud_regions FROM locations ORDER BY name COLLATE "C"`)
+// loadLocations returns every location, or only the named one when name is set.
+func loadLocations(ctx context.Context, tx pgx.Tx, name string) ([]store.Location, error) {
+	rows, _ := tx.Query(ctx, `SELECT name, description, cloud_regions FROM locations
+		WHERE $1 = '' OR name = $1 ORDER BY name COLLATE "C"`, name)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Location, error) {
 		var l store.Location
 		err := row.Scan(&l.Name, &l.Description, &l.CloudRegions)
@@ -91,9 +93,12 @@ func loadLocations(ctx context.Context, tx pgx.Tx) ([]store.Location, error) {
 	})
 }
 
-func loadRepositories(ctx context.Context, tx pgx.Tx) ([]store.Repository, error) {
+// loadRepositories returns every repository, or only the one of prefix
+// and arch when prefix is set.
+func loadRepositories(ctx context.Context, tx pgx.Tx, prefix, arch string) ([]store.Repository, error) {
 	rows, _ := tx.Query(ctx, `SELECT prefix, arch, directory, disabled FROM repositories
-		ORDER BY prefix COLLATE "C", arch COLLATE "C"`)
+		WHERE $1 = '' OR (prefix = $1 AND arch = $2)
+		ORDER BY prefix COLLATE "C", arch COLLATE "C"`, prefix, arch)
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[store.Repository])
 }
 

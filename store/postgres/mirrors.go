@@ -9,14 +9,6 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// PutMirror implements store.Store.
-func (s *Store) PutMirror(ctx context.Context, m store.Mirror) error {
-	m = cloneMirror(m)
-	store.NormalizeMirror(&m)
-	err := s.write(ctx, change{"put_mirror", m.Name, m}, func(tx pgx.Tx) error { return putMirror(ctx, tx, m) })
-	return wrap(err, "mirror %q", m.Name)
-}
-
 // CreateMirror implements store.Store. The write lock makes the check and
 // the insert one step across replicas.
 func (s *Store) CreateMirror(ctx context.Context, m store.Mirror) error {

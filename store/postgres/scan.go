@@ -21,7 +21,7 @@ func (s *Store) RecordScan(ctx context.Context, scanned []store.ScannedRepomd, n
 		if err != nil {
 			return err
 		}
-		repos, err := loadRepositories(ctx, tx)
+		repos, err := loadRepositories(ctx, tx, "", "")
 		if err != nil {
 			return err
 		}

@@ -28,8 +28,8 @@ func waitSignal(t *testing.T, ch <-chan struct{}, after string) {
 // A change committed after Changes returns is signalled.
 func testChanges(t *testing.T, s store.Store) {
 	ch := s.Changes(ctx(t))
-	must(t, "PutLocation", s.PutLocation(ctx(t), store.Location{Name: "us-east-1"}))
-	waitSignal(t, ch, "PutLocation")
+	must(t, "CreateLocation", s.CreateLocation(ctx(t), store.Location{Name: "us-east-1"}))
+	waitSignal(t, ch, "CreateLocation")
 
 	// And so is the next one, of another kind.
 	drain(ch)
@@ -43,12 +43,12 @@ func testChangesCoalesce(t *testing.T, s store.Store) {
 	c, cancel := context.WithCancel(ctx(t))
 	ch := s.Changes(c)
 	for i := range 20 {
-		must(t, "PutLocation", s.PutLocation(ctx(t), store.Location{Name: fmt.Sprintf("loc-%d", i)}))
+		must(t, "CreateLocation", s.CreateLocation(ctx(t), store.Location{Name: fmt.Sprintf("loc-%d", i)}))
 	}
 	waitSignal(t, ch, "20 changes")
 	// A subscription whose context ended must not hold the store up either.
 	cancel()
-	must(t, "PutLocation", s.PutLocation(ctx(t), store.Location{Name: "loc-last"}))
+	must(t, "CreateLocation", s.CreateLocation(ctx(t), store.Location{Name: "loc-last"}))
 }
 
 // drain empties ch of pending signals without waiting.

@@ -11,11 +11,12 @@ func testLocations(t *testing.T, s store.Store) {
 	must(t, "Restore", s.Restore(ctx(t), fullDataset()))
 	want := fullDataset()
 
-	must(t, "PutLocation", s.PutLocation(ctx(t), store.Location{Name: "ap-south-1", Description: "Mumbai"}))
+	must(t, "CreateLocation", s.CreateLocation(ctx(t), store.Location{Name: "ap-south-1", Description: "Mumbai"}))
 	want.Locations = append([]store.Location{{Name: "ap-south-1", Description: "Mumbai"}}, want.Locations...)
 	checkData(t, s, want)
 
-	must(t, "PutLocation", s.PutLocation(ctx(t), store.Location{Name: "ap-south-1"}))
+	_, err := s.UpdateLocation(ctx(t), "ap-south-1", func(l *store.Location) error { l.Description = ""; return nil })
+	must(t, "UpdateLocation", err)
 	want.Locations[0].Description = ""
 	checkData(t, s, want)
 
@@ -38,15 +39,21 @@ func testLocationInvalid(t *testing.T, s store.Store) {
 	must(t, "Restore", s.Restore(ctx(t), fullDataset()))
 	for _, name := range []string{"", "US-East-1", "us_east_1", "-us", "us-", "$location", "us east", strings.Repeat("a", 64)} {
 		t.Run(name, func(t *testing.T) {
-			rejected(t, s, store.ErrInvalid, func() error { return s.PutLocation(ctx(t), store.Location{Name: name}) })
+			rejected(t, s, store.ErrInvalid, func() error { return s.CreateLocation(ctx(t), store.Location{Name: name}) })
 		})
 	}
 	t.Run("long description", func(t *testing.T) {
 		l := store.Location{Name: "us-east-1", Description: strings.Repeat("x", 201)}
-		rejected(t, s, store.ErrInvalid, func() error { return s.PutLocation(ctx(t), l) })
+		rejected(t, s, store.ErrInvalid, func() error {
+			return s.CreateLocation(ctx(t), store.Location{Name: "ap-south-1", Description: l.Description})
+		})
+		rejected(t, s, store.ErrInvalid, func() error {
+			_, err := s.UpdateLocation(ctx(t), l.Name, func(x *store.Location) error { *x = l; return nil })
+			return err
+		})
 	})
 	// The longest valid name is accepted.
-	must(t, "PutLocation", s.PutLocation(ctx(t), store.Location{Name: strings.Repeat("a", 63)}))
+	must(t, "CreateLocation", s.CreateLocation(ctx(t), store.Location{Name: strings.Repeat("a", 63)}))
 }
 
 func testRepositories(t *testing.T, s store.Store) {
@@ -54,19 +61,20 @@ func testRepositories(t *testing.T, s store.Store) {
 	want := fullDataset()
 
 	r := store.Repository{Prefix: "epel-10", Arch: "x86_64", Directory: "pub/epel/10/Everything/x86_64"}
-	must(t, "PutRepository", s.PutRepository(ctx(t), r))
+	must(t, "CreateRepository", s.CreateRepository(ctx(t), r))
 	want.Repositories = append([]store.Repository{r}, want.Repositories...)
 	checkData(t, s, want)
 
 	// The key is prefix and arch together.
 	r2 := r
 	r2.Arch, r2.Directory = "aarch64", "pub/epel/10/Everything/aarch64"
-	must(t, "PutRepository", s.PutRepository(ctx(t), r2))
+	must(t, "CreateRepository", s.CreateRepository(ctx(t), r2))
 	want.Repositories = append([]store.Repository{r2}, want.Repositories...)
 	checkData(t, s, want)
 
 	r.Directory, r.Disabled = "pub/archive/epel/10/Everything/x86_64", true
-	must(t, "PutRepository", s.PutRepository(ctx(t), r))
+	_, err := s.UpdateRepository(ctx(t), r.Prefix, r.Arch, func(x *store.Repository) error { *x = r; return nil })
+	must(t, "UpdateRepository", err)
 	want.Repositories[1] = r
 	checkData(t, s, want)
 
@@ -96,9 +104,19 @@ func testRepositoryInvalid(t *testing.T, s store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := valid
+			// Both a new repository and a replacement are checked.
+			r := store.Repository{Prefix: "epel-10", Arch: "x86_64", Directory: dirOS}
 			tt.change(&r)
-			rejected(t, s, store.ErrInvalid, func() error { return s.PutRepository(ctx(t), r) })
+			rejected(t, s, store.ErrInvalid, func() error { return s.CreateRepository(ctx(t), r) })
+			r = valid
+			tt.change(&r)
+			if r.Prefix != valid.Prefix || r.Arch != valid.Arch {
+				return // a change of key, which UpdateRepository refuses for its own reason
+			}
+			rejected(t, s, store.ErrInvalid, func() error {
+				_, err := s.UpdateRepository(ctx(t), r.Prefix, r.Arch, func(x *store.Repository) error { *x = r; return nil })
+				return err
+			})
 		})
 	}
 }
@@ -107,13 +125,14 @@ func testRedirects(t *testing.T, s store.Store) {
 	must(t, "Restore", s.Restore(ctx(t), fullDataset()))
 	want := fullDataset()
 
-	must(t, "PutRedirect", s.PutRedirect(ctx(t), store.Redirect{From: "fedora-44", To: "rawhide"}))
+	must(t, "CreateRedirect", s.CreateRedirect(ctx(t), store.Redirect{From: "fedora-44", To: "rawhide"}))
 	want.Redirects = append([]store.Redirect{{From: "fedora-44", To: "rawhide"}}, want.Redirects...)
 	checkData(t, s, want)
 
-	must(t, "PutRedirect", s.PutRedirect(ctx(t), store.Redirect{From: "fedora-44", To: "fedora-43"}))
-	want.Redirects[0].To = "fedora-43"
-	checkData(t, s, want)
+	// A prefix already redirected is not redirected again.
+	rejected(t, s, store.ErrConflict, func() error {
+		return s.CreateRedirect(ctx(t), store.Redirect{From: "fedora-44", To: "fedora-43"})
+	})
 
 	must(t, "DeleteRedirect", s.DeleteRedirect(ctx(t), "fedora-44"))
 	want.Redirects = want.Redirects[1:]
@@ -135,7 +154,7 @@ func testRedirectInvalid(t *testing.T, s store.Store) {
 	}
 	for _, r := range tests {
 		t.Run(r.From+"->"+r.To, func(t *testing.T) {
-			rejected(t, s, store.ErrInvalid, func() error { return s.PutRedirect(ctx(t), r) })
+			rejected(t, s, store.ErrInvalid, func() error { return s.CreateRedirect(ctx(t), r) })
 		})
 	}
 }

@@ -76,7 +76,7 @@ func testScanUnchangedAndChanged(t *testing.T, s store.Store) {
 // Alternates superseded longer than maxAge ago are dropped, in every
 // directory, with the freshness reports that named them.
 func testScanExpiresAlternates(t *testing.T, s store.Store) {
-	must(t, "PutMirror", s.PutMirror(ctx(t), mirror("m.example.org")))
+	must(t, "CreateMirror", s.CreateMirror(ctx(t), mirror("m.example.org")))
 	recordScan(t, s, at(0), scanned(dirOS, "a", at(0)), scanned(dirUpdates, "u1", at(0)))
 	recordScan(t, s, at(time.Hour), scanned(dirOS, "b", at(time.Hour)), scanned(dirUpdates, "u2", at(time.Hour)))
 	recordScan(t, s, at(2*time.Hour), scanned(dirOS, "c", at(2*time.Hour)))
@@ -134,7 +134,7 @@ func testScanRolledBack(t *testing.T, s store.Store) {
 // existing ones are left as they are.
 func testScanCreatesRepositories(t *testing.T, s store.Store) {
 	existing := store.Repository{Prefix: "updates-released-f43", Arch: "x86_64", Directory: "pub/elsewhere", Disabled: true}
-	must(t, "PutRepository", s.PutRepository(ctx(t), existing))
+	must(t, "CreateRepository", s.CreateRepository(ctx(t), existing))
 	release := scanned(dirOS, "a", at(0))
 	release.Repo, release.Arch = "fedora-43", "x86_64"
 	updates := scanned(dirUpdates, "u", at(0))

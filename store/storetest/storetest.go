@@ -4,7 +4,12 @@
 //
 // Where store.go leaves a behaviour open, the suite settles it, following
 // MirrorManager where it had an answer:
-//   - Put* creates or replaces; Delete* of something missing is ErrNotFound.
+//   - Create* of an existing key is ErrConflict and Update* of a missing
+//     one ErrNotFound, each decided in one step with the write, so that
+//     replicas sharing a store cannot both create the same thing; Update*
+//     cannot change the key. Delete* of something missing is ErrNotFound.
+//   - The narrow reads (Mirror, Locations, Directories, …) agree with Load:
+//     same values, same order; a single missing entry is ErrNotFound.
 //   - A rejected change returns an error matching ErrInvalid (bad input),
 //     ErrNotFound (a missing mirror, directory, …) or ErrConflict (a
 //     location still in use, a report of an unknown repomd), and leaves
@@ -66,13 +71,20 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateMirror", testCreateMirror},
 		{"UpdateMirror", testUpdateMirror},
 		{"UpdateMirrorConcurrent", testUpdateMirrorConcurrent},
-		{"ConcurrentPuts", testConcurrentPuts},
+		{"ConcurrentCreates", testConcurrentCreates},
 		{"Locations", testLocations},
 		{"LocationInvalid", testLocationInvalid},
 		{"Repositories", testRepositories},
 		{"RepositoryInvalid", testRepositoryInvalid},
 		{"Redirects", testRedirects},
 		{"RedirectInvalid", testRedirectInvalid},
+		{"CreateLocation", testCreateLocation},
+		{"UpdateLocation", testUpdateLocation},
+		{"CreateRepository", testCreateRepository},
+		{"UpdateRepository", testUpdateRepository},
+		{"CreateRedirect", testCreateRedirect},
+		{"NarrowReads", testNarrowReads},
+		{"NarrowReadsMissing", testNarrowReadsMissing},
 		{"ScanNewDirectory", testScanNewDirectory},
 		{"ScanUnchangedAndChanged", testScanUnchangedAndChanged},
 		{"ScanExpiresAlternates", testScanExpiresAlternates},

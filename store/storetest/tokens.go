@@ -89,13 +89,13 @@ func testTokens(t *testing.T, s store.Store) {
 func testAudit(t *testing.T, s store.Store) {
 	tk := tokens(t, s)
 	alice := store.WithActor(ctx(t), "alice")
-	must(t, "PutLocation", s.PutLocation(alice, store.Location{Name: "us-east-1"}))
-	must(t, "PutMirror", s.PutMirror(store.WithActor(ctx(t), "token:t1"), mirror("m.example.org")))
+	must(t, "CreateLocation", s.CreateLocation(alice, store.Location{Name: "us-east-1"}))
+	must(t, "CreateMirror", s.CreateMirror(store.WithActor(ctx(t), "token:t1"), mirror("m.example.org")))
 	if err := s.DeleteRedirect(alice, "nothing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("DeleteRedirect: %v", err)
 	}
-	if err := s.PutLocation(alice, store.Location{Name: "Bad Name"}); !errors.Is(err, store.ErrInvalid) {
-		t.Fatalf("PutLocation: %v", err)
+	if err := s.CreateLocation(alice, store.Location{Name: "Bad Name"}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("CreateLocation: %v", err)
 	}
 	must(t, "DeleteMirror", s.DeleteMirror(ctx(t), "m.example.org"))
 
@@ -106,7 +106,7 @@ func testAudit(t *testing.T, s store.Store) {
 	type entry struct{ Actor, Action, Target string }
 	want := []entry{
 		{"cli", "delete_mirror", "m.example.org"},
-		{"token:t1", "put_mirror", "m.example.org"},
+		{"token:t1", "create_mirror", "m.example.org"},
 		{"alice", "put_location", "us-east-1"},
 	}
 	var brief []entry
@@ -134,7 +134,7 @@ func testAudit(t *testing.T, s store.Store) {
 func testAuditPaging(t *testing.T, s store.Store) {
 	tk := tokens(t, s)
 	for i := range 5 {
-		must(t, "PutLocation", s.PutLocation(ctx(t), store.Location{Name: fmt.Sprintf("loc-%d", i)}))
+		must(t, "CreateLocation", s.CreateLocation(ctx(t), store.Location{Name: fmt.Sprintf("loc-%d", i)}))
 	}
 	var targets []string
 	before := int64(0)
