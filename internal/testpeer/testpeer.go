@@ -5,7 +5,6 @@
 package testpeer
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -51,13 +50,4 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// BuildMetalinkd builds this module's cmd/metalinkd into the file out.
-func BuildMetalinkd(out string) error {
-	cmd := exec.Command("go", "build", "-o", out, "github.com/metalinkd/metalinkd/cmd/metalinkd")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/metalinkd: %v\n%s", err, b)
-	}
-	return nil
 }
