@@ -8,12 +8,15 @@ import (
 	"testing"
 
 	"github.com/metalinkd/metalinkd/internal/testpeer"
+	"github.com/metalinkd/metalinkd/store/postgres/pgtest"
 )
 
 // Set once by TestMain and read-only afterwards.
 var (
 	// scratchDir holds the fixture repositories the tests build.
 	scratchDir string
+	// pg is the PostgreSQL server the replica tests create databases on.
+	pg *pgtest.Server
 )
 
 func TestMain(m *testing.M) {
@@ -29,6 +32,8 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	defer testpeer.RemoveBuilt()
 	scratchDir = dir
+	pg = pgtest.Connect()
+	defer pg.Close()
 	return m.Run()
 }
 
