@@ -1,7 +1,9 @@
 // Package testpeer helps tests run the real programs they talk to (the
 // metalinkd binary, S3 and metadata servers, the yum clients): it finds or
-// builds them, hands out loopback addresses, and skips a test whose peer is
-// missing, or fails it under CI=true, where every peer must be installed.
+// builds them, hands out loopback addresses, starts them and stops them by
+// pid, waits until they serve, and skips a test whose peer is missing, or
+// fails it under CI=true, where every peer must be installed. Its Eventually
+// is the one way tests poll for a condition.
 package testpeer
 
 import (
