@@ -75,15 +75,12 @@ func TestEndToEndDNF(t *testing.T) {
 	}
 }
 
-// startMetalinkdDemo builds cmd/metalinkd, runs "serve --demo" on a free
+// startMetalinkdDemo runs metalinkd "serve --demo" on a free
 // loopback port and returns its base URL.
 func startMetalinkdDemo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "metalinkd")
-	if err := testpeer.BuildMetalinkd(bin); err != nil {
-		t.Fatal(err)
-	}
+	bin := testpeer.Metalinkd(t)
 	addr := testpeer.FreeAddr(t)
 	cmd := exec.Command(bin, "serve", "--demo", "--data-dir", filepath.Join(dir, "data"), "--listen", addr)
 	log, err := os.Create(filepath.Join(dir, "metalinkd.log"))

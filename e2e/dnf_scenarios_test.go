@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // repomdSuffix ends every repomd.xml path a mirror serves.
@@ -51,11 +53,10 @@ func testDNFNoLocation(t *testing.T) {
 	}
 	// Request lines reach the log in batches, at least every 200 ms.
 	var lines []string
-	for deadline := time.Now().Add(5 * time.Second); len(lines) == 0 && time.Now().Before(deadline); {
-		if lines = linesWith(w.md.serverLog(t), "/metalink", "$location"); len(lines) == 0 {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	testpeer.Eventually(5*time.Second, func() bool {
+		lines = linesWith(w.md.serverLog(t), "/metalink", "$location")
+		return len(lines) > 0
+	})
 	if len(lines) == 0 {
 		t.Errorf("metalinkd logged no /metalink request with the literal $location")
 	} else {

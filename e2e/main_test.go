@@ -4,22 +4,19 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/metalinkd/metalinkd/internal/testpeer"
+	"github.com/metalinkd/metalinkd/store/postgres/pgtest"
 )
 
 // Set once by TestMain and read-only afterwards.
 var (
-	// scratchDir holds everything the tests build: the metalinkd binary and
-	// the fixture repositories.
+	// scratchDir holds the fixture repositories the tests build.
 	scratchDir string
-	// metalinkdBin is the metalinkd binary built for this run.
-	metalinkdBin string
-	// buildErr is why metalinkd could not be built, if it could not.
-	buildErr error
+	// pg is the PostgreSQL server the replica tests create databases on.
+	pg *pgtest.Server
 )
 
 func TestMain(m *testing.M) {
@@ -33,18 +30,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	defer testpeer.RemoveBuilt()
 	scratchDir = dir
-	metalinkdBin = filepath.Join(dir, "metalinkd")
-	buildErr = testpeer.BuildMetalinkd(metalinkdBin)
+	pg = pgtest.Connect()
+	defer pg.Close()
 	return m.Run()
-}
-
-// requireMetalinkd fails t when the metalinkd binary could not be built.
-func requireMetalinkd(t *testing.T) {
-	t.Helper()
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
 }
 
 // requireTools skips t when one of the named programs is missing, or fails it

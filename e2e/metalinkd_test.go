@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 // metalinkd drives the metalinkd binary against one data directory: its
 // admin commands, and one server process tracked by pid.
 type metalinkd struct {
+	bin     string // the metalinkd binary
 	dataDir string
 	logPath string // the server's stderr: one line per request
 	url     string // the running server's base URL
@@ -27,15 +25,14 @@ type metalinkd struct {
 
 func newMetalinkd(t *testing.T, dir string) *metalinkd {
 	t.Helper()
-	requireMetalinkd(t)
-	return &metalinkd{dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "metalinkd.log")}
+	return &metalinkd{bin: testpeer.Metalinkd(t), dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "metalinkd.log")}
 }
 
 // run runs one admin command (import, scan, report) to completion.
 func (d *metalinkd) run(t *testing.T, command string, args ...string) {
 	t.Helper()
 	args = append([]string{command, "--data-dir", d.dataDir}, args...)
-	out, err := exec.Command(metalinkdBin, args...).CombinedOutput()
+	out, err := exec.Command(d.bin, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("metalinkd %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -65,46 +62,20 @@ func (d *metalinkd) start(t *testing.T) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(metalinkdBin, "serve", "--data-dir", d.dataDir, "--listen", addr)
+	cmd := exec.Command(d.bin, "serve", "--data-dir", d.dataDir, "--listen", addr)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	err = cmd.Start()
+	p := testpeer.Start(t, cmd)
 	logFile.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { stopProcess(t, cmd.Process, exited) })
 	d.url = "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	if err := testpeer.WaitReady(p, 30*time.Second, testpeer.HTTPOK(d.url+"/healthz")); err != nil {
 		select {
-		case err := <-exited:
-			exited <- err
-			return fmt.Errorf("metalinkd serve (pid %d) exited: %v\n%s", cmd.Process.Pid, err, d.serverLog(t))
+		case <-p.Exited():
+			return fmt.Errorf("metalinkd serve: %v\n%s", err, d.serverLog(t))
 		default:
+			t.Fatalf("metalinkd serve never answered /healthz: %v\n%s", err, d.serverLog(t))
 		}
-		if status, _, err := httpGet(d.url + "/healthz"); err == nil && status == http.StatusOK {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("metalinkd serve (pid %d) never answered /healthz\n%s", cmd.Process.Pid, d.serverLog(t))
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// stopProcess ends a child by its pid: SIGTERM, then SIGKILL if it lingers.
-func stopProcess(t *testing.T, p *os.Process, exited chan error) {
-	if err := p.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Logf("signal pid %d: %v", p.Pid, err)
-	}
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		p.Kill()
-		<-exited
-	}
+	return nil
 }
 
 // serverLog returns what the server has logged so far.
@@ -134,27 +105,20 @@ func (d *metalinkd) metalink(t *testing.T, query string) string {
 // picks up changes made by other processes on its own schedule.
 func (d *metalinkd) waitForMetalink(t *testing.T, query, what string, ok func(string) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		body := d.metalink(t, query)
-		if ok(body) {
-			return body
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("metalink?%s never showed %s; last answer:\n%s", query, what, body)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var body string
+	if !testpeer.Eventually(30*time.Second, func() bool { body = d.metalink(t, query); return ok(body) }) {
+		t.Fatalf("metalink?%s never showed %s; last answer:\n%s", query, what, body)
 	}
+	return body
 }
 
+// httpClient is the tests' HTTP client; its timeout only turns a hang into
+// a failure.
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// httpGet fetches url and returns the status and the body.
 func httpGet(url string) (int, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, "", err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Get(url)
 	if err != nil {
 		return 0, "", err
 	}

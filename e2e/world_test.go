@@ -30,7 +30,6 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	fx := getFixture(t)
-	requireMetalinkd(t)
 	w := &world{fx: fx, dir: t.TempDir()}
 	w.master = filepath.Join(w.dir, "master")
 	if err := copyTree(fx.tree, w.master); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // childEnv makes the test binary run the mirror-sync command line instead of
@@ -20,8 +22,6 @@ func TestMain(m *testing.M) {
 			os.RemoveAll(set.dir)
 		}
 	}
-	if metalinkdBin.dir != "" {
-		os.RemoveAll(metalinkdBin.dir)
-	}
+	testpeer.RemoveBuilt()
 	os.Exit(code)
 }

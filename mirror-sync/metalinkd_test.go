@@ -13,37 +13,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
-
-// metalinkdBin is the module's metalinkd command, built once per test binary.
-var metalinkdBin struct {
-	once      sync.Once
-	dir, path string
-	err       error
-}
-
-// buildMetalinkd builds cmd/metalinkd of this module once and returns the
-// binary's path.
-func buildMetalinkd(t testing.TB) string {
-	t.Helper()
-	metalinkdBin.once.Do(func() {
-		if metalinkdBin.dir, metalinkdBin.err = os.MkdirTemp("", "mirror-sync-metalinkd-"); metalinkdBin.err != nil {
-			return
-		}
-		metalinkdBin.path = filepath.Join(metalinkdBin.dir, "metalinkd")
-		metalinkdBin.err = testpeer.BuildMetalinkd(metalinkdBin.path)
-	})
-	if metalinkdBin.err != nil {
-		t.Fatal(metalinkdBin.err)
-	}
-	return metalinkdBin.path
-}
 
 // metalinkd is the real server on an embedded store in a temporary
 // directory. Its commands run as child processes; serve runs until the test
@@ -54,13 +28,11 @@ type metalinkd struct {
 	data string
 	URL  string // http://127.0.0.1:PORT once serving
 	log  string
-	cmd  *exec.Cmd
-	done chan struct{}
 }
 
 func newMetalinkd(t *testing.T) *metalinkd {
 	t.Helper()
-	m := &metalinkd{t: t, bin: buildMetalinkd(t), data: t.TempDir(), log: filepath.Join(t.TempDir(), "metalinkd.log")}
+	m := &metalinkd{t: t, bin: testpeer.Metalinkd(t), data: t.TempDir(), log: filepath.Join(t.TempDir(), "metalinkd.log")}
 	// Registered before serve's stop, so it runs after it.
 	t.Cleanup(func() {
 		if b, err := os.ReadFile(m.log); t.Failed() && err == nil {
@@ -134,7 +106,7 @@ func (m *metalinkd) serve() {
 
 func (m *metalinkd) spawn() bool {
 	m.t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(m.t))
+	addr := testpeer.FreeAddr(m.t)
 	logf, err := os.OpenFile(m.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		m.t.Fatal(err)
@@ -143,40 +115,9 @@ func (m *metalinkd) spawn() bool {
 	cmd := exec.Command(m.bin, "serve", "--listen", addr, "--log-format", "json")
 	cmd.Env = m.env()
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		m.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	m.t.Cleanup(func() { stopChild(cmd, done) })
-	m.cmd, m.done, m.URL = cmd, done, "http://"+addr
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		select {
-		case <-done:
-			return false
-		default:
-		}
-		if code, _ := m.api(http.MethodGet, "/healthz", "", nil); code == http.StatusOK {
-			return true
-		}
-	}
-	return false
-}
-
-// stopChild ends a child by its pid: SIGTERM, then SIGKILL after 5 s.
-func stopChild(cmd *exec.Cmd, done chan struct{}) {
-	select {
-	case <-done:
-		return
-	default:
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
+	p := testpeer.Start(m.t, cmd)
+	m.URL = "http://" + addr
+	return testpeer.WaitReady(p, 20*time.Second, testpeer.HTTPOK(m.URL+"/healthz")) == nil
 }
 
 var serverHTTP = &http.Client{Timeout: 5 * time.Second}
@@ -239,12 +180,9 @@ func (m *metalinkd) metalink(repo, location string) ([]string, string) {
 // returns the last URLs.
 func (m *metalinkd) waitMetalink(repo, location string, ok func([]string) bool) ([]string, bool) {
 	m.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		urls, _ := m.metalink(repo, location)
-		if ok(urls) || time.Now().After(deadline) {
-			return urls, ok(urls)
-		}
-	}
+	var urls []string
+	held := testpeer.Eventually(10*time.Second, func() bool { urls, _ = m.metalink(repo, location); return ok(urls) })
+	return urls, held
 }
 
 // apiRequests counts the requests to the admin API in the server's access

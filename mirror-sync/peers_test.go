@@ -3,11 +3,9 @@ package mirrorsync
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -23,17 +21,6 @@ const (
 	testSecret = "mirrorsyncsecret0123456789"
 )
 
-// freePort picks a free loopback port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	_, port, _ := net.SplitHostPort(testpeer.FreeAddr(t))
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // versity is a running versitygw over a temporary directory.
 type versity struct {
 	Endpoint string // http://127.0.0.1:PORT
@@ -47,34 +34,19 @@ func startVersity(t testing.TB) *versity {
 	t.Helper()
 	bin := testpeer.Require(t, "versitygw", "see scripts/test.sh")
 	dir := t.TempDir()
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	addr := testpeer.FreeAddr(t)
 	logPath := filepath.Join(t.TempDir(), "versitygw.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered before the process's stop, so it runs after it.
+	t.Cleanup(func() { logf.Close() })
 	cmd := exec.Command(bin, "-a", testAccess, "-s", testSecret, "-p", addr, "posix", dir)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logf.Close()
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("versitygw did not listen on %s", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
+	p := testpeer.Start(t, cmd)
+	if err := testpeer.WaitReady(p, 30*time.Second, testpeer.Listening(addr)); err != nil {
+		t.Fatalf("versitygw did not listen on %s: %v", addr, err)
 	}
 	return &versity{Endpoint: "http://" + addr, Dir: dir, Log: logPath}
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite, installing first what the tests need: the real
+# Runs the lint gates (gofmt, go vet, staticcheck: any finding fails) and the
+# whole test suite, installing first what the tests need: the real
 # yum clients and packaging tools from Debian, Versity's S3 gateway and AWS's
 # metadata mock from the Go module proxy, and a running PostgreSQL.
 # Idempotent: installed pieces are kept; run it as often as you like.
@@ -33,6 +34,10 @@ if ! command -v ec2-metadata-mock >/dev/null; then
   log "building ec2-metadata-mock"
   (cd / && go install github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock@v1.13.0)
 fi
+if ! command -v staticcheck >/dev/null; then
+  log "building staticcheck"
+  (cd / && go install honnef.co/go/tools/cmd/staticcheck@latest)
+fi
 
 # PostgreSQL on 127.0.0.1:5432 for the store contract suite.
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -41,8 +46,18 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
+log "gofmt"
+unformatted="$(gofmt -l .)"
+if [ -n "$unformatted" ]; then
+  printf 'not gofmt-formatted:\n%s\n' "$unformatted" >&2
+  exit 1
+fi
+
 log "go vet"
 go vet ./...
+
+log "staticcheck"
+staticcheck ./...
 
 log "go test"
 out="$(mktemp)"

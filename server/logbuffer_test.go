@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the flusher and the test.
@@ -36,7 +38,7 @@ func TestBufferedWriterKeepsLinesWholeAndFlushes(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitFor(t, func() bool { return len(out.String()) == 400*len(line) }, "the timer to flush every line")
+	testpeer.MustEventually(t, 10*time.Second, "the timer to flush every line", func() bool { return len(out.String()) == 400*len(line) })
 	w.Write([]byte("last\n"))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

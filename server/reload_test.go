@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/metalinkd/metalinkd/internal/demo"
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -47,32 +48,21 @@ func TestReloadPicksUpChangesAndSurvivesBrokenStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := strings.Split(strings.SplitN(m.URLs[0], "//", 2)[1], "/")[0]
-	waitFor(t, func() bool {
+	testpeer.MustEventually(t, 10*time.Second, "the disabled mirror to disappear", func() bool {
 		_, body := get(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&country=global", nil)
 		return !strings.Contains(body, host)
-	}, "the disabled mirror to disappear")
+	})
 
 	// A damaged store: the last snapshot goes on serving and readyz says degraded.
 	if err := os.WriteFile(filepath.Join(dir, "metalinkd.json"), []byte("{torn"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool {
+	testpeer.MustEventually(t, 10*time.Second, "readyz to report degraded", func() bool {
 		_, body := get(t, ts.URL+"/readyz", nil)
 		return strings.Contains(body, "degraded")
-	}, "readyz to report degraded")
+	})
 	resp, body := get(t, ts.URL+"/metalink?repo=fedora-41&arch=x86_64&location=us-east-1", nil)
 	if resp.StatusCode != 200 || !strings.Contains(firstURL(body), "us-east-1") {
 		t.Errorf("with the store broken: %d, first URL %q", resp.StatusCode, firstURL(body))
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/metalinkd/metalinkd/internal/demo"
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -45,9 +46,9 @@ func TestReloadGivesUpOnSilentStore(t *testing.T) {
 
 	st.hang.Store(true)
 	st.changes <- struct{}{}
-	waitFor(t, func() bool { return rl.Err() != nil }, "the hanging reload to fail")
+	testpeer.MustEventually(t, 10*time.Second, "the hanging reload to fail", func() bool { return rl.Err() != nil })
 
 	st.hang.Store(false)
 	st.changes <- struct{}{}
-	waitFor(t, func() bool { return rl.Err() == nil }, "a reload to succeed again")
+	testpeer.MustEventually(t, 10*time.Second, "a reload to succeed again", func() bool { return rl.Err() == nil })
 }

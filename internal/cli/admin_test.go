@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -249,22 +250,13 @@ func TestReportThroughAPI(t *testing.T) {
 		return string(b)
 	}
 	post("report", fmt.Sprintf(`{"directory": %q, "sha256": "%x"}`, dir, sha256.Sum256(raw)))
-	waitFor(t, "fresh-later listed after its report", func() bool { return strings.Contains(fetch(t, metalink), "later.example") })
+	testpeer.MustEventually(t, 15*time.Second, "fresh-later listed after its report", func() bool {
+		return strings.Contains(fetch(t, metalink), "later.example")
+	})
 	if got := post("forget", `{"prefix": "releases/41/"}`); !strings.Contains(got, `"forgotten": 1`) {
 		t.Errorf("forget answered %s", got)
 	}
-	waitFor(t, "fresh-later unlisted after forget", func() bool { return !strings.Contains(fetch(t, metalink), "later.example") })
-}
-
-// waitFor polls cond until it holds; the server rebuilds its snapshot
-// shortly after the store changes. It fails after a generous bound.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for range 300 {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting: %s", what)
+	testpeer.MustEventually(t, 15*time.Second, "fresh-later unlisted after forget", func() bool {
+		return !strings.Contains(fetch(t, metalink), "later.example")
+	})
 }

@@ -1,11 +1,12 @@
 // Package testpeer helps tests run the real programs they talk to (the
 // metalinkd binary, S3 and metadata servers, the yum clients): it finds or
-// builds them, hands out loopback addresses, and skips a test whose peer is
-// missing, or fails it under CI=true, where every peer must be installed.
+// builds them, hands out loopback addresses, starts them and stops them by
+// pid, waits until they serve, and skips a test whose peer is missing, or
+// fails it under CI=true, where every peer must be installed. Its Eventually
+// is the one way tests poll for a condition.
 package testpeer
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -51,13 +52,4 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// BuildMetalinkd builds this module's cmd/metalinkd into the file out.
-func BuildMetalinkd(out string) error {
-	cmd := exec.Command("go", "build", "-o", out, "github.com/metalinkd/metalinkd/cmd/metalinkd")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/metalinkd: %v\n%s", err, b)
-	}
-	return nil
 }

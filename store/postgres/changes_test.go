@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -82,22 +83,15 @@ func TestChangesReconnect(t *testing.T) {
 	waitSignal(t, ch, "the listener's connection was terminated")
 
 	// Listening again: wait until the new session has subscribed.
-	deadline := time.Now().Add(wait)
-	for {
+	testpeer.MustEventually(t, wait, "the store to listen again", func() bool {
 		var n int
 		err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND query ILIKE 'LISTEN %'`).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the store did not listen again")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return n == 1
+	})
 	drainAll(ch)
 	if err := s.CreateLocation(t.Context(), store.Location{Name: "us-east-1"}); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // TestDatabaseOutage stops the database under a serving replica: every
@@ -40,7 +42,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if got := mirrorURLs(t, r); !slices.Equal(got, before) {
 		t.Errorf("during the outage the metalink lists %q, want %q", got, before)
 	}
-	res := metalinkd(t, db, "report", "--mirror", "beta", "--directory", fixtureDir)
+	res := metalinkdOn(t, db, "report", "--mirror", "beta", "--directory", fixtureDir)
 	if res.code != 1 || !strings.HasPrefix(res.stderr, "metalinkd report: ") || !strings.Contains(res.stderr, "connect") {
 		t.Errorf("report while the database is down: %+v, want exit 1 and a connection error", res)
 	}
@@ -75,7 +77,7 @@ var urlRE = regexp.MustCompile(`<url [^>]*>([^<]+)</url>`)
 // weighted random draw.
 func mirrorURLs(t *testing.T, r *replica) []string {
 	t.Helper()
-	code, body, err := get(r.url + metalinkPath)
+	code, body, err := httpGet(r.url + metalinkPath)
 	if err != nil || code != 200 {
 		t.Fatalf("metalink: %d %v\n%s", code, err, body)
 	}
@@ -108,7 +110,7 @@ func startLoad(r *replica) *metalinkLoad {
 				return
 			case <-tick.C:
 			}
-			code, body, err := get(r.url + metalinkPath)
+			code, body, err := httpGet(r.url + metalinkPath)
 			l.total.Add(1)
 			if err != nil || code != 200 || !strings.Contains(body, "<url ") {
 				l.failed.Add(1)
@@ -144,7 +146,7 @@ func describe(code int, body string, err error) string {
 
 // readyz returns the status /readyz reports, or the error met asking.
 func readyz(r *replica) string {
-	code, body, err := get(r.url + "/readyz")
+	code, body, err := httpGet(r.url + "/readyz")
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -160,11 +162,9 @@ func readyz(r *replica) string {
 // turns a hang into a failure.
 func waitReadyz(t *testing.T, r *replica, want string, since time.Time, after string) {
 	t.Helper()
-	for got := readyz(r); got != want; got = readyz(r) {
-		if time.Since(since) > 20*time.Second {
-			t.Fatalf("/readyz still says %q, not %q, %v after %s", got, want, time.Since(since), after)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var got string
+	if !testpeer.Eventually(20*time.Second-time.Since(since), func() bool { got = readyz(r); return got == want }) {
+		t.Fatalf("/readyz still says %q, not %q, %v after %s", got, want, time.Since(since), after)
 	}
 	t.Logf("/readyz said %s %v after %s", want, time.Since(since).Round(time.Millisecond), after)
 }

@@ -1,60 +1,20 @@
-package main
+package e2e
 
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/metalinkd/metalinkd/store/postgres/pgtest"
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
-// These tests run the real binary, built once, as separate processes.
-var (
-	binary string
-	pg     *pgtest.Server
-)
-
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "metalinkd-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "metalinkd")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building metalinkd: %v\n%s", err, out)
-		return 1
-	}
-	pg = pgtest.Connect()
-	defer pg.Close()
-	return m.Run()
-}
-
-// require skips t when a service or tool it needs is missing, or fails it
-// when CI=true, where a missing dependency must not pass quietly.
-func require(t *testing.T, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: the test needs it)", msg)
-	}
-	t.Skip(msg)
-}
+// The replica and outage tests run the real binary on PostgreSQL, each
+// command and server as a separate process.
 
 // cliResult is what one run of a metalinkd command left behind.
 type cliResult struct {
@@ -62,13 +22,13 @@ type cliResult struct {
 	stdout, stderr string
 }
 
-// metalinkd runs a command of the binary against the database at dbURL.
+// metalinkdOn runs a command of the binary against the database at dbURL.
 // The deadline only turns a hang into a failure.
-func metalinkd(t *testing.T, dbURL string, args ...string) cliResult {
+func metalinkdOn(t *testing.T, dbURL string, args ...string) cliResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, testpeer.Metalinkd(t), args...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -86,7 +46,7 @@ func metalinkd(t *testing.T, dbURL string, args ...string) cliResult {
 // mustRun runs a command that has to succeed.
 func mustRun(t *testing.T, dbURL string, args ...string) string {
 	t.Helper()
-	r := metalinkd(t, dbURL, args...)
+	r := metalinkdOn(t, dbURL, args...)
 	if r.code != 0 {
 		t.Fatalf("metalinkd %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 	}
@@ -97,8 +57,6 @@ func mustRun(t *testing.T, dbURL string, args ...string) string {
 type replica struct {
 	name string
 	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
 	log  string
 }
 
@@ -109,27 +67,22 @@ func startReplica(t *testing.T, name, dbURL string) *replica {
 	t.Helper()
 	// A port found free may be taken before the child binds it: try again.
 	for attempt := 1; ; attempt++ {
-		r := spawnReplica(t, name, dbURL)
-		if r.waitHealthy(t) {
+		r, p := spawnReplica(t, name, dbURL)
+		err := testpeer.WaitReady(p, 20*time.Second, testpeer.HTTPOK(r.url+"/healthz"))
+		if err == nil {
 			return r
 		}
 		if attempt == 3 {
 			b, _ := os.ReadFile(r.log)
-			t.Fatalf("replica %s did not start:\n%s", name, b)
+			t.Fatalf("replica %s did not start: %v\n%s", name, err, b)
 		}
 	}
 }
 
-func spawnReplica(t *testing.T, name, dbURL string) *replica {
+func spawnReplica(t *testing.T, name, dbURL string) (*replica, *testpeer.Process) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	r := &replica{name: name, url: "http://" + addr, done: make(chan struct{}),
-		log: filepath.Join(t.TempDir(), name+".log")}
+	addr := testpeer.FreeAddr(t)
+	r := &replica{name: name, url: "http://" + addr, log: filepath.Join(t.TempDir(), name+".log")}
 	logf, err := os.Create(r.log)
 	if err != nil {
 		t.Fatal(err)
@@ -137,69 +90,21 @@ func spawnReplica(t *testing.T, name, dbURL string) *replica {
 	defer logf.Close()
 	// Only notifications may trigger reloads here: the safety reload is
 	// pushed out of the test's reach.
-	r.cmd = exec.Command(binary, "serve", "--listen", addr, "--reload-interval", "1h",
+	cmd := exec.Command(testpeer.Metalinkd(t), "serve", "--listen", addr, "--reload-interval", "1h",
 		"--log-format", "json", "--access-log=false")
-	r.cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
-	r.cmd.Stdout, r.cmd.Stderr = logf, logf
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.cmd.Wait(); close(r.done) }()
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Registered before the process's stop, so it runs after it.
+	var pid int
 	t.Cleanup(func() {
-		r.stop()
 		if t.Failed() {
 			b, _ := os.ReadFile(r.log)
-			t.Logf("log of replica %s (pid %d):\n%s", r.name, r.cmd.Process.Pid, b)
+			t.Logf("log of replica %s (pid %d):\n%s", r.name, pid, b)
 		}
 	})
-	return r
-}
-
-// waitHealthy reports whether /healthz answered before the process ended.
-func (r *replica) waitHealthy(t *testing.T) bool {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-r.done:
-			return false
-		default:
-		}
-		if code, _, err := get(r.url + "/healthz"); err == nil && code == http.StatusOK {
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
-}
-
-// stop ends the process by its pid: SIGTERM, then SIGKILL after 5 s.
-func (r *replica) stop() {
-	select {
-	case <-r.done:
-		return
-	default:
-	}
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(5 * time.Second):
-		r.cmd.Process.Kill()
-		<-r.done
-	}
-}
-
-var client = &http.Client{Timeout: 5 * time.Second}
-
-// get fetches url and returns the status and the body.
-func get(url string) (int, string, error) {
-	resp, err := client.Get(url)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
+	p := testpeer.Start(t, cmd)
+	pid = p.Pid()
+	return r, p
 }
 
 // metalinkPath asks for the fixture repository's metalink.
@@ -208,11 +113,11 @@ const metalinkPath = "/metalink?repo=fedora-41&arch=x86_64"
 // fixtureDir is the fixture repository's directory in the master tree.
 const fixtureDir = "releases/41/Everything/x86_64/os"
 
-// mirrorsFile lists two mirrors: alpha is always listed; beta only once a
+// replicaMirrors lists two mirrors: alpha is always listed; beta only once a
 // report says it carries the current repomd.xml. The repository is named
 // because an import replaces the stored repositories, those a scan created
 // included.
-const mirrorsFile = `repositories:
+const replicaMirrors = `repositories:
   - {prefix: fedora-41, arch: x86_64, directory: ` + fixtureDir + `}
 mirrors:
   - name: alpha
@@ -242,7 +147,7 @@ func seed(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	mirrors := filepath.Join(dir, "mirrors.yaml")
-	if err := os.WriteFile(mirrors, []byte(mirrorsFile), 0o644); err != nil {
+	if err := os.WriteFile(mirrors, []byte(replicaMirrors), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, dbURL, "import", mirrors)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // cluster is a throwaway PostgreSQL cluster in a temporary directory with
@@ -36,7 +38,7 @@ func newCluster(t *testing.T) *cluster {
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			require(t, "running as root, a throwaway cluster needs the postgres user: %v", err)
+			testpeer.Missing(t, fmt.Sprintf("running as root, a throwaway cluster needs the postgres user: %v", err))
 		}
 		uid, _ = strconv.Atoi(u.Uid)
 		gid, _ = strconv.Atoi(u.Gid)
@@ -54,12 +56,10 @@ func newCluster(t *testing.T) *cluster {
 		}
 	}
 	c.run(t, "initdb", "-D", c.data(), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	_, port, _ := net.SplitHostPort(testpeer.FreeAddr(t))
+	if c.port, err = strconv.Atoi(port); err != nil {
 		t.Fatal(err)
 	}
-	c.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	// Registered after the removal, so it runs before it.
 	t.Cleanup(func() {
 		c.owner("pg_ctl", "-D", c.data(), "-m", "immediate", "-w", "stop").Run()
@@ -85,7 +85,7 @@ func postgresBin(t *testing.T) string {
 			return bin
 		}
 	}
-	require(t, "initdb and pg_ctl not found in /usr/lib/postgresql/*/bin or $PATH (Debian: apt-get install postgresql)")
+	testpeer.Missing(t, "initdb and pg_ctl not found in /usr/lib/postgresql/*/bin or $PATH (Debian: apt-get install postgresql)")
 	return ""
 }
 
@@ -107,7 +107,7 @@ func asPostgres(t *testing.T, bin string) func(string, ...string) *exec.Cmd {
 			return exec.Command(su, "postgres", "-s", "/bin/sh", "-c", strings.Join(words, " "))
 		}
 	}
-	require(t, "running as root, a throwaway cluster needs runuser or su to run initdb as postgres")
+	testpeer.Missing(t, "running as root, a throwaway cluster needs runuser or su to run initdb as postgres")
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
 // reloadBound is issue 3's requirement: a change made through one replica
@@ -28,7 +30,7 @@ func TestReplicasReload(t *testing.T) {
 	a := startReplica(t, "a", dbURL)
 	b := startReplica(t, "b", dbURL)
 	for _, r := range []*replica{a, b} {
-		_, body, err := get(r.url + metalinkPath)
+		_, body, err := httpGet(r.url + metalinkPath)
 		if err != nil || !lists(body, "alpha.example") || lists(body, "beta.example") {
 			t.Fatalf("replica %s before any change (%v):\n%s", r.name, err, body)
 		}
@@ -83,7 +85,7 @@ func post(t *testing.T, url, token string, body any) (int, string) {
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,14 +99,9 @@ func post(t *testing.T, url, token string, body any) (int, string) {
 // listed (or, with show false, no longer listed), until limit after start,
 // and returns the time from start to the last answer.
 func waitMetalink(r *replica, host string, show bool, start time.Time, limit time.Duration) (time.Duration, bool) {
-	for {
-		code, body, err := get(r.url + metalinkPath)
-		if err == nil && code == 200 && lists(body, host) == show {
-			return time.Since(start), true
-		}
-		if time.Since(start) > limit {
-			return time.Since(start), false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	ok := testpeer.Eventually(limit-time.Since(start), func() bool {
+		code, body, err := httpGet(r.url + metalinkPath)
+		return err == nil && code == 200 && lists(body, host) == show
+	})
+	return time.Since(start), ok
 }
