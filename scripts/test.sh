@@ -7,12 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Nothing the tests start may ask a cloud's instance metadata address: the AWS
+# SDK's default credential chain does when no credentials are set.
+export AWS_EC2_METADATA_DISABLED=true
+
 log() { printf '== %s\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages used by the real-client, packaging and load tests.
-pkgs=(dnf python3-librepo createrepo-c rpm aria2 wrk systemd)
+pkgs=(dnf python3-librepo createrepo-c rpm aria2 wrk systemd strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -59,10 +63,15 @@ go vet ./...
 log "staticcheck"
 staticcheck ./...
 
-log "go test"
+log "go test (under the loopback guard: any connect to a non-loopback address fails the run)"
+bash scripts/loopback-guard.sh --self-test >/dev/null
 out="$(mktemp)"
 status=0
-go test -count=1 -v -timeout 25m ./... >"$out" 2>&1 || status=$?
+bash scripts/loopback-guard.sh go test -count=1 -v -timeout 25m ./... >"$out" 2>&1 || status=$?
+if [ "$status" -eq 97 ]; then
+  grep -A20 '^loopback guard:' "$out" >&2
+  echo "--- FAIL: the loopback guard saw a connection to a non-loopback address" >>"$out"
+fi
 grep -E '^(ok|FAIL|---)\s|^\s*--- (FAIL|SKIP)|^panic:' "$out" | grep -v -- '--- PASS' || true
 if [ "$status" -ne 0 ]; then
   log "failures in detail:"
