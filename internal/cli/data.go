@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/metalinkd/metalinkd/internal/mirrorsfile"
@@ -13,18 +14,38 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
+// importAbout is the help text of import.
+const importAbout = "Load a mirrors file (YAML or JSON; '-' reads standard input). The file's locations, mirrors,\n" +
+	"repositories, redirects and scan rules are added to the store or replace the stored ones of\n" +
+	"the same name; scanned directories, the repositories the scan derives from them and the\n" +
+	"freshness of mirrors that remain are kept. A file written by 'export' restores everything.\n" +
+	"\n" +
+	"Import refuses to remove what the store holds and the file lacks (a mirror added through\n" +
+	"the admin API, say; with an export, anything) unless told what to do with it: --replace\n" +
+	"removes it, --merge keeps it. --dry-run prints what would be added (+), removed (-) and\n" +
+	"changed (~, with the fields) and changes nothing.\n" +
+	"\n" +
+	"The file is validated first: on any error nothing is changed. The store is read, compared\n" +
+	"and written in two steps, not one transaction: a change made through the admin API while\n" +
+	"an import runs is not seen by the check and may be undone by it.\n" +
+	"\n" +
+	"Exit codes: 0 imported (or dry run), 1 failed or invalid file, 2 bad usage or a removal\n" +
+	"refused for want of --replace or --merge."
+
 func runImport(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "import", "[flags] FILE",
-		"Load a mirrors file (YAML or JSON; '-' reads standard input). The file's locations, mirrors,\n"+
-			"repositories, redirects and scan rules replace the stored ones; scanned directories and the\n"+
-			"freshness of mirrors that remain are kept. A file written by 'export' restores everything.\n"+
-			"The file is validated first: on any error nothing is changed.")
+	fs := newFlagSet(env, "import", "[--dry-run] [--replace | --merge] [flags] FILE", importAbout)
 	choice := storeFlags(env, fs)
+	dryRun := fs.Bool("dry-run", false, "print what the import would change, and change nothing")
+	replace := fs.Bool("replace", false, "remove stored entries the file lacks (with an export: everything not in it)")
+	merge := fs.Bool("merge", false, "keep stored entries the file lacks: only add and update")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"want exactly one FILE"}
+	}
+	if *replace && *merge {
+		return usageError{"--replace and --merge exclude each other"}
 	}
 	in, err := openInput(env, fs.Arg(0))
 	if err != nil {
@@ -40,10 +61,29 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	stored, err := st.Load(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := planImport(stored, mf, *merge)
+	if err != nil {
+		return err
+	}
+	if *dryRun {
+		writeDiff(env.Stdout, plan.diff)
+		fmt.Fprintf(env.Stdout, "dry run: %s; nothing was changed\n", summarize(plan.diff, "would add", "remove", "change"))
+		if len(plan.diff.Removals()) > 0 && !*replace && !*merge {
+			fmt.Fprintln(env.Stdout, "note: without --replace or --merge the import refuses to remove entries")
+		}
+		return nil
+	}
+	if removed := plan.diff.Removals(); len(removed) > 0 && !*replace && !*merge {
+		return refusal(removed)
+	}
 	if mf.Complete {
-		err = st.Restore(ctx, mf.Dataset)
+		err = st.Restore(ctx, plan.apply)
 	} else {
-		err = st.Import(ctx, mf.Dataset)
+		err = st.Import(ctx, plan.apply)
 	}
 	if err != nil {
 		return err
@@ -51,7 +91,130 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	d := mf.Dataset
 	fmt.Fprintf(env.Stdout, "imported %d mirrors, %d locations, %d repositories, %d redirects\n",
 		len(d.Mirrors), len(d.Locations), len(d.Repositories), len(d.Redirects))
+	writeDiff(env.Stdout, plan.diff)
+	fmt.Fprintf(env.Stdout, "summary: %s\n", summarize(plan.diff, "added", "removed", "changed"))
 	return nil
+}
+
+// importPlan is what an import hands to the store and what that changes.
+type importPlan struct {
+	apply *store.Dataset // for Store.Import, or Store.Restore with a complete file
+	diff  store.Diff     // the stored dataset against the result
+}
+
+// planImport works out, from the stored dataset, what importing mf gives:
+// the stores' own Import or Restore applied to a copy, validated as they
+// validate it. Repositories the scan derives from the stored directories
+// are derived again by Import, so a file that lacks them does not remove
+// them.
+func planImport(stored *store.Dataset, mf *mirrorsfile.File, merge bool) (importPlan, error) {
+	stored = stored.Clone()
+	stored.Normalize()
+	var p importPlan
+	var after *store.Dataset
+	switch {
+	case mf.Complete && merge:
+		p.apply = store.MergeAll(stored, mf.Dataset)
+	case mf.Complete:
+		p.apply = mf.Dataset
+	case merge:
+		p.apply = store.Merge(stored, mf.Dataset)
+	default:
+		p.apply = mf.Dataset
+	}
+	if mf.Complete {
+		after = p.apply.Clone()
+	} else {
+		after = stored.Clone()
+		after.ApplyImport(p.apply.Clone())
+	}
+	after.Normalize()
+	if err := after.Validate(); err != nil {
+		if merge {
+			return p, fmt.Errorf("the file merged with the store: %w", err)
+		}
+		return p, err
+	}
+	if mf.Complete {
+		p.diff = store.DiffAll(stored, after)
+	} else {
+		p.diff = store.DiffDeclarative(stored, after)
+	}
+	return p, nil
+}
+
+// maxNamed is how many entries a refusal names before "and N more".
+const maxNamed = 5
+
+// refusal is the error of an import that would remove stored entries
+// without --replace or --merge: the admin must say which is meant.
+func refusal(removed []string) error {
+	named := strings.Join(removed[:min(len(removed), maxNamed)], ", ")
+	if n := len(removed) - maxNamed; n > 0 {
+		named += fmt.Sprintf(" and %d more", n)
+	}
+	entries := "entries"
+	if len(removed) == 1 {
+		entries = "entry"
+	}
+	return usageError{fmt.Sprintf("refused: the store holds %d %s the file lacks, which the import would remove: %s; "+
+		"pass --replace to remove them or --merge to keep them (add and update only); --dry-run lists every change",
+		len(removed), entries, named)}
+}
+
+// writeDiff prints the declarative kinds entry by entry (+ added, - removed,
+// ~ changed with its fields) and the other kinds as counts.
+func writeDiff(w io.Writer, d store.Diff) {
+	for _, k := range d {
+		if !k.Declarative {
+			if !k.Empty() {
+				fmt.Fprintf(w, "%s: %d added, %d removed, %d changed\n", k.Plural, len(k.Added), len(k.Removed), len(k.Changed))
+			}
+			continue
+		}
+		for _, key := range k.Added {
+			fmt.Fprintf(w, "+ %s %s\n", k.Kind, key)
+		}
+		for _, key := range k.Removed {
+			fmt.Fprintf(w, "- %s %s\n", k.Kind, key)
+		}
+		for _, c := range k.Changed {
+			fmt.Fprintf(w, "~ %s %s: %s\n", k.Kind, c.Key, strings.Join(c.Fields, ", "))
+		}
+		if k.Reordered {
+			fmt.Fprintf(w, "~ %s: order\n", k.Plural)
+		}
+	}
+}
+
+// summarize says in one line how many entries are added, removed and
+// changed, and of which kinds, with the verbs given.
+func summarize(d store.Diff, add, remove, change string) string {
+	var added, removed, changed int
+	var kinds []string
+	for _, k := range d {
+		if k.Empty() {
+			continue
+		}
+		added, removed, changed = added+len(k.Added), removed+len(k.Removed), changed+len(k.Changed)
+		part := k.Plural
+		for _, c := range []struct {
+			sign string
+			n    int
+		}{{"+", len(k.Added)}, {"-", len(k.Removed)}, {"~", len(k.Changed)}} {
+			if c.n > 0 {
+				part += fmt.Sprintf(" %s%d", c.sign, c.n)
+			}
+		}
+		if k.Reordered {
+			part += " reordered"
+		}
+		kinds = append(kinds, part)
+	}
+	if len(kinds) == 0 {
+		return "no changes"
+	}
+	return fmt.Sprintf("%s %d, %s %d, %s %d (%s)", add, added, remove, removed, change, changed, strings.Join(kinds, ", "))
 }
 
 func runExport(ctx context.Context, env Env, args []string) error {
