@@ -14,13 +14,12 @@ import (
 	"strings"
 
 	"github.com/metalinkd/metalinkd/internal/cloudranges"
-	"github.com/metalinkd/metalinkd/store"
 )
 
 // IPRanges is AWS's ip-ranges.json, reduced to its EC2 prefixes.
 type IPRanges struct {
 	SyncToken string
-	ranges    []store.CloudRange
+	ranges    []cloudranges.Range
 }
 
 // LoadIPRanges reads ip-ranges.json from a path or an http(s) URL.
