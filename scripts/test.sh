@@ -44,6 +44,13 @@ fi
 log "go vet"
 go vet ./...
 
+# The sync worker and the guest helper must build for other systems too
+# (two packages at once: built and checked, no binary written).
+for goos in windows darwin; do
+  log "GOOS=$goos go build ./cmd/mirror-sync ./cmd/client-init"
+  GOOS="$goos" go build ./cmd/mirror-sync ./cmd/client-init
+done
+
 log "go test"
 out="$(mktemp)"
 status=0
