@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/logging"
 )
 
 // Exit codes of the mirror-sync command.
@@ -29,12 +31,12 @@ type Env struct {
 }
 
 // Main runs the command line args and returns the exit code.
-func Main(ctx context.Context, args []string, env Env) int {
+func Main(ctx context.Context, env Env, args []string) int {
 	cmd := "sync"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	log := newLogger(env)
+	log := logging.New(env.Stderr, logging.FormatFor(env.TTY), slog.LevelInfo)
 	var err error
 	switch cmd {
 	case "sync":
@@ -56,13 +58,6 @@ func Main(ctx context.Context, args []string, env Env) int {
 		log.Error("mirror-sync", "err", err)
 		return ExitPartial
 	}
-}
-
-func newLogger(env Env) *slog.Logger {
-	if env.TTY {
-		return slog.New(slog.NewTextHandler(env.Stderr, nil))
-	}
-	return slog.New(slog.NewJSONHandler(env.Stderr, nil))
 }
 
 // multiFlag is a repeatable string flag.

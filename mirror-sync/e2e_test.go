@@ -42,7 +42,7 @@ func TestMainExitCodes(t *testing.T) {
 	config := e.writeConfig()
 	run := func(getenv func(string) string, args ...string) (int, string) {
 		var out bytes.Buffer
-		code := Main(context.Background(), args, Env{Getenv: getenv, Stdout: &out, Stderr: &out})
+		code := Main(context.Background(), Env{Getenv: getenv, Stdout: &out, Stderr: &out}, args)
 		return code, out.String()
 	}
 	none := func(string) string { return "" }

@@ -195,8 +195,8 @@ func TestProvisionOnVersity(t *testing.T) {
 	}
 	run := func(args ...string) (int, string) {
 		var out, errb bytes.Buffer
-		code := Main(context.Background(), append([]string{"provision", "--config", cfgFile, "--region", "us-east-1"}, args...),
-			Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errb})
+		code := Main(context.Background(), Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errb},
+			append([]string{"provision", "--config", cfgFile, "--region", "us-east-1"}, args...))
 		return code, out.String() + errb.String()
 	}
 	code, out := run("--dry-run")

@@ -57,8 +57,8 @@ func TestRetireRelease(t *testing.T) {
 	config := e.writeConfig()
 	run := func(args ...string) (int, string) {
 		var out bytes.Buffer
-		code := Main(context.Background(), append([]string{"retire", "--config", config}, args...),
-			Env{Getenv: e.getenv, Stdout: &out, Stderr: &out})
+		code := Main(context.Background(), Env{Getenv: e.getenv, Stdout: &out, Stderr: &out},
+			append([]string{"retire", "--config", config}, args...))
 		return code, out.String()
 	}
 	code, out := run("--release", "39", "--dry-run")
