@@ -144,7 +144,7 @@ func writeSourceTarball(t *testing.T, root, path, prefix string) {
 	defer f.Close()
 	gz := gzip.NewWriter(f)
 	tw := tar.NewWriter(gz)
-	for _, part := range []string{"go.mod", "go.sum", "internal/location", "client-init", "cmd/client-init"} {
+	for _, part := range []string{"go.mod", "go.sum", "internal/location", "internal/logging", "client-init", "cmd/client-init"} {
 		err := filepath.WalkDir(filepath.Join(root, part), func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
