@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/metalinkd/metalinkd/internal/secret"
 )
 
 // Sentinel errors, tested with errors.Is.
@@ -157,8 +159,8 @@ func Load(file string, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	for i := range c.Regions {
-		if c.Regions[i].token, err = readToken(c.Regions[i].TokenEnv, getenv); err != nil {
-			return nil, err
+		if c.Regions[i].token, err = secret.FromEnv(getenv, c.Regions[i].TokenEnv); err != nil {
+			return nil, fmt.Errorf("config: token file from %v: %w", err, ErrConfig)
 		}
 	}
 	return &c, nil
@@ -247,22 +249,6 @@ func (c *Config) Region(name string) (*Region, error) {
 
 // HasToken reports whether a report token was found for the region.
 func (r *Region) HasToken() bool { return r.token != "" }
-
-// readToken takes the token from $NAME, else from the file named by $NAME_FILE.
-func readToken(name string, getenv func(string) string) (string, error) {
-	if v := getenv(name); v != "" {
-		return strings.TrimSpace(v), nil
-	}
-	f := getenv(name + "_FILE")
-	if f == "" {
-		return "", nil
-	}
-	b, err := os.ReadFile(f)
-	if err != nil {
-		return "", fmt.Errorf("config: token file from %s_FILE: %v: %w", name, err, ErrConfig)
-	}
-	return strings.TrimSpace(string(b)), nil
-}
 
 // cleanDir returns d as a clean tree-relative directory ("" for the root).
 func cleanDir(d string) string {
