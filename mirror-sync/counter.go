@@ -27,17 +27,6 @@ func (c *Counter) Get(op string) int {
 	return c.n[op]
 }
 
-// Total returns the count of all operations.
-func (c *Counter) Total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := 0
-	for _, v := range c.n {
-		t += v
-	}
-	return t
-}
-
 // String lists the counts as "Op=n" sorted by operation.
 func (c *Counter) String() string {
 	c.mu.Lock()

@@ -35,9 +35,6 @@ func (p *Plan) Phases() [][]File {
 	return phases
 }
 
-// Empty reports whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Uploads) == 0 && len(p.Withdraw) == 0 }
-
 // Unverified returns the listed objects that stand for a manifest file with
 // the right size but whose checksums the state does not vouch for: their
 // metadata must be read (HEAD) before planning.
