@@ -24,23 +24,23 @@ func Main(ctx context.Context, env Env, args []string) int {
 	log := logging.New(env.Stderr, logging.Text, slog.LevelInfo)
 	var err error
 	if len(args) > 0 && args[0] == "repo-files" {
-		var cfg RepoFilesConfig
-		if cfg, err = ParseRepoFilesFlags(args[1:], env.Stderr); err == nil {
-			err = RepoFiles(cfg, log, env.Stdout)
+		var cfg repoFilesConfig
+		if cfg, err = parseRepoFilesFlags(args[1:], env.Stderr); err == nil {
+			err = repoFiles(cfg, log, env.Stdout)
 		}
 	} else {
-		var cfg Config
-		if cfg, err = ParseFlags(args, env.Stderr); err == nil {
-			err = Run(ctx, cfg, log, env.Stdout)
+		var cfg config
+		if cfg, err = parseFlags(args, env.Stderr); err == nil {
+			err = run(ctx, cfg, log, env.Stdout)
 		}
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		return ExitOK
-	case errors.Is(err, ErrUsage):
+		return exitOK
+	case errors.Is(err, errUsage):
 		log.Error("bad command line", "err", err)
-	case errors.Is(err, ErrNeedsChange):
+	case errors.Is(err, errNeedsChange):
 		log.Info("repository files need a change", "err", err)
 	}
-	return ExitCode(err)
+	return exitCode(err)
 }

@@ -25,14 +25,14 @@ func TestMainExitCodes(t *testing.T) {
 		code   int
 		stdout string
 	}{
-		{"help", []string{"--help"}, ExitOK, ""},
-		{"repo-files help", []string{"repo-files", "-h"}, ExitOK, ""},
-		{"unknown flag", []string{"--bogus"}, ExitUsage, ""},
-		{"unknown provider", []string{"--provider", "oracle"}, ExitUsage, ""},
-		{"repo-files stray argument", []string{"repo-files", "now"}, ExitUsage, ""},
-		{"repo-files check", []string{"repo-files", "--check", "--root", root}, ExitNeedsChange, filepath.Join(repos, "fedora.repo") + "\n"},
-		{"repo-files", []string{"repo-files", "--root", root}, ExitOK, ""},
-		{"repo-files check again", []string{"repo-files", "--check", "--root", root}, ExitOK, ""},
+		{"help", []string{"--help"}, exitOK, ""},
+		{"repo-files help", []string{"repo-files", "-h"}, exitOK, ""},
+		{"unknown flag", []string{"--bogus"}, exitUsage, ""},
+		{"unknown provider", []string{"--provider", "oracle"}, exitUsage, ""},
+		{"repo-files stray argument", []string{"repo-files", "now"}, exitUsage, ""},
+		{"repo-files check", []string{"repo-files", "--check", "--root", root}, exitNeedsChange, filepath.Join(repos, "fedora.repo") + "\n"},
+		{"repo-files", []string{"repo-files", "--root", root}, exitOK, ""},
+		{"repo-files check again", []string{"repo-files", "--check", "--root", root}, exitOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,7 +62,7 @@ func TestHelp(t *testing.T) {
 		Main(context.Background(), Env{Stdout: &bytes.Buffer{}, Stderr: &stderr}, tt.args)
 		help := stderr.String()
 		want := tt.want
-		for code := ExitOK; code <= ExitNeedsChange; code++ {
+		for code := exitOK; code <= exitNeedsChange; code++ {
 			want = append(want, "\n  "+string(rune('0'+code))+"  ")
 		}
 		for _, w := range want {

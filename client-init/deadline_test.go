@@ -63,8 +63,8 @@ func TestNoMetadataDeadline(t *testing.T) {
 			if elapsed >= 2*time.Second {
 				t.Errorf("run took %v, want under 2s", elapsed)
 			}
-			if res.code != ExitNoMetadata {
-				t.Errorf("exit %d, want %d", res.code, ExitNoMetadata)
+			if res.code != exitNoMetadata {
+				t.Errorf("exit %d, want %d", res.code, exitNoMetadata)
 			}
 			wantVars(t, root, "us-east-1\n")
 		})
@@ -85,8 +85,8 @@ func TestBinaryNoMetadataDeadline(t *testing.T) {
 	if elapsed >= 2*time.Second {
 		t.Errorf("run took %v, want under 2s", elapsed)
 	}
-	if code := cmd.ProcessState.ExitCode(); code != ExitNoMetadata {
-		t.Errorf("exit %d, want %d", code, ExitNoMetadata)
+	if code := cmd.ProcessState.ExitCode(); code != exitNoMetadata {
+		t.Errorf("exit %d, want %d", code, exitNoMetadata)
 	}
 	wantVars(t, root, absentFile)
 }

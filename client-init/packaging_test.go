@@ -48,7 +48,7 @@ func TestSystemdUnitOrdering(t *testing.T) {
 		"After":             "network-online.target",
 		"Before":            "dnf-makecache.service",
 		"ExecStart":         "/usr/bin/client-init $CLIENT_INIT_OPTIONS",
-		"SuccessExitStatus": strconv.Itoa(ExitNoMetadata),
+		"SuccessExitStatus": strconv.Itoa(exitNoMetadata),
 		"WantedBy":          "multi-user.target",
 	}
 	for key, value := range want {
