@@ -24,22 +24,22 @@ type awsIMDS struct {
 	allowV1  bool
 }
 
-func (a awsIMDS) placement(ctx context.Context) (Placement, error) {
+func (a awsIMDS) placement(ctx context.Context) (placement, error) {
 	token, err := a.token(ctx)
 	if err != nil {
-		return Placement{}, err
+		return placement{}, err
 	}
 	region, err := a.get(ctx, token, "placement/region")
 	if errors.Is(err, errNotFound) {
 		region, err = a.regionFromZone(ctx, token)
 	}
 	if err != nil {
-		return Placement{}, err
+		return placement{}, err
 	}
 	if !location.Valid(region) {
-		return Placement{}, badAnswer("aws", "placement/region", fmt.Errorf("%q is not a region name", region))
+		return placement{}, badAnswer("aws", "placement/region", fmt.Errorf("%q is not a region name", region))
 	}
-	return Placement{Provider: "aws", Region: region}, nil
+	return placement{Provider: "aws", Region: region}, nil
 }
 
 // token returns an IMDSv2 session token, or "" when the service refuses

@@ -69,8 +69,8 @@ func TestAWSMetadataMock(t *testing.T) {
 			mock := startIMDSMock(t, tt.v2Only, tt.values)
 			root := t.TempDir()
 			args := withEndpoints(mock, closedEndpoint(t), closedEndpoint(t), append(tt.args, "--root", root, "--provider", "aws")...)
-			if res := runInProcess(t, args...); res.code != ExitOK {
-				t.Fatalf("exit %d, want %d", res.code, ExitOK)
+			if res := runInProcess(t, args...); res.code != exitOK {
+				t.Fatalf("exit %d, want %d", res.code, exitOK)
 			}
 			wantVars(t, root, tt.want)
 		})
@@ -83,8 +83,8 @@ func TestAWSMockAuto(t *testing.T) {
 	mock := startIMDSMock(t, true, euWest1)
 	root := t.TempDir()
 	res := runInProcess(t, withEndpoints(mock, mock, mock, "--root", root)...)
-	if res.code != ExitOK || !strings.Contains(res.log, "provider=aws") {
-		t.Fatalf("exit %d, want %d with provider=aws", res.code, ExitOK)
+	if res.code != exitOK || !strings.Contains(res.log, "provider=aws") {
+		t.Fatalf("exit %d, want %d with provider=aws", res.code, exitOK)
 	}
 	wantVars(t, root, "eu-west-1\n")
 }
@@ -105,8 +105,8 @@ func TestAWSMockBadAnswers(t *testing.T) {
 			root := t.TempDir()
 			seedVars(t, root, "eu-central-1\n")
 			res := runInProcess(t, withEndpoints(mock, closedEndpoint(t), closedEndpoint(t), "--root", root)...)
-			if res.code != ExitBadAnswer || !strings.Contains(res.log, tt.why) {
-				t.Errorf("exit %d, want %d with %q in the log", res.code, ExitBadAnswer, tt.why)
+			if res.code != exitBadAnswer || !strings.Contains(res.log, tt.why) {
+				t.Errorf("exit %d, want %d with %q in the log", res.code, exitBadAnswer, tt.why)
 			}
 			wantVars(t, root, "eu-central-1\n")
 		})
@@ -162,11 +162,11 @@ func TestAWSFallbacks(t *testing.T) {
 		{"tokens refused, IMDSv1 not allowed", false, imdsFilter{refuseTokens: true}, euWest1, nil,
 			ExitNoMetadata, absentFile, "IMDSv1 is not allowed"},
 		{"tokens refused, IMDSv1 allowed", false, imdsFilter{refuseTokens: true}, euWest1, []string{"--allow-imdsv1"},
-			ExitOK, "eu-west-1\n", "provider=aws"},
+			exitOK, "eu-west-1\n", "provider=aws"},
 		{"no placement/region: zone minus its letter", true, imdsFilter{lackRegion: true}, euWest1, nil,
-			ExitOK, "eu-west-1\n", "provider=aws"},
+			exitOK, "eu-west-1\n", "provider=aws"},
 		{"no placement/region, zone not a zone name", true, imdsFilter{lackRegion: true},
-			map[string]string{"placement-availability-zone": "nova"}, nil, ExitBadAnswer, absentFile, "not a zone name"},
+			map[string]string{"placement-availability-zone": "nova"}, nil, exitBadAnswer, absentFile, "not a zone name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,22 +19,22 @@ type azureIMDS struct {
 	endpoint string
 }
 
-func (a azureIMDS) placement(ctx context.Context) (Placement, error) {
+func (a azureIMDS) placement(ctx context.Context) (placement, error) {
 	const path = "instance/compute/location"
 	url := a.endpoint + "/metadata/" + path + "?api-version=" + azureAPIVersion + "&format=text"
 	ans, err := a.client.do(ctx, "azure", http.MethodGet, url, http.Header{"Metadata": {"true"}})
 	if err != nil {
-		return Placement{}, err
+		return placement{}, err
 	}
 	if ans.status != http.StatusOK {
-		return Placement{}, absent("azure", "GET %s: HTTP %d", path, ans.status)
+		return placement{}, absent("azure", "GET %s: HTTP %d", path, ans.status)
 	}
 	region, err := ans.text()
 	if err != nil {
-		return Placement{}, badAnswer("azure", path, err)
+		return placement{}, badAnswer("azure", path, err)
 	}
 	if !location.Valid(region) {
-		return Placement{}, badAnswer("azure", path, fmt.Errorf("%q is not a region name", region))
+		return placement{}, badAnswer("azure", path, fmt.Errorf("%q is not a region name", region))
 	}
-	return Placement{Provider: "azure", Region: region}, nil
+	return placement{Provider: "azure", Region: region}, nil
 }

@@ -79,8 +79,8 @@ func TestGCPAndAzure(t *testing.T) {
 			}
 			root := t.TempDir()
 			res := runInProcess(t, withEndpoints(closedEndpoint(t), gcp, azure, "--root", root, "--provider", tt.provider)...)
-			if res.code != ExitOK {
-				t.Fatalf("exit %d, want %d", res.code, ExitOK)
+			if res.code != exitOK {
+				t.Fatalf("exit %d, want %d", res.code, exitOK)
 			}
 			wantVars(t, root, tt.want)
 		})
@@ -126,8 +126,8 @@ func TestBadAnswers(t *testing.T) {
 			root := t.TempDir()
 			seedVars(t, root, "eu-central-1\n")
 			res := runInProcess(t, withEndpoints(closedEndpoint(t), gcp, azure, "--root", root)...)
-			if res.code != ExitBadAnswer || !strings.Contains(res.log, tt.why) {
-				t.Errorf("exit %d, want %d with %q in the log", res.code, ExitBadAnswer, tt.why)
+			if res.code != exitBadAnswer || !strings.Contains(res.log, tt.why) {
+				t.Errorf("exit %d, want %d with %q in the log", res.code, exitBadAnswer, tt.why)
 			}
 			wantVars(t, root, "eu-central-1\n")
 		})
@@ -160,8 +160,8 @@ func TestCaptivePortal(t *testing.T) {
 	root := t.TempDir()
 	seedVars(t, root, "eu-central-1\n")
 	res := runInProcess(t, withEndpoints(portal.URL, portal.URL, portal.URL, "--root", root, "--remove-when-absent")...)
-	if res.code != ExitBadAnswer {
-		t.Errorf("exit %d, want %d", res.code, ExitBadAnswer)
+	if res.code != exitBadAnswer {
+		t.Errorf("exit %d, want %d", res.code, exitBadAnswer)
 	}
 	wantVars(t, root, "eu-central-1\n")
 }
@@ -179,8 +179,8 @@ func TestGCPWithoutFlavor(t *testing.T) {
 	t.Cleanup(srv.Close)
 	root := t.TempDir()
 	res := runInProcess(t, withEndpoints(srv.URL, srv.URL, srv.URL, "--root", root)...)
-	if res.code != ExitBadAnswer || !strings.Contains(res.log, "lacks Metadata-Flavor") {
-		t.Errorf("exit %d, want %d with a missing Metadata-Flavor in the log", res.code, ExitBadAnswer)
+	if res.code != exitBadAnswer || !strings.Contains(res.log, "lacks Metadata-Flavor") {
+		t.Errorf("exit %d, want %d with a missing Metadata-Flavor in the log", res.code, exitBadAnswer)
 	}
 	wantVars(t, root, absentFile)
 }

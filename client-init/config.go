@@ -11,17 +11,17 @@ import (
 	"time"
 )
 
-// DefaultEndpoint is the link-local address where AWS, GCP and Azure all
+// defaultEndpoint is the link-local address where AWS, GCP and Azure all
 // serve instance metadata. An address, not a name, so that a guest outside
 // a cloud sends no DNS query.
-const DefaultEndpoint = "http://169.254.169.254"
+const defaultEndpoint = "http://169.254.169.254"
 
-// DefaultTimeout bounds the whole detection. Metadata services answer in
+// defaultTimeout bounds the whole detection. Metadata services answer in
 // milliseconds; outside a cloud the run must end within 2 seconds.
-const DefaultTimeout = 1500 * time.Millisecond
+const defaultTimeout = 1500 * time.Millisecond
 
-// Config is the configuration of a region detection run.
-type Config struct {
+// config is the configuration of a region detection run.
+type config struct {
 	Provider         string        // "auto", "aws", "gcp" or "azure"
 	AllowIMDSv1      bool          // fall back to AWS IMDSv1 when tokens are refused
 	Timeout          time.Duration // bound of the whole detection
@@ -36,57 +36,57 @@ type Config struct {
 	format *template.Template
 }
 
-// ParseFlags reads a Config from the command line arguments (without the
+// parseFlags reads a config from the command line arguments (without the
 // program name). Help and errors go to output. It returns flag.ErrHelp for
-// -h, or an error wrapping ErrUsage.
-func ParseFlags(args []string, output io.Writer) (Config, error) {
-	var cfg Config
+// -h, or an error wrapping errUsage.
+func parseFlags(args []string, output io.Writer) (config, error) {
+	var cfg config
 	fs := flag.NewFlagSet("client-init", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.Provider, "provider", "auto", "cloud to ask: auto (all at once), aws, gcp or azure")
 	fs.BoolVar(&cfg.AllowIMDSv1, "allow-imdsv1", false, "on AWS, read metadata without a session token when IMDSv2 is refused")
-	fs.DurationVar(&cfg.Timeout, "timeout", DefaultTimeout, "bound of the whole metadata detection")
-	fs.StringVar(&cfg.AWSEndpoint, "aws-endpoint", DefaultEndpoint, "base URL of AWS's instance metadata service")
-	fs.StringVar(&cfg.GCPEndpoint, "gcp-endpoint", DefaultEndpoint, "base URL of GCP's metadata server")
-	fs.StringVar(&cfg.AzureEndpoint, "azure-endpoint", DefaultEndpoint, "base URL of Azure's instance metadata service")
+	fs.DurationVar(&cfg.Timeout, "timeout", defaultTimeout, "bound of the whole metadata detection")
+	fs.StringVar(&cfg.AWSEndpoint, "aws-endpoint", defaultEndpoint, "base URL of AWS's instance metadata service")
+	fs.StringVar(&cfg.GCPEndpoint, "gcp-endpoint", defaultEndpoint, "base URL of GCP's metadata server")
+	fs.StringVar(&cfg.AzureEndpoint, "azure-endpoint", defaultEndpoint, "base URL of Azure's instance metadata service")
 	fs.StringVar(&cfg.Format, "format", "{{.Region}}", "Go template of the location name, with {{.Provider}} and {{.Region}}")
 	fs.StringVar(&cfg.Root, "root", "/", "root directory of the etc/dnf/vars and etc/yum/vars files")
 	fs.BoolVar(&cfg.RemoveWhenAbsent, "remove-when-absent", false, "remove the location files when no metadata service answers")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print the location name and change no file")
 	fs.Usage = func() { usage(fs, runUsage) }
 	if err := fs.Parse(args); err != nil {
-		return Config{}, usageError(err)
+		return config{}, usageError(err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return Config{}, fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
+		return config{}, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return cfg, cfg.validate()
 }
 
-func (cfg *Config) validate() error {
+func (cfg *config) validate() error {
 	switch cfg.Provider {
 	case "auto", "aws", "gcp", "azure":
 	default:
-		return fmt.Errorf("%w: --provider %q: want auto, aws, gcp or azure", ErrUsage, cfg.Provider)
+		return fmt.Errorf("%w: --provider %q: want auto, aws, gcp or azure", errUsage, cfg.Provider)
 	}
 	if cfg.Timeout <= 0 {
-		return fmt.Errorf("%w: --timeout must be positive", ErrUsage)
+		return fmt.Errorf("%w: --timeout must be positive", errUsage)
 	}
 	for _, ep := range []*string{&cfg.AWSEndpoint, &cfg.GCPEndpoint, &cfg.AzureEndpoint} {
 		u, err := url.Parse(*ep)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%w: endpoint %q: want http://HOST[:PORT]", ErrUsage, *ep)
+			return fmt.Errorf("%w: endpoint %q: want http://HOST[:PORT]", errUsage, *ep)
 		}
 		*ep = strings.TrimRight(*ep, "/")
 	}
 	tmpl, err := template.New("format").Option("missingkey=error").Parse(cfg.Format)
 	if err != nil {
-		return fmt.Errorf("%w: --format: %v", ErrUsage, err)
+		return fmt.Errorf("%w: --format: %v", errUsage, err)
 	}
 	cfg.format = tmpl
 	if cfg.Root == "" {
-		return fmt.Errorf("%w: --root must not be empty", ErrUsage)
+		return fmt.Errorf("%w: --root must not be empty", errUsage)
 	}
 	return nil
 }
@@ -97,5 +97,5 @@ func usageError(err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	return fmt.Errorf("%w: %v", ErrUsage, err)
+	return fmt.Errorf("%w: %v", errUsage, err)
 }

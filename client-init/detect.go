@@ -9,14 +9,14 @@ import (
 )
 
 // provider asks one cloud's metadata service where the guest runs. Its
-// error wraps ErrNoMetadata when the service is not there and ErrBadAnswer
+// error wraps errNoMetadata when the service is not there and errBadAnswer
 // when it answered with something that is not a region.
 type provider interface {
-	placement(ctx context.Context) (Placement, error)
+	placement(ctx context.Context) (placement, error)
 }
 
 // providers returns the metadata services that cfg.Provider names.
-func (cfg Config) providers() []provider {
+func (cfg config) providers() []provider {
 	c := newMetadataClient()
 	all := map[string]provider{
 		"aws":   awsIMDS{client: c, endpoint: cfg.AWSEndpoint, allowV1: cfg.AllowIMDSv1},
@@ -34,11 +34,11 @@ func (cfg Config) providers() []provider {
 // wins: only one cloud's service can answer for its own protocol. With
 // none, a bad answer is reported over an absent service, since it tells
 // the operator more.
-func detect(ctx context.Context, providers []provider) (Placement, error) {
+func detect(ctx context.Context, providers []provider) (placement, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
-		placement Placement
+		placement placement
 		err       error
 	}
 	results := make(chan result, len(providers))
@@ -55,15 +55,15 @@ func detect(ctx context.Context, providers []provider) (Placement, error) {
 		switch {
 		case r.err == nil:
 			return r.placement, nil
-		case errors.Is(r.err, ErrBadAnswer) && bad == nil:
+		case errors.Is(r.err, errBadAnswer) && bad == nil:
 			bad = r.err
-		case !errors.Is(r.err, ErrBadAnswer):
+		case !errors.Is(r.err, errBadAnswer):
 			reasons = append(reasons, r.err.Error())
 		}
 	}
 	if bad != nil {
-		return Placement{}, bad
+		return placement{}, bad
 	}
 	sort.Strings(reasons)
-	return Placement{}, fmt.Errorf("%w (%s)", ErrNoMetadata, strings.Join(reasons, "; "))
+	return placement{}, fmt.Errorf("%w (%s)", errNoMetadata, strings.Join(reasons, "; "))
 }

@@ -6,6 +6,7 @@
 // and the regional mirror comes first. Outside a cloud no metadata service
 // answers within a short deadline and nothing is changed.
 //
-// The package links only the standard library and the location grammar: it
-// runs on every guest at boot, so it stays small and starts fast.
+// The package links only the standard library, the location grammar and the
+// programs' logger constructor: it runs on every guest at boot, so it stays
+// small and starts fast.
 package clientinit

@@ -43,13 +43,13 @@ func TestEndToEndDNF(t *testing.T) {
 		wantLocation string
 		wantFirst    func(host string) bool
 	}{
-		{"in region", mock, ExitOK, "us-east-1", func(h string) bool { return h == regionalMirror }},
+		{"in region", mock, exitOK, "us-east-1", func(h string) bool { return h == regionalMirror }},
 		{"no metadata", closedEndpoint(t), ExitNoMetadata, "$location", func(h string) bool { return h != regionalMirror }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := newInstallroot(t, metalink.url+"/metalink?repo=fedora-$releasever&arch=$basearch")
-			runBinary(t, ExitOK, "repo-files", "--root", root)
+			runBinary(t, exitOK, "repo-files", "--root", root)
 			runBinary(t, tt.initCode, withEndpoints(tt.awsEndpoint, closedEndpoint(t), closedEndpoint(t), "--root", root)...)
 			metalink.reset()
 			mirrors.reset()

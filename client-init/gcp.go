@@ -18,31 +18,31 @@ type gcpMetadata struct {
 	endpoint string
 }
 
-func (g gcpMetadata) placement(ctx context.Context) (Placement, error) {
+func (g gcpMetadata) placement(ctx context.Context) (placement, error) {
 	const path = "instance/zone"
 	h := http.Header{"Metadata-Flavor": {"Google"}}
 	ans, err := g.client.do(ctx, "gcp", http.MethodGet, g.endpoint+"/computeMetadata/v1/"+path, h)
 	if err != nil {
-		return Placement{}, err
+		return placement{}, err
 	}
 	// Google's server marks every answer; without the mark it is not Google's.
 	google := ans.header.Get("Metadata-Flavor") == "Google"
 	switch {
 	case ans.status != http.StatusOK && !google:
-		return Placement{}, absent("gcp", "GET %s: HTTP %d", path, ans.status)
+		return placement{}, absent("gcp", "GET %s: HTTP %d", path, ans.status)
 	case ans.status != http.StatusOK:
-		return Placement{}, badAnswer("gcp", path, fmt.Errorf("HTTP %d", ans.status))
+		return placement{}, badAnswer("gcp", path, fmt.Errorf("HTTP %d", ans.status))
 	case !google:
-		return Placement{}, badAnswer("gcp", path, errors.New("answer lacks Metadata-Flavor: Google"))
+		return placement{}, badAnswer("gcp", path, errors.New("answer lacks Metadata-Flavor: Google"))
 	}
 	text, err := ans.text()
 	if err != nil {
-		return Placement{}, badAnswer("gcp", path, err)
+		return placement{}, badAnswer("gcp", path, err)
 	}
 	zone := text[strings.LastIndexByte(text, '/')+1:]
 	cut := strings.LastIndexByte(zone, '-')
 	if !location.Valid(zone) || cut <= 0 || !location.Valid(zone[:cut]) {
-		return Placement{}, badAnswer("gcp", path, fmt.Errorf("%q is not a zone name", text))
+		return placement{}, badAnswer("gcp", path, fmt.Errorf("%q is not a zone name", text))
 	}
-	return Placement{Provider: "gcp", Region: zone[:cut]}, nil
+	return placement{Provider: "gcp", Region: zone[:cut]}, nil
 }

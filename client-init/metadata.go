@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// Placement is where a metadata service says the guest runs.
-type Placement struct {
+// placement is where a metadata service says the guest runs.
+type placement struct {
 	// Provider is the cloud that answered: "aws", "gcp" or "azure".
 	Provider string
 	// Region is the region id as the cloud spells it, such as "us-east-1",
@@ -53,11 +53,11 @@ type answer struct {
 }
 
 // do sends one request. A service that cannot be reached gives an error
-// wrapping ErrNoMetadata; a body over maxAnswer gives ErrBadAnswer.
+// wrapping errNoMetadata; a body over maxAnswer gives errBadAnswer.
 func (c *metadataClient) do(ctx context.Context, cloud, method, url string, header http.Header) (answer, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
-		return answer{}, fmt.Errorf("%w: %v", ErrUsage, err)
+		return answer{}, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -65,15 +65,15 @@ func (c *metadataClient) do(ctx context.Context, cloud, method, url string, head
 	req.Header.Set("User-Agent", "client-init")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return answer{}, &cloudError{kind: ErrNoMetadata, cloud: cloud, msg: err.Error()}
+		return answer{}, &cloudError{kind: errNoMetadata, cloud: cloud, msg: err.Error()}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return answer{}, &cloudError{kind: ErrBadAnswer, cloud: cloud, msg: fmt.Sprintf("%s %s: reading the answer: %v", method, url, err)}
+		return answer{}, &cloudError{kind: errBadAnswer, cloud: cloud, msg: fmt.Sprintf("%s %s: reading the answer: %v", method, url, err)}
 	}
 	if len(body) > maxAnswer {
-		return answer{}, &cloudError{kind: ErrBadAnswer, cloud: cloud, msg: fmt.Sprintf("%s %s: answer larger than %d bytes", method, url, maxAnswer)}
+		return answer{}, &cloudError{kind: errBadAnswer, cloud: cloud, msg: fmt.Sprintf("%s %s: answer larger than %d bytes", method, url, maxAnswer)}
 	}
 	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
@@ -107,7 +107,7 @@ func (a answer) text() (string, error) {
 }
 
 // cloudError is a failure of one cloud's metadata service; its kind is
-// ErrNoMetadata or ErrBadAnswer.
+// errNoMetadata or errBadAnswer.
 type cloudError struct {
 	kind  error
 	cloud string
@@ -120,10 +120,10 @@ func (e *cloudError) Unwrap() error { return e.kind }
 
 // badAnswer reports an unusable answer of one cloud's metadata path.
 func badAnswer(cloud, path string, err error) error {
-	return &cloudError{kind: ErrBadAnswer, cloud: cloud, msg: path + ": " + err.Error()}
+	return &cloudError{kind: errBadAnswer, cloud: cloud, msg: path + ": " + err.Error()}
 }
 
 // absent reports that one cloud's metadata service is not there.
 func absent(cloud, format string, args ...any) error {
-	return &cloudError{kind: ErrNoMetadata, cloud: cloud, msg: fmt.Sprintf(format, args...)}
+	return &cloudError{kind: errNoMetadata, cloud: cloud, msg: fmt.Sprintf(format, args...)}
 }

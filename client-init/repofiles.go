@@ -8,11 +8,11 @@ import (
 // $location with the content of the location vars file.
 const locationParam = "location=$location"
 
-// AddLocation returns content with every metalink= line ending in
+// addLocation returns content with every metalink= line ending in
 // &location=$location, and whether anything changed. Lines that are not
 // metalink= settings (comments, other keys, continuation lines), line
 // endings and trailing blanks are kept byte for byte.
-func AddLocation(content string) (string, bool) {
+func addLocation(content string) (string, bool) {
 	lines := strings.SplitAfter(content, "\n")
 	changed := false
 	for i, line := range lines {

@@ -9,17 +9,17 @@ import (
 	"path/filepath"
 )
 
-// RepoFilesConfig is the configuration of the repo-files subcommand.
-type RepoFilesConfig struct {
+// repoFilesConfig is the configuration of the repo-files subcommand.
+type repoFilesConfig struct {
 	Root     string // directory ReposDir is under
 	ReposDir string // where the *.repo files are, relative to Root
 	Check    bool   // report the files that need a change, write nothing
 }
 
-// ParseRepoFilesFlags reads a RepoFilesConfig from the arguments after
-// "repo-files". It returns flag.ErrHelp for -h, or an error wrapping ErrUsage.
-func ParseRepoFilesFlags(args []string, output io.Writer) (RepoFilesConfig, error) {
-	var cfg RepoFilesConfig
+// parseRepoFilesFlags reads a repoFilesConfig from the arguments after
+// "repo-files". It returns flag.ErrHelp for -h, or an error wrapping errUsage.
+func parseRepoFilesFlags(args []string, output io.Writer) (repoFilesConfig, error) {
+	var cfg repoFilesConfig
 	fs := flag.NewFlagSet("client-init repo-files", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.Root, "root", "/", "root directory the repository directory is under")
@@ -27,22 +27,22 @@ func ParseRepoFilesFlags(args []string, output io.Writer) (RepoFilesConfig, erro
 	fs.BoolVar(&cfg.Check, "check", false, "only print the files that need a change (exit code 6 if any)")
 	fs.Usage = func() { usage(fs, repoFilesUsage) }
 	if err := fs.Parse(args); err != nil {
-		return RepoFilesConfig{}, usageError(err)
+		return repoFilesConfig{}, usageError(err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return RepoFilesConfig{}, fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
+		return repoFilesConfig{}, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return cfg, nil
 }
 
-// RepoFiles makes every metalink= line of the *.repo files end with
+// repoFiles makes every metalink= line of the *.repo files end with
 // &location=$location, or with Check prints the files that would change
-// and returns ErrNeedsChange if there are any.
-func RepoFiles(cfg RepoFilesConfig, log *slog.Logger, stdout io.Writer) error {
+// and returns errNeedsChange if there are any.
+func repoFiles(cfg repoFilesConfig, log *slog.Logger, stdout io.Writer) error {
 	paths, err := filepath.Glob(filepath.Join(cfg.Root, cfg.ReposDir, "*.repo"))
 	if err != nil {
-		return fmt.Errorf("%w: --repos-dir: %v", ErrUsage, err)
+		return fmt.Errorf("%w: --repos-dir: %v", errUsage, err)
 	}
 	stale := 0
 	for _, path := range paths {
@@ -58,7 +58,7 @@ func RepoFiles(cfg RepoFilesConfig, log *slog.Logger, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fixed, changed := AddLocation(string(old))
+		fixed, changed := addLocation(string(old))
 		if !changed {
 			continue
 		}
@@ -73,7 +73,7 @@ func RepoFiles(cfg RepoFilesConfig, log *slog.Logger, stdout io.Writer) error {
 		log.Info("added location to metalink lines", "path", path)
 	}
 	if cfg.Check && stale > 0 {
-		return fmt.Errorf("%w: %d of %d files", ErrNeedsChange, stale, len(paths))
+		return fmt.Errorf("%w: %d of %d files", errNeedsChange, stale, len(paths))
 	}
 	log.Info("repository files in order", "files", len(paths), "changed", stale)
 	return nil

@@ -39,15 +39,15 @@ func TestAddLocation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, changed := AddLocation(tt.in)
+			got, changed := addLocation(tt.in)
 			if got != tt.want {
-				t.Errorf("AddLocation:\n got %q\nwant %q", got, tt.want)
+				t.Errorf("addLocation:\n got %q\nwant %q", got, tt.want)
 			}
 			if changed != (tt.in != tt.want) {
 				t.Errorf("changed = %v", changed)
 			}
-			if again, changed := AddLocation(got); changed || again != got {
-				t.Errorf("second AddLocation changed %q into %q", got, again)
+			if again, changed := addLocation(got); changed || again != got {
+				t.Errorf("second addLocation changed %q into %q", got, again)
 			}
 		})
 	}
@@ -98,7 +98,7 @@ func TestRepoFiles(t *testing.T) {
 	check := func(wantErr error, wantStdout string) {
 		t.Helper()
 		var stdout bytes.Buffer
-		err := RepoFiles(RepoFilesConfig{Root: root, ReposDir: "/etc/yum.repos.d", Check: true}, log, &stdout)
+		err := repoFiles(repoFilesConfig{Root: root, ReposDir: "/etc/yum.repos.d", Check: true}, log, &stdout)
 		if !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
 			t.Errorf("--check: %v, want %v", err, wantErr)
 		}
@@ -107,11 +107,11 @@ func TestRepoFiles(t *testing.T) {
 		}
 	}
 
-	check(ErrNeedsChange, filepath.Join(dir, "fedora.repo")+"\n"+filepath.Join(dir, "private.repo")+"\n")
+	check(errNeedsChange, filepath.Join(dir, "fedora.repo")+"\n"+filepath.Join(dir, "private.repo")+"\n")
 	if got, _ := os.ReadFile(filepath.Join(dir, "fedora.repo")); string(got) != fedoraRepo {
 		t.Fatal("--check changed a file")
 	}
-	if err := RepoFiles(RepoFilesConfig{Root: root, ReposDir: "/etc/yum.repos.d"}, log, &bytes.Buffer{}); err != nil {
+	if err := repoFiles(repoFilesConfig{Root: root, ReposDir: "/etc/yum.repos.d"}, log, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, f := range files {
@@ -134,7 +134,7 @@ func TestRepoFiles(t *testing.T) {
 }
 
 func TestRepoFilesMissingDir(t *testing.T) {
-	err := RepoFiles(RepoFilesConfig{Root: t.TempDir(), ReposDir: "/etc/yum.repos.d", Check: true},
+	err := repoFiles(repoFilesConfig{Root: t.TempDir(), ReposDir: "/etc/yum.repos.d", Check: true},
 		slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), &bytes.Buffer{})
 	if err != nil {
 		t.Errorf("no repository directory: %v, want nil", err)

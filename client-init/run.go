@@ -11,11 +11,11 @@ import (
 	"github.com/metalinkd/metalinkd/internal/location"
 )
 
-// Run detects the guest's region and brings the location files under
+// run detects the guest's region and brings the location files under
 // cfg.Root up to date. Its error wraps one of the package's sentinel
-// errors; ExitCode turns it into the command's exit code. With --dry-run
+// errors; exitCode turns it into the command's exit code. With --dry-run
 // the location name goes to stdout and no file changes.
-func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
+func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -24,7 +24,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 	cancel()
 	paths := varsPaths(cfg.Root)
 	switch {
-	case errors.Is(err, ErrNoMetadata):
+	case errors.Is(err, errNoMetadata):
 		return cfg.whenAbsent(paths, err, log)
 	case err != nil:
 		log.Error("metadata service gave an unusable answer; location files left alone", "err", err)
@@ -52,7 +52,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) er
 // whenAbsent handles a run where no metadata service answered: the files are
 // left alone, or with --remove-when-absent removed. It returns err, or the
 // error that stopped a removal.
-func (cfg Config) whenAbsent(paths []string, err error, log *slog.Logger) error {
+func (cfg config) whenAbsent(paths []string, err error, log *slog.Logger) error {
 	if !cfg.RemoveWhenAbsent || cfg.DryRun {
 		log.Info("no metadata service answered; location files left alone", "reason", err)
 		return err
@@ -71,14 +71,14 @@ func (cfg Config) whenAbsent(paths []string, err error, log *slog.Logger) error 
 
 // locationName makes the location name from the placement with --format
 // and checks it against the server's location grammar.
-func (cfg Config) locationName(p Placement) (string, error) {
+func (cfg config) locationName(p placement) (string, error) {
 	var b strings.Builder
 	if err := cfg.format.Execute(&b, p); err != nil {
-		return "", fmt.Errorf("%w: --format: %v", ErrInvalidLocation, err)
+		return "", fmt.Errorf("%w: --format: %v", errInvalidLocation, err)
 	}
 	name := b.String()
 	if !location.Valid(name) {
-		return "", fmt.Errorf("%w: %q (from --format %q)", ErrInvalidLocation, name, cfg.Format)
+		return "", fmt.Errorf("%w: %q (from --format %q)", errInvalidLocation, name, cfg.Format)
 	}
 	return name, nil
 }

@@ -25,11 +25,11 @@ type result struct {
 func runInProcess(t *testing.T, args ...string) result {
 	t.Helper()
 	var log, stdout bytes.Buffer
-	cfg, err := ParseFlags(args, &log)
+	cfg, err := parseFlags(args, &log)
 	if err == nil {
-		err = Run(context.Background(), cfg, slog.New(slog.NewTextHandler(&log, nil)), &stdout)
+		err = run(context.Background(), cfg, slog.New(slog.NewTextHandler(&log, nil)), &stdout)
 	}
-	res := result{code: ExitCode(err), log: log.String(), stdout: stdout.String()}
+	res := result{code: exitCode(err), log: log.String(), stdout: stdout.String()}
 	t.Logf("client-init %q: exit %d\n%s", args, res.code, res.log)
 	return res
 }

@@ -13,7 +13,7 @@ func TestRunWritesOnlyChanges(t *testing.T) {
 	root := t.TempDir()
 	azure := azureServer(t, http.StatusOK, "text/plain", "northeurope")
 	args := withEndpoints(closedEndpoint(t), closedEndpoint(t), azure, "--root", root)
-	if res := runInProcess(t, args...); res.code != ExitOK {
+	if res := runInProcess(t, args...); res.code != exitOK {
 		t.Fatalf("first run: exit %d", res.code)
 	}
 	wantVars(t, root, "northeurope\n")
@@ -29,8 +29,8 @@ func TestRunWritesOnlyChanges(t *testing.T) {
 		inodes[path] = info.Sys().(*syscall.Stat_t).Ino
 	}
 	res := runInProcess(t, args...)
-	if res.code != ExitOK || !strings.Contains(res.log, "unchanged=2") {
-		t.Fatalf("second run: exit %d, want %d with both files unchanged", res.code, ExitOK)
+	if res.code != exitOK || !strings.Contains(res.log, "unchanged=2") {
+		t.Fatalf("second run: exit %d, want %d with both files unchanged", res.code, exitOK)
 	}
 	for path, ino := range inodes {
 		info, err := os.Stat(path)
@@ -57,17 +57,17 @@ func TestRunOutcomes(t *testing.T) {
 		want   string
 		stdout string
 	}{
-		{"stale location replaced", "eu-central-1\n", true, nil, ExitOK, "westeurope\n", ""},
+		{"stale location replaced", "eu-central-1\n", true, nil, exitOK, "westeurope\n", ""},
 		{"no metadata leaves files alone", "eu-central-1\n", false, nil, ExitNoMetadata, "eu-central-1\n", ""},
 		{"no metadata, no files", "", false, nil, ExitNoMetadata, absentFile, ""},
 		{"remove when absent", "eu-central-1\n", false, []string{"--remove-when-absent"}, ExitNoMetadata, absentFile, ""},
-		{"remove when absent keeps a found location", "eu-central-1\n", true, []string{"--remove-when-absent"}, ExitOK, "westeurope\n", ""},
-		{"dry run prints", "eu-central-1\n", true, []string{"--dry-run"}, ExitOK, "eu-central-1\n", "westeurope\n"},
+		{"remove when absent keeps a found location", "eu-central-1\n", true, []string{"--remove-when-absent"}, exitOK, "westeurope\n", ""},
+		{"dry run prints", "eu-central-1\n", true, []string{"--dry-run"}, exitOK, "eu-central-1\n", "westeurope\n"},
 		{"dry run removes nothing", "eu-central-1\n", false, []string{"--dry-run", "--remove-when-absent"}, ExitNoMetadata, "eu-central-1\n", ""},
-		{"format", "", true, []string{"--format", "{{.Provider}}-{{.Region}}"}, ExitOK, "azure-westeurope\n", ""},
-		{"format outside the grammar", "eu-central-1\n", true, []string{"--format", "{{.Region}}_x"}, ExitInvalidLocation, "eu-central-1\n", ""},
-		{"format with an unknown field", "eu-central-1\n", true, []string{"--format", "{{.Zone}}"}, ExitInvalidLocation, "eu-central-1\n", ""},
-		{"format that does not parse", "eu-central-1\n", true, []string{"--format", "{{.Region"}, ExitUsage, "eu-central-1\n", ""},
+		{"format", "", true, []string{"--format", "{{.Provider}}-{{.Region}}"}, exitOK, "azure-westeurope\n", ""},
+		{"format outside the grammar", "eu-central-1\n", true, []string{"--format", "{{.Region}}_x"}, exitInvalidLocation, "eu-central-1\n", ""},
+		{"format with an unknown field", "eu-central-1\n", true, []string{"--format", "{{.Zone}}"}, exitInvalidLocation, "eu-central-1\n", ""},
+		{"format that does not parse", "eu-central-1\n", true, []string{"--format", "{{.Region"}, exitUsage, "eu-central-1\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,7 +104,7 @@ func TestRunCannotWrite(t *testing.T) {
 	}
 	azure := azureServer(t, http.StatusOK, "text/plain", "westeurope")
 	res := runInProcess(t, withEndpoints(closedEndpoint(t), closedEndpoint(t), azure, "--root", root)...)
-	if res.code != ExitFailure {
-		t.Errorf("exit %d, want %d", res.code, ExitFailure)
+	if res.code != exitFailure {
+		t.Errorf("exit %d, want %d", res.code, exitFailure)
 	}
 }

@@ -15,46 +15,46 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
-// Bucket is one region's bucket, addressed by tree paths under its prefix.
-type Bucket struct {
+// bucket is one region's bucket, addressed by tree paths under its prefix.
+type bucket struct {
 	s3       *s3.Client
 	name     string
 	prefix   string
-	Requests *Counter
+	Requests *counter
 	partSize int64
 	// multipart is the size from which uploads go in parts.
 	multipart int64
 }
 
-// Object is an object of a bucket listing, named by its tree path.
-type Object struct {
+// object is an object of a bucket listing, named by its tree path.
+type object struct {
 	Path     string
 	Size     int64
 	ETag     string
 	Modified time.Time
 }
 
-// NewBucket builds the S3 client of a region: the standard credential chain
+// newBucket builds the S3 client of a region: the standard credential chain
 // (with the region's named profile, if any), retries with backoff on
 // throttling, 5xx and timeouts, and the endpoint override for S3-compatible
 // servers.
-func NewBucket(ctx context.Context, c *Config, r *Region) (*Bucket, error) {
+func newBucket(ctx context.Context, c *config, r *region) (*bucket, error) {
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.ResponseHeaderTimeout = time.Duration(c.RequestTimeout)
 		tr.MaxIdleConnsPerHost = 2 * c.Concurrency
 	})
-	opts := []func(*config.LoadOptions) error{
-		config.WithRegion(r.Name),
-		config.WithHTTPClient(httpClient),
-		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
-		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
-		config.WithRetryer(func() aws.Retryer {
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRegion(r.Name),
+		awsconfig.WithHTTPClient(httpClient),
+		awsconfig.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		awsconfig.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = c.MaxAttempts
 				o.MaxBackoff = time.Duration(c.MaxBackoff)
@@ -65,13 +65,13 @@ func NewBucket(ctx context.Context, c *Config, r *Region) (*Bucket, error) {
 		}),
 	}
 	if r.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(r.Profile))
+		opts = append(opts, awsconfig.WithSharedConfigProfile(r.Profile))
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("region %s: aws config: %v: %w", r.Name, err, ErrConfig)
+		return nil, fmt.Errorf("region %s: aws config: %v: %w", r.Name, err, errConfig)
 	}
-	counter := NewCounter()
+	counter := newCounter()
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if r.Endpoint != "" {
 			o.BaseEndpoint = aws.String(r.Endpoint)
@@ -79,26 +79,26 @@ func NewBucket(ctx context.Context, c *Config, r *Region) (*Bucket, error) {
 		o.UsePathStyle = r.PathStyle
 		o.APIOptions = append(o.APIOptions, counter.middleware)
 	})
-	return &Bucket{s3: client, name: r.Bucket, prefix: r.Prefix, Requests: counter,
+	return &bucket{s3: client, name: r.Bucket, prefix: r.Prefix, Requests: counter,
 		partSize: c.PartSize, multipart: c.MultipartThreshold}, nil
 }
 
-// Key is the object key of a tree path.
-func (b *Bucket) Key(treePath string) string {
+// key is the object key of a tree path.
+func (b *bucket) key(treePath string) string {
 	if b.prefix == "" {
 		return treePath
 	}
 	return b.prefix + "/" + treePath
 }
 
-// List lists every object whose tree path starts with under ("" for all),
+// list lists every object whose tree path starts with under ("" for all),
 // following continuation tokens past 1,000 keys.
-func (b *Bucket) List(ctx context.Context, under string) ([]Object, error) {
-	keyPrefix := b.Key(under)
+func (b *bucket) list(ctx context.Context, under string) ([]object, error) {
+	keyPrefix := b.key(under)
 	if under == "" && b.prefix != "" {
 		keyPrefix = b.prefix + "/"
 	}
-	var out []Object
+	var out []object
 	p := s3.NewListObjectsV2Paginator(b.s3, &s3.ListObjectsV2Input{Bucket: &b.name, Prefix: &keyPrefix})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -111,28 +111,28 @@ func (b *Bucket) List(ctx context.Context, under string) ([]Object, error) {
 			if b.prefix != "" {
 				rel = strings.TrimPrefix(key, b.prefix+"/")
 			}
-			out = append(out, Object{Path: rel, Size: aws.ToInt64(o.Size), ETag: normalETag(aws.ToString(o.ETag)), Modified: aws.ToTime(o.LastModified)})
+			out = append(out, object{Path: rel, Size: aws.ToInt64(o.Size), ETag: normalETag(aws.ToString(o.ETag)), Modified: aws.ToTime(o.LastModified)})
 		}
 	}
 	return out, nil
 }
 
-// Head returns an object's size, ETag and the checksums kept in its metadata.
-func (b *Bucket) Head(ctx context.Context, treePath string) (Object, map[string]string, error) {
-	out, err := b.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.name, Key: aws.String(b.Key(treePath))})
+// head returns an object's size, ETag and the checksums kept in its metadata.
+func (b *bucket) head(ctx context.Context, treePath string) (object, map[string]string, error) {
+	out, err := b.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.name, Key: aws.String(b.key(treePath))})
 	if err != nil {
-		return Object{}, nil, b.wrap("head", treePath, err)
+		return object{}, nil, b.wrap("head", treePath, err)
 	}
 	sums := map[string]string{}
 	for k, v := range out.Metadata {
 		sums[strings.ToLower(k)] = strings.ToLower(v)
 	}
-	return Object{Path: treePath, Size: aws.ToInt64(out.ContentLength), ETag: normalETag(aws.ToString(out.ETag)), Modified: aws.ToTime(out.LastModified)}, sums, nil
+	return object{Path: treePath, Size: aws.ToInt64(out.ContentLength), ETag: normalETag(aws.ToString(out.ETag)), Modified: aws.ToTime(out.LastModified)}, sums, nil
 }
 
-// Get reads a whole (small) object.
-func (b *Bucket) Get(ctx context.Context, treePath string) ([]byte, error) {
-	out, err := b.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: aws.String(b.Key(treePath))})
+// get reads a whole (small) object.
+func (b *bucket) get(ctx context.Context, treePath string) ([]byte, error) {
+	out, err := b.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: aws.String(b.key(treePath))})
 	if err != nil {
 		return nil, b.wrap("get", treePath, err)
 	}
@@ -144,19 +144,19 @@ func (b *Bucket) Get(ctx context.Context, treePath string) ([]byte, error) {
 	return body, nil
 }
 
-// PutBytes stores a small object from memory.
-func (b *Bucket) PutBytes(ctx context.Context, treePath string, body []byte, contentType string) (string, error) {
+// putBytes stores a small object from memory.
+func (b *bucket) putBytes(ctx context.Context, treePath string, body []byte, contentType string) (string, error) {
 	sum := sha256Hex(body)
 	return b.put(ctx, treePath, bytes.NewReader(body), int64(len(body)), map[string]string{"sha256": sum}, contentType)
 }
 
-// Delete removes objects in batches of 1,000, reporting any key that failed.
-func (b *Bucket) Delete(ctx context.Context, treePaths []string) error {
+// deleteObjects removes objects in batches of 1,000, reporting any key that failed.
+func (b *bucket) deleteObjects(ctx context.Context, treePaths []string) error {
 	for len(treePaths) > 0 {
 		n := min(len(treePaths), 1000)
 		batch := make([]types.ObjectIdentifier, n)
 		for i, p := range treePaths[:n] {
-			batch[i] = types.ObjectIdentifier{Key: aws.String(b.Key(p))}
+			batch[i] = types.ObjectIdentifier{Key: aws.String(b.key(p))}
 		}
 		out, err := b.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &b.name, Delete: &types.Delete{Objects: batch, Quiet: aws.Bool(true)}})
 		if err != nil {
@@ -172,7 +172,7 @@ func (b *Bucket) Delete(ctx context.Context, treePaths []string) error {
 }
 
 // wrap translates SDK errors at the adapter: missing objects become ErrNotFound.
-func (b *Bucket) wrap(op, treePath string, err error) error {
+func (b *bucket) wrap(op, treePath string, err error) error {
 	var nsk *types.NoSuchKey
 	var nf *types.NotFound
 	var api smithy.APIError

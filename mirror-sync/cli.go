@@ -9,13 +9,15 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/logging"
 )
 
 // Exit codes of the mirror-sync command.
 const (
-	ExitOK      = 0 // everything published (or, with --dry-run, planned)
-	ExitPartial = 1 // some directory, region or step failed; the rest is done
-	ExitConfig  = 2 // bad configuration or usage: nothing was attempted
+	exitOK      = 0 // everything published (or, with --dry-run, planned)
+	exitPartial = 1 // some directory, region or step failed; the rest is done
+	exitConfig  = 2 // bad configuration or usage: nothing was attempted
 )
 
 // Env is the process environment the command runs in.
@@ -29,12 +31,12 @@ type Env struct {
 }
 
 // Main runs the command line args and returns the exit code.
-func Main(ctx context.Context, args []string, env Env) int {
+func Main(ctx context.Context, env Env, args []string) int {
 	cmd := "sync"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	log := newLogger(env)
+	log := logging.New(env.Stderr, logging.FormatFor(env.TTY), slog.LevelInfo)
 	var err error
 	switch cmd {
 	case "sync":
@@ -44,25 +46,18 @@ func Main(ctx context.Context, args []string, env Env) int {
 	case "retire":
 		err = runRetire(ctx, args, env, log)
 	default:
-		err = fmt.Errorf("unknown command %q (sync, provision, retire): %w", cmd, ErrConfig)
+		err = fmt.Errorf("unknown command %q (sync, provision, retire): %w", cmd, errConfig)
 	}
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
-		return ExitOK
-	case errors.Is(err, ErrConfig):
+		return exitOK
+	case errors.Is(err, errConfig):
 		log.Error("mirror-sync", "err", err)
-		return ExitConfig
+		return exitConfig
 	default:
 		log.Error("mirror-sync", "err", err)
-		return ExitPartial
+		return exitPartial
 	}
-}
-
-func newLogger(env Env) *slog.Logger {
-	if env.TTY {
-		return slog.New(slog.NewTextHandler(env.Stderr, nil))
-	}
-	return slog.New(slog.NewJSONHandler(env.Stderr, nil))
 }
 
 // multiFlag is a repeatable string flag.
@@ -84,10 +79,10 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return fmt.Errorf("%v: %w", err, ErrConfig)
+		return fmt.Errorf("%v: %w", err, errConfig)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q: %w", fs.Args(), ErrConfig)
+		return fmt.Errorf("unexpected arguments %q: %w", fs.Args(), errConfig)
 	}
 	return nil
 }
@@ -100,26 +95,26 @@ func runSync(ctx context.Context, args []string, env Env, log *slog.Logger) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := Load(*cfgFile, env.Getenv)
+	cfg, err := loadConfig(*cfgFile, env.Getenv)
 	if err != nil {
 		return err
 	}
-	src, err := NewSource(cfg.Source, nil)
+	src, err := newSource(cfg.Source, nil)
 	if err != nil {
 		return err
 	}
-	deps := Deps{Source: src, Log: log, Out: env.Stdout, Now: time.Now}
+	deps := deps{Source: src, Log: log, Out: env.Stdout, Now: time.Now}
 	if !*dry {
-		deps.Progress = NewProgress(env.Stderr, env.TTY, log)
+		deps.Progress = newProgress(env.Stderr, env.TTY, log)
 	}
 	if cfg.Server != "" {
 		deps.Server = NewServerClient(cfg.Server, nil)
 	} else {
 		log.Warn("no server configured: published repomds are not reported")
 	}
-	sums, err := Sync(ctx, cfg, SyncOptions{DryRun: *dry, Regions: regions, Directories: dirs}, deps)
+	sums, err := syncRegions(ctx, cfg, syncOptions{DryRun: *dry, Regions: regions, Directories: dirs}, deps)
 	if len(sums) > 0 && !*dry {
-		PrintSummary(env.Stdout, sums)
+		printSummary(env.Stdout, sums)
 	}
 	return err
 }

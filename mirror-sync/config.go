@@ -15,16 +15,18 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/metalinkd/metalinkd/internal/secret"
 )
 
 // Sentinel errors, tested with errors.Is.
 var (
-	// ErrConfig marks a configuration or usage error (exit code 2).
-	ErrConfig = errors.New("bad configuration")
+	// errConfig marks a configuration or usage error (exit code 2).
+	errConfig = errors.New("bad configuration")
 	// ErrNotFound marks a file or object that does not exist.
 	ErrNotFound = errors.New("not found")
-	// ErrChecksum marks content whose size or checksum is not the expected one.
-	ErrChecksum = errors.New("checksum mismatch")
+	// errChecksum marks content whose size or checksum is not the expected one.
+	errChecksum = errors.New("checksum mismatch")
 	// ErrConflict marks a report the server refused because it does not
 	// know that repomd (neither current nor a listed alternate).
 	ErrConflict = errors.New("conflict")
@@ -34,23 +36,23 @@ var (
 
 // Defaults of the tunables.
 const (
-	DefaultConcurrency        = 8
-	DefaultGrace              = 96 * time.Hour
-	DefaultMultipartThreshold = 64 << 20
-	DefaultPartSize           = 16 << 20
-	DefaultMaxAttempts        = 6
-	DefaultMaxBackoff         = 20 * time.Second
-	DefaultRequestTimeout     = 2 * time.Minute
-	DefaultBucketTemplate     = "mirror-{region}"
+	defaultConcurrency        = 8
+	defaultGrace              = 96 * time.Hour
+	defaultMultipartThreshold = 64 << 20
+	defaultPartSize           = 16 << 20
+	defaultMaxAttempts        = 6
+	defaultMaxBackoff         = 20 * time.Second
+	defaultRequestTimeout     = 2 * time.Minute
+	defaultBucketTemplate     = "mirror-{region}"
 )
 
-// DefaultReleasePrefixes are the master-tree prefixes that `retire --release N`
+// defaultReleasePrefixes are the master-tree prefixes that `retire --release N`
 // removes when the configuration lists none ({release} is replaced by N).
-var DefaultReleasePrefixes = []string{"releases/{release}/", "updates/{release}/", "updates/testing/{release}/"}
+var defaultReleasePrefixes = []string{"releases/{release}/", "updates/{release}/", "updates/testing/{release}/"}
 
-// Config is the whole configuration of a mirror-sync run, read from one YAML
+// config is the whole configuration of a mirror-sync run, read from one YAML
 // file; secrets (the report tokens) come from the environment only.
-type Config struct {
+type config struct {
 	// Source is the master tree: a local directory or an http(s) base URL.
 	Source string `yaml:"source"`
 	// Directories lists the repository directories to publish, relative to
@@ -60,26 +62,26 @@ type Config struct {
 	// Server is the metalink server's base URL; empty disables reports.
 	Server             string   `yaml:"server"`
 	Concurrency        int      `yaml:"concurrency"`
-	Grace              Duration `yaml:"grace"`
+	Grace              duration `yaml:"grace"`
 	MultipartThreshold int64    `yaml:"multipart_threshold"`
 	PartSize           int64    `yaml:"part_size"`
 	MaxAttempts        int      `yaml:"max_attempts"`
-	MaxBackoff         Duration `yaml:"max_backoff"`
+	MaxBackoff         duration `yaml:"max_backoff"`
 	// RequestTimeout bounds the wait for an S3 answer's headers; a request
 	// that times out is retried like a throttled one.
-	RequestTimeout Duration `yaml:"request_timeout"`
+	RequestTimeout duration `yaml:"request_timeout"`
 	// BucketTemplate names a region's bucket for provision; {region} is replaced.
 	BucketTemplate string `yaml:"bucket_template"`
 	// IPRanges is AWS's ip-ranges.json, a path or an http(s) URL.
 	IPRanges        string   `yaml:"ip_ranges"`
 	ReleasePrefixes []string `yaml:"release_prefixes"`
-	Regions         []Region `yaml:"regions"`
+	Regions         []region `yaml:"regions"`
 }
 
-// Region is one cloud region: its bucket, the prefix of the tree inside it,
+// region is one cloud region: its bucket, the prefix of the tree inside it,
 // the credentials profile of its sync identity and its mirror's name on the
 // metalink server.
-type Region struct {
+type region struct {
 	Name      string `yaml:"region"`
 	Bucket    string `yaml:"bucket"`
 	Prefix    string `yaml:"prefix"`
@@ -102,95 +104,95 @@ type Region struct {
 	token string
 }
 
-// Duration is a time.Duration read from YAML as "96h", "90m" or "4d".
-type Duration time.Duration
+// duration is a time.Duration read from YAML as "96h", "90m" or "4d".
+type duration time.Duration
 
 // UnmarshalYAML parses a Go duration, also accepting a whole number of days.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := ParseDuration(n.Value)
+func (d *duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseDuration(n.Value)
 	if err != nil {
 		return err
 	}
-	*d = Duration(v)
+	*d = duration(v)
 	return nil
 }
 
-// ParseDuration parses a Go duration or a whole number of days ("4d").
-func ParseDuration(s string) (time.Duration, error) {
+// parseDuration parses a Go duration or a whole number of days ("4d").
+func parseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 {
-			return 0, fmt.Errorf("duration %q: %w", s, ErrConfig)
+			return 0, fmt.Errorf("duration %q: %w", s, errConfig)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v < 0 {
-		return 0, fmt.Errorf("duration %q: %w", s, ErrConfig)
+		return 0, fmt.Errorf("duration %q: %w", s, errConfig)
 	}
 	return v, nil
 }
 
 var regionName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
-// Load reads the configuration file at file (or $MIRROR_SYNC_CONFIG when file
+// loadConfig reads the configuration file at file (or $MIRROR_SYNC_CONFIG when file
 // is empty), applies defaults, reads tokens through getenv and validates.
-func Load(file string, getenv func(string) string) (*Config, error) {
+func loadConfig(file string, getenv func(string) string) (*config, error) {
 	if file == "" {
 		file = getenv("MIRROR_SYNC_CONFIG")
 	}
 	if file == "" {
-		return nil, fmt.Errorf("config: no file given (--config or MIRROR_SYNC_CONFIG): %w", ErrConfig)
+		return nil, fmt.Errorf("config: no file given (--config or MIRROR_SYNC_CONFIG): %w", errConfig)
 	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("config: %v: %w", err, ErrConfig)
+		return nil, fmt.Errorf("config: %v: %w", err, errConfig)
 	}
-	var c Config
+	var c config
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("config %s: %v: %w", file, err, ErrConfig)
+		return nil, fmt.Errorf("config %s: %v: %w", file, err, errConfig)
 	}
 	c.defaults()
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	for i := range c.Regions {
-		if c.Regions[i].token, err = readToken(c.Regions[i].TokenEnv, getenv); err != nil {
-			return nil, err
+		if c.Regions[i].token, err = secret.FromEnv(getenv, c.Regions[i].TokenEnv); err != nil {
+			return nil, fmt.Errorf("config: token file from %v: %w", err, errConfig)
 		}
 	}
 	return &c, nil
 }
 
-func (c *Config) defaults() {
+func (c *config) defaults() {
 	if c.Concurrency <= 0 {
-		c.Concurrency = DefaultConcurrency
+		c.Concurrency = defaultConcurrency
 	}
 	if c.Grace == 0 {
-		c.Grace = Duration(DefaultGrace)
+		c.Grace = duration(defaultGrace)
 	}
 	if c.MultipartThreshold <= 0 {
-		c.MultipartThreshold = DefaultMultipartThreshold
+		c.MultipartThreshold = defaultMultipartThreshold
 	}
 	if c.PartSize <= 0 {
-		c.PartSize = DefaultPartSize
+		c.PartSize = defaultPartSize
 	}
 	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = DefaultMaxAttempts
+		c.MaxAttempts = defaultMaxAttempts
 	}
 	if c.MaxBackoff <= 0 {
-		c.MaxBackoff = Duration(DefaultMaxBackoff)
+		c.MaxBackoff = duration(defaultMaxBackoff)
 	}
 	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = Duration(DefaultRequestTimeout)
+		c.RequestTimeout = duration(defaultRequestTimeout)
 	}
 	if c.BucketTemplate == "" {
-		c.BucketTemplate = DefaultBucketTemplate
+		c.BucketTemplate = defaultBucketTemplate
 	}
 	if len(c.ReleasePrefixes) == 0 {
-		c.ReleasePrefixes = DefaultReleasePrefixes
+		c.ReleasePrefixes = defaultReleasePrefixes
 	}
 	c.Server = strings.TrimRight(c.Server, "/")
 	for i := range c.Regions {
@@ -205,9 +207,9 @@ func (c *Config) defaults() {
 	}
 }
 
-func (c *Config) validate() error {
+func (c *config) validate() error {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("config: "+format+": %w", append(a, ErrConfig)...)
+		return fmt.Errorf("config: "+format+": %w", append(a, errConfig)...)
 	}
 	if c.Source == "" {
 		return bad("source is required")
@@ -235,34 +237,18 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// Region returns the configured region called name.
-func (c *Config) Region(name string) (*Region, error) {
+// region returns the configured region called name.
+func (c *config) region(name string) (*region, error) {
 	for i := range c.Regions {
 		if c.Regions[i].Name == name {
 			return &c.Regions[i], nil
 		}
 	}
-	return nil, fmt.Errorf("region %q is not configured: %w", name, ErrConfig)
+	return nil, fmt.Errorf("region %q is not configured: %w", name, errConfig)
 }
 
-// HasToken reports whether a report token was found for the region.
-func (r *Region) HasToken() bool { return r.token != "" }
-
-// readToken takes the token from $NAME, else from the file named by $NAME_FILE.
-func readToken(name string, getenv func(string) string) (string, error) {
-	if v := getenv(name); v != "" {
-		return strings.TrimSpace(v), nil
-	}
-	f := getenv(name + "_FILE")
-	if f == "" {
-		return "", nil
-	}
-	b, err := os.ReadFile(f)
-	if err != nil {
-		return "", fmt.Errorf("config: token file from %s_FILE: %v: %w", name, err, ErrConfig)
-	}
-	return strings.TrimSpace(string(b)), nil
-}
+// hasToken reports whether a report token was found for the region.
+func (r *region) hasToken() bool { return r.token != "" }
 
 // cleanDir returns d as a clean tree-relative directory ("" for the root).
 func cleanDir(d string) string {

@@ -18,17 +18,17 @@ func TestLoad(t *testing.T) {
 		name  string
 		yaml  string
 		env   map[string]string
-		check func(*testing.T, *Config)
+		check func(*testing.T, *config)
 		bad   bool
 	}{
-		{name: "defaults", yaml: base, env: map[string]string{"MIRROR_SYNC_TOKEN_EU_WEST_1": "tok"}, check: func(t *testing.T, c *Config) {
+		{name: "defaults", yaml: base, env: map[string]string{"MIRROR_SYNC_TOKEN_EU_WEST_1": "tok"}, check: func(t *testing.T, c *config) {
 			r := c.Regions[0]
-			if c.Concurrency != 8 || time.Duration(c.Grace) != 96*time.Hour || r.Bucket != "mirror-eu-west-1" || r.token != "tok" || !r.HasToken() {
+			if c.Concurrency != 8 || time.Duration(c.Grace) != 96*time.Hour || r.Bucket != "mirror-eu-west-1" || r.token != "tok" || !r.hasToken() {
 				t.Errorf("defaults: %+v %+v", c, r)
 			}
 		}},
 		{name: "token file, days, template", yaml: "source: /srv/pub\ngrace: 2d\nbucket_template: fedora-{region}\nregions:\n  - region: eu-west-1\n    mirror: m\n    prefix: /pub/fedora/\n    token_env: TOK\n",
-			env: map[string]string{"TOK_FILE": tokenFile}, check: func(t *testing.T, c *Config) {
+			env: map[string]string{"TOK_FILE": tokenFile}, check: func(t *testing.T, c *config) {
 				r := c.Regions[0]
 				if time.Duration(c.Grace) != 48*time.Hour || r.Bucket != "fedora-eu-west-1" || r.Prefix != "pub/fedora" || r.token != "from-file" {
 					t.Errorf("got %+v %+v", c, r)
@@ -50,10 +50,10 @@ func TestLoad(t *testing.T) {
 			if err := os.WriteFile(f, []byte(tc.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			c, err := Load(f, func(k string) string { return tc.env[k] })
+			c, err := loadConfig(f, func(k string) string { return tc.env[k] })
 			if tc.bad {
-				if !errors.Is(err, ErrConfig) {
-					t.Fatalf("Load = %v, want ErrConfig", err)
+				if !errors.Is(err, errConfig) {
+					t.Fatalf("loadConfig = %v, want errConfig", err)
 				}
 				return
 			}
@@ -63,14 +63,14 @@ func TestLoad(t *testing.T) {
 			tc.check(t, c)
 		})
 	}
-	if _, err := Load("", func(string) string { return "" }); !errors.Is(err, ErrConfig) {
-		t.Errorf("Load without a file = %v", err)
+	if _, err := loadConfig("", func(string) string { return "" }); !errors.Is(err, errConfig) {
+		t.Errorf("loadConfig without a file = %v", err)
 	}
 }
 
 // TestExampleConfig keeps the documented example loadable.
 func TestExampleConfig(t *testing.T) {
-	c, err := Load("testdata/example.yaml", func(string) string { return "" })
+	c, err := loadConfig("testdata/example.yaml", func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

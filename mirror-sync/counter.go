@@ -11,35 +11,24 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// Counter counts S3 requests by operation, every retry included.
-type Counter struct {
+// counter counts S3 requests by operation, every retry included.
+type counter struct {
 	mu sync.Mutex
 	n  map[string]int
 }
 
-// NewCounter returns an empty counter.
-func NewCounter() *Counter { return &Counter{n: map[string]int{}} }
+// newCounter returns an empty counter.
+func newCounter() *counter { return &counter{n: map[string]int{}} }
 
-// Get returns the count of one operation (e.g. "PutObject").
-func (c *Counter) Get(op string) int {
+// get returns the count of one operation (e.g. "PutObject").
+func (c *counter) get(op string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n[op]
 }
 
-// Total returns the count of all operations.
-func (c *Counter) Total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := 0
-	for _, v := range c.n {
-		t += v
-	}
-	return t
-}
-
 // String lists the counts as "Op=n" sorted by operation.
-func (c *Counter) String() string {
+func (c *counter) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var parts []string
@@ -50,7 +39,7 @@ func (c *Counter) String() string {
 }
 
 // middleware sits in the deserialize step, which runs once per attempt.
-func (c *Counter) middleware(stack *middleware.Stack) error {
+func (c *counter) middleware(stack *middleware.Stack) error {
 	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("MirrorSyncCounter",
 		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
 			op := middleware.GetOperationName(ctx)

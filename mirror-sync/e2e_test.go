@@ -23,7 +23,7 @@ func TestSyncMultipart(t *testing.T) {
 	e.extra = "multipart_threshold: 5242880\npart_size: 5242880"
 	makeRepo(t, bigSet(t), e.root, testDir, []string{"big-1-1"})
 	sum, _ := e.mustSync(t0)
-	if got := sum.Requests.Get("UploadPart"); got != 2 || sum.Requests.Get("CompleteMultipartUpload") != 1 {
+	if got := sum.Requests.get("UploadPart"); got != 2 || sum.Requests.get("CompleteMultipartUpload") != 1 {
 		t.Errorf("multipart requests: %s", sum.Requests)
 	}
 	if live, err := e.clientView(testDir); err != nil || live == "" {
@@ -42,23 +42,23 @@ func TestMainExitCodes(t *testing.T) {
 	config := e.writeConfig()
 	run := func(getenv func(string) string, args ...string) (int, string) {
 		var out bytes.Buffer
-		code := Main(context.Background(), args, Env{Getenv: getenv, Stdout: &out, Stderr: &out})
+		code := Main(context.Background(), Env{Getenv: getenv, Stdout: &out, Stderr: &out}, args)
 		return code, out.String()
 	}
 	none := func(string) string { return "" }
-	if code, out := run(none, "sync", "--config", config); code != ExitConfig || strings.Contains(out, testToken) {
+	if code, out := run(none, "sync", "--config", config); code != exitConfig || strings.Contains(out, testToken) {
 		t.Errorf("sync without a token: exit %d\n%s", code, out)
 	}
-	if code, _ := run(e.getenv, "frobnicate"); code != ExitConfig {
+	if code, _ := run(e.getenv, "frobnicate"); code != exitConfig {
 		t.Errorf("unknown command: exit %d", code)
 	}
-	if code, out := run(e.getenv, "--config", config, "--dry-run"); code != ExitOK || !strings.Contains(out, "put package") {
+	if code, out := run(e.getenv, "--config", config, "--dry-run"); code != exitOK || !strings.Contains(out, "put package") {
 		t.Errorf("dry run: exit %d\n%s", code, out)
 	}
 	if len(e.keys()) != 0 {
 		t.Fatal("dry run wrote to the bucket")
 	}
-	if code, out := run(e.getenv, "sync", "--config", config); code != ExitOK || !strings.Contains(out, "REGION") {
+	if code, out := run(e.getenv, "sync", "--config", config); code != exitOK || !strings.Contains(out, "REGION") {
 		t.Errorf("sync: exit %d\n%s", code, out)
 	}
 	// A package that no longer matches its metadata fails the directory.
@@ -69,7 +69,7 @@ func TestMainExitCodes(t *testing.T) {
 	}
 	e.extra = "grace: 1ms"
 	config = e.writeConfig()
-	if code, out := run(e.getenv, "sync", "--config", config); code != ExitPartial || !strings.Contains(out, "checksum mismatch") {
+	if code, out := run(e.getenv, "sync", "--config", config); code != exitPartial || !strings.Contains(out, "checksum mismatch") {
 		t.Errorf("damaged source: exit %d\n%s", code, out)
 	}
 	if live, err := e.clientView(testDir); err != nil || live == e.masterRepomd(testDir) {
@@ -102,13 +102,13 @@ func TestDnfInstallsFromBucket(t *testing.T) {
 func (e *syncEnv) provisionLoopback(t *testing.T) {
 	t.Helper()
 	e.extra += "\nip_ranges: " + writeIPRanges(t, "1700000000", "127.0.0.1/32")
-	cfg, err := Load(e.writeConfig(), e.getenv)
+	cfg, err := loadConfig(e.writeConfig(), e.getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Regions[0].NoVPCEndpoints = true
 	cfg.Regions[0].Endpoint = e.gw.Endpoint
-	if _, err := Provision(context.Background(), cfg, &cfg.Regions[0], false, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if _, err := provision(context.Background(), cfg, &cfg.Regions[0], false, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 }

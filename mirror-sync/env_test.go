@@ -91,13 +91,13 @@ regions:
 
 // sync runs one sync in-process at the given time and returns its summary
 // and the proxy's request counts.
-func (e *syncEnv) sync(now time.Time, opts SyncOptions) (*Summary, map[string]int, string, error) {
+func (e *syncEnv) sync(now time.Time, opts syncOptions) (*summary, map[string]int, string, error) {
 	e.t.Helper()
-	cfg, err := Load(e.writeConfig(), e.getenv)
+	cfg, err := loadConfig(e.writeConfig(), e.getenv)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	src, err := NewSource(cfg.Source, nil)
+	src, err := newSource(cfg.Source, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -107,9 +107,9 @@ func (e *syncEnv) sync(now time.Time, opts SyncOptions) (*Summary, map[string]in
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	e.proxy.counts()
-	sums, err := Sync(context.Background(), cfg, opts, Deps{Source: src, Log: log, Out: &out,
+	sums, err := syncRegions(context.Background(), cfg, opts, deps{Source: src, Log: log, Out: &out,
 		Now: func() time.Time { return now }, Server: NewServerClient(cfg.Server, nil)})
-	var sum *Summary
+	var sum *summary
 	if len(sums) > 0 {
 		sum = sums[0]
 	}
@@ -117,9 +117,9 @@ func (e *syncEnv) sync(now time.Time, opts SyncOptions) (*Summary, map[string]in
 }
 
 // mustSync runs a sync that must succeed.
-func (e *syncEnv) mustSync(now time.Time) (*Summary, map[string]int) {
+func (e *syncEnv) mustSync(now time.Time) (*summary, map[string]int) {
 	e.t.Helper()
-	sum, counts, _, err := e.sync(now, SyncOptions{})
+	sum, counts, _, err := e.sync(now, syncOptions{})
 	if err != nil {
 		e.t.Fatalf("sync: %v", err)
 	}
@@ -167,11 +167,11 @@ func (e *syncEnv) keys() map[string]bool {
 // primary lists, is present with the stated size and checksum. It returns
 // the live repomd's sha256, or "" when none is live.
 func (e *syncEnv) clientView(dir string) (string, error) {
-	raw := e.get(RepomdPath(dir))
+	raw := e.get(repomdPath(dir))
 	if raw == nil {
 		return "", nil
 	}
-	md, err := ParseRepomd(raw)
+	md, err := parseRepomd(raw)
 	if err != nil {
 		return "", err
 	}
@@ -183,11 +183,11 @@ func (e *syncEnv) clientView(dir string) (string, error) {
 		if d.Type != "primary" {
 			continue
 		}
-		plain, err := Decompress(bytes.NewReader(body))
+		plain, err := decompress(bytes.NewReader(body))
 		if err != nil {
 			return "", err
 		}
-		err = ReadPrimary(plain, func(p Package) error {
+		err = readPrimary(plain, func(p rpmPackage) error {
 			return checkBody(p.Href, e.get(path.Join(dir, p.Href)), p.Size, p.Checksum)
 		})
 		if err != nil {
@@ -197,7 +197,7 @@ func (e *syncEnv) clientView(dir string) (string, error) {
 	return sha256Hex(raw), nil
 }
 
-func checkBody(name string, body []byte, size int64, sum Sum) error {
+func checkBody(name string, body []byte, size int64, sum sum) error {
 	if body == nil {
 		return fmt.Errorf("%s: missing", name)
 	}
@@ -217,7 +217,7 @@ func checkBody(name string, body []byte, size int64, sum Sum) error {
 
 // masterRepomd is the sha256 of dir's repomd.xml in the master tree.
 func (e *syncEnv) masterRepomd(dir string) string {
-	raw, err := os.ReadFile(filepath.Join(e.root, filepath.FromSlash(RepomdPath(dir))))
+	raw, err := os.ReadFile(filepath.Join(e.root, filepath.FromSlash(repomdPath(dir))))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func TestKillAtEveryStep(t *testing.T) {
 			})
 			killed, code, out := w.run(t, config)
 			if !killed {
-				if code != ExitOK {
+				if code != exitOK {
 					t.Fatalf("stage %d: worker exited %d:\n%s", si, code, out)
 				}
 				break
@@ -112,7 +112,7 @@ func TestKillAtEveryStep(t *testing.T) {
 			t.Fatalf("stage %d: after the clean run, live %q err %v", si, live, err)
 		}
 		e.proxy.counts()
-		if killed, code, out := w.run(t, config); killed || code != ExitOK {
+		if killed, code, out := w.run(t, config); killed || code != exitOK {
 			t.Fatalf("stage %d: no-op run exited %d:\n%s", si, code, out)
 		}
 		if c := e.proxy.counts(); c["PUT"] != 0 || c["DELETE"] != 0 || c["POST"] != 0 {

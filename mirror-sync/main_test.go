@@ -14,7 +14,7 @@ const childEnv = "MIRRORSYNC_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], Env{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr}))
+		os.Exit(Main(context.Background(), Env{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr}, os.Args[1:]))
 	}
 	code := m.Run()
 	for _, set := range []*rpmSet{&smallRPMs, &manyRPMs, &bigRPMs} {

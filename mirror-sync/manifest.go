@@ -10,57 +10,57 @@ import (
 	"strings"
 )
 
-// Kind orders the files of a repository for upload: every package before any
+// kind orders the files of a repository for upload: every package before any
 // metadata file, every metadata file before repomd.xml, its signature last.
-type Kind int
+type kind int
 
 // The kinds, in upload order.
 const (
-	KindPackage Kind = iota
-	KindMetadata
-	KindRepomd
-	KindSignature
+	kindPackage kind = iota
+	kindMetadata
+	kindRepomd
+	kindSignature
 )
 
 // String names the kind in plans and logs.
-func (k Kind) String() string {
+func (k kind) String() string {
 	return [...]string{"package", "metadata", "repomd", "signature"}[k]
 }
 
-// File is one file a bucket must hold for a repository.
-type File struct {
+// file is one file a bucket must hold for a repository.
+type file struct {
 	Path string // relative to the tree root
-	Kind Kind
+	Kind kind
 	Size int64 // -1 when the metadata does not state it
-	Sum  Sum
+	Sum  sum
 	Body []byte // repomd.xml and its signature travel from memory
 }
 
-// Manifest is everything one repository directory needs in a bucket.
-type Manifest struct {
+// manifest is everything one repository directory needs in a bucket.
+type manifest struct {
 	Directory    string
 	RepomdSHA256 string
-	Files        []File // sorted by Kind, then path
+	Files        []file // sorted by kind, then path
 	External     int    // packages under xml:base, which live elsewhere
 }
 
-// RepomdPath is the tree path of the directory's repomd.xml.
-func RepomdPath(dir string) string { return path.Join(dir, "repodata/repomd.xml") }
+// repomdPath is the tree path of the directory's repomd.xml.
+func repomdPath(dir string) string { return path.Join(dir, "repodata/repomd.xml") }
 
-// BuildManifest reads the directory's repomd.xml, its signature if any, and
+// buildManifest reads the directory's repomd.xml, its signature if any, and
 // streams its primary metadata for the packages.
-func BuildManifest(ctx context.Context, src Source, dir string) (*Manifest, error) {
-	raw, err := readAll(ctx, src, RepomdPath(dir))
+func buildManifest(ctx context.Context, src source, dir string) (*manifest, error) {
+	raw, err := readAll(ctx, src, repomdPath(dir))
 	if err != nil {
 		return nil, err
 	}
-	md, err := ParseRepomd(raw)
+	md, err := parseRepomd(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	m := &Manifest{Directory: dir, RepomdSHA256: sha256Hex(raw)}
+	m := &manifest{Directory: dir, RepomdSHA256: sha256Hex(raw)}
 	seen := map[string]bool{}
-	add := func(f File) error {
+	add := func(f file) error {
 		if seen[f.Path] {
 			return nil
 		}
@@ -68,11 +68,11 @@ func BuildManifest(ctx context.Context, src Source, dir string) (*Manifest, erro
 		m.Files = append(m.Files, f)
 		return nil
 	}
-	add(File{Path: RepomdPath(dir), Kind: KindRepomd, Size: int64(len(raw)), Sum: Sum{"sha256", m.RepomdSHA256}, Body: raw})
-	asc, err := readAll(ctx, src, RepomdPath(dir)+".asc")
+	add(file{Path: repomdPath(dir), Kind: kindRepomd, Size: int64(len(raw)), Sum: sum{"sha256", m.RepomdSHA256}, Body: raw})
+	asc, err := readAll(ctx, src, repomdPath(dir)+".asc")
 	switch {
 	case err == nil:
-		add(File{Path: RepomdPath(dir) + ".asc", Kind: KindSignature, Size: int64(len(asc)), Sum: Sum{"sha256", sha256Hex(asc)}, Body: asc})
+		add(file{Path: repomdPath(dir) + ".asc", Kind: kindSignature, Size: int64(len(asc)), Sum: sum{"sha256", sha256Hex(asc)}, Body: asc})
 	case !errors.Is(err, ErrNotFound):
 		return nil, err
 	}
@@ -81,11 +81,11 @@ func BuildManifest(ctx context.Context, src Source, dir string) (*Manifest, erro
 		if err != nil {
 			return nil, err
 		}
-		add(File{Path: p, Kind: KindMetadata, Size: d.Size, Sum: d.Checksum})
+		add(file{Path: p, Kind: kindMetadata, Size: d.Size, Sum: d.Checksum})
 		if d.Type != "primary" {
 			continue
 		}
-		err = readPackages(ctx, src, p, d.Checksum, func(pkg Package) error {
+		err = readPackages(ctx, src, p, d.Checksum, func(pkg rpmPackage) error {
 			if pkg.Base != "" {
 				m.External++
 				return nil
@@ -94,7 +94,7 @@ func BuildManifest(ctx context.Context, src Source, dir string) (*Manifest, erro
 			if err != nil {
 				return err
 			}
-			return add(File{Path: pp, Kind: KindPackage, Size: pkg.Size, Sum: pkg.Checksum})
+			return add(file{Path: pp, Kind: kindPackage, Size: pkg.Size, Sum: pkg.Checksum})
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", dir, err)
@@ -110,8 +110,8 @@ func BuildManifest(ctx context.Context, src Source, dir string) (*Manifest, erro
 }
 
 // readPackages streams the primary file at p, checking its checksum as it goes.
-func readPackages(ctx context.Context, src Source, p string, want Sum, fn func(Package) error) error {
-	rc, _, err := src.Open(ctx, p)
+func readPackages(ctx context.Context, src source, p string, want sum, fn func(rpmPackage) error) error {
+	rc, _, err := src.open(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -121,19 +121,19 @@ func readPackages(ctx context.Context, src Source, p string, want Sum, fn func(P
 		return err
 	}
 	tee := io.TeeReader(rc, h)
-	plain, err := Decompress(tee)
+	plain, err := decompress(tee)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	defer plain.Close()
-	if err := ReadPrimary(plain, fn); err != nil {
+	if err := readPrimary(plain, fn); err != nil {
 		return err
 	}
 	if _, err := io.Copy(io.Discard, tee); err != nil {
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	if got := fmt.Sprintf("%x", h.Sum(nil)); got != want.Value {
-		return fmt.Errorf("%s: %s %s, repomd says %s: %w", p, want.Type, got, want.Value, ErrChecksum)
+		return fmt.Errorf("%s: %s %s, repomd says %s: %w", p, want.Type, got, want.Value, errChecksum)
 	}
 	return nil
 }
@@ -142,11 +142,11 @@ func readPackages(ctx context.Context, src Source, p string, want Sum, fn func(P
 // refusing hrefs that leave the tree.
 func treePath(dir, href string) (string, error) {
 	if strings.Contains(href, "://") || path.IsAbs(href) {
-		return "", fmt.Errorf("%s: href %q is not relative: %w", dir, href, ErrChecksum)
+		return "", fmt.Errorf("%s: href %q is not relative: %w", dir, href, errChecksum)
 	}
 	p := path.Join(dir, href)
 	if p == ".." || strings.HasPrefix(p, "../") || p == "." {
-		return "", fmt.Errorf("%s: href %q leaves the tree: %w", dir, href, ErrChecksum)
+		return "", fmt.Errorf("%s: href %q leaves the tree: %w", dir, href, errChecksum)
 	}
 	return p, nil
 }

@@ -6,24 +6,24 @@ import (
 	"time"
 )
 
-// Plan is what one directory needs in one bucket, in the order it must happen.
-type Plan struct {
+// plan is what one directory needs in one bucket, in the order it must happen.
+type plan struct {
 	Directory string
 	// Withdraw deletes the live repomd.xml (and its signature) before any
 	// upload, because an upload replaces a file that repomd references with
 	// different content: no repomd is better than one that lies.
 	Withdraw []string
 	// Uploads are ordered packages, metadata, repomd.xml, signature.
-	Uploads      []File
+	Uploads      []file
 	UploadBytes  int64
 	Overwrites   int
 	Skipped      int
 	SkippedBytes int64
 }
 
-// Phases splits the uploads by kind; each phase must finish before the next.
-func (p *Plan) Phases() [][]File {
-	var phases [][]File
+// phases splits the uploads by kind; each phase must finish before the next.
+func (p *plan) phases() [][]file {
+	var phases [][]file
 	for start := 0; start < len(p.Uploads); {
 		end := start
 		for end < len(p.Uploads) && p.Uploads[end].Kind == p.Uploads[start].Kind {
@@ -35,30 +35,27 @@ func (p *Plan) Phases() [][]File {
 	return phases
 }
 
-// Empty reports whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Uploads) == 0 && len(p.Withdraw) == 0 }
-
-// Unverified returns the listed objects that stand for a manifest file with
+// unverified returns the listed objects that stand for a manifest file with
 // the right size but whose checksums the state does not vouch for: their
 // metadata must be read (HEAD) before planning.
-func Unverified(m *Manifest, listed map[string]Object, st *State) []Object {
-	var out []Object
+func unverified(m *manifest, listed map[string]object, st *state) []object {
+	var out []object
 	for _, f := range m.Files {
 		o, ok := listed[f.Path]
 		if !ok || (f.Size >= 0 && o.Size != f.Size) {
 			continue
 		}
-		if _, known := st.Known(o); !known {
+		if _, known := st.known(o); !known {
 			out = append(out, o)
 		}
 	}
 	return out
 }
 
-// MakePlan diffs a manifest against a bucket listing and the state: a file is
+// makePlan diffs a manifest against a bucket listing and the state: a file is
 // skipped only when an object of the same size carries the same checksum.
-func MakePlan(m *Manifest, listed map[string]Object, st *State) *Plan {
-	p := &Plan{Directory: m.Directory}
+func makePlan(m *manifest, listed map[string]object, st *state) *plan {
+	p := &plan{Directory: m.Directory}
 	var overwritten []string
 	for _, f := range m.Files {
 		o, ok := listed[f.Path]
@@ -67,7 +64,7 @@ func MakePlan(m *Manifest, listed map[string]Object, st *State) *Plan {
 			p.SkippedBytes += o.Size
 			continue
 		}
-		if ok && f.Kind < KindRepomd {
+		if ok && f.Kind < kindRepomd {
 			overwritten = append(overwritten, f.Path)
 		}
 		if ok {
@@ -76,7 +73,7 @@ func MakePlan(m *Manifest, listed map[string]Object, st *State) *Plan {
 		p.Uploads = append(p.Uploads, f)
 		p.UploadBytes += max(f.Size, 0)
 	}
-	repomd := RepomdPath(m.Directory)
+	repomd := repomdPath(m.Directory)
 	if _, live := listed[repomd]; live && len(overwritten) > 0 && liveReferencesAny(repomd, listed, st, overwritten) {
 		p.Withdraw = []string{repomd}
 		if _, ok := listed[repomd+".asc"]; ok {
@@ -89,19 +86,19 @@ func MakePlan(m *Manifest, listed map[string]Object, st *State) *Plan {
 }
 
 // matches reports whether the listed object o holds file f.
-func matches(f File, o Object, st *State) bool {
+func matches(f file, o object, st *state) bool {
 	if f.Size >= 0 && o.Size != f.Size {
 		return false
 	}
-	sums, ok := st.Known(o)
+	sums, ok := st.known(o)
 	return ok && sums[f.Sum.Type] == f.Sum.Value
 }
 
 // liveReferencesAny reports whether the bucket's live repomd may reference one
 // of paths. Without a state that vouches for the live repomd, assume it does.
-func liveReferencesAny(repomd string, listed map[string]Object, st *State, paths []string) bool {
-	v, ok := st.Live()
-	sums, known := st.Known(listed[repomd])
+func liveReferencesAny(repomd string, listed map[string]object, st *state, paths []string) bool {
+	v, ok := st.live()
+	sums, known := st.known(listed[repomd])
 	if !ok || !known || sums["sha256"] != v.SHA256 {
 		return true
 	}
@@ -118,13 +115,13 @@ func liveReferencesAny(repomd string, listed map[string]Object, st *State, paths
 }
 
 // withRepomd makes sure the repomd.xml and signature of m are among uploads.
-func withRepomd(uploads []File, m *Manifest) []File {
+func withRepomd(uploads []file, m *manifest) []file {
 	have := map[string]bool{}
 	for _, f := range uploads {
 		have[f.Path] = true
 	}
 	for _, f := range m.Files {
-		if f.Kind >= KindRepomd && !have[f.Path] {
+		if f.Kind >= kindRepomd && !have[f.Path] {
 			uploads = append(uploads, f)
 		}
 	}
@@ -132,19 +129,19 @@ func withRepomd(uploads []File, m *Manifest) []File {
 	return uploads
 }
 
-// Collectable returns the objects of a directory that no retained version
+// collectable returns the objects of a directory that no retained version
 // references: those named only by versions superseded more than grace ago,
 // and strays no version names once both they and the state are older than
 // grace. nested lists other synced directories inside this one, whose
 // objects are theirs to collect.
-func Collectable(m *Manifest, listed map[string]Object, nested []string, st *State, now time.Time, grace time.Duration) []string {
+func collectable(m *manifest, listed map[string]object, nested []string, st *state, now time.Time, grace time.Duration) []string {
 	named := map[string]bool{}
 	for _, v := range st.Versions {
 		for _, f := range v.Files {
 			named[f] = true
 		}
 	}
-	keep := st.Retained(now, grace)
+	keep := st.retained(now, grace)
 	for _, f := range m.Files {
 		keep[f.Path] = true
 	}

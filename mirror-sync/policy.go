@@ -14,19 +14,18 @@ import (
 	"strings"
 
 	"github.com/metalinkd/metalinkd/internal/cloudranges"
-	"github.com/metalinkd/metalinkd/store"
 )
 
-// IPRanges is AWS's ip-ranges.json, reduced to its EC2 prefixes.
-type IPRanges struct {
+// ipRanges is AWS's ip-ranges.json, reduced to its EC2 prefixes.
+type ipRanges struct {
 	SyncToken string
-	ranges    []store.CloudRange
+	ranges    []cloudranges.Range
 }
 
-// LoadIPRanges reads ip-ranges.json from a path or an http(s) URL.
-func LoadIPRanges(ctx context.Context, loc string, hc *http.Client) (*IPRanges, error) {
+// loadIPRanges reads ip-ranges.json from a path or an http(s) URL.
+func loadIPRanges(ctx context.Context, loc string, hc *http.Client) (*ipRanges, error) {
 	if loc == "" {
-		return nil, fmt.Errorf("ip_ranges is not configured: %w", ErrConfig)
+		return nil, fmt.Errorf("ip_ranges is not configured: %w", errConfig)
 	}
 	if hc == nil {
 		hc = http.DefaultClient
@@ -49,20 +48,20 @@ func LoadIPRanges(ctx context.Context, loc string, hc *http.Client) (*IPRanges, 
 	} else {
 		f, err := os.Open(loc)
 		if err != nil {
-			return nil, fmt.Errorf("ip-ranges: %v: %w", err, ErrConfig)
+			return nil, fmt.Errorf("ip-ranges: %v: %w", err, errConfig)
 		}
 		r = f
 	}
 	defer r.Close()
 	src, ranges, err := cloudranges.ParseAWS(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", loc, err, ErrConfig)
+		return nil, fmt.Errorf("%s: %v: %w", loc, err, errConfig)
 	}
-	return &IPRanges{SyncToken: src.SyncToken, ranges: ranges}, nil
+	return &ipRanges{SyncToken: src.SyncToken, ranges: ranges}, nil
 }
 
-// EC2 returns the region's EC2 prefixes (IPv4 then IPv6), sorted, each once.
-func (ir *IPRanges) EC2(region string) []string {
+// ec2 returns the region's EC2 prefixes (IPv4 then IPv6), sorted, each once.
+func (ir *ipRanges) ec2(region string) []string {
 	var v4, v6 []string
 	for _, r := range ir.ranges {
 		if r.Region != region {
@@ -79,14 +78,14 @@ func (ir *IPRanges) EC2(region string) []string {
 	return append(slices.Compact(v4), slices.Compact(v6)...)
 }
 
-// Policy is an AWS policy document (bucket or IAM).
-type Policy struct {
+// policy is an AWS policy document (bucket or IAM).
+type policy struct {
 	Version   string      `json:"Version"`
-	Statement []Statement `json:"Statement"`
+	Statement []statement `json:"Statement"`
 }
 
-// Statement is one statement of a Policy.
-type Statement struct {
+// statement is one statement of a policy.
+type statement struct {
 	Sid       string                    `json:"Sid"`
 	Effect    string                    `json:"Effect"`
 	Principal any                       `json:"Principal,omitempty"`
@@ -104,30 +103,30 @@ const sidPrefix = "AllowReadsFromRegionEC2Sync"
 var sidFingerprint = regexp.MustCompile(`^` + sidPrefix + `([A-Za-z0-9]+)$`)
 
 // objectsARN is the ARN of every object under the region's prefix.
-func objectsARN(r *Region) string {
+func objectsARN(r *region) string {
 	if r.Prefix == "" {
 		return "arn:aws:s3:::" + r.Bucket + "/*"
 	}
 	return "arn:aws:s3:::" + r.Bucket + "/" + r.Prefix + "/*"
 }
 
-// BucketPolicy allows anonymous reads of the region's objects only from
+// bucketPolicy allows anonymous reads of the region's objects only from
 // inside the region, through a VPC endpoint or from the region's EC2
 // prefixes (S3 sees public addresses, never 10.x), and denies every other
 // read. Its first Sid fingerprints the syncToken and every input.
-func BucketPolicy(r *Region, ir *IPRanges) (*Policy, error) {
-	prefixes := ir.EC2(r.Name)
+func bucketPolicy(r *region, ir *ipRanges) (*policy, error) {
+	prefixes := ir.ec2(r.Name)
 	if len(prefixes) == 0 {
-		return nil, fmt.Errorf("ip-ranges %s lists no EC2 prefix for region %s: %w", ir.SyncToken, r.Name, ErrConfig)
+		return nil, fmt.Errorf("ip-ranges %s lists no EC2 prefix for region %s: %w", ir.SyncToken, r.Name, errConfig)
 	}
 	obj := []string{objectsARN(r)}
 	read := []string{"s3:GetObject"}
-	p := &Policy{Version: policyVersion}
-	p.Statement = append(p.Statement, Statement{Effect: "Allow", Principal: "*", Action: read, Resource: obj,
+	p := &policy{Version: policyVersion}
+	p.Statement = append(p.Statement, statement{Effect: "Allow", Principal: "*", Action: read, Resource: obj,
 		Condition: map[string]map[string]any{"IpAddress": {"aws:SourceIp": prefixes}}})
 	deny := map[string]map[string]any{"NotIpAddress": {"aws:SourceIp": prefixes}}
 	if !r.NoVPCEndpoints {
-		vpce := Statement{Sid: "AllowReadsThroughVPCEndpoints", Effect: "Allow", Principal: "*", Action: read, Resource: obj}
+		vpce := statement{Sid: "AllowReadsThroughVPCEndpoints", Effect: "Allow", Principal: "*", Action: read, Resource: obj}
 		switch {
 		case len(r.VPCEndpoints) > 0 || len(r.VPCs) > 0:
 			ids := map[string]any{}
@@ -155,23 +154,23 @@ func BucketPolicy(r *Region, ir *IPRanges) (*Policy, error) {
 	if len(r.SyncPrincipals) > 0 {
 		deny["ArnNotEquals"] = map[string]any{"aws:PrincipalArn": r.SyncPrincipals}
 	}
-	p.Statement = append(p.Statement, Statement{Sid: "DenyReadsFromOutsideRegion", Effect: "Deny", Principal: "*",
+	p.Statement = append(p.Statement, statement{Sid: "DenyReadsFromOutsideRegion", Effect: "Deny", Principal: "*",
 		Action: read, Resource: obj, Condition: deny})
-	slices.SortStableFunc(p.Statement[1:len(p.Statement)-1], func(a, b Statement) int { return strings.Compare(a.Sid, b.Sid) })
+	slices.SortStableFunc(p.Statement[1:len(p.Statement)-1], func(a, b statement) int { return strings.Compare(a.Sid, b.Sid) })
 	p.Statement[0].Sid = sidPrefix + ir.SyncToken + "Cfg" + fingerprint(p)
 	return p, nil
 }
 
 // fingerprint is a short hash of a policy's statements, its first Sid aside.
-func fingerprint(p *Policy) string {
+func fingerprint(p *policy) string {
 	raw, _ := json.Marshal(p)
 	s := sha256.Sum256(raw)
 	return hex.EncodeToString(s[:6])
 }
 
-// PolicySid returns the fingerprint Sid of an applied bucket policy, or "".
-func PolicySid(raw string) string {
-	var p Policy
+// policySid returns the fingerprint Sid of an applied bucket policy, or "".
+func policySid(raw string) string {
+	var p policy
 	if json.Unmarshal([]byte(raw), &p) != nil {
 		return ""
 	}
@@ -183,15 +182,15 @@ func PolicySid(raw string) string {
 	return ""
 }
 
-// SyncIdentityPolicy is the IAM policy of a region's sync identity: list
+// syncIdentityPolicy is the IAM policy of a region's sync identity: list
 // the bucket under its prefix, and get, put and delete objects there.
-func SyncIdentityPolicy(r *Region) *Policy {
-	list := Statement{Sid: "ListOwnPrefix", Effect: "Allow", Action: []string{"s3:ListBucket"},
+func syncIdentityPolicy(r *region) *policy {
+	list := statement{Sid: "ListOwnPrefix", Effect: "Allow", Action: []string{"s3:ListBucket"},
 		Resource: []string{"arn:aws:s3:::" + r.Bucket}}
 	if r.Prefix != "" {
 		list.Condition = map[string]map[string]any{"StringLike": {"s3:prefix": []string{r.Prefix + "/*"}}}
 	}
-	return &Policy{Version: policyVersion, Statement: []Statement{list, {
+	return &policy{Version: policyVersion, Statement: []statement{list, {
 		Sid: "ReadWriteOwnObjects", Effect: "Allow",
 		Action:   []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 		Resource: []string{objectsARN(r)},

@@ -7,13 +7,13 @@ import (
 	"strings"
 )
 
-// Package is one package of primary.xml: where it lies relative to the
+// rpmPackage is one package of primary.xml: where it lies relative to the
 // repository directory, its size and its checksum.
-type Package struct {
+type rpmPackage struct {
 	Href     string
 	Base     string // xml:base, set when the package lives outside the tree
 	Size     int64
-	Checksum Sum
+	Checksum sum
 }
 
 type primaryPackage struct {
@@ -30,10 +30,10 @@ type primaryPackage struct {
 	} `xml:"location"`
 }
 
-// ReadPrimary streams the (uncompressed) primary.xml in r and calls fn for
+// readPrimary streams the (uncompressed) primary.xml in r and calls fn for
 // each package, holding one package in memory at a time: Fedora's primary is
 // hundreds of megabytes once uncompressed.
-func ReadPrimary(r io.Reader, fn func(Package) error) error {
+func readPrimary(r io.Reader, fn func(rpmPackage) error) error {
 	dec := xml.NewDecoder(r)
 	for {
 		tok, err := dec.Token()
@@ -51,14 +51,14 @@ func ReadPrimary(r io.Reader, fn func(Package) error) error {
 		if err := dec.DecodeElement(&p, &se); err != nil {
 			return fmt.Errorf("primary: %w", err)
 		}
-		pkg := Package{
+		pkg := rpmPackage{
 			Href:     p.Location.Href,
 			Base:     p.Location.Base,
 			Size:     p.Size.Package,
-			Checksum: Sum{Type: normalSumType(p.Checksum.Type), Value: strings.ToLower(strings.TrimSpace(p.Checksum.Value))},
+			Checksum: sum{Type: normalSumType(p.Checksum.Type), Value: strings.ToLower(strings.TrimSpace(p.Checksum.Value))},
 		}
 		if pkg.Href == "" || pkg.Checksum.Value == "" {
-			return fmt.Errorf("primary: package without location or checksum: %w", ErrChecksum)
+			return fmt.Errorf("primary: package without location or checksum: %w", errChecksum)
 		}
 		if _, err := newHash(pkg.Checksum.Type); err != nil {
 			return err

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// Progress shows bytes and files per region: a redrawn bar on a terminal,
-// a log line at most every interval otherwise. A nil *Progress shows nothing.
-type Progress struct {
+// progress shows bytes and files per region: a redrawn bar on a terminal,
+// a log line at most every interval otherwise. A nil *progress shows nothing.
+type progress struct {
 	mu       sync.Mutex
 	w        io.Writer
 	tty      bool
@@ -27,17 +27,17 @@ type regionProgress struct {
 	bytes, doneBytes int64
 }
 
-// NewProgress shows progress on w when it is a terminal, else through log.
-func NewProgress(w io.Writer, tty bool, log *slog.Logger) *Progress {
+// newProgress shows progress on w when it is a terminal, else through log.
+func newProgress(w io.Writer, tty bool, log *slog.Logger) *progress {
 	interval := 10 * time.Second
 	if tty {
 		interval = 200 * time.Millisecond
 	}
-	return &Progress{w: w, tty: tty, log: log, interval: interval, regions: map[string]*regionProgress{}}
+	return &progress{w: w, tty: tty, log: log, interval: interval, regions: map[string]*regionProgress{}}
 }
 
-// Plan adds work to a region's total.
-func (p *Progress) Plan(region string, files int, bytes int64) {
+// plan adds work to a region's total.
+func (p *progress) plan(region string, files int, bytes int64) {
 	if p == nil {
 		return
 	}
@@ -48,8 +48,8 @@ func (p *Progress) Plan(region string, files int, bytes int64) {
 	r.bytes += bytes
 }
 
-// Add records one uploaded file.
-func (p *Progress) Add(region string, bytes int64) {
+// add records one uploaded file.
+func (p *progress) add(region string, bytes int64) {
 	if p == nil {
 		return
 	}
@@ -64,8 +64,8 @@ func (p *Progress) Add(region string, bytes int64) {
 	}
 }
 
-// Finish draws the final state and ends the terminal line.
-func (p *Progress) Finish() {
+// finish draws the final state and ends the terminal line.
+func (p *progress) finish() {
 	if p == nil {
 		return
 	}
@@ -80,7 +80,7 @@ func (p *Progress) Finish() {
 	}
 }
 
-func (p *Progress) region(name string) *regionProgress {
+func (p *progress) region(name string) *regionProgress {
 	r, ok := p.regions[name]
 	if !ok {
 		r = &regionProgress{}
@@ -89,7 +89,7 @@ func (p *Progress) region(name string) *regionProgress {
 	return r
 }
 
-func (p *Progress) show() {
+func (p *progress) show() {
 	names := make([]string, 0, len(p.regions))
 	for n := range p.regions {
 		names = append(names, n)

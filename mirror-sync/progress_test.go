@@ -27,37 +27,37 @@ func TestBar(t *testing.T) {
 
 func TestProgress(t *testing.T) {
 	var tty bytes.Buffer
-	p := NewProgress(&tty, true, nil)
+	p := newProgress(&tty, true, nil)
 	p.interval = 0
-	p.Plan("us-east-1", 2, 2048)
-	p.Add("us-east-1", 1024)
-	p.Finish()
+	p.plan("us-east-1", 2, 2048)
+	p.add("us-east-1", 1024)
+	p.finish()
 	if out := tty.String(); !strings.Contains(out, "\rus-east-1 [##########----------] 1/2 files 1.0 KiB/2.0 KiB") || !strings.HasSuffix(out, "\n") {
 		t.Errorf("terminal progress: %q", out)
 	}
 	var logs bytes.Buffer
-	p = NewProgress(io.Discard, false, slog.New(slog.NewJSONHandler(&logs, nil)))
-	p.Plan("eu-west-1", 1, 10)
-	p.Add("eu-west-1", 10)
-	p.Finish()
+	p = newProgress(io.Discard, false, slog.New(slog.NewJSONHandler(&logs, nil)))
+	p.plan("eu-west-1", 1, 10)
+	p.add("eu-west-1", 10)
+	p.finish()
 	if !strings.Contains(logs.String(), `"msg":"progress","region":"eu-west-1","files_done":1,"files":1,"bytes_done":10,"bytes":10`) {
 		t.Errorf("log progress: %s", logs.String())
 	}
-	var none *Progress
-	none.Plan("x", 1, 1)
-	none.Add("x", 1)
-	none.Finish()
+	var none *progress
+	none.plan("x", 1, 1)
+	none.add("x", 1)
+	none.finish()
 }
 
 // TestPutChecksumIsChecked has the gateway refuse a PUT whose content does
 // not match the x-amz-checksum-sha256 sent with it.
 func TestPutChecksumIsChecked(t *testing.T) {
 	e := newSyncEnv(t)
-	cfg, err := Load(e.writeConfig(), e.getenv)
+	cfg, err := loadConfig(e.writeConfig(), e.getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewBucket(context.Background(), cfg, &cfg.Regions[0])
+	b, err := newBucket(context.Background(), cfg, &cfg.Regions[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestPutChecksumIsChecked(t *testing.T) {
 	if err == nil {
 		t.Fatal("a PUT with a wrong checksum was stored")
 	}
-	if _, err := b.Get(ctx, "x/file"); !errors.Is(err, ErrNotFound) {
+	if _, err := b.get(ctx, "x/file"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("after the refused PUT: %v", err)
 	}
 }

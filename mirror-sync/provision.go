@@ -16,32 +16,32 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// ProvisionResult says what provision did to a region's bucket.
-type ProvisionResult struct {
+// provisionResult says what provision did to a region's bucket.
+type provisionResult struct {
 	Bucket        string
 	Created       bool // the bucket did not exist
 	PolicyApplied bool // the bucket policy was (re)written
-	BucketPolicy  *Policy
-	IAMPolicy     *Policy
+	BucketPolicy  *policy
+	IAMPolicy     *policy
 }
 
-// Provision creates the region's bucket if needed and applies its bucket
+// provision creates the region's bucket if needed and applies its bucket
 // policy when the applied one differs (a new ip-ranges.json syncToken or
 // changed settings). With dryRun it only computes both policies.
-func Provision(ctx context.Context, cfg *Config, r *Region, dryRun bool, log *slog.Logger) (*ProvisionResult, error) {
-	ir, err := LoadIPRanges(ctx, cfg.IPRanges, &http.Client{Timeout: time.Minute})
+func provision(ctx context.Context, cfg *config, r *region, dryRun bool, log *slog.Logger) (*provisionResult, error) {
+	ir, err := loadIPRanges(ctx, cfg.IPRanges, &http.Client{Timeout: time.Minute})
 	if err != nil {
 		return nil, err
 	}
-	bp, err := BucketPolicy(r, ir)
+	bp, err := bucketPolicy(r, ir)
 	if err != nil {
 		return nil, err
 	}
-	res := &ProvisionResult{Bucket: r.Bucket, BucketPolicy: bp, IAMPolicy: SyncIdentityPolicy(r)}
+	res := &provisionResult{Bucket: r.Bucket, BucketPolicy: bp, IAMPolicy: syncIdentityPolicy(r)}
 	if dryRun {
 		return res, nil
 	}
-	b, err := NewBucket(ctx, cfg, r)
+	b, err := newBucket(ctx, cfg, r)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func Provision(ctx context.Context, cfg *Config, r *Region, dryRun bool, log *sl
 	if err != nil {
 		return nil, err
 	}
-	if PolicySid(applied) == bp.Statement[0].Sid {
+	if policySid(applied) == bp.Statement[0].Sid {
 		log.Info("bucket policy is current", "region", r.Name, "bucket", r.Bucket, "sync_token", ir.SyncToken)
 		return res, nil
 	}
@@ -72,7 +72,7 @@ func Provision(ctx context.Context, cfg *Config, r *Region, dryRun bool, log *sl
 }
 
 // create makes the bucket in its region; one we already own is fine.
-func (b *Bucket) create(ctx context.Context, region string) (bool, error) {
+func (b *bucket) create(ctx context.Context, region string) (bool, error) {
 	in := &s3.CreateBucketInput{Bucket: &b.name}
 	if region != "us-east-1" {
 		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(region)}
@@ -89,7 +89,7 @@ func (b *Bucket) create(ctx context.Context, region string) (bool, error) {
 }
 
 // policy returns the applied bucket policy, "" when there is none.
-func (b *Bucket) policy(ctx context.Context) (string, error) {
+func (b *bucket) policy(ctx context.Context) (string, error) {
 	out, err := b.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &b.name})
 	var api smithy.APIError
 	if errors.As(err, &api) && api.ErrorCode() == "NoSuchBucketPolicy" {
@@ -104,7 +104,7 @@ func (b *Bucket) policy(ctx context.Context) (string, error) {
 // allowPolicy lets a conditional public-read policy through Block Public
 // Access (which AWS turns on for new buckets) while still refusing ACLs.
 // Servers without the API are told and skipped.
-func (b *Bucket) allowPolicy(ctx context.Context, log *slog.Logger) error {
+func (b *bucket) allowPolicy(ctx context.Context, log *slog.Logger) error {
 	_, err := b.s3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: &b.name,
 		PublicAccessBlockConfiguration: &types.PublicAccessBlockConfiguration{
 			BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true),
@@ -122,7 +122,7 @@ func (b *Bucket) allowPolicy(ctx context.Context, log *slog.Logger) error {
 }
 
 // printPolicies writes both policies as indented JSON under comment lines.
-func printPolicies(w io.Writer, r *Region, res *ProvisionResult) {
+func printPolicies(w io.Writer, r *region, res *provisionResult) {
 	bp, _ := json.MarshalIndent(res.BucketPolicy, "", "  ")
 	iam, _ := json.MarshalIndent(res.IAMPolicy, "", "  ")
 	fmt.Fprintf(w, "# bucket policy of %s (region %s)\n%s\n# IAM policy of the sync identity of region %s\n%s\n", r.Bucket, r.Name, bp, r.Name, iam)
@@ -135,18 +135,18 @@ func runProvision(ctx context.Context, args []string, env Env, log *slog.Logger)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := Load(*cfgFile, env.Getenv)
+	cfg, err := loadConfig(*cfgFile, env.Getenv)
 	if err != nil {
 		return err
 	}
 	if *ipRanges != "" {
 		cfg.IPRanges = *ipRanges
 	}
-	r, err := cfg.Region(*region)
+	r, err := cfg.region(*region)
 	if err != nil {
 		return err
 	}
-	res, err := Provision(ctx, cfg, r, *dry, log)
+	res, err := provision(ctx, cfg, r, *dry, log)
 	if err != nil {
 		return err
 	}

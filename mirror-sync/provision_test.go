@@ -36,7 +36,7 @@ func writeIPRanges(t *testing.T, token, prefix string) string {
 }
 
 // roundTrip marshals a policy and parses it back as plain JSON values.
-func roundTrip(t *testing.T, p *Policy) map[string]any {
+func roundTrip(t *testing.T, p *policy) map[string]any {
 	t.Helper()
 	raw, err := json.Marshal(p)
 	if err != nil {
@@ -50,7 +50,7 @@ func roundTrip(t *testing.T, p *Policy) map[string]any {
 }
 
 func TestBucketPolicyStatements(t *testing.T) {
-	ir, err := LoadIPRanges(context.Background(), writeIPRanges(t, "1700000000", "52.0.0.0/15"), nil)
+	ir, err := loadIPRanges(context.Background(), writeIPRanges(t, "1700000000", "52.0.0.0/15"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,16 +63,16 @@ func TestBucketPolicyStatements(t *testing.T) {
 	ipAllow := map[string]any{"IpAddress": map[string]any{"aws:SourceIp": ips}}
 	tests := []struct {
 		name   string
-		region Region
+		region region
 		want   []map[string]any // the first statement's Sid is checked apart
 	}{
-		{"any VPC endpoint", Region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora"}, []map[string]any{
+		{"any VPC endpoint", region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora"}, []map[string]any{
 			allow("", ipAllow),
 			allow("AllowReadsThroughVPCEndpoints", map[string]any{"Null": map[string]any{"aws:SourceVpce": "false"}}),
 			{"Sid": "DenyReadsFromOutsideRegion", "Effect": "Deny", "Principal": "*", "Action": read, "Resource": obj, "Condition": map[string]any{
 				"NotIpAddress": map[string]any{"aws:SourceIp": ips}, "Null": map[string]any{"aws:SourceVpce": "true"}}},
 		}},
-		{"listed endpoints and VPCs, sync principal", Region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora",
+		{"listed endpoints and VPCs, sync principal", region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora",
 			VPCEndpoints: []string{"vpce-1a2b"}, VPCs: []string{"vpc-9z"}, SyncPrincipals: []string{"arn:aws:iam::1:role/sync"}}, []map[string]any{
 			allow("", ipAllow),
 			allow("AllowReadsThroughVpc", map[string]any{"StringEquals": map[string]any{"aws:SourceVpc": []any{"vpc-9z"}}}),
@@ -82,7 +82,7 @@ func TestBucketPolicyStatements(t *testing.T) {
 				"StringNotEquals": map[string]any{"aws:SourceVpce": []any{"vpce-1a2b"}, "aws:SourceVpc": []any{"vpc-9z"}},
 				"ArnNotEquals":    map[string]any{"aws:PrincipalArn": []any{"arn:aws:iam::1:role/sync"}}}},
 		}},
-		{"no VPC endpoints", Region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora", NoVPCEndpoints: true}, []map[string]any{
+		{"no VPC endpoints", region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora", NoVPCEndpoints: true}, []map[string]any{
 			allow("", ipAllow),
 			{"Sid": "DenyReadsFromOutsideRegion", "Effect": "Deny", "Principal": "*", "Action": read, "Resource": obj, "Condition": map[string]any{
 				"NotIpAddress": map[string]any{"aws:SourceIp": ips}}},
@@ -90,7 +90,7 @@ func TestBucketPolicyStatements(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := BucketPolicy(&tc.region, ir)
+			p, err := bucketPolicy(&tc.region, ir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestBucketPolicyStatements(t *testing.T) {
 			}
 			stmts := got["Statement"].([]any)
 			sid := stmts[0].(map[string]any)["Sid"].(string)
-			if !strings.HasPrefix(sid, sidPrefix+"1700000000Cfg") || PolicySid(mustJSON(t, p)) != sid {
+			if !strings.HasPrefix(sid, sidPrefix+"1700000000Cfg") || policySid(mustJSON(t, p)) != sid {
 				t.Errorf("first Sid %q does not carry the syncToken and fingerprint", sid)
 			}
 			stmts[0].(map[string]any)["Sid"] = ""
@@ -114,14 +114,14 @@ func TestBucketPolicyStatements(t *testing.T) {
 		})
 	}
 
-	other, _ := LoadIPRanges(context.Background(), writeIPRanges(t, "1700000001", "52.0.0.0/15"), nil)
-	r := Region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora"}
-	p1, _ := BucketPolicy(&r, ir)
-	p2, _ := BucketPolicy(&r, other)
+	other, _ := loadIPRanges(context.Background(), writeIPRanges(t, "1700000001", "52.0.0.0/15"), nil)
+	r := region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora"}
+	p1, _ := bucketPolicy(&r, ir)
+	p2, _ := bucketPolicy(&r, other)
 	if p1.Statement[0].Sid == p2.Statement[0].Sid {
 		t.Error("a new syncToken did not change the policy's Sid")
 	}
-	if _, err := BucketPolicy(&Region{Name: "ap-south-2", Bucket: "b"}, ir); err == nil {
+	if _, err := bucketPolicy(&region{Name: "ap-south-2", Bucket: "b"}, ir); err == nil {
 		t.Error("a region without EC2 prefixes gave a policy")
 	}
 }
@@ -129,17 +129,17 @@ func TestBucketPolicyStatements(t *testing.T) {
 func TestSyncIdentityPolicy(t *testing.T) {
 	tests := []struct {
 		name   string
-		region Region
+		region region
 		list   map[string]any
 		object string
 	}{
-		{"prefix", Region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora"},
+		{"prefix", region{Name: "us-east-1", Bucket: "b", Prefix: "pub/fedora"},
 			map[string]any{"StringLike": map[string]any{"s3:prefix": []any{"pub/fedora/*"}}}, "arn:aws:s3:::b/pub/fedora/*"},
-		{"whole bucket", Region{Name: "us-east-1", Bucket: "b"}, nil, "arn:aws:s3:::b/*"},
+		{"whole bucket", region{Name: "us-east-1", Bucket: "b"}, nil, "arn:aws:s3:::b/*"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := roundTrip(t, SyncIdentityPolicy(&tc.region))
+			got := roundTrip(t, syncIdentityPolicy(&tc.region))
 			list := map[string]any{"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": []any{"s3:ListBucket"}, "Resource": []any{"arn:aws:s3:::b"}}
 			if tc.list != nil {
 				list["Condition"] = tc.list
@@ -195,24 +195,24 @@ func TestProvisionOnVersity(t *testing.T) {
 	}
 	run := func(args ...string) (int, string) {
 		var out, errb bytes.Buffer
-		code := Main(context.Background(), append([]string{"provision", "--config", cfgFile, "--region", "us-east-1"}, args...),
-			Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errb})
+		code := Main(context.Background(), Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &errb},
+			append([]string{"provision", "--config", cfgFile, "--region", "us-east-1"}, args...))
 		return code, out.String() + errb.String()
 	}
 	code, out := run("--dry-run")
-	if code != ExitOK || !strings.Contains(out, "# bucket policy of fedora-us-east-1") || !strings.Contains(out, "ListOwnPrefix") {
+	if code != exitOK || !strings.Contains(out, "# bucket policy of fedora-us-east-1") || !strings.Contains(out, "ListOwnPrefix") {
 		t.Fatalf("dry run: %d\n%s", code, out)
 	}
 	if _, err := adminS3(gw.Endpoint).HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String("fedora-us-east-1")}); err == nil {
 		t.Fatal("dry run created the bucket")
 	}
 
-	cfg, err := Load(cfgFile, func(string) string { return "" })
+	cfg, err := loadConfig(cfgFile, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	res, err := Provision(context.Background(), cfg, &cfg.Regions[0], false, log)
+	res, err := provision(context.Background(), cfg, &cfg.Regions[0], false, log)
 	if err != nil || !res.Created || !res.PolicyApplied {
 		t.Fatalf("provision: %+v %v", res, err)
 	}
@@ -228,12 +228,12 @@ func TestProvisionOnVersity(t *testing.T) {
 		t.Errorf("read from outside the region: %d, want 403", got)
 	}
 
-	res, err = Provision(context.Background(), cfg, &cfg.Regions[0], false, log)
+	res, err = provision(context.Background(), cfg, &cfg.Regions[0], false, log)
 	if err != nil || res.Created || res.PolicyApplied {
 		t.Fatalf("second provision should change nothing: %+v %v", res, err)
 	}
 	cfg.IPRanges = writeIPRanges(t, "1700000099", "127.0.0.2/32")
-	res, err = Provision(context.Background(), cfg, &cfg.Regions[0], false, log)
+	res, err = provision(context.Background(), cfg, &cfg.Regions[0], false, log)
 	if err != nil || !res.PolicyApplied {
 		t.Fatalf("provision after a new syncToken: %+v %v", res, err)
 	}

@@ -23,7 +23,7 @@ type body interface {
 // put stores an object whose sha256 (hex, in sums) is known. S3 checks the
 // x-amz-checksum-sha256 of every PUT and part, and the sums are kept in the
 // object's metadata for later diffs. It returns the new ETag.
-func (b *Bucket) put(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
+func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
 	if size >= b.multipart && size > b.partSize {
 		return b.putMultipart(ctx, treePath, r, size, sums, contentType)
 	}
@@ -32,7 +32,7 @@ func (b *Bucket) put(ctx context.Context, treePath string, r body, size int64, s
 		return "", err
 	}
 	in := &s3.PutObjectInput{
-		Bucket: &b.name, Key: aws.String(b.Key(treePath)), Body: r, ContentLength: aws.Int64(size),
+		Bucket: &b.name, Key: aws.String(b.key(treePath)), Body: r, ContentLength: aws.Int64(size),
 		ChecksumSHA256: aws.String(sum), Metadata: sums,
 	}
 	if contentType != "" {
@@ -45,8 +45,8 @@ func (b *Bucket) put(ctx context.Context, treePath string, r body, size int64, s
 	return normalETag(aws.ToString(out.ETag)), nil
 }
 
-func (b *Bucket) putMultipart(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
-	key := aws.String(b.Key(treePath))
+func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
+	key := aws.String(b.key(treePath))
 	in := &s3.CreateMultipartUploadInput{Bucket: &b.name, Key: key, Metadata: sums, ChecksumAlgorithm: types.ChecksumAlgorithmSha256}
 	if contentType != "" {
 		in.ContentType = aws.String(contentType)
@@ -90,7 +90,7 @@ func (b *Bucket) putMultipart(ctx context.Context, treePath string, r body, size
 func b64Sum(hexSum string) (string, error) {
 	raw, err := hex.DecodeString(hexSum)
 	if err != nil || len(raw) != sha256.Size {
-		return "", fmt.Errorf("sha256 %q: %w", hexSum, ErrChecksum)
+		return "", fmt.Errorf("sha256 %q: %w", hexSum, errChecksum)
 	}
 	return base64.StdEncoding.EncodeToString(raw), nil
 }

@@ -21,49 +21,49 @@ import (
 	"github.com/ulikunitz/xz"
 )
 
-// Sum is a checksum as repository metadata states it: a type (sha256, sha1,
+// sum is a checksum as repository metadata states it: a type (sha256, sha1,
 // sha512, …) and a lower-case hex value.
-type Sum struct {
+type sum struct {
 	Type  string `json:"type"`
 	Value string `json:"value"`
 }
 
-// MetaFile is one <data> entry of repomd.xml.
-type MetaFile struct {
+// metaFile is one <data> entry of repomd.xml.
+type metaFile struct {
 	Type     string
 	Href     string
 	Size     int64 // -1 when repomd.xml does not state it
-	Checksum Sum
+	Checksum sum
 }
 
-// Repomd is a parsed repodata/repomd.xml.
-type Repomd struct {
+// repomd is a parsed repodata/repomd.xml.
+type repomd struct {
 	Revision string
-	Data     []MetaFile
+	Data     []metaFile
 }
 
-// ParseRepomd parses repomd.xml and checks that every entry names a file
+// parseRepomd parses repomd.xml and checks that every entry names a file
 // and a checksum.
-func ParseRepomd(raw []byte) (*Repomd, error) {
+func parseRepomd(raw []byte) (*repomd, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(raw); err != nil {
 		return nil, fmt.Errorf("repomd: %w", err)
 	}
 	root := doc.Root()
 	if root == nil || root.Tag != "repomd" {
-		return nil, fmt.Errorf("repomd: no <repomd> root: %w", ErrChecksum)
+		return nil, fmt.Errorf("repomd: no <repomd> root: %w", errChecksum)
 	}
-	md := &Repomd{}
+	md := &repomd{}
 	if rev := root.SelectElement("revision"); rev != nil {
 		md.Revision = strings.TrimSpace(rev.Text())
 	}
 	for _, d := range root.SelectElements("data") {
-		f := MetaFile{Type: d.SelectAttrValue("type", ""), Size: -1}
+		f := metaFile{Type: d.SelectAttrValue("type", ""), Size: -1}
 		if loc := d.SelectElement("location"); loc != nil {
 			f.Href = loc.SelectAttrValue("href", "")
 		}
 		if c := d.SelectElement("checksum"); c != nil {
-			f.Checksum = Sum{Type: normalSumType(c.SelectAttrValue("type", "")), Value: strings.ToLower(strings.TrimSpace(c.Text()))}
+			f.Checksum = sum{Type: normalSumType(c.SelectAttrValue("type", "")), Value: strings.ToLower(strings.TrimSpace(c.Text()))}
 		}
 		if s := d.SelectElement("size"); s != nil {
 			n, err := strconv.ParseInt(strings.TrimSpace(s.Text()), 10, 64)
@@ -73,7 +73,7 @@ func ParseRepomd(raw []byte) (*Repomd, error) {
 			f.Size = n
 		}
 		if f.Href == "" || f.Checksum.Value == "" {
-			return nil, fmt.Errorf("repomd: <data type=%q> lacks location or checksum: %w", f.Type, ErrChecksum)
+			return nil, fmt.Errorf("repomd: <data type=%q> lacks location or checksum: %w", f.Type, errChecksum)
 		}
 		if _, err := newHash(f.Checksum.Type); err != nil {
 			return nil, err
@@ -108,7 +108,7 @@ func newHash(t string) (hash.Hash, error) {
 	case "sha512":
 		return sha512.New(), nil
 	}
-	return nil, fmt.Errorf("checksum type %q is not supported: %w", t, ErrChecksum)
+	return nil, fmt.Errorf("checksum type %q is not supported: %w", t, errChecksum)
 }
 
 // sha256Hex is the lower-case hex sha256 of b.
@@ -117,9 +117,9 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// Decompress returns a reader of the uncompressed content of r, recognising
+// decompress returns a reader of the uncompressed content of r, recognising
 // gzip, xz, bzip2 and zstd by their magic bytes; anything else passes through.
-func Decompress(r io.Reader) (io.ReadCloser, error) {
+func decompress(r io.Reader) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, _ := br.Peek(6)
 	switch {

@@ -29,16 +29,16 @@ const repomdFixture = `<?xml version="1.0" encoding="UTF-8"?>
 </repomd>`
 
 func TestParseRepomd(t *testing.T) {
-	md, err := ParseRepomd([]byte(repomdFixture))
+	md, err := parseRepomd([]byte(repomdFixture))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []MetaFile{
-		{Type: "primary", Href: "repodata/ab12-primary.xml.zst", Size: 123, Checksum: Sum{"sha256", "ab12"}},
-		{Type: "group", Href: "repodata/comps.xml", Size: -1, Checksum: Sum{"sha1", "ff00"}},
+	want := []metaFile{
+		{Type: "primary", Href: "repodata/ab12-primary.xml.zst", Size: 123, Checksum: sum{"sha256", "ab12"}},
+		{Type: "group", Href: "repodata/comps.xml", Size: -1, Checksum: sum{"sha1", "ff00"}},
 	}
 	if md.Revision != "1700000000" || len(md.Data) != 2 || md.Data[0] != want[0] || md.Data[1] != want[1] {
-		t.Errorf("ParseRepomd = %+v", md)
+		t.Errorf("parseRepomd = %+v", md)
 	}
 	for name, bad := range map[string]string{
 		"not xml":      "<repomd",
@@ -47,7 +47,7 @@ func TestParseRepomd(t *testing.T) {
 		"unknown hash": `<repomd><data type="x"><checksum type="crc32">aa</checksum><location href="a"/></data></repomd>`,
 		"bad size":     `<repomd><data type="x"><checksum type="sha256">aa</checksum><location href="a"/><size>x</size></data></repomd>`,
 	} {
-		if _, err := ParseRepomd([]byte(bad)); err == nil {
+		if _, err := parseRepomd([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -75,7 +75,7 @@ func TestDecompress(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rc, err := Decompress(bytes.NewReader(tc.in))
+			rc, err := decompress(bytes.NewReader(tc.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,20 +96,20 @@ func TestReadPrimary(t *testing.T) {
 <package type="rpm"><name>b</name><checksum type="sha" pkgid="YES">bb</checksum>
  <size package="20"/><location xml:base="https://elsewhere.example/" href="b.rpm"/></package>
 </metadata>`
-	var got []Package
-	err := ReadPrimary(strings.NewReader(doc), func(p Package) error { got = append(got, p); return nil })
+	var got []rpmPackage
+	err := readPrimary(strings.NewReader(doc), func(p rpmPackage) error { got = append(got, p); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Package{
-		{Href: "Packages/a.rpm", Size: 10, Checksum: Sum{"sha256", "aa"}},
-		{Href: "b.rpm", Base: "https://elsewhere.example/", Size: 20, Checksum: Sum{"sha1", "bb"}},
+	want := []rpmPackage{
+		{Href: "Packages/a.rpm", Size: 10, Checksum: sum{"sha256", "aa"}},
+		{Href: "b.rpm", Base: "https://elsewhere.example/", Size: 20, Checksum: sum{"sha1", "bb"}},
 	}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
-		t.Errorf("ReadPrimary = %+v", got)
+		t.Errorf("readPrimary = %+v", got)
 	}
-	err = ReadPrimary(strings.NewReader(`<metadata><package><size package="1"/></package></metadata>`), func(Package) error { return nil })
-	if !errors.Is(err, ErrChecksum) {
+	err = readPrimary(strings.NewReader(`<metadata><package><size package="1"/></package></metadata>`), func(rpmPackage) error { return nil })
+	if !errors.Is(err, errChecksum) {
 		t.Errorf("package without location: %v", err)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// RetireResult is what retiring one prefix did (or would do) in one region.
-type RetireResult struct {
+// retireResult is what retiring one prefix did (or would do) in one region.
+type retireResult struct {
 	Region    string
 	Prefix    string
 	Forgotten int // directories the server stopped listing
@@ -19,19 +19,19 @@ type RetireResult struct {
 
 var releaseName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
-// RetirePrefixes turns --release or --prefix into tree prefixes ending in "/".
-func RetirePrefixes(cfg *Config, release, prefix string) ([]string, error) {
+// retirePrefixes turns --release or --prefix into tree prefixes ending in "/".
+func retirePrefixes(cfg *config, release, prefix string) ([]string, error) {
 	switch {
 	case (release == "") == (prefix == ""):
-		return nil, fmt.Errorf("retire: give exactly one of --release and --prefix: %w", ErrConfig)
+		return nil, fmt.Errorf("retire: give exactly one of --release and --prefix: %w", errConfig)
 	case prefix != "":
 		p := cleanDir(prefix)
-		if p == "" || strings.HasPrefix(p, StateDir) {
-			return nil, fmt.Errorf("retire: prefix %q would remove too much: %w", prefix, ErrConfig)
+		if p == "" || strings.HasPrefix(p, stateDir) {
+			return nil, fmt.Errorf("retire: prefix %q would remove too much: %w", prefix, errConfig)
 		}
 		return []string{p + "/"}, nil
 	case !releaseName.MatchString(release):
-		return nil, fmt.Errorf("retire: release %q: %w", release, ErrConfig)
+		return nil, fmt.Errorf("retire: release %q: %w", release, errConfig)
 	}
 	out := make([]string, len(cfg.ReleasePrefixes))
 	for i, t := range cfg.ReleasePrefixes {
@@ -40,33 +40,33 @@ func RetirePrefixes(cfg *Config, release, prefix string) ([]string, error) {
 	return out, nil
 }
 
-// Retire first tells the server to stop listing each region's mirror for
+// retire first tells the server to stop listing each region's mirror for
 // the prefixes, then deletes them, with their sync state, from the buckets
 // of the regions the server confirmed. Configured directories under a
 // prefix are refused: the next sync would publish them again.
-func Retire(ctx context.Context, cfg *Config, prefixes []string, dryRun bool, d Deps) ([]RetireResult, error) {
+func retire(ctx context.Context, cfg *config, prefixes []string, dryRun bool, d deps) ([]retireResult, error) {
 	for _, dir := range cfg.Directories {
 		for _, p := range prefixes {
 			if strings.HasPrefix(dir+"/", p) {
-				return nil, fmt.Errorf("retire: directory %s is still configured; remove it from directories first: %w", dir, ErrConfig)
+				return nil, fmt.Errorf("retire: directory %s is still configured; remove it from directories first: %w", dir, errConfig)
 			}
 		}
 	}
 	regions, _ := selectRegions(cfg, nil)
 	if d.Server != nil && !dryRun {
 		for _, r := range regions {
-			if !r.HasToken() {
-				return nil, fmt.Errorf("region %s: no token in $%s or $%s_FILE: %w", r.Name, r.TokenEnv, r.TokenEnv, ErrConfig)
+			if !r.hasToken() {
+				return nil, fmt.Errorf("region %s: no token in $%s or $%s_FILE: %w", r.Name, r.TokenEnv, r.TokenEnv, errConfig)
 			}
 		}
 	}
-	var results []RetireResult
+	var results []retireResult
 	var errs []error
 	confirmed := map[string]bool{}
 	for _, r := range regions {
 		confirmed[r.Name] = true
 		for _, p := range prefixes {
-			res := RetireResult{Region: r.Name, Prefix: p}
+			res := retireResult{Region: r.Name, Prefix: p}
 			if d.Server != nil && !dryRun {
 				n, err := d.Server.Forget(ctx, r.Mirror, r.token, strings.TrimSuffix(p, "/")+"/")
 				if err != nil {
@@ -95,14 +95,14 @@ func Retire(ctx context.Context, cfg *Config, prefixes []string, dryRun bool, d 
 		fmt.Fprintf(d.Out, "%s %s: server forgot %d directories; %s %d objects (%s)\n", res.Region, res.Prefix, res.Forgotten, verb, res.Objects, humanBytes(res.Bytes))
 	}
 	if len(errs) > 0 {
-		return results, fmt.Errorf("%w: %w", ErrPartial, joinErrors(errs))
+		return results, fmt.Errorf("%w: %w", errPartial, joinErrors(errs))
 	}
 	return results, nil
 }
 
 // retireRegion deletes the prefixes and their state objects from one bucket.
-func retireRegion(ctx context.Context, cfg *Config, r *Region, results []RetireResult, dryRun bool, d Deps) error {
-	b, err := NewBucket(ctx, cfg, r)
+func retireRegion(ctx context.Context, cfg *config, r *region, results []retireResult, dryRun bool, d deps) error {
+	b, err := newBucket(ctx, cfg, r)
 	if err != nil {
 		return err
 	}
@@ -112,8 +112,8 @@ func retireRegion(ctx context.Context, cfg *Config, r *Region, results []RetireR
 			continue
 		}
 		var paths []string
-		for _, under := range []string{res.Prefix, StateDir + "/" + res.Prefix} {
-			objs, err := b.List(ctx, under)
+		for _, under := range []string{res.Prefix, stateDir + "/" + res.Prefix} {
+			objs, err := b.list(ctx, under)
 			if err != nil {
 				return err
 			}
@@ -126,7 +126,7 @@ func retireRegion(ctx context.Context, cfg *Config, r *Region, results []RetireR
 		if dryRun || len(paths) == 0 {
 			continue
 		}
-		if err := b.Delete(ctx, paths); err != nil {
+		if err := b.deleteObjects(ctx, paths); err != nil {
 			return err
 		}
 		d.Log.Info("retired", "region", r.Name, "prefix", res.Prefix, "objects", len(paths))
@@ -141,18 +141,18 @@ func runRetire(ctx context.Context, args []string, env Env, log *slog.Logger) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := Load(*cfgFile, env.Getenv)
+	cfg, err := loadConfig(*cfgFile, env.Getenv)
 	if err != nil {
 		return err
 	}
-	prefixes, err := RetirePrefixes(cfg, *release, *prefix)
+	prefixes, err := retirePrefixes(cfg, *release, *prefix)
 	if err != nil {
 		return err
 	}
-	d := Deps{Log: log, Out: env.Stdout}
+	d := deps{Log: log, Out: env.Stdout}
 	if cfg.Server != "" {
 		d.Server = NewServerClient(cfg.Server, nil)
 	}
-	_, err = Retire(ctx, cfg, prefixes, *dry, d)
+	_, err = retire(ctx, cfg, prefixes, *dry, d)
 	return err
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRetirePrefixes(t *testing.T) {
-	cfg := &Config{ReleasePrefixes: DefaultReleasePrefixes}
+	cfg := &config{ReleasePrefixes: defaultReleasePrefixes}
 	tests := []struct {
 		release, prefix string
 		want            []string
@@ -28,15 +28,15 @@ func TestRetirePrefixes(t *testing.T) {
 		{release: "../39", bad: true},
 	}
 	for _, tc := range tests {
-		got, err := RetirePrefixes(cfg, tc.release, tc.prefix)
+		got, err := retirePrefixes(cfg, tc.release, tc.prefix)
 		if tc.bad {
 			if err == nil {
-				t.Errorf("RetirePrefixes(%q, %q) = %v, want an error", tc.release, tc.prefix, got)
+				t.Errorf("retirePrefixes(%q, %q) = %v, want an error", tc.release, tc.prefix, got)
 			}
 			continue
 		}
 		if err != nil || strings.Join(got, " ") != strings.Join(tc.want, " ") {
-			t.Errorf("RetirePrefixes(%q, %q) = %v, %v, want %v", tc.release, tc.prefix, got, err, tc.want)
+			t.Errorf("retirePrefixes(%q, %q) = %v, %v, want %v", tc.release, tc.prefix, got, err, tc.want)
 		}
 	}
 }
@@ -57,15 +57,15 @@ func TestRetireRelease(t *testing.T) {
 	config := e.writeConfig()
 	run := func(args ...string) (int, string) {
 		var out bytes.Buffer
-		code := Main(context.Background(), append([]string{"retire", "--config", config}, args...),
-			Env{Getenv: e.getenv, Stdout: &out, Stderr: &out})
+		code := Main(context.Background(), Env{Getenv: e.getenv, Stdout: &out, Stderr: &out},
+			append([]string{"retire", "--config", config}, args...))
 		return code, out.String()
 	}
 	code, out := run("--release", "39", "--dry-run")
-	if code != ExitOK || !strings.Contains(out, "releases/39/: server forgot 0 directories; would delete 6 objects") {
+	if code != exitOK || !strings.Contains(out, "releases/39/: server forgot 0 directories; would delete 6 objects") {
 		t.Fatalf("dry run: %d\n%s", code, out)
 	}
-	if e.server.forgetCount() != 0 || !e.keys()[RepomdPath(dir39)] {
+	if e.server.forgetCount() != 0 || !e.keys()[repomdPath(dir39)] {
 		t.Fatal("dry run changed something")
 	}
 	var early atomic.Bool
@@ -76,26 +76,26 @@ func TestRetireRelease(t *testing.T) {
 		return 0
 	}, nil)
 	code, out = run("--release", "39")
-	if code != ExitOK || early.Load() {
+	if code != exitOK || early.Load() {
 		t.Fatalf("retire: exit %d, deleted before the server forgot: %v\n%s", code, early.Load(), out)
 	}
 	keys := e.keys()
 	for k := range keys {
-		if strings.HasPrefix(k, "releases/39/") || strings.HasPrefix(k, StateDir+"/releases/39/") {
+		if strings.HasPrefix(k, "releases/39/") || strings.HasPrefix(k, stateDir+"/releases/39/") {
 			t.Errorf("%s survived retirement", k)
 		}
 	}
-	if !keys[RepomdPath(dir40)] || !keys[StatePath(dir40)] {
+	if !keys[repomdPath(dir40)] || !keys[statePath(dir40)] {
 		t.Error("release 40 was touched")
 	}
 	_, counts := e.mustSync(t0.Add(time.Hour))
-	if counts["PUT"] != 0 || e.keys()[RepomdPath(dir39)] {
+	if counts["PUT"] != 0 || e.keys()[repomdPath(dir39)] {
 		t.Errorf("sync after retirement: %v", counts)
 	}
 
 	e.extra = "directories: [" + dir40 + "]"
 	config = e.writeConfig()
-	if code, out := run("--prefix", "releases/40"); code != ExitConfig {
-		t.Errorf("retiring a configured directory: exit %d, want %d\n%s", code, ExitConfig, out)
+	if code, out := run("--prefix", "releases/40"); code != exitConfig {
+		t.Errorf("retiring a configured directory: exit %d, want %d\n%s", code, exitConfig, out)
 	}
 }

@@ -13,12 +13,12 @@ import (
 	"time"
 )
 
-// ErrPartial marks a run in which some directory or region did not finish;
+// errPartial marks a run in which some directory or region did not finish;
 // what did finish is published and consistent.
-var ErrPartial = errors.New("partial failure")
+var errPartial = errors.New("partial failure")
 
-// Summary is one region's account of a run.
-type Summary struct {
+// summary is one region's account of a run.
+type summary struct {
 	Region        string
 	Directories   int
 	Failed        int
@@ -29,30 +29,30 @@ type Summary struct {
 	Withdrawn     int
 	Reported      int
 	Duration      time.Duration
-	Requests      *Counter
+	Requests      *counter
 }
 
-// SyncOptions narrows a run.
-type SyncOptions struct {
+// syncOptions narrows a run.
+type syncOptions struct {
 	DryRun      bool
 	Regions     []string // empty: all configured
 	Directories []string // empty: the configured ones, else all in the source
 }
 
-// Deps are what a run needs from outside: the source, the logger, where the
+// deps are what a run needs from outside: the source, the logger, where the
 // plan and summary go, the progress display and the clock.
-type Deps struct {
-	Source   Source
+type deps struct {
+	Source   source
 	Log      *slog.Logger
 	Out      io.Writer
-	Progress *Progress
+	Progress *progress
 	Now      func() time.Time
 	Server   *ServerClient // nil: no reports
 }
 
-// Sync publishes every directory into every selected region: a directory
+// syncRegions publishes every directory into every selected region: a directory
 // at a time (so memory holds one manifest), all regions at once.
-func Sync(ctx context.Context, cfg *Config, opts SyncOptions, d Deps) ([]*Summary, error) {
+func syncRegions(ctx context.Context, cfg *config, opts syncOptions, d deps) ([]*summary, error) {
 	regions, err := selectRegions(cfg, opts.Regions)
 	if err != nil {
 		return nil, err
@@ -63,20 +63,20 @@ func Sync(ctx context.Context, cfg *Config, opts SyncOptions, d Deps) ([]*Summar
 	}
 	if d.Server != nil && !opts.DryRun {
 		for _, r := range regions {
-			if !r.HasToken() {
-				return nil, fmt.Errorf("region %s: no report token in $%s or $%s_FILE: %w", r.Name, r.TokenEnv, r.TokenEnv, ErrConfig)
+			if !r.hasToken() {
+				return nil, fmt.Errorf("region %s: no report token in $%s or $%s_FILE: %w", r.Name, r.TokenEnv, r.TokenEnv, errConfig)
 			}
 		}
 	}
 	var workers []*regionSync
 	for _, r := range regions {
-		b, err := NewBucket(ctx, cfg, r)
+		b, err := newBucket(ctx, cfg, r)
 		if err != nil {
 			return nil, err
 		}
 		workers = append(workers, &regionSync{cfg: cfg, region: r, bucket: b, src: d.Source, server: d.Server,
 			log: d.Log, now: d.Now, dryRun: opts.DryRun, out: d.Out, progress: d.Progress,
-			sum: Summary{Region: r.Name, Requests: b.Requests}})
+			sum: summary{Region: r.Name, Requests: b.Requests}})
 	}
 	start := d.Now()
 	failed := false
@@ -85,11 +85,11 @@ func Sync(ctx context.Context, cfg *Config, opts SyncOptions, d Deps) ([]*Summar
 			failed = true
 			break
 		}
-		m, err := BuildManifest(ctx, d.Source, dir)
+		m, err := buildManifest(ctx, d.Source, dir)
 		if err != nil {
 			d.Log.Error("reading source failed", "directory", dir, "err", err)
 			for _, w := range workers {
-				w.add(func(s *Summary) { s.Directories++; s.Failed++ })
+				w.add(func(s *summary) { s.Directories++; s.Failed++ })
 			}
 			failed = true
 			continue
@@ -98,28 +98,28 @@ func Sync(ctx context.Context, cfg *Config, opts SyncOptions, d Deps) ([]*Summar
 			failed = true
 		}
 	}
-	d.Progress.Finish()
-	var out []*Summary
+	d.Progress.finish()
+	var out []*summary
 	for _, w := range workers {
 		w.sum.Duration = d.Now().Sub(start)
 		out = append(out, &w.sum)
 	}
 	if failed {
-		return out, ErrPartial
+		return out, errPartial
 	}
 	return out, nil
 }
 
 // syncDirectory runs one directory in every region at once and says whether
 // any failed.
-func syncDirectory(ctx context.Context, workers []*regionSync, m *Manifest, nested []string) bool {
+func syncDirectory(ctx context.Context, workers []*regionSync, m *manifest, nested []string) bool {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	failed := false
 	for _, w := range workers {
 		wg.Go(func() {
 			err := w.directory(ctx, m, nested)
-			w.add(func(s *Summary) {
+			w.add(func(s *summary) {
 				s.Directories++
 				if err != nil {
 					s.Failed++
@@ -137,17 +137,17 @@ func syncDirectory(ctx context.Context, workers []*regionSync, m *Manifest, nest
 	return failed
 }
 
-func selectRegions(cfg *Config, names []string) ([]*Region, error) {
+func selectRegions(cfg *config, names []string) ([]*region, error) {
 	if len(names) == 0 {
-		out := make([]*Region, len(cfg.Regions))
+		out := make([]*region, len(cfg.Regions))
 		for i := range cfg.Regions {
 			out[i] = &cfg.Regions[i]
 		}
 		return out, nil
 	}
-	var out []*Region
+	var out []*region
 	for _, n := range names {
-		r, err := cfg.Region(n)
+		r, err := cfg.region(n)
 		if err != nil {
 			return nil, err
 		}
@@ -156,11 +156,11 @@ func selectRegions(cfg *Config, names []string) ([]*Region, error) {
 	return out, nil
 }
 
-func selectDirectories(ctx context.Context, cfg *Config, src Source, only []string) ([]string, error) {
+func selectDirectories(ctx context.Context, cfg *config, src source, only []string) ([]string, error) {
 	dirs := cfg.Directories
 	if len(dirs) == 0 {
 		var err error
-		if dirs, err = src.Directories(ctx); err != nil {
+		if dirs, err = src.directories(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -170,7 +170,7 @@ func selectDirectories(ctx context.Context, cfg *Config, src Source, only []stri
 	var out []string
 	for _, o := range only {
 		if !slices.Contains(dirs, o) {
-			return nil, fmt.Errorf("directory %q is not among the source's: %w", o, ErrConfig)
+			return nil, fmt.Errorf("directory %q is not among the source's: %w", o, errConfig)
 		}
 		out = append(out, o)
 	}
@@ -188,8 +188,8 @@ func nestedIn(dir string, dirs []string) []string {
 	return out
 }
 
-// PrintSummary writes one line per region.
-func PrintSummary(w io.Writer, sums []*Summary) {
+// printSummary writes one line per region.
+func printSummary(w io.Writer, sums []*summary) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REGION\tDIRS\tFAILED\tUPLOADED\tSKIPPED\tDELETED\tBYTES\tDURATION\tREQUESTS")
 	for _, s := range sums {

@@ -105,7 +105,7 @@ func (w *serverWorld) mirrorSync(token string, args ...string) (int, string, map
 	}
 	var out bytes.Buffer
 	w.e.proxy.counts()
-	code := Main(context.Background(), append(args, "--config", w.config), Env{Getenv: getenv, Stdout: &out, Stderr: &out})
+	code := Main(context.Background(), Env{Getenv: getenv, Stdout: &out, Stderr: &out}, append(args, "--config", w.config))
 	return code, out.String(), w.e.proxy.counts()
 }
 

@@ -25,8 +25,8 @@ func (w *serverWorld) refused(t *testing.T) {
 		}
 	}
 	code, out, s3 := w.mirrorSync(w.other, "sync")
-	if code != ExitPartial || !strings.Contains(out, "HTTP 403: this token may not report for mirror") {
-		t.Fatalf("sync with the token of %s: exit %d, want %d and the server's 403\n%s", publicMirror, code, ExitPartial, out)
+	if code != exitPartial || !strings.Contains(out, "HTTP 403: this token may not report for mirror") {
+		t.Fatalf("sync with the token of %s: exit %d, want %d and the server's 403\n%s", publicMirror, code, exitPartial, out)
 	}
 	if live, err := w.e.clientView(testDir); err != nil || live != w.e.masterRepomd(testDir) {
 		t.Fatalf("a refused report must not stop the publication: live %q, %v", live, err)
@@ -68,7 +68,7 @@ func (w *serverWorld) refused(t *testing.T) {
 func (w *serverWorld) accepted(t *testing.T) {
 	t.Helper()
 	code, out, s3 := w.mirrorSync(w.report, "sync")
-	if code != ExitOK {
+	if code != exitOK {
 		t.Fatalf("sync with the bucket's token: exit %d\n%s", code, out)
 	}
 	t.Logf("sync with the bucket's token: exit 0, S3 requests %v", s3)
@@ -101,7 +101,7 @@ func (w *serverWorld) republished(t *testing.T) {
 	}
 	t.Logf("fedora-41 after the rescan, before the resync: %v", urls)
 	code, out, s3 := w.mirrorSync(w.report, "sync")
-	if code != ExitOK {
+	if code != exitOK {
 		t.Fatalf("resync: exit %d\n%s", code, out)
 	}
 	if urls, ok = w.srv.waitMetalink("fedora-41", testRegion, w.bucketFirst); !ok {
@@ -124,14 +124,14 @@ func (w *serverWorld) retired(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, _ := w.mirrorSync(w.other, "retire", "--prefix", "releases/40/")
-	if code != ExitPartial || !strings.Contains(out, "HTTP 403: this token may not report for mirror") {
-		t.Fatalf("retire with the token of %s: exit %d, want %d and the server's 403\n%s", publicMirror, code, ExitPartial, out)
+	if code != exitPartial || !strings.Contains(out, "HTTP 403: this token may not report for mirror") {
+		t.Fatalf("retire with the token of %s: exit %d, want %d and the server's 403\n%s", publicMirror, code, exitPartial, out)
 	}
-	if _, f := w.mirrorState(t, testMirror); !w.e.keys()[RepomdPath(dir40)] || f[dir40] == "" {
+	if _, f := w.mirrorState(t, testMirror); !w.e.keys()[repomdPath(dir40)] || f[dir40] == "" {
 		t.Fatalf("a refused retire changed something: freshness %v", f)
 	}
 	code, out, s3 := w.mirrorSync(w.report, "retire", "--prefix", "releases/40/")
-	if code != ExitOK || !strings.Contains(out, "us-east-1 releases/40/: server forgot 1 directories; deleted 6 objects") {
+	if code != exitOK || !strings.Contains(out, "us-east-1 releases/40/: server forgot 1 directories; deleted 6 objects") {
 		t.Fatalf("retire: exit %d\n%s", code, out)
 	}
 	urls, ok := w.srv.waitMetalink("fedora-40", testRegion, w.noBucket)
@@ -140,7 +140,7 @@ func (w *serverWorld) retired(t *testing.T) {
 	}
 	t.Logf("retire: exit 0, %s; S3 requests %v; fedora-40 now: %v", summaryLine(out, "server forgot"), s3, urls)
 	for k := range w.e.keys() {
-		if strings.HasPrefix(k, "releases/40/") || strings.HasPrefix(k, StateDir+"/releases/40/") {
+		if strings.HasPrefix(k, "releases/40/") || strings.HasPrefix(k, stateDir+"/releases/40/") {
 			t.Errorf("%s survived retirement", k)
 		}
 	}

@@ -16,23 +16,23 @@ import (
 	"time"
 )
 
-// Source is the master tree, read by tree-relative slash paths.
-type Source interface {
-	// Open returns the file at rel and its size (-1 when unknown);
+// source is the master tree, read by tree-relative slash paths.
+type source interface {
+	// open returns the file at rel and its size (-1 when unknown);
 	// a missing file gives ErrNotFound.
-	Open(ctx context.Context, rel string) (io.ReadCloser, int64, error)
-	// Directories lists every directory holding repodata/repomd.xml.
-	Directories(ctx context.Context) ([]string, error)
+	open(ctx context.Context, rel string) (io.ReadCloser, int64, error)
+	// directories lists every directory holding repodata/repomd.xml.
+	directories(ctx context.Context) ([]string, error)
 	// String names the source in logs.
 	String() string
 }
 
-// NewSource opens a local directory or an http(s) base URL.
-func NewSource(loc string, client *http.Client) (Source, error) {
+// newSource opens a local directory or an http(s) base URL.
+func newSource(loc string, client *http.Client) (source, error) {
 	if strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://") {
 		u, err := url.Parse(strings.TrimRight(loc, "/") + "/")
 		if err != nil {
-			return nil, fmt.Errorf("source %q: %v: %w", loc, err, ErrConfig)
+			return nil, fmt.Errorf("source %q: %v: %w", loc, err, errConfig)
 		}
 		if client == nil {
 			client = &http.Client{Timeout: 30 * time.Minute}
@@ -41,7 +41,7 @@ func NewSource(loc string, client *http.Client) (Source, error) {
 	}
 	st, err := os.Stat(loc)
 	if err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("source %q is not a directory: %w", loc, ErrConfig)
+		return nil, fmt.Errorf("source %q is not a directory: %w", loc, errConfig)
 	}
 	return &localSource{root: loc}, nil
 }
@@ -50,7 +50,7 @@ type localSource struct{ root string }
 
 func (s *localSource) String() string { return s.root }
 
-func (s *localSource) Open(_ context.Context, rel string) (io.ReadCloser, int64, error) {
+func (s *localSource) open(_ context.Context, rel string) (io.ReadCloser, int64, error) {
 	f, err := os.Open(filepath.Join(s.root, filepath.FromSlash(rel)))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, fmt.Errorf("source %s: %w", rel, ErrNotFound)
@@ -66,7 +66,7 @@ func (s *localSource) Open(_ context.Context, rel string) (io.ReadCloser, int64,
 	return f, st.Size(), nil
 }
 
-func (s *localSource) Directories(_ context.Context) ([]string, error) {
+func (s *localSource) directories(_ context.Context) ([]string, error) {
 	var dirs []string
 	err := filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -98,7 +98,7 @@ type httpSource struct {
 
 func (s *httpSource) String() string { return s.base.String() }
 
-func (s *httpSource) Open(ctx context.Context, rel string) (io.ReadCloser, int64, error) {
+func (s *httpSource) open(ctx context.Context, rel string) (io.ReadCloser, int64, error) {
 	ref := &url.URL{Path: strings.TrimPrefix(path.Clean("/"+rel), "/")}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base.ResolveReference(ref).String(), nil)
 	if err != nil {
@@ -120,13 +120,13 @@ func (s *httpSource) Open(ctx context.Context, rel string) (io.ReadCloser, int64
 	}
 }
 
-func (s *httpSource) Directories(context.Context) ([]string, error) {
-	return nil, fmt.Errorf("source %s: an http source needs the directories listed in the configuration: %w", s.base, ErrConfig)
+func (s *httpSource) directories(context.Context) ([]string, error) {
+	return nil, fmt.Errorf("source %s: an http source needs the directories listed in the configuration: %w", s.base, errConfig)
 }
 
 // readAll reads a whole (small) source file.
-func readAll(ctx context.Context, src Source, rel string) ([]byte, error) {
-	rc, _, err := src.Open(ctx, rel)
+func readAll(ctx context.Context, src source, rel string) ([]byte, error) {
+	rc, _, err := src.open(ctx, rel)
 	if err != nil {
 		return nil, err
 	}

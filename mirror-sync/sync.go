@@ -12,88 +12,88 @@ import (
 
 // regionSync publishes directories into one region's bucket.
 type regionSync struct {
-	cfg      *Config
-	region   *Region
-	bucket   *Bucket
-	src      Source
+	cfg      *config
+	region   *region
+	bucket   *bucket
+	src      source
 	server   *ServerClient // nil: reports are off
 	log      *slog.Logger
 	now      func() time.Time
 	dryRun   bool
 	out      io.Writer
-	progress *Progress
+	progress *progress
 
 	mu  sync.Mutex // guards sum and the state during a phase
-	sum Summary
+	sum summary
 }
 
 // directory brings one directory of the bucket to the manifest: verify what
 // the state cannot vouch for, withdraw a repomd that an overwrite would make
 // lie, upload packages, metadata, repomd.xml and its signature in that
 // order, record the version, report it, and collect what has expired.
-func (r *regionSync) directory(ctx context.Context, m *Manifest, nested []string) error {
+func (r *regionSync) directory(ctx context.Context, m *manifest, nested []string) error {
 	dir := m.Directory
-	objs, err := r.bucket.List(ctx, dir+"/")
+	objs, err := r.bucket.list(ctx, dir+"/")
 	if err != nil {
 		return err
 	}
-	listed := make(map[string]Object, len(objs))
+	listed := make(map[string]object, len(objs))
 	for _, o := range objs {
 		listed[o.Path] = o
 	}
-	st, err := LoadState(ctx, r.bucket, dir, r.now())
+	st, err := loadState(ctx, r.bucket, dir, r.now())
 	if err != nil {
 		return err
 	}
-	st.Forget(listed)
-	if err := r.verify(ctx, st, Unverified(m, listed, st)); err != nil {
+	st.forget(listed)
+	if err := r.verify(ctx, st, unverified(m, listed, st)); err != nil {
 		return err
 	}
-	plan := MakePlan(m, listed, st)
+	plan := makePlan(m, listed, st)
 	if r.dryRun {
-		st.Publish(m, r.now())
-		printPlan(r.out, r.region.Name, plan, Collectable(m, listed, nested, st, r.now(), time.Duration(r.cfg.Grace)))
+		st.publish(m, r.now())
+		printPlan(r.out, r.region.Name, plan, collectable(m, listed, nested, st, r.now(), time.Duration(r.cfg.Grace)))
 		return nil
 	}
-	r.add(func(s *Summary) { s.Skipped += plan.Skipped })
-	r.progress.Plan(r.region.Name, len(plan.Uploads), plan.UploadBytes)
+	r.add(func(s *summary) { s.Skipped += plan.Skipped })
+	r.progress.plan(r.region.Name, len(plan.Uploads), plan.UploadBytes)
 	if len(plan.Withdraw) > 0 {
 		r.log.Warn("withdrawing repomd before replacing files it references", "region", r.region.Name, "directory", dir)
-		if err := r.bucket.Delete(ctx, plan.Withdraw); err != nil {
+		if err := r.bucket.deleteObjects(ctx, plan.Withdraw); err != nil {
 			return err
 		}
-		r.add(func(s *Summary) { s.Withdrawn++ })
+		r.add(func(s *summary) { s.Withdrawn++ })
 	}
-	for _, phase := range plan.Phases() {
-		if phase[0].Kind == KindRepomd {
+	for _, phase := range plan.phases() {
+		if phase[0].Kind == kindRepomd {
 			// Record the uploads before the repomd goes live, so a rerun
 			// after a kill need not read their metadata back.
-			if err := st.Save(ctx, r.bucket); err != nil {
+			if err := st.save(ctx, r.bucket); err != nil {
 				return err
 			}
 		}
-		if err := forEach(ctx, r.cfg.Concurrency, phase, func(ctx context.Context, f File) error {
+		if err := forEach(ctx, r.cfg.Concurrency, phase, func(ctx context.Context, f file) error {
 			return r.uploadOne(ctx, st, f)
 		}); err != nil {
-			_ = st.Save(context.WithoutCancel(ctx), r.bucket)
+			_ = st.save(context.WithoutCancel(ctx), r.bucket)
 			return err
 		}
 	}
-	st.Publish(m, r.now())
+	st.publish(m, r.now())
 	reportErr := r.report(ctx, st, m)
 	if err := r.collect(ctx, st, m, listed, nested); err != nil {
 		return errors.Join(reportErr, err)
 	}
-	if err := st.Save(ctx, r.bucket); err != nil {
+	if err := st.save(ctx, r.bucket); err != nil {
 		return errors.Join(reportErr, err)
 	}
 	return reportErr
 }
 
 // verify reads the metadata of objects the state does not vouch for.
-func (r *regionSync) verify(ctx context.Context, st *State, objs []Object) error {
-	return forEach(ctx, r.cfg.Concurrency, objs, func(ctx context.Context, o Object) error {
-		obj, sums, err := r.bucket.Head(ctx, o.Path)
+func (r *regionSync) verify(ctx context.Context, st *state, objs []object) error {
+	return forEach(ctx, r.cfg.Concurrency, objs, func(ctx context.Context, o object) error {
+		obj, sums, err := r.bucket.head(ctx, o.Path)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
@@ -102,29 +102,29 @@ func (r *regionSync) verify(ctx context.Context, st *State, objs []Object) error
 		}
 		if sums["sha256"] != "" {
 			r.mu.Lock()
-			st.Record(o.Path, obj.Size, obj.ETag, sums)
+			st.record(o.Path, obj.Size, obj.ETag, sums)
 			r.mu.Unlock()
 		}
 		return nil
 	})
 }
 
-func (r *regionSync) uploadOne(ctx context.Context, st *State, f File) error {
+func (r *regionSync) uploadOne(ctx context.Context, st *state, f file) error {
 	etag, size, sums, err := upload(ctx, r.src, r.bucket, f)
 	if err != nil {
 		r.log.Error("upload failed", "region", r.region.Name, "path", f.Path, "err", err)
 		return err
 	}
 	r.mu.Lock()
-	st.Record(f.Path, size, etag, sums)
+	st.record(f.Path, size, etag, sums)
 	r.mu.Unlock()
-	r.add(func(s *Summary) { s.Uploaded++; s.UploadedBytes += size })
-	r.progress.Add(r.region.Name, size)
+	r.add(func(s *summary) { s.Uploaded++; s.UploadedBytes += size })
+	r.progress.add(r.region.Name, size)
 	return nil
 }
 
 // report tells the server which repomd the bucket now serves, once.
-func (r *regionSync) report(ctx context.Context, st *State, m *Manifest) error {
+func (r *regionSync) report(ctx context.Context, st *state, m *manifest) error {
 	if r.server == nil || st.Reported == m.RepomdSHA256 {
 		return nil
 	}
@@ -133,37 +133,37 @@ func (r *regionSync) report(ctx context.Context, st *State, m *Manifest) error {
 		r.log.Error("report failed", "region", r.region.Name, "mirror", r.region.Mirror, "directory", m.Directory, "err", err)
 		return err
 	}
-	st.SetReported(m.RepomdSHA256)
-	r.add(func(s *Summary) { s.Reported++ })
+	st.setReported(m.RepomdSHA256)
+	r.add(func(s *summary) { s.Reported++ })
 	return nil
 }
 
 // collect deletes what no retained version references, after the new repomd
 // is live (the caller only gets here once it is).
-func (r *regionSync) collect(ctx context.Context, st *State, m *Manifest, listed map[string]Object, nested []string) error {
-	gone := Collectable(m, listed, nested, st, r.now(), time.Duration(r.cfg.Grace))
+func (r *regionSync) collect(ctx context.Context, st *state, m *manifest, listed map[string]object, nested []string) error {
+	gone := collectable(m, listed, nested, st, r.now(), time.Duration(r.cfg.Grace))
 	if len(gone) == 0 {
 		return nil
 	}
-	if err := r.bucket.Delete(ctx, gone); err != nil {
+	if err := r.bucket.deleteObjects(ctx, gone); err != nil {
 		return err
 	}
 	for _, p := range gone {
 		delete(st.Objects, p)
 	}
 	st.dirty = true
-	r.add(func(s *Summary) { s.Deleted += len(gone) })
+	r.add(func(s *summary) { s.Deleted += len(gone) })
 	return nil
 }
 
-func (r *regionSync) add(fn func(*Summary)) {
+func (r *regionSync) add(fn func(*summary)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fn(&r.sum)
 }
 
 // printPlan writes a dry run's plan for one directory.
-func printPlan(w io.Writer, region string, p *Plan, collect []string) {
+func printPlan(w io.Writer, region string, p *plan, collect []string) {
 	fmt.Fprintf(w, "%s %s: upload %d files (%s), skip %d, overwrite %d, collect %d\n",
 		region, p.Directory, len(p.Uploads), humanBytes(p.UploadBytes), p.Skipped, p.Overwrites, len(collect))
 	for _, w2 := range p.Withdraw {

@@ -26,7 +26,7 @@ var contentTypes = map[string]string{
 // upload copies one file from the source into the bucket after checking its
 // size and checksum against the metadata, so that a file changed or damaged
 // in the master tree is never published under the old metadata.
-func upload(ctx context.Context, src Source, b *Bucket, f File) (etag string, size int64, sums map[string]string, err error) {
+func upload(ctx context.Context, src source, b *bucket, f file) (etag string, size int64, sums map[string]string, err error) {
 	var r body
 	if f.Body != nil {
 		r = bytes.NewReader(f.Body)
@@ -44,7 +44,7 @@ func upload(ctx context.Context, src Source, b *Bucket, f File) (etag string, si
 	}
 	if (f.Size >= 0 && size != f.Size) || sums[f.Sum.Type] != f.Sum.Value {
 		return "", 0, nil, fmt.Errorf("source %s: size %d %s %s, metadata says size %d %s %s: %w",
-			f.Path, size, f.Sum.Type, sums[f.Sum.Type], f.Size, f.Sum.Type, f.Sum.Value, ErrChecksum)
+			f.Path, size, f.Sum.Type, sums[f.Sum.Type], f.Size, f.Sum.Type, f.Sum.Value, errChecksum)
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return "", 0, nil, fmt.Errorf("%s: %w", f.Path, err)
@@ -55,8 +55,8 @@ func upload(ctx context.Context, src Source, b *Bucket, f File) (etag string, si
 
 // openSeekable opens a source file for reading more than once: a local file
 // as it is, anything else through a temporary file.
-func openSeekable(ctx context.Context, src Source, p string) (*os.File, func(), error) {
-	rc, _, err := src.Open(ctx, p)
+func openSeekable(ctx context.Context, src source, p string) (*os.File, func(), error) {
+	rc, _, err := src.open(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}

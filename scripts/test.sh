@@ -60,6 +60,14 @@ fi
 log "go vet"
 go vet ./...
 
+# The programs must build for other systems too (the sync worker and the
+# guest helper run there; the server builds, with PostgreSQL as its store).
+# Several packages at once: built and checked, no binary written.
+for goos in windows darwin; do
+  log "GOOS=$goos go build ./cmd/..."
+  GOOS="$goos" go build ./cmd/...
+done
+
 log "staticcheck"
 staticcheck ./...
 

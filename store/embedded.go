@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 )
 
@@ -139,10 +138,10 @@ func (e *Embedded) locked(ctx context.Context, fn func(doc *embeddedDoc) error) 
 		return fmt.Errorf("embedded store: %w", err)
 	}
 	defer lf.Close()
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockFileExclusive(lf); err != nil {
 		return fmt.Errorf("embedded store: lock: %w", err)
 	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+	defer unlockFile(lf)
 	doc, err := e.read()
 	if err != nil {
 		return err
@@ -336,11 +335,7 @@ func (e *Embedded) stamp() fileStamp {
 	if err != nil {
 		return fileStamp{}
 	}
-	s := fileStamp{mod: fi.ModTime(), size: fi.Size()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		s.ino = st.Ino
-	}
-	return s
+	return fileStamp{mod: fi.ModTime(), size: fi.Size(), ino: inode(fi)}
 }
 
 // Close implements Store.

@@ -16,12 +16,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := mirrorsync.Main(ctx, os.Args[1:], mirrorsync.Env{
+	code := mirrorsync.Main(ctx, mirrorsync.Env{
 		Getenv: os.Getenv,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		TTY:    term.IsTerminal(int(os.Stderr.Fd())),
-	})
+	}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -9,12 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
 
-	"golang.org/x/term"
-
+	"github.com/metalinkd/metalinkd/internal/logging"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -25,6 +22,9 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// TTY says whether Stderr is a terminal: --log-format auto then
+	// writes text, and JSON otherwise.
+	TTY bool
 }
 
 // Exit codes.
@@ -157,30 +157,16 @@ func defaultDataDir(env Env, sub string) string {
 	return filepath.Join("/var/lib", sub)
 }
 
-// newLogger builds the slog logger: JSON, or text on a terminal.
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+// newLogger builds the slog logger of --log-format and --log-level: auto is
+// text on a terminal and JSON elsewhere.
+func newLogger(env Env, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", level)}
 	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch resolveFormat(w, format) {
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+	f, ok := logging.ParseFormat(format, env.TTY)
+	if !ok {
+		return nil, usageError{fmt.Sprintf("--log-format %q: want auto, json or text", format)}
 	}
-	return nil, usageError{fmt.Sprintf("--log-format %q: want auto, json or text", format)}
-}
-
-// resolveFormat turns "auto" into "text" on a terminal and "json" elsewhere.
-func resolveFormat(w io.Writer, format string) string {
-	format = strings.ToLower(format)
-	if format != "auto" && format != "" {
-		return format
-	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return "text"
-	}
-	return "json"
+	return logging.New(env.Stderr, f, lv), nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -79,10 +80,11 @@ func runRanges(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer in.Close()
-	src, ranges, err := cloudranges.ParseAWS(in)
+	parsed, prefixes, err := cloudranges.ParseAWS(in)
 	if err != nil {
 		return err
 	}
+	src, ranges := toStoreRanges(parsed, prefixes)
 	for _, s := range d.CloudSources {
 		if s.Provider == src.Provider && s.SyncToken == src.SyncToken && !*force {
 			fmt.Fprintf(env.Stdout, "%s ranges already at syncToken %s; nothing to do (--force to reload)\n", src.Provider, src.SyncToken)
@@ -103,12 +105,41 @@ func showRanges(env Env, sources []store.CloudSource, ranges []store.CloudRange,
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "REGION\tRANGES\tLOCATION")
-	for _, rc := range cloudranges.Regions(ranges) {
-		loc := regions[rc.Region]
+	for _, rc := range countRegions(ranges) {
+		loc := regions[rc.region]
 		if loc == "" {
 			loc = "-"
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\n", rc.Region, rc.Ranges, loc)
+		fmt.Fprintf(w, "%s\t%d\t%s\n", rc.region, rc.ranges, loc)
 	}
 	return w.Flush()
+}
+
+// toStoreRanges converts parsed ranges to the store's types.
+func toStoreRanges(src cloudranges.Source, ranges []cloudranges.Range) (store.CloudSource, []store.CloudRange) {
+	out := make([]store.CloudRange, len(ranges))
+	for i, r := range ranges {
+		out[i] = store.CloudRange{Prefix: r.Prefix, Provider: r.Provider, Region: r.Region}
+	}
+	return store.CloudSource{Provider: src.Provider, SyncToken: src.SyncToken}, out
+}
+
+// regionCount is a region and its number of ranges.
+type regionCount struct {
+	region string
+	ranges int
+}
+
+// countRegions returns how many ranges each region has, sorted by region.
+func countRegions(ranges []store.CloudRange) []regionCount {
+	n := map[string]int{}
+	for _, r := range ranges {
+		n[r.Region]++
+	}
+	out := make([]regionCount, 0, len(n))
+	for r, c := range n {
+		out = append(out, regionCount{region: r, ranges: c})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].region < out[j].region })
+	return out
 }

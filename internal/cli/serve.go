@@ -115,7 +115,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(c)
 	}
-	log, err := newLogger(env.Stderr, c.LogFormat, c.LogLevel)
+	log, err := newLogger(env, c.LogFormat, c.LogLevel)
 	if err != nil {
 		return err
 	}

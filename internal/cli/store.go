@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 	"net/url"
-	"os"
-	"strings"
 
+	"github.com/metalinkd/metalinkd/internal/secret"
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/postgres"
 )
@@ -30,16 +28,11 @@ func storeFlags(env Env, fs *flag.FlagSet) *storeChoice {
 // resolve fills defaults from the environment after flags were parsed.
 func (c *storeChoice) resolve(env Env, demo bool) error {
 	if c.DatabaseURL == "" {
-		c.DatabaseURL = env.Getenv("DATABASE_URL")
-	}
-	if c.DatabaseURL == "" {
-		if f := env.Getenv("DATABASE_URL_FILE"); f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return fmt.Errorf("DATABASE_URL_FILE: %w", err)
-			}
-			c.DatabaseURL = strings.TrimSpace(string(b))
+		dsn, err := secret.FromEnv(env.Getenv, "DATABASE_URL")
+		if err != nil {
+			return err
 		}
+		c.DatabaseURL = dsn
 	}
 	if c.DataDir == "" {
 		sub := "metalinkd"

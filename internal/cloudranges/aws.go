@@ -1,7 +1,8 @@
 // Package cloudranges reads the address ranges that cloud providers
 // publish, such as AWS's ip-ranges.json, for selection step 2 (a client
 // inside a region's ranges gets that region's mirrors) and for the bucket
-// policies of regional mirrors.
+// policies of regional mirrors. It has its own types so that its users need
+// not link the store: the server converts them to store types.
 package cloudranges
 
 import (
@@ -9,10 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"net/netip"
+	"strings"
 
 	"github.com/metalinkd/metalinkd/internal/location"
-	"github.com/metalinkd/metalinkd/store"
 )
 
 // ProviderAWS names AWS's ranges.
@@ -21,8 +22,21 @@ const ProviderAWS = "aws"
 // maxDocument bounds what is read; AWS's file is about 2 MB.
 const maxDocument = 64 << 20
 
-// AWSDocument is the part of ip-ranges.json that is used.
-type AWSDocument struct {
+// Source is the version of a provider's published ranges.
+type Source struct {
+	Provider  string
+	SyncToken string
+}
+
+// Range is one address range of a provider's region.
+type Range struct {
+	Prefix   string // canonical CIDR, such as "192.0.2.0/24" or "2001:db8::/32"
+	Provider string
+	Region   string
+}
+
+// awsDocument is the part of ip-ranges.json that is used.
+type awsDocument struct {
 	SyncToken  string `json:"syncToken"`
 	CreateDate string `json:"createDate"`
 	Prefixes   []struct {
@@ -41,68 +55,69 @@ type AWSDocument struct {
 // guests use), IPv4 and IPv6, with the file's syncToken. Entries whose
 // prefix or region does not parse make it fail: a damaged file must not
 // replace good ranges.
-func ParseAWS(r io.Reader) (store.CloudSource, []store.CloudRange, error) {
+func ParseAWS(r io.Reader) (Source, []Range, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
 	if err != nil {
-		return store.CloudSource{}, nil, err
+		return Source{}, nil, err
 	}
 	if len(b) > maxDocument {
-		return store.CloudSource{}, nil, errors.New("ip-ranges: document too large")
+		return Source{}, nil, errors.New("ip-ranges: document too large")
 	}
-	var doc AWSDocument
+	var doc awsDocument
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return store.CloudSource{}, nil, fmt.Errorf("ip-ranges: %w", err)
+		return Source{}, nil, fmt.Errorf("ip-ranges: %w", err)
 	}
 	if doc.SyncToken == "" {
-		return store.CloudSource{}, nil, errors.New("ip-ranges: no syncToken; is this AWS's ip-ranges.json?")
+		return Source{}, nil, errors.New("ip-ranges: no syncToken; is this AWS's ip-ranges.json?")
 	}
-	var out []store.CloudRange
+	var out []Range
 	add := func(i int, prefix, region, service string) error {
 		if service != "EC2" {
 			return nil
 		}
-		p, err := store.ParseNetblock(prefix)
+		p, err := parsePrefix(prefix)
 		if err != nil {
 			return fmt.Errorf("ip-ranges: entry %d: %w", i, err)
 		}
 		if !location.Valid(region) {
 			return fmt.Errorf("ip-ranges: entry %d: region %q is not a region id", i, region)
 		}
-		out = append(out, store.CloudRange{Prefix: p.String(), Provider: ProviderAWS, Region: region})
+		out = append(out, Range{Prefix: p.String(), Provider: ProviderAWS, Region: region})
 		return nil
 	}
 	for i, e := range doc.Prefixes {
 		if err := add(i, e.IPPrefix, e.Region, e.Service); err != nil {
-			return store.CloudSource{}, nil, err
+			return Source{}, nil, err
 		}
 	}
 	for i, e := range doc.IPv6Prefixes {
 		if err := add(i, e.IPv6Prefix, e.Region, e.Service); err != nil {
-			return store.CloudSource{}, nil, err
+			return Source{}, nil, err
 		}
 	}
 	if len(out) == 0 {
-		return store.CloudSource{}, nil, errors.New("ip-ranges: no EC2 prefixes")
+		return Source{}, nil, errors.New("ip-ranges: no EC2 prefixes")
 	}
-	return store.CloudSource{Provider: ProviderAWS, SyncToken: doc.SyncToken}, out, nil
+	return Source{Provider: ProviderAWS, SyncToken: doc.SyncToken}, out, nil
 }
 
-// Regions returns how many ranges each region has, sorted by region.
-func Regions(ranges []store.CloudRange) []RegionCount {
-	n := map[string]int{}
-	for _, r := range ranges {
-		n[r.Region]++
+// parsePrefix reads a CIDR netblock, or a bare address as its one-address
+// block, and refuses host bits, with the store's netblock grammar and words
+// so that an import fails here exactly as the store would refuse it.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR netblock", s)
+		}
+		return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 	}
-	out := make([]RegionCount, 0, len(n))
-	for r, c := range n {
-		out = append(out, RegionCount{Region: r, Ranges: c})
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a CIDR netblock", s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Region < out[j].Region })
-	return out
-}
-
-// RegionCount is a region and its number of ranges.
-type RegionCount struct {
-	Region string
-	Ranges int
+	if p.Masked() != p {
+		return netip.Prefix{}, fmt.Errorf("%q has host bits set; did you mean %s?", s, p.Masked())
+	}
+	return p, nil
 }

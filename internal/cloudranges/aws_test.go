@@ -24,8 +24,11 @@ func TestParseAWS(t *testing.T) {
 		t.Fatalf("%d ranges: %+v", len(ranges), ranges)
 	}
 	got := map[string]int{}
-	for _, rc := range Regions(ranges) {
-		got[rc.Region] = rc.Ranges
+	for _, r := range ranges {
+		if r.Provider != ProviderAWS {
+			t.Errorf("range %+v: provider %q", r, r.Provider)
+		}
+		got[r.Region]++
 	}
 	want := map[string]int{"us-east-1": 2, "eu-west-1": 2, "ap-southeast-2": 1, "us-west-2": 1}
 	for r, n := range want {

@@ -1,4 +1,4 @@
-package main
+package clientinit
 
 import (
 	"bytes"
@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	clientinit "github.com/metalinkd/metalinkd/client-init"
 )
 
-func TestRun(t *testing.T) {
+func TestMainExitCodes(t *testing.T) {
 	root := t.TempDir()
 	repos := filepath.Join(root, "etc/yum.repos.d")
 	if err := os.MkdirAll(repos, 0o755); err != nil {
@@ -27,19 +25,19 @@ func TestRun(t *testing.T) {
 		code   int
 		stdout string
 	}{
-		{"help", []string{"--help"}, clientinit.ExitOK, ""},
-		{"repo-files help", []string{"repo-files", "-h"}, clientinit.ExitOK, ""},
-		{"unknown flag", []string{"--bogus"}, clientinit.ExitUsage, ""},
-		{"unknown provider", []string{"--provider", "oracle"}, clientinit.ExitUsage, ""},
-		{"repo-files stray argument", []string{"repo-files", "now"}, clientinit.ExitUsage, ""},
-		{"repo-files check", []string{"repo-files", "--check", "--root", root}, clientinit.ExitNeedsChange, filepath.Join(repos, "fedora.repo") + "\n"},
-		{"repo-files", []string{"repo-files", "--root", root}, clientinit.ExitOK, ""},
-		{"repo-files check again", []string{"repo-files", "--check", "--root", root}, clientinit.ExitOK, ""},
+		{"help", []string{"--help"}, exitOK, ""},
+		{"repo-files help", []string{"repo-files", "-h"}, exitOK, ""},
+		{"unknown flag", []string{"--bogus"}, exitUsage, ""},
+		{"unknown provider", []string{"--provider", "oracle"}, exitUsage, ""},
+		{"repo-files stray argument", []string{"repo-files", "now"}, exitUsage, ""},
+		{"repo-files check", []string{"repo-files", "--check", "--root", root}, exitNeedsChange, filepath.Join(repos, "fedora.repo") + "\n"},
+		{"repo-files", []string{"repo-files", "--root", root}, exitOK, ""},
+		{"repo-files check again", []string{"repo-files", "--check", "--root", root}, exitOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if code := run(context.Background(), tt.args, &stdout, &stderr); code != tt.code {
+			if code := Main(context.Background(), Env{Stdout: &stdout, Stderr: &stderr}, tt.args); code != tt.code {
 				t.Errorf("exit %d, want %d\n%s", code, tt.code, stderr.String())
 			}
 			if stdout.String() != tt.stdout {
@@ -61,10 +59,10 @@ func TestHelp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
-		run(context.Background(), tt.args, &bytes.Buffer{}, &stderr)
+		Main(context.Background(), Env{Stdout: &bytes.Buffer{}, Stderr: &stderr}, tt.args)
 		help := stderr.String()
 		want := tt.want
-		for code := clientinit.ExitOK; code <= clientinit.ExitNeedsChange; code++ {
+		for code := exitOK; code <= exitNeedsChange; code++ {
 			want = append(want, "\n  "+string(rune('0'+code))+"  ")
 		}
 		for _, w := range want {
