@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/metalinkd/metalinkd/store"
 )
 
 // Response is a complete answer, ready to write.
@@ -32,7 +30,7 @@ type Options struct {
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
 // request; dst is a buffer the body may be appended to.
-func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Client, o Options) Response {
+func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o Options) Response {
 	if !(q.HasRepo && q.HasArch) && !q.HasPath {
 		return Failure(dst, isMetalink, http.StatusOK, "# either path=, or repo= and arch= must be specified", o.Now)
 	}
@@ -83,7 +81,7 @@ func Failure(dst []byte, isMetalink bool, status int, msg string, now time.Time)
 
 // target is what a request resolved to.
 type target struct {
-	dir    *store.DirView
+	dir    *DirView
 	sub    string // below dir, for path= requests
 	isDir  bool
 	header string
@@ -94,7 +92,7 @@ type failure struct {
 	msg    string
 }
 
-func resolve(snap *store.Snapshot, q *Query, isMetalink bool) (target, failure, bool) {
+func resolve(snap *Snapshot, q *Query, isMetalink bool) (target, failure, bool) {
 	if q.HasPath {
 		return resolvePath(snap, q.Path, isMetalink)
 	}
@@ -117,7 +115,7 @@ func resolve(snap *store.Snapshot, q *Query, isMetalink bool) (target, failure, 
 
 // resolvePath maps path= to the deepest known directory containing it.
 // A metalink exists only for a directory's repomd.xml.
-func resolvePath(snap *store.Snapshot, raw string, isMetalink bool) (target, failure, bool) {
+func resolvePath(snap *Snapshot, raw string, isMetalink bool) (target, failure, bool) {
 	trailing := strings.HasSuffix(raw, "/")
 	p := cleanPath(raw)
 	if p != printable(p) || slices.Contains(strings.Split(p, "/"), "..") {

@@ -66,9 +66,15 @@ func appendCommentSafe(dst []byte, s string) []byte {
 	return dst
 }
 
-// filesPart renders what depends only on the directory: from <files> to
-// the opening <resources> tag.
-func filesPart(v *store.DirView) []byte {
+// filesPart returns what depends only on the directory, from <files> to
+// the opening <resources> tag, rendered once per snapshot.
+func (v *DirView) filesPart() []byte {
+	v.filesOnce.Do(func() { v.files = renderFiles(v) })
+	return v.files
+}
+
+// renderFiles renders a scanned directory's <files> part up to <resources>.
+func renderFiles(v *DirView) []byte {
 	b := make([]byte, 0, 1024)
 	b = append(b, " <files>\n  <file name=\"repomd.xml\">\n"...)
 	b = appendDetails(b, &v.State.Current, "  ")
@@ -119,13 +125,13 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 // AppendMetalink appends the whole metalink document for a scanned
 // directory: one <url> per URL of each selected mirror, in selection order,
 // with preference 100 dropping by one per mirror, never below 1.
-func AppendMetalink(dst []byte, snap *store.Snapshot, v *store.DirView, sel []store.MirrorID, protos []string, now time.Time) []byte {
+func AppendMetalink(dst []byte, snap *Snapshot, v *DirView, sel []MirrorID, protos []string, now time.Time) []byte {
 	dst = AppendHeader(dst, now)
-	dst = append(dst, v.Memo(filesPart)...)
+	dst = append(dst, v.filesPart()...)
 	if protos != nil && !anyHasProtocol(snap, sel, protos) {
 		protos = nil // as MirrorManager: a filter that leaves nothing is dropped
 	}
-	pieces := snap.Memo(buildURLPieces).([][]urlPiece)
+	pieces := snap.urlPieces()
 	pref := 100
 	for _, id := range sel {
 		m := &snap.Mirrors[id]
@@ -149,8 +155,14 @@ func AppendMetalink(dst []byte, snap *store.Snapshot, v *store.DirView, sel []st
 // to the directory.
 type urlPiece struct{ open, mid string }
 
-// buildURLPieces renders every mirror URL's pieces, once per snapshot.
-func buildURLPieces(snap *store.Snapshot) any {
+// urlPieces returns every mirror URL's pieces, rendered once per snapshot.
+func (s *Snapshot) urlPieces() [][]urlPiece {
+	s.piecesOnce.Do(func() { s.pieces = renderURLPieces(s) })
+	return s.pieces
+}
+
+// renderURLPieces renders the pieces of every URL of every mirror.
+func renderURLPieces(snap *Snapshot) [][]urlPiece {
 	out := make([][]urlPiece, len(snap.Mirrors))
 	for id := range snap.Mirrors {
 		m := &snap.Mirrors[id]
@@ -168,7 +180,7 @@ func buildURLPieces(snap *store.Snapshot) any {
 	return out
 }
 
-func anyHasProtocol(snap *store.Snapshot, sel []store.MirrorID, protos []string) bool {
+func anyHasProtocol(snap *Snapshot, sel []MirrorID, protos []string) bool {
 	for _, id := range sel {
 		if hasProtocol(&snap.Mirrors[id], protos) {
 			return true
@@ -181,7 +193,7 @@ func anyHasProtocol(snap *store.Snapshot, sel []store.MirrorID, protos []string)
 var defaultOrder = []string{"https", "http", "ftp"}
 
 // preferredURL returns the mirror's URL of the first protocol in order, or nil.
-func preferredURL(m *store.SnapMirror, order []string) *store.SnapURL {
+func preferredURL(m *SnapMirror, order []string) *SnapURL {
 	for _, p := range order {
 		for i := range m.URLs {
 			if m.URLs[i].Scheme == p {
@@ -194,7 +206,7 @@ func preferredURL(m *store.SnapMirror, order []string) *store.SnapURL {
 
 // AppendMirrorlist appends one URL per selected mirror: the directory (with
 // a trailing slash) or the file under it.
-func AppendMirrorlist(dst []byte, snap *store.Snapshot, dir, sub string, isDir bool, sel []store.MirrorID, protos []string) []byte {
+func AppendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID, protos []string) []byte {
 	order := defaultOrder
 	if protos != nil && anyHasProtocol(snap, sel, protos) {
 		order = protos
@@ -226,7 +238,7 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 
 // RedirectURL returns the first http or https URL of the selection (https
 // preferred within a mirror), or "" when there is none.
-func RedirectURL(snap *store.Snapshot, dir, sub string, isDir bool, sel []store.MirrorID) string {
+func RedirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID) string {
 	for _, id := range sel {
 		if u := preferredURL(&snap.Mirrors[id], defaultOrder[:2]); u != nil {
 			return string(appendURL(nil, u.Base, dir, sub, isDir))

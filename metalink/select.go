@@ -41,7 +41,7 @@ type Client struct {
 
 // Selection is the ordered result of selecting mirrors for one directory.
 type Selection struct {
-	Mirrors []store.MirrorID
+	Mirrors []MirrorID
 	// Header is the mirrorlist comment describing the steps taken, after the
 	// "# repo = R arch = A " or "# path = P " part.
 	Header []byte
@@ -49,14 +49,14 @@ type Selection struct {
 
 // selector holds one request's working state; Select reuses its buffers.
 type selector struct {
-	snap    *store.Snapshot
-	dir     *store.DirView
+	snap    *Snapshot
+	dir     *DirView
 	rnd     Rand
 	protos  []string
 	seen    []uint64
-	nb      []store.PrefixValue[store.MirrorID]
+	nb      []PrefixValue[MirrorID]
 	keys    []uint64
-	out     []store.MirrorID
+	out     []MirrorID
 	header  []byte
 	counted int
 	verify  bool
@@ -68,14 +68,14 @@ type selector struct {
 // integers.
 const idMask = store.MaxMirrors - 1
 
-func sortKey(key float64, id store.MirrorID) uint64 {
+func sortKey(key float64, id MirrorID) uint64 {
 	return math.Float64bits(key)&^idMask | uint64(id)
 }
 
 // Select orders the mirrors that carry dir's content for a client, following
 // the steps of DESIGN §4: location (or cloud range), netblocks, ASN, country,
 // continent, then global when fewer than minimum were found.
-func Select(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand) Selection {
+func Select(snap *Snapshot, dir *DirView, q *Query, c Client, minimum int, rnd Rand) Selection {
 	s := &selector{}
 	s.run(snap, dir, q, c, minimum, rnd, false)
 	return Selection{Mirrors: s.out, Header: s.header}
@@ -84,7 +84,7 @@ func Select(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimu
 var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 
 // run performs the selection into s, reusing s's buffers.
-func (s *selector) run(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
+func (s *selector) run(snap *Snapshot, dir *DirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
 	s.seen = slices.Grow(s.seen[:0], (len(snap.Mirrors)+63)/64)[:(len(snap.Mirrors)+63)/64]
@@ -228,7 +228,7 @@ func (s *selector) continentExcept(cont, except string) {
 // weighted appends ids in a bandwidth-weighted random order (a draw without
 // replacement, weight = bandwidth) and, when the step has mirrors, its
 // header text: label, then name and a space when name is not empty.
-func (s *selector) weighted(ids []store.MirrorID, label, name string) {
+func (s *selector) weighted(ids []MirrorID, label, name string) {
 	start := len(s.keys)
 	for _, id := range ids {
 		s.keys = append(s.keys, sortKey(s.weightKey(id), id))
@@ -246,7 +246,7 @@ func (s *selector) weighted(ids []store.MirrorID, label, name string) {
 // weightKey is an exponential variate with rate = bandwidth: sorting by it
 // ascending draws without replacement with probability proportional to
 // bandwidth (Efraimidis and Spirakis), in O(n log n).
-func (s *selector) weightKey(id store.MirrorID) float64 {
+func (s *selector) weightKey(id MirrorID) float64 {
 	return s.rnd.ExpFloat64() / float64(s.snap.Mirrors[id].Bandwidth)
 }
 
@@ -257,7 +257,7 @@ func (s *selector) flush(start int) bool {
 	slices.Sort(ks)
 	added := false
 	for _, k := range ks {
-		added = s.add(store.MirrorID(k&idMask)) || added
+		added = s.add(MirrorID(k&idMask)) || added
 	}
 	s.keys = s.keys[:start]
 	return added
@@ -265,7 +265,7 @@ func (s *selector) flush(start int) bool {
 
 // add appends a mirror that carries the content, has a usable URL and was
 // not listed yet; it reports whether it did.
-func (s *selector) add(id store.MirrorID) bool {
+func (s *selector) add(id MirrorID) bool {
 	w, b := id/64, uint64(1)<<(uint(id)%64)
 	if s.seen[w]&b != 0 || !s.dir.Carries(id) {
 		return false
@@ -278,7 +278,7 @@ func (s *selector) add(id store.MirrorID) bool {
 	return true
 }
 
-func hasProtocol(m *store.SnapMirror, protos []string) bool {
+func hasProtocol(m *SnapMirror, protos []string) bool {
 	for _, u := range m.URLs {
 		if slices.Contains(protos, u.Scheme) {
 			return true

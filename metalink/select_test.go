@@ -11,7 +11,7 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-func names(snap *store.Snapshot, ids []store.MirrorID) []string {
+func names(snap *Snapshot, ids []MirrorID) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = snap.Mirrors[id].Name
@@ -124,7 +124,7 @@ func TestPreferenceNeverBelowOne(t *testing.T) {
 		d.Mirrors = append(d.Mirrors, store.Mirror{Name: "m" + string(rune('a'+i/26)) + string(rune('a'+i%26)),
 			Country: "DE", Bandwidth: 1, Enabled: true, AlwaysUpToDate: true, URLs: []string{"https://x.example/" + string(rune('a'+i%26))}})
 	}
-	snap := store.NewSnapshot(d, testNow)
+	snap := NewSnapshot(d, testNow)
 	q := ParseQuery("repo=r&arch=a")
 	r := Answer(nil, snap, &q, true, Client{Country: "DE"}, Options{Minimum: 5, Rand: seeded(), Now: testNow})
 	body := string(r.Body)
@@ -142,7 +142,7 @@ func TestPreferenceNeverBelowOne(t *testing.T) {
 // serve an old repomd count as two, so the global list is added; when all
 // five are fresh it is not.
 func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
-	build := func(stale int) (*store.Snapshot, *store.DirView) {
+	build := func(stale int) (*Snapshot, *DirView) {
 		d := &store.Dataset{
 			Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
 			Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
@@ -159,7 +159,7 @@ func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
 			}
 			d.Freshness = append(d.Freshness, store.Freshness{Mirror: name, Directory: "d", SHA256: got})
 		}
-		snap := store.NewSnapshot(d, testNow)
+		snap := NewSnapshot(d, testNow)
 		return snap, snap.Repo("r", "a").Dir
 	}
 	q := ParseQuery("repo=r&arch=a")

@@ -1,4 +1,4 @@
-package store
+package metalink
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/metalinkd/metalinkd/store"
 )
 
 // MirrorID indexes Snapshot.Mirrors.
@@ -40,7 +42,7 @@ type DirView struct {
 	Path    string
 	PathXML string
 	// State is the scanned repomd state; nil when the directory was never scanned.
-	State *Directory
+	State *store.Directory
 	// carries has bit i set when mirror i carries the directory's content.
 	carries []uint64
 	// Candidate lists, each restricted to enabled mirrors carrying the content.
@@ -52,15 +54,10 @@ type DirView struct {
 	// sorted, for the mirrorlist header.
 	Countries map[string][]string
 
-	memoOnce sync.Once
-	memo     []byte
-}
-
-// Memo returns build(v), computed once per snapshot: the renderer keeps the
-// parts of an answer that depend only on the directory here.
-func (v *DirView) Memo(build func(*DirView) []byte) []byte {
-	v.memoOnce.Do(func() { v.memo = build(v) })
-	return v.memo
+	// files is the rendered <files> part of the directory's metalink,
+	// built on first use (see filesPart).
+	filesOnce sync.Once
+	files     []byte
 }
 
 // Carries reports whether mirror id carries this directory's content.
@@ -75,8 +72,9 @@ type RepoView struct {
 	Disabled     bool
 }
 
-// Snapshot is an immutable, indexed view of a Dataset. The server answers
-// every request from one and swaps in a new one when the store changes.
+// Snapshot is an immutable, indexed view of a store.Dataset. The server
+// answers every request from one and swaps in a new one when the store
+// changes.
 type Snapshot struct {
 	Built     time.Time
 	Mirrors   []SnapMirror
@@ -91,15 +89,10 @@ type Snapshot struct {
 	// RepoList is the "# repo=R&arch=A" listing of every repository, one per line.
 	RepoList string
 
-	memoOnce sync.Once
-	memo     any
-}
-
-// Memo returns build(s), computed once per snapshot: the renderer keeps the
-// parts of answers that depend only on the mirrors here.
-func (s *Snapshot) Memo(build func(*Snapshot) any) any {
-	s.memoOnce.Do(func() { s.memo = build(s) })
-	return s.memo
+	// pieces are the rendered parts of every mirror URL's <url> element,
+	// indexed by MirrorID, built on first use (see urlPieces).
+	piecesOnce sync.Once
+	pieces     [][]urlPiece
 }
 
 func repoKey(prefix, arch string) string { return prefix + "\x00" + arch }
@@ -140,7 +133,7 @@ func (s *Snapshot) ByASN(asn uint32) []MirrorID { return s.asn[asn] }
 var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
 
 // NewSnapshot builds the indexed view of d at time built. d must be valid.
-func NewSnapshot(d *Dataset, built time.Time) *Snapshot {
+func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	s := &Snapshot{
 		Built:     built,
 		repos:     make(map[string]*RepoView, len(d.Repositories)),
@@ -159,7 +152,7 @@ func NewSnapshot(d *Dataset, built time.Time) *Snapshot {
 		byName[m.Name] = id
 		s.Mirrors = append(s.Mirrors, snapMirror(m))
 		for _, nb := range m.Netblocks {
-			if p, err := ParseNetblock(nb); err == nil {
+			if p, err := store.ParseNetblock(nb); err == nil {
 				s.netblocks.Insert(p, id)
 			}
 		}
@@ -173,7 +166,7 @@ func NewSnapshot(d *Dataset, built time.Time) *Snapshot {
 	regions := d.CloudRegionLocations()
 	for _, r := range d.CloudRanges {
 		loc, ok := regions[r.Region]
-		if p, err := ParseNetblock(r.Prefix); ok && err == nil {
+		if p, err := store.ParseNetblock(r.Prefix); ok && err == nil {
 			s.cloud.Insert(p, loc)
 		}
 	}
@@ -207,9 +200,9 @@ func NewSnapshot(d *Dataset, built time.Time) *Snapshot {
 	return s
 }
 
-func snapMirror(m *Mirror) SnapMirror {
+func snapMirror(m *store.Mirror) SnapMirror {
 	sm := SnapMirror{
-		Name: m.Name, Country: m.Country, Continent: Continent(m.Country),
+		Name: m.Name, Country: m.Country, Continent: store.Continent(m.Country),
 		Bandwidth: max(m.Bandwidth, 1), Hidden: m.Private || m.Regional(), Regional: m.Regional(), ASN: m.ASN,
 	}
 	for _, u := range m.URLs {
@@ -223,7 +216,7 @@ func snapMirror(m *Mirror) SnapMirror {
 // index fills a directory's candidate lists. A mirror carries the content
 // when it is flagged always up to date or reported a repomd the directory
 // still accepts.
-func (s *Snapshot) index(v *DirView, d *Dataset, byName map[string]MirrorID, fresh map[MirrorID]string) {
+func (s *Snapshot) index(v *DirView, d *store.Dataset, byName map[string]MirrorID, fresh map[MirrorID]string) {
 	v.PathXML = html.EscapeString(v.Path)
 	v.carries = make([]uint64, (len(s.Mirrors)+63)/64)
 	v.ByLocation = map[string][]MirrorID{}

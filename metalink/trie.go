@@ -1,4 +1,4 @@
-package store
+package metalink
 
 import "net/netip"
 
