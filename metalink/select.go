@@ -39,24 +39,20 @@ type Client struct {
 	ASN     uint32     // 0 when unknown
 }
 
-// Selection is the ordered result of selecting mirrors for one directory.
-type Selection struct {
-	Mirrors []MirrorID
-	// Header is the mirrorlist comment describing the steps taken, after the
-	// "# repo = R arch = A " or "# path = P " part.
-	Header []byte
-}
-
-// selector holds one request's working state; Select reuses its buffers.
+// selector holds one request's working state; selectorPool lets requests
+// reuse its buffers.
 type selector struct {
-	snap    *Snapshot
-	dir     *DirView
-	rnd     Rand
-	protos  []string
-	seen    []uint64
-	nb      []PrefixValue[MirrorID]
-	keys    []uint64
-	out     []MirrorID
+	snap   *Snapshot
+	dir    *DirView
+	rnd    Rand
+	protos []string
+	seen   []uint64
+	nb     []PrefixValue[MirrorID]
+	keys   []uint64
+	// out is the selection, in order.
+	out []MirrorID
+	// header is the mirrorlist comment describing the steps taken, after
+	// the "# repo = R arch = A " or "# path = P " part.
 	header  []byte
 	counted int
 	verify  bool
@@ -72,18 +68,12 @@ func sortKey(key float64, id MirrorID) uint64 {
 	return math.Float64bits(key)&^idMask | uint64(id)
 }
 
-// Select orders the mirrors that carry dir's content for a client, following
-// the steps of DESIGN §4: location (or cloud range), netblocks, ASN, country,
-// continent, then global when fewer than minimum were found.
-func Select(snap *Snapshot, dir *DirView, q *Query, c Client, minimum int, rnd Rand) Selection {
-	s := &selector{}
-	s.run(snap, dir, q, c, minimum, rnd, false)
-	return Selection{Mirrors: s.out, Header: s.header}
-}
-
 var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 
-// run performs the selection into s, reusing s's buffers.
+// run orders the mirrors that carry dir's content for a client into s.out,
+// reusing s's buffers, following the steps of DESIGN §4: location (or cloud
+// range), netblocks, ASN, country, continent, then global when fewer than
+// minimum were found.
 func (s *selector) run(snap *Snapshot, dir *DirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
