@@ -50,10 +50,10 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	}
 	if isMetalink {
 		return Response{Status: http.StatusOK, ContentType: MetalinkType,
-			Body: AppendMetalink(dst, snap, t.dir, sel.out, protos, o.Now)}
+			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now)}
 	}
 	if q.Redirect {
-		u := RedirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
+		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
 		if u == "" {
 			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
 		}
@@ -66,7 +66,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 		dst = strconv.AppendInt(dst, snap.Built.Unix(), 10)
 	}
 	dst = append(dst, '\n')
-	dst = AppendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
+	dst = appendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
 	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst}
 }
 
@@ -74,7 +74,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 // message as plain text.
 func Failure(dst []byte, isMetalink bool, status int, msg string, now time.Time) Response {
 	if isMetalink {
-		return Response{Status: status, ContentType: MetalinkType, Body: AppendFailure(dst, now, msg)}
+		return Response{Status: status, ContentType: MetalinkType, Body: appendFailure(dst, now, msg)}
 	}
 	return Response{Status: status, ContentType: MirrorlistType, Body: append(dst, msg...)}
 }

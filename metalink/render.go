@@ -36,19 +36,19 @@ func appendPubdate(dst []byte, now time.Time) []byte {
 	return append(dst, text...)
 }
 
-// AppendHeader appends the XML declaration and the metalink root element.
+// appendHeader appends the XML declaration and the metalink root element.
 // The mm0 prefix and namespace are matched literally by librepo.
-func AppendHeader(dst []byte, now time.Time) []byte {
+func appendHeader(dst []byte, now time.Time) []byte {
 	dst = append(dst, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+
 		`<metalink version="3.0" xmlns="http://www.metalinker.org/" type="dynamic" pubdate="`...)
 	dst = appendPubdate(dst, now)
 	return append(dst, `" generator="mirrormanager" xmlns:mm0="http://fedorahosted.org/mirrormanager">`+"\n"...)
 }
 
-// AppendFailure appends a metalink error document: the header, the message
+// appendFailure appends a metalink error document: the header, the message
 // in a comment, and the closing tag, with no <files>.
-func AppendFailure(dst []byte, now time.Time, msg string) []byte {
-	dst = AppendHeader(dst, now)
+func appendFailure(dst []byte, now time.Time, msg string) []byte {
+	dst = appendHeader(dst, now)
 	dst = append(dst, "<!-- "...)
 	dst = appendCommentSafe(dst, msg)
 	return append(dst, "\n-->\n</metalink>\n"...)
@@ -122,11 +122,11 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 	return append(b, " </verification>\n"...)
 }
 
-// AppendMetalink appends the whole metalink document for a scanned
+// appendMetalink appends the whole metalink document for a scanned
 // directory: one <url> per URL of each selected mirror, in selection order,
 // with preference 100 dropping by one per mirror, never below 1.
-func AppendMetalink(dst []byte, snap *Snapshot, v *DirView, sel []MirrorID, protos []string, now time.Time) []byte {
-	dst = AppendHeader(dst, now)
+func appendMetalink(dst []byte, snap *Snapshot, v *DirView, sel []MirrorID, protos []string, now time.Time) []byte {
+	dst = appendHeader(dst, now)
 	dst = append(dst, v.filesPart()...)
 	if protos != nil && !anyHasProtocol(snap, sel, protos) {
 		protos = nil // as MirrorManager: a filter that leaves nothing is dropped
@@ -204,9 +204,9 @@ func preferredURL(m *SnapMirror, order []string) *SnapURL {
 	return nil
 }
 
-// AppendMirrorlist appends one URL per selected mirror: the directory (with
+// appendMirrorlist appends one URL per selected mirror: the directory (with
 // a trailing slash) or the file under it.
-func AppendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID, protos []string) []byte {
+func appendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID, protos []string) []byte {
 	order := defaultOrder
 	if protos != nil && anyHasProtocol(snap, sel, protos) {
 		order = protos
@@ -236,9 +236,9 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 	return dst
 }
 
-// RedirectURL returns the first http or https URL of the selection (https
+// redirectURL returns the first http or https URL of the selection (https
 // preferred within a mirror), or "" when there is none.
-func RedirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID) string {
+func redirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID) string {
 	for _, id := range sel {
 		if u := preferredURL(&snap.Mirrors[id], defaultOrder[:2]); u != nil {
 			return string(appendURL(nil, u.Base, dir, sub, isDir))
