@@ -81,7 +81,7 @@ func Failure(dst []byte, isMetalink bool, status int, msg string, now time.Time)
 
 // target is what a request resolved to.
 type target struct {
-	dir    *DirView
+	dir    *dirView
 	sub    string // below dir, for path= requests
 	isDir  bool
 	header string
@@ -100,11 +100,11 @@ func resolve(snap *Snapshot, q *Query, isMetalink bool) (target, failure, bool) 
 	if strings.Contains(q.Repo, "source") {
 		arch = "source"
 	}
-	repo := snap.Redirect(q.Repo)
+	repo := snap.redirect(q.Repo)
 	header := "# repo = " + printable(repo) + " arch = " + printable(arch) + " "
-	r := snap.Repo(repo, arch)
+	r := snap.repo(repo, arch)
 	if r == nil {
-		msg := header + "error: invalid repo or arch\n# following repositories are available:\n" + snap.RepoList
+		msg := header + "error: invalid repo or arch\n# following repositories are available:\n" + snap.repoList
 		return target{}, failure{http.StatusNotFound, msg}, false
 	}
 	if r.Disabled {
@@ -124,7 +124,7 @@ func resolvePath(snap *Snapshot, raw string, isMetalink bool) (target, failure, 
 	header := "# path = " + p + " "
 	dirPath, sub := p, ""
 	for {
-		if v := snap.Dir(dirPath); v != nil {
+		if v := snap.dir(dirPath); v != nil {
 			t := target{dir: v, sub: sub, isDir: sub == "" || trailing || sub == "repodata", header: header}
 			if isMetalink {
 				if sub != "" && sub != "repodata" && sub != "repodata/repomd.xml" {

@@ -59,7 +59,7 @@ func FuzzAnswer(f *testing.F) {
 }
 
 func fromMirror(snap *Snapshot, line string) bool {
-	for _, m := range snap.Mirrors {
+	for _, m := range snap.mirrors {
 		for _, u := range m.URLs {
 			if strings.HasPrefix(line, u.Base+"/") {
 				return true

@@ -68,13 +68,13 @@ func appendCommentSafe(dst []byte, s string) []byte {
 
 // filesPart returns what depends only on the directory, from <files> to
 // the opening <resources> tag, rendered once per snapshot.
-func (v *DirView) filesPart() []byte {
+func (v *dirView) filesPart() []byte {
 	v.filesOnce.Do(func() { v.files = renderFiles(v) })
 	return v.files
 }
 
 // renderFiles renders a scanned directory's <files> part up to <resources>.
-func renderFiles(v *DirView) []byte {
+func renderFiles(v *dirView) []byte {
 	b := make([]byte, 0, 1024)
 	b = append(b, " <files>\n  <file name=\"repomd.xml\">\n"...)
 	b = appendDetails(b, &v.State.Current, "  ")
@@ -125,7 +125,7 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 // appendMetalink appends the whole metalink document for a scanned
 // directory: one <url> per URL of each selected mirror, in selection order,
 // with preference 100 dropping by one per mirror, never below 1.
-func appendMetalink(dst []byte, snap *Snapshot, v *DirView, sel []MirrorID, protos []string, now time.Time) []byte {
+func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendHeader(dst, now)
 	dst = append(dst, v.filesPart()...)
 	if protos != nil && !anyHasProtocol(snap, sel, protos) {
@@ -134,7 +134,7 @@ func appendMetalink(dst []byte, snap *Snapshot, v *DirView, sel []MirrorID, prot
 	pieces := snap.urlPieces()
 	pref := 100
 	for _, id := range sel {
-		m := &snap.Mirrors[id]
+		m := &snap.mirrors[id]
 		for i, p := range pieces[id] {
 			if protos != nil && !contains(protos, m.URLs[i].Scheme) {
 				continue
@@ -163,9 +163,9 @@ func (s *Snapshot) urlPieces() [][]urlPiece {
 
 // renderURLPieces renders the pieces of every URL of every mirror.
 func renderURLPieces(snap *Snapshot) [][]urlPiece {
-	out := make([][]urlPiece, len(snap.Mirrors))
-	for id := range snap.Mirrors {
-		m := &snap.Mirrors[id]
+	out := make([][]urlPiece, len(snap.mirrors))
+	for id := range snap.mirrors {
+		m := &snap.mirrors[id]
 		for _, u := range m.URLs {
 			p := urlPiece{
 				open: `    <url protocol="` + u.Scheme + `" type="` + u.Scheme + `" location="` + m.Country + `" preference="`,
@@ -180,9 +180,9 @@ func renderURLPieces(snap *Snapshot) [][]urlPiece {
 	return out
 }
 
-func anyHasProtocol(snap *Snapshot, sel []MirrorID, protos []string) bool {
+func anyHasProtocol(snap *Snapshot, sel []mirrorID, protos []string) bool {
 	for _, id := range sel {
-		if hasProtocol(&snap.Mirrors[id], protos) {
+		if hasProtocol(&snap.mirrors[id], protos) {
 			return true
 		}
 	}
@@ -193,7 +193,7 @@ func anyHasProtocol(snap *Snapshot, sel []MirrorID, protos []string) bool {
 var defaultOrder = []string{"https", "http", "ftp"}
 
 // preferredURL returns the mirror's URL of the first protocol in order, or nil.
-func preferredURL(m *SnapMirror, order []string) *SnapURL {
+func preferredURL(m *mirror, order []string) *mirrorURL {
 	for _, p := range order {
 		for i := range m.URLs {
 			if m.URLs[i].Scheme == p {
@@ -206,13 +206,13 @@ func preferredURL(m *SnapMirror, order []string) *SnapURL {
 
 // appendMirrorlist appends one URL per selected mirror: the directory (with
 // a trailing slash) or the file under it.
-func appendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID, protos []string) []byte {
+func appendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID, protos []string) []byte {
 	order := defaultOrder
 	if protos != nil && anyHasProtocol(snap, sel, protos) {
 		order = protos
 	}
 	for _, id := range sel {
-		u := preferredURL(&snap.Mirrors[id], order)
+		u := preferredURL(&snap.mirrors[id], order)
 		if u == nil {
 			continue
 		}
@@ -238,9 +238,9 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 
 // redirectURL returns the first http or https URL of the selection (https
 // preferred within a mirror), or "" when there is none.
-func redirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []MirrorID) string {
+func redirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID) string {
 	for _, id := range sel {
-		if u := preferredURL(&snap.Mirrors[id], defaultOrder[:2]); u != nil {
+		if u := preferredURL(&snap.mirrors[id], defaultOrder[:2]); u != nil {
 			return string(appendURL(nil, u.Base, dir, sub, isDir))
 		}
 	}

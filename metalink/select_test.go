@@ -11,16 +11,16 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-func names(snap *Snapshot, ids []MirrorID) []string {
+func names(snap *Snapshot, ids []mirrorID) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		out[i] = snap.Mirrors[id].Name
+		out[i] = snap.mirrors[id].Name
 	}
 	return out
 }
 
 // selectFor runs the selection as Answer does, without location verification.
-func selectFor(snap *Snapshot, dir *DirView, q *Query, c Client, rnd Rand) []MirrorID {
+func selectFor(snap *Snapshot, dir *dirView, q *Query, c Client, rnd Rand) []mirrorID {
 	s := &selector{}
 	s.run(snap, dir, q, c, DefaultMinimum, rnd, false)
 	return s.out
@@ -28,7 +28,7 @@ func selectFor(snap *Snapshot, dir *DirView, q *Query, c Client, rnd Rand) []Mir
 
 func TestSelect(t *testing.T) {
 	snap := fixtureSnapshot(t)
-	dir := snap.Repo("fedora-41", "x86_64").Dir
+	dir := snap.repo("fedora-41", "x86_64").Dir
 	addr := netip.MustParseAddr
 	cases := []struct {
 		name   string
@@ -106,14 +106,14 @@ func TestSelect(t *testing.T) {
 // alt (10) should lead about 1000/1110 of the time.
 func TestWeightedShuffle(t *testing.T) {
 	snap := fixtureSnapshot(t)
-	dir := snap.Repo("fedora-41", "x86_64").Dir
+	dir := snap.repo("fedora-41", "x86_64").Dir
 	q := ParseQuery("country=DE")
 	rnd := rand.New(rand.NewPCG(7, 7))
 	const n = 20000
 	firsts := map[string]int{}
 	for range n {
 		sel := selectFor(snap, dir, &q, Client{}, rnd)
-		firsts[snap.Mirrors[sel[0]].Name]++
+		firsts[snap.mirrors[sel[0]].Name]++
 	}
 	want := map[string]float64{"de1": 1000.0 / 1110, "de2": 100.0 / 1110, "alt": 10.0 / 1110}
 	for name, p := range want {
@@ -149,7 +149,7 @@ func TestPreferenceNeverBelowOne(t *testing.T) {
 // serve an old repomd count as two, so the global list is added; when all
 // five are fresh it is not.
 func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
-	build := func(stale int) (*Snapshot, *DirView) {
+	build := func(stale int) (*Snapshot, *dirView) {
 		d := &store.Dataset{
 			Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
 			Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
@@ -167,7 +167,7 @@ func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
 			d.Freshness = append(d.Freshness, store.Freshness{Mirror: name, Directory: "d", SHA256: got})
 		}
 		snap := NewSnapshot(d, testNow)
-		return snap, snap.Repo("r", "a").Dir
+		return snap, snap.repo("r", "a").Dir
 	}
 	q := ParseQuery("repo=r&arch=a")
 	for stale, wantFar := range map[int]bool{0: false, 3: true} {

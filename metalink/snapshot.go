@@ -12,11 +12,11 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// MirrorID indexes Snapshot.Mirrors.
-type MirrorID int32
+// mirrorID indexes Snapshot.mirrors.
+type mirrorID int32
 
-// SnapMirror is a mirror as the request path needs it.
-type SnapMirror struct {
+// mirror is a mirror as the request path needs it.
+type mirror struct {
 	Name      string
 	Country   string
 	Continent string
@@ -27,18 +27,18 @@ type SnapMirror struct {
 	Regional bool
 	ASN      uint32
 	// URLs in protocol preference order: https, http, ftp, rsync.
-	URLs []SnapURL
+	URLs []mirrorURL
 }
 
-// SnapURL is one base URL of a mirror, raw and XML-escaped.
-type SnapURL struct {
+// mirrorURL is one base URL of a mirror, raw and XML-escaped.
+type mirrorURL struct {
 	Scheme  string
 	Base    string
 	BaseXML string
 }
 
-// DirView is everything selection needs for one directory.
-type DirView struct {
+// dirView is everything selection needs for one directory.
+type dirView struct {
 	Path    string
 	PathXML string
 	// State is the scanned repomd state; nil when the directory was never scanned.
@@ -46,10 +46,10 @@ type DirView struct {
 	// carries has bit i set when mirror i carries the directory's content.
 	carries []uint64
 	// Candidate lists, each restricted to enabled mirrors carrying the content.
-	ByLocation  map[string][]MirrorID
-	ByCountry   map[string][]MirrorID
-	ByContinent map[string][]MirrorID
-	Global      []MirrorID
+	ByLocation  map[string][]mirrorID
+	ByCountry   map[string][]mirrorID
+	ByContinent map[string][]mirrorID
+	Global      []mirrorID
 	// Countries lists, per continent, the countries that have mirrors here,
 	// sorted, for the mirrorlist header.
 	Countries map[string][]string
@@ -61,14 +61,14 @@ type DirView struct {
 }
 
 // Carries reports whether mirror id carries this directory's content.
-func (v *DirView) Carries(id MirrorID) bool {
+func (v *dirView) Carries(id mirrorID) bool {
 	return int(id)/64 < len(v.carries) && v.carries[id/64]&(1<<(uint(id)%64)) != 0
 }
 
-// RepoView is a repository mapping resolved to its directory.
-type RepoView struct {
+// repoView is a repository mapping resolved to its directory.
+type repoView struct {
 	Prefix, Arch string
-	Dir          *DirView
+	Dir          *dirView
 	Disabled     bool
 }
 
@@ -76,59 +76,67 @@ type RepoView struct {
 // answers every request from one and swaps in a new one when the store
 // changes.
 type Snapshot struct {
-	Built     time.Time
-	Mirrors   []SnapMirror
-	repos     map[string]*RepoView
+	// Built is when the snapshot was built: a mirrorlist's "database
+	// creation time".
+	Built time.Time
+	// mirrors are the enabled mirrors, indexed by mirrorID.
+	mirrors   []mirror
+	repos     map[string]*repoView
 	redirects map[string]string
-	dirs      map[string]*DirView
+	dirs      map[string]*dirView
 	locations map[string]bool
-	netblocks PrefixTable[MirrorID]
-	asn       map[uint32][]MirrorID
+	netblocks prefixTable[mirrorID]
+	asn       map[uint32][]mirrorID
 	// cloud maps published cloud address ranges to locations.
-	cloud PrefixTable[string]
-	// RepoList is the "# repo=R&arch=A" listing of every repository, one per line.
-	RepoList string
+	cloud prefixTable[string]
+	// repoList is the "# repo=R&arch=A" listing of every repository, one per line.
+	repoList string
 
 	// pieces are the rendered parts of every mirror URL's <url> element,
-	// indexed by MirrorID, built on first use (see urlPieces).
+	// indexed by mirrorID, built on first use (see urlPieces).
 	piecesOnce sync.Once
 	pieces     [][]urlPiece
 }
 
+// MirrorCount returns the number of mirrors the snapshot answers with: the
+// enabled ones.
+func (s *Snapshot) MirrorCount() int { return len(s.mirrors) }
+
 func repoKey(prefix, arch string) string { return prefix + "\x00" + arch }
 
-// Repo returns the repository for prefix and arch, after redirects.
-func (s *Snapshot) Repo(prefix, arch string) *RepoView {
+// repo returns the repository for prefix and arch, after redirects.
+func (s *Snapshot) repo(prefix, arch string) *repoView {
 	if to, ok := s.redirects[prefix]; ok {
 		prefix = to
 	}
 	return s.repos[repoKey(prefix, arch)]
 }
 
-// Redirect returns the prefix that requests for prefix are sent to.
-func (s *Snapshot) Redirect(prefix string) string {
+// redirect returns the prefix that requests for prefix are sent to.
+func (s *Snapshot) redirect(prefix string) string {
 	if to, ok := s.redirects[prefix]; ok {
 		return to
 	}
 	return prefix
 }
 
-// Dir returns the view of a directory path, or nil.
-func (s *Snapshot) Dir(path string) *DirView { return s.dirs[path] }
+// dir returns the view of a directory path, or nil.
+func (s *Snapshot) dir(path string) *dirView { return s.dirs[path] }
 
-// KnownLocation reports whether a location is declared.
-func (s *Snapshot) KnownLocation(name string) bool { return s.locations[name] }
+// knownLocation reports whether a location is declared.
+func (s *Snapshot) knownLocation(name string) bool { return s.locations[name] }
 
-// Netblocks appends to dst the mirrors whose netblocks contain a, longest prefix first.
-func (s *Snapshot) Netblocks(dst []PrefixValue[MirrorID], a netip.Addr) []PrefixValue[MirrorID] {
+// netblocksOf appends to dst the mirrors whose netblocks contain a, longest
+// prefix first.
+func (s *Snapshot) netblocksOf(dst []prefixValue[mirrorID], a netip.Addr) []prefixValue[mirrorID] {
 	if !a.IsValid() || s.netblocks.Len() == 0 {
 		return dst
 	}
 	return s.netblocks.Lookup(dst, a)
 }
 
-// ByASN returns the mirrors registered for an autonomous system.
-func (s *Snapshot) ByASN(asn uint32) []MirrorID { return s.asn[asn] }
+// byASN returns the mirrors registered for an autonomous system.
+func (s *Snapshot) byASN(asn uint32) []mirrorID { return s.asn[asn] }
 
 var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
 
@@ -136,21 +144,21 @@ var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
 func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	s := &Snapshot{
 		Built:     built,
-		repos:     make(map[string]*RepoView, len(d.Repositories)),
+		repos:     make(map[string]*repoView, len(d.Repositories)),
 		redirects: make(map[string]string, len(d.Redirects)),
-		dirs:      make(map[string]*DirView, len(d.Directories)),
+		dirs:      make(map[string]*dirView, len(d.Directories)),
 		locations: d.LocationNames(),
-		asn:       map[uint32][]MirrorID{},
+		asn:       map[uint32][]mirrorID{},
 	}
-	byName := make(map[string]MirrorID, len(d.Mirrors))
+	byName := make(map[string]mirrorID, len(d.Mirrors))
 	for i := range d.Mirrors {
 		m := &d.Mirrors[i]
 		if !m.Enabled {
 			continue
 		}
-		id := MirrorID(len(s.Mirrors))
+		id := mirrorID(len(s.mirrors))
 		byName[m.Name] = id
-		s.Mirrors = append(s.Mirrors, snapMirror(m))
+		s.mirrors = append(s.mirrors, newMirror(m))
 		for _, nb := range m.Netblocks {
 			if p, err := store.ParseNetblock(nb); err == nil {
 				s.netblocks.Insert(p, id)
@@ -171,25 +179,25 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		}
 	}
 	for i := range d.Directories {
-		s.dirs[d.Directories[i].Path] = &DirView{Path: d.Directories[i].Path, State: &d.Directories[i]}
+		s.dirs[d.Directories[i].Path] = &dirView{Path: d.Directories[i].Path, State: &d.Directories[i]}
 	}
 	var list []string
 	for _, r := range d.Repositories {
 		v := s.dirs[r.Directory]
 		if v == nil {
-			v = &DirView{Path: r.Directory}
+			v = &dirView{Path: r.Directory}
 			s.dirs[r.Directory] = v
 		}
-		s.repos[repoKey(r.Prefix, r.Arch)] = &RepoView{Prefix: r.Prefix, Arch: r.Arch, Dir: v, Disabled: r.Disabled}
+		s.repos[repoKey(r.Prefix, r.Arch)] = &repoView{Prefix: r.Prefix, Arch: r.Arch, Dir: v, Disabled: r.Disabled}
 		list = append(list, fmt.Sprintf("# repo=%s&arch=%s\n", r.Prefix, r.Arch))
 	}
 	slices.Sort(list)
-	s.RepoList = strings.Join(list, "")
-	fresh := map[string]map[MirrorID]string{}
+	s.repoList = strings.Join(list, "")
+	fresh := map[string]map[mirrorID]string{}
 	for _, f := range d.Freshness {
 		if id, ok := byName[f.Mirror]; ok {
 			if fresh[f.Directory] == nil {
-				fresh[f.Directory] = map[MirrorID]string{}
+				fresh[f.Directory] = map[mirrorID]string{}
 			}
 			fresh[f.Directory][id] = f.SHA256
 		}
@@ -200,28 +208,28 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	return s
 }
 
-func snapMirror(m *store.Mirror) SnapMirror {
-	sm := SnapMirror{
+func newMirror(m *store.Mirror) mirror {
+	sm := mirror{
 		Name: m.Name, Country: m.Country, Continent: store.Continent(m.Country),
 		Bandwidth: max(m.Bandwidth, 1), Hidden: m.Private || m.Regional(), Regional: m.Regional(), ASN: m.ASN,
 	}
 	for _, u := range m.URLs {
 		scheme, _, _ := strings.Cut(u, ":")
-		sm.URLs = append(sm.URLs, SnapURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
+		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
-	slices.SortStableFunc(sm.URLs, func(a, b SnapURL) int { return schemeRank[a.Scheme] - schemeRank[b.Scheme] })
+	slices.SortStableFunc(sm.URLs, func(a, b mirrorURL) int { return schemeRank[a.Scheme] - schemeRank[b.Scheme] })
 	return sm
 }
 
 // index fills a directory's candidate lists. A mirror carries the content
 // when it is flagged always up to date or reported a repomd the directory
 // still accepts.
-func (s *Snapshot) index(v *DirView, d *store.Dataset, byName map[string]MirrorID, fresh map[MirrorID]string) {
+func (s *Snapshot) index(v *dirView, d *store.Dataset, byName map[string]mirrorID, fresh map[mirrorID]string) {
 	v.PathXML = html.EscapeString(v.Path)
-	v.carries = make([]uint64, (len(s.Mirrors)+63)/64)
-	v.ByLocation = map[string][]MirrorID{}
-	v.ByCountry = map[string][]MirrorID{}
-	v.ByContinent = map[string][]MirrorID{}
+	v.carries = make([]uint64, (len(s.mirrors)+63)/64)
+	v.ByLocation = map[string][]mirrorID{}
+	v.ByCountry = map[string][]mirrorID{}
+	v.ByContinent = map[string][]mirrorID{}
 	v.Countries = map[string][]string{}
 	for i := range d.Mirrors {
 		m := &d.Mirrors[i]
@@ -237,7 +245,7 @@ func (s *Snapshot) index(v *DirView, d *store.Dataset, byName map[string]MirrorI
 		for _, l := range m.Locations {
 			v.ByLocation[l] = append(v.ByLocation[l], id)
 		}
-		sm := &s.Mirrors[id]
+		sm := &s.mirrors[id]
 		if sm.Hidden {
 			continue
 		}
@@ -255,13 +263,13 @@ func (s *Snapshot) index(v *DirView, d *store.Dataset, byName map[string]MirrorI
 	}
 }
 
-// CloudLocation returns the location that a published cloud range containing
+// cloudLocation returns the location that a published cloud range containing
 // a maps to, or "" (selection step 2).
-func (s *Snapshot) CloudLocation(a netip.Addr) string {
+func (s *Snapshot) cloudLocation(a netip.Addr) string {
 	if !a.IsValid() || s.cloud.Len() == 0 {
 		return ""
 	}
-	var buf [4]PrefixValue[string]
+	var buf [4]prefixValue[string]
 	m := s.cloud.Lookup(buf[:0], a)
 	if len(m) == 0 {
 		return ""

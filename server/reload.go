@@ -104,6 +104,6 @@ func (r *Reloader) Run(ctx context.Context) {
 			continue
 		}
 		r.log.Debug("snapshot reloaded", "duration_ms", time.Since(start).Milliseconds(),
-			"mirrors", len(r.Snapshot().Mirrors))
+			"mirrors", r.Snapshot().MirrorCount())
 	}
 }
