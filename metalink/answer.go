@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/metalinkd/metalinkd/store"
 )
 
 // Response is a complete answer, ready to write.
@@ -32,7 +30,7 @@ type Options struct {
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
 // request; dst is a buffer the body may be appended to.
-func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Client, o Options) Response {
+func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o Options) Response {
 	if !(q.HasRepo && q.HasArch) && !q.HasPath {
 		return Failure(dst, isMetalink, http.StatusOK, "# either path=, or repo= and arch= must be specified", o.Now)
 	}
@@ -52,10 +50,10 @@ func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Clien
 	}
 	if isMetalink {
 		return Response{Status: http.StatusOK, ContentType: MetalinkType,
-			Body: AppendMetalink(dst, snap, t.dir, sel.out, protos, o.Now)}
+			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now)}
 	}
 	if q.Redirect {
-		u := RedirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
+		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
 		if u == "" {
 			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
 		}
@@ -68,7 +66,7 @@ func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Clien
 		dst = strconv.AppendInt(dst, snap.Built.Unix(), 10)
 	}
 	dst = append(dst, '\n')
-	dst = AppendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
+	dst = appendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
 	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst}
 }
 
@@ -76,14 +74,14 @@ func Answer(dst []byte, snap *store.Snapshot, q *Query, isMetalink bool, c Clien
 // message as plain text.
 func Failure(dst []byte, isMetalink bool, status int, msg string, now time.Time) Response {
 	if isMetalink {
-		return Response{Status: status, ContentType: MetalinkType, Body: AppendFailure(dst, now, msg)}
+		return Response{Status: status, ContentType: MetalinkType, Body: appendFailure(dst, now, msg)}
 	}
 	return Response{Status: status, ContentType: MirrorlistType, Body: append(dst, msg...)}
 }
 
 // target is what a request resolved to.
 type target struct {
-	dir    *store.DirView
+	dir    *dirView
 	sub    string // below dir, for path= requests
 	isDir  bool
 	header string
@@ -94,7 +92,7 @@ type failure struct {
 	msg    string
 }
 
-func resolve(snap *store.Snapshot, q *Query, isMetalink bool) (target, failure, bool) {
+func resolve(snap *Snapshot, q *Query, isMetalink bool) (target, failure, bool) {
 	if q.HasPath {
 		return resolvePath(snap, q.Path, isMetalink)
 	}
@@ -102,11 +100,11 @@ func resolve(snap *store.Snapshot, q *Query, isMetalink bool) (target, failure, 
 	if strings.Contains(q.Repo, "source") {
 		arch = "source"
 	}
-	repo := snap.Redirect(q.Repo)
+	repo := snap.redirect(q.Repo)
 	header := "# repo = " + printable(repo) + " arch = " + printable(arch) + " "
-	r := snap.Repo(repo, arch)
+	r := snap.repo(repo, arch)
 	if r == nil {
-		msg := header + "error: invalid repo or arch\n# following repositories are available:\n" + snap.RepoList
+		msg := header + "error: invalid repo or arch\n# following repositories are available:\n" + snap.repoList
 		return target{}, failure{http.StatusNotFound, msg}, false
 	}
 	if r.Disabled {
@@ -117,7 +115,7 @@ func resolve(snap *store.Snapshot, q *Query, isMetalink bool) (target, failure, 
 
 // resolvePath maps path= to the deepest known directory containing it.
 // A metalink exists only for a directory's repomd.xml.
-func resolvePath(snap *store.Snapshot, raw string, isMetalink bool) (target, failure, bool) {
+func resolvePath(snap *Snapshot, raw string, isMetalink bool) (target, failure, bool) {
 	trailing := strings.HasSuffix(raw, "/")
 	p := cleanPath(raw)
 	if p != printable(p) || slices.Contains(strings.Split(p, "/"), "..") {
@@ -126,7 +124,7 @@ func resolvePath(snap *store.Snapshot, raw string, isMetalink bool) (target, fai
 	header := "# path = " + p + " "
 	dirPath, sub := p, ""
 	for {
-		if v := snap.Dir(dirPath); v != nil {
+		if v := snap.dir(dirPath); v != nil {
 			t := target{dir: v, sub: sub, isDir: sub == "" || trailing || sub == "repodata", header: header}
 			if isMetalink {
 				if sub != "" && sub != "repodata" && sub != "repodata/repomd.xml" {

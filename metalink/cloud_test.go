@@ -10,7 +10,7 @@ import (
 // TestCloudRangesAndVerification covers selection step 2 and --verify-location.
 func TestCloudRangesAndVerification(t *testing.T) {
 	snap := fixtureSnapshot(t)
-	dir := snap.Repo("fedora-41", "x86_64").Dir
+	dir := snap.repo("fedora-41", "x86_64").Dir
 	inUSEast := netip.MustParseAddr("203.0.113.9")
 	inUSEast6 := netip.MustParseAddr("2001:db8:1::5")
 	inEUWest := netip.MustParseAddr("203.0.113.200")

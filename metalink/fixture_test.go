@@ -93,14 +93,14 @@ func fixture() *store.Dataset {
 
 // fixtureSnapshot builds the fixture's snapshot, failing the test when the
 // fixture itself is invalid.
-func fixtureSnapshot(t testing.TB) *store.Snapshot {
+func fixtureSnapshot(t testing.TB) *Snapshot {
 	t.Helper()
 	d := fixture()
 	d.Normalize()
 	if err := d.Validate(); err != nil {
 		t.Fatalf("fixture: %v", err)
 	}
-	return store.NewSnapshot(d, testNow)
+	return NewSnapshot(d, testNow)
 }
 
 func seeded() Rand { return rand.New(rand.NewPCG(1, 2)) }

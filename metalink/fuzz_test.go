@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-
-	"github.com/metalinkd/metalinkd/store"
 )
 
 // FuzzAnswer feeds arbitrary query strings through parsing, selection and
@@ -60,8 +58,8 @@ func FuzzAnswer(f *testing.F) {
 	})
 }
 
-func fromMirror(snap *store.Snapshot, line string) bool {
-	for _, m := range snap.Mirrors {
+func fromMirror(snap *Snapshot, line string) bool {
+	for _, m := range snap.mirrors {
 		for _, u := range m.URLs {
 			if strings.HasPrefix(line, u.Base+"/") {
 				return true

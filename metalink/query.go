@@ -1,5 +1,6 @@
-// Package metalink selects mirrors for a request and renders the answer as
-// MirrorManager does: a Metalink 3.0 document or a mirrorlist. It is pure:
+// Package metalink answers a request from a snapshot, an immutable index of
+// the mirror network: it selects mirrors and renders the answer as
+// MirrorManager does, a Metalink 3.0 document or a mirrorlist. It is pure:
 // no I/O, so it is easy to test and to benchmark.
 package metalink
 

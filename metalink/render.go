@@ -36,19 +36,19 @@ func appendPubdate(dst []byte, now time.Time) []byte {
 	return append(dst, text...)
 }
 
-// AppendHeader appends the XML declaration and the metalink root element.
+// appendHeader appends the XML declaration and the metalink root element.
 // The mm0 prefix and namespace are matched literally by librepo.
-func AppendHeader(dst []byte, now time.Time) []byte {
+func appendHeader(dst []byte, now time.Time) []byte {
 	dst = append(dst, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+
 		`<metalink version="3.0" xmlns="http://www.metalinker.org/" type="dynamic" pubdate="`...)
 	dst = appendPubdate(dst, now)
 	return append(dst, `" generator="mirrormanager" xmlns:mm0="http://fedorahosted.org/mirrormanager">`+"\n"...)
 }
 
-// AppendFailure appends a metalink error document: the header, the message
+// appendFailure appends a metalink error document: the header, the message
 // in a comment, and the closing tag, with no <files>.
-func AppendFailure(dst []byte, now time.Time, msg string) []byte {
-	dst = AppendHeader(dst, now)
+func appendFailure(dst []byte, now time.Time, msg string) []byte {
+	dst = appendHeader(dst, now)
 	dst = append(dst, "<!-- "...)
 	dst = appendCommentSafe(dst, msg)
 	return append(dst, "\n-->\n</metalink>\n"...)
@@ -66,9 +66,15 @@ func appendCommentSafe(dst []byte, s string) []byte {
 	return dst
 }
 
-// filesPart renders what depends only on the directory: from <files> to
-// the opening <resources> tag.
-func filesPart(v *store.DirView) []byte {
+// filesPart returns what depends only on the directory, from <files> to
+// the opening <resources> tag, rendered once per snapshot.
+func (v *dirView) filesPart() []byte {
+	v.filesOnce.Do(func() { v.files = renderFiles(v) })
+	return v.files
+}
+
+// renderFiles renders a scanned directory's <files> part up to <resources>.
+func renderFiles(v *dirView) []byte {
 	b := make([]byte, 0, 1024)
 	b = append(b, " <files>\n  <file name=\"repomd.xml\">\n"...)
 	b = appendDetails(b, &v.State.Current, "  ")
@@ -116,19 +122,19 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 	return append(b, " </verification>\n"...)
 }
 
-// AppendMetalink appends the whole metalink document for a scanned
+// appendMetalink appends the whole metalink document for a scanned
 // directory: one <url> per URL of each selected mirror, in selection order,
 // with preference 100 dropping by one per mirror, never below 1.
-func AppendMetalink(dst []byte, snap *store.Snapshot, v *store.DirView, sel []store.MirrorID, protos []string, now time.Time) []byte {
-	dst = AppendHeader(dst, now)
-	dst = append(dst, v.Memo(filesPart)...)
+func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
+	dst = appendHeader(dst, now)
+	dst = append(dst, v.filesPart()...)
 	if protos != nil && !anyHasProtocol(snap, sel, protos) {
 		protos = nil // as MirrorManager: a filter that leaves nothing is dropped
 	}
-	pieces := snap.Memo(buildURLPieces).([][]urlPiece)
+	pieces := snap.urlPieces()
 	pref := 100
 	for _, id := range sel {
-		m := &snap.Mirrors[id]
+		m := &snap.mirrors[id]
 		for i, p := range pieces[id] {
 			if protos != nil && !contains(protos, m.URLs[i].Scheme) {
 				continue
@@ -149,11 +155,17 @@ func AppendMetalink(dst []byte, snap *store.Snapshot, v *store.DirView, sel []st
 // to the directory.
 type urlPiece struct{ open, mid string }
 
-// buildURLPieces renders every mirror URL's pieces, once per snapshot.
-func buildURLPieces(snap *store.Snapshot) any {
-	out := make([][]urlPiece, len(snap.Mirrors))
-	for id := range snap.Mirrors {
-		m := &snap.Mirrors[id]
+// urlPieces returns every mirror URL's pieces, rendered once per snapshot.
+func (s *Snapshot) urlPieces() [][]urlPiece {
+	s.piecesOnce.Do(func() { s.pieces = renderURLPieces(s) })
+	return s.pieces
+}
+
+// renderURLPieces renders the pieces of every URL of every mirror.
+func renderURLPieces(snap *Snapshot) [][]urlPiece {
+	out := make([][]urlPiece, len(snap.mirrors))
+	for id := range snap.mirrors {
+		m := &snap.mirrors[id]
 		for _, u := range m.URLs {
 			p := urlPiece{
 				open: `    <url protocol="` + u.Scheme + `" type="` + u.Scheme + `" location="` + m.Country + `" preference="`,
@@ -168,9 +180,9 @@ func buildURLPieces(snap *store.Snapshot) any {
 	return out
 }
 
-func anyHasProtocol(snap *store.Snapshot, sel []store.MirrorID, protos []string) bool {
+func anyHasProtocol(snap *Snapshot, sel []mirrorID, protos []string) bool {
 	for _, id := range sel {
-		if hasProtocol(&snap.Mirrors[id], protos) {
+		if hasProtocol(&snap.mirrors[id], protos) {
 			return true
 		}
 	}
@@ -181,7 +193,7 @@ func anyHasProtocol(snap *store.Snapshot, sel []store.MirrorID, protos []string)
 var defaultOrder = []string{"https", "http", "ftp"}
 
 // preferredURL returns the mirror's URL of the first protocol in order, or nil.
-func preferredURL(m *store.SnapMirror, order []string) *store.SnapURL {
+func preferredURL(m *mirror, order []string) *mirrorURL {
 	for _, p := range order {
 		for i := range m.URLs {
 			if m.URLs[i].Scheme == p {
@@ -192,15 +204,15 @@ func preferredURL(m *store.SnapMirror, order []string) *store.SnapURL {
 	return nil
 }
 
-// AppendMirrorlist appends one URL per selected mirror: the directory (with
+// appendMirrorlist appends one URL per selected mirror: the directory (with
 // a trailing slash) or the file under it.
-func AppendMirrorlist(dst []byte, snap *store.Snapshot, dir, sub string, isDir bool, sel []store.MirrorID, protos []string) []byte {
+func appendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID, protos []string) []byte {
 	order := defaultOrder
 	if protos != nil && anyHasProtocol(snap, sel, protos) {
 		order = protos
 	}
 	for _, id := range sel {
-		u := preferredURL(&snap.Mirrors[id], order)
+		u := preferredURL(&snap.mirrors[id], order)
 		if u == nil {
 			continue
 		}
@@ -224,11 +236,11 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 	return dst
 }
 
-// RedirectURL returns the first http or https URL of the selection (https
+// redirectURL returns the first http or https URL of the selection (https
 // preferred within a mirror), or "" when there is none.
-func RedirectURL(snap *store.Snapshot, dir, sub string, isDir bool, sel []store.MirrorID) string {
+func redirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID) string {
 	for _, id := range sel {
-		if u := preferredURL(&snap.Mirrors[id], defaultOrder[:2]); u != nil {
+		if u := preferredURL(&snap.mirrors[id], defaultOrder[:2]); u != nil {
 			return string(appendURL(nil, u.Base, dir, sub, isDir))
 		}
 	}

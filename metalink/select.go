@@ -39,24 +39,20 @@ type Client struct {
 	ASN     uint32     // 0 when unknown
 }
 
-// Selection is the ordered result of selecting mirrors for one directory.
-type Selection struct {
-	Mirrors []store.MirrorID
-	// Header is the mirrorlist comment describing the steps taken, after the
-	// "# repo = R arch = A " or "# path = P " part.
-	Header []byte
-}
-
-// selector holds one request's working state; Select reuses its buffers.
+// selector holds one request's working state; selectorPool lets requests
+// reuse its buffers.
 type selector struct {
-	snap    *store.Snapshot
-	dir     *store.DirView
-	rnd     Rand
-	protos  []string
-	seen    []uint64
-	nb      []store.PrefixValue[store.MirrorID]
-	keys    []uint64
-	out     []store.MirrorID
+	snap   *Snapshot
+	dir    *dirView
+	rnd    Rand
+	protos []string
+	seen   []uint64
+	nb     []prefixValue[mirrorID]
+	keys   []uint64
+	// out is the selection, in order.
+	out []mirrorID
+	// header is the mirrorlist comment describing the steps taken, after
+	// the "# repo = R arch = A " or "# path = P " part.
 	header  []byte
 	counted int
 	verify  bool
@@ -68,26 +64,20 @@ type selector struct {
 // integers.
 const idMask = store.MaxMirrors - 1
 
-func sortKey(key float64, id store.MirrorID) uint64 {
+func sortKey(key float64, id mirrorID) uint64 {
 	return math.Float64bits(key)&^idMask | uint64(id)
-}
-
-// Select orders the mirrors that carry dir's content for a client, following
-// the steps of DESIGN §4: location (or cloud range), netblocks, ASN, country,
-// continent, then global when fewer than minimum were found.
-func Select(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand) Selection {
-	s := &selector{}
-	s.run(snap, dir, q, c, minimum, rnd, false)
-	return Selection{Mirrors: s.out, Header: s.header}
 }
 
 var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 
-// run performs the selection into s, reusing s's buffers.
-func (s *selector) run(snap *store.Snapshot, dir *store.DirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
+// run orders the mirrors that carry dir's content for a client into s.out,
+// reusing s's buffers, following the steps of DESIGN §4: location (or cloud
+// range), netblocks, ASN, country, continent, then global when fewer than
+// minimum were found.
+func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
-	s.seen = slices.Grow(s.seen[:0], (len(snap.Mirrors)+63)/64)[:(len(snap.Mirrors)+63)/64]
+	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
 	if q.HasProtocol {
 		s.protos = splitList(q.Protocol, false)
@@ -122,9 +112,9 @@ func (s *selector) run(snap *store.Snapshot, dir *store.DirView, q *Query, c Cli
 // a location is honoured only from an address in that location's own cloud
 // ranges; otherwise the address's region (if any) is used instead.
 func (s *selector) location(loc string, addr netip.Addr) {
-	cloud := s.snap.CloudLocation(addr)
+	cloud := s.snap.cloudLocation(addr)
 	claimed := location.Valid(loc)
-	if claimed && s.snap.KnownLocation(loc) && (!s.verify || cloud == loc) {
+	if claimed && s.snap.knownLocation(loc) && (!s.verify || cloud == loc) {
 		s.weighted(s.dir.ByLocation[loc], "location = ", loc)
 		return
 	}
@@ -139,7 +129,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 // netblocks lists mirrors whose netblocks contain the client, longest prefix
 // first, in random order among prefixes of the same length.
 func (s *selector) netblocks(addr netip.Addr) {
-	s.nb = s.snap.Netblocks(s.nb[:0], addr)
+	s.nb = s.snap.netblocksOf(s.nb[:0], addr)
 	found := false
 	for i := 0; i < len(s.nb); {
 		j := i
@@ -165,7 +155,7 @@ func (s *selector) asn(asn uint32) {
 	if asn == 0 {
 		return
 	}
-	ids := s.snap.ByASN(asn)
+	ids := s.snap.byASN(asn)
 	start := len(s.keys)
 	for _, id := range ids {
 		s.keys = append(s.keys, sortKey(float64(s.rnd.IntN(math.MaxInt32)), id))
@@ -211,7 +201,7 @@ func (s *selector) continentExcept(cont, except string) {
 	}
 	start := len(s.keys)
 	for _, id := range s.dir.ByContinent[cont] {
-		if s.snap.Mirrors[id].Country != except {
+		if s.snap.mirrors[id].Country != except {
 			s.keys = append(s.keys, sortKey(s.weightKey(id), id))
 		}
 	}
@@ -228,7 +218,7 @@ func (s *selector) continentExcept(cont, except string) {
 // weighted appends ids in a bandwidth-weighted random order (a draw without
 // replacement, weight = bandwidth) and, when the step has mirrors, its
 // header text: label, then name and a space when name is not empty.
-func (s *selector) weighted(ids []store.MirrorID, label, name string) {
+func (s *selector) weighted(ids []mirrorID, label, name string) {
 	start := len(s.keys)
 	for _, id := range ids {
 		s.keys = append(s.keys, sortKey(s.weightKey(id), id))
@@ -246,8 +236,8 @@ func (s *selector) weighted(ids []store.MirrorID, label, name string) {
 // weightKey is an exponential variate with rate = bandwidth: sorting by it
 // ascending draws without replacement with probability proportional to
 // bandwidth (Efraimidis and Spirakis), in O(n log n).
-func (s *selector) weightKey(id store.MirrorID) float64 {
-	return s.rnd.ExpFloat64() / float64(s.snap.Mirrors[id].Bandwidth)
+func (s *selector) weightKey(id mirrorID) float64 {
+	return s.rnd.ExpFloat64() / float64(s.snap.mirrors[id].Bandwidth)
 }
 
 // flush sorts the keys added since start, appends their mirrors, and
@@ -257,7 +247,7 @@ func (s *selector) flush(start int) bool {
 	slices.Sort(ks)
 	added := false
 	for _, k := range ks {
-		added = s.add(store.MirrorID(k&idMask)) || added
+		added = s.add(mirrorID(k&idMask)) || added
 	}
 	s.keys = s.keys[:start]
 	return added
@@ -265,20 +255,20 @@ func (s *selector) flush(start int) bool {
 
 // add appends a mirror that carries the content, has a usable URL and was
 // not listed yet; it reports whether it did.
-func (s *selector) add(id store.MirrorID) bool {
+func (s *selector) add(id mirrorID) bool {
 	w, b := id/64, uint64(1)<<(uint(id)%64)
 	if s.seen[w]&b != 0 || !s.dir.Carries(id) {
 		return false
 	}
 	s.seen[w] |= b
 	s.out = append(s.out, id)
-	if s.protos == nil || hasProtocol(&s.snap.Mirrors[id], s.protos) {
+	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
 		s.counted++
 	}
 	return true
 }
 
-func hasProtocol(m *store.SnapMirror, protos []string) bool {
+func hasProtocol(m *mirror, protos []string) bool {
 	for _, u := range m.URLs {
 		if slices.Contains(protos, u.Scheme) {
 			return true

@@ -11,17 +11,24 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-func names(snap *store.Snapshot, ids []store.MirrorID) []string {
+func names(snap *Snapshot, ids []mirrorID) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		out[i] = snap.Mirrors[id].Name
+		out[i] = snap.mirrors[id].Name
 	}
 	return out
 }
 
+// selectFor runs the selection as Answer does, without location verification.
+func selectFor(snap *Snapshot, dir *dirView, q *Query, c Client, rnd Rand) []mirrorID {
+	s := &selector{}
+	s.run(snap, dir, q, c, DefaultMinimum, rnd, false)
+	return s.out
+}
+
 func TestSelect(t *testing.T) {
 	snap := fixtureSnapshot(t)
-	dir := snap.Repo("fedora-41", "x86_64").Dir
+	dir := snap.repo("fedora-41", "x86_64").Dir
 	addr := netip.MustParseAddr
 	cases := []struct {
 		name   string
@@ -68,7 +75,7 @@ func TestSelect(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			q := ParseQuery(c.query)
-			got := names(snap, Select(snap, dir, &q, c.client, DefaultMinimum, seeded()).Mirrors)
+			got := names(snap, selectFor(snap, dir, &q, c.client, seeded()))
 			if len(got) < len(c.first) || !slices.Equal(got[:len(c.first)], c.first) {
 				t.Errorf("order %v, want it to start with %v", got, c.first)
 			}
@@ -99,14 +106,14 @@ func TestSelect(t *testing.T) {
 // alt (10) should lead about 1000/1110 of the time.
 func TestWeightedShuffle(t *testing.T) {
 	snap := fixtureSnapshot(t)
-	dir := snap.Repo("fedora-41", "x86_64").Dir
+	dir := snap.repo("fedora-41", "x86_64").Dir
 	q := ParseQuery("country=DE")
 	rnd := rand.New(rand.NewPCG(7, 7))
 	const n = 20000
 	firsts := map[string]int{}
 	for range n {
-		sel := Select(snap, dir, &q, Client{}, DefaultMinimum, rnd)
-		firsts[snap.Mirrors[sel.Mirrors[0]].Name]++
+		sel := selectFor(snap, dir, &q, Client{}, rnd)
+		firsts[snap.mirrors[sel[0]].Name]++
 	}
 	want := map[string]float64{"de1": 1000.0 / 1110, "de2": 100.0 / 1110, "alt": 10.0 / 1110}
 	for name, p := range want {
@@ -124,7 +131,7 @@ func TestPreferenceNeverBelowOne(t *testing.T) {
 		d.Mirrors = append(d.Mirrors, store.Mirror{Name: "m" + string(rune('a'+i/26)) + string(rune('a'+i%26)),
 			Country: "DE", Bandwidth: 1, Enabled: true, AlwaysUpToDate: true, URLs: []string{"https://x.example/" + string(rune('a'+i%26))}})
 	}
-	snap := store.NewSnapshot(d, testNow)
+	snap := NewSnapshot(d, testNow)
 	q := ParseQuery("repo=r&arch=a")
 	r := Answer(nil, snap, &q, true, Client{Country: "DE"}, Options{Minimum: 5, Rand: seeded(), Now: testNow})
 	body := string(r.Body)
@@ -142,7 +149,7 @@ func TestPreferenceNeverBelowOne(t *testing.T) {
 // serve an old repomd count as two, so the global list is added; when all
 // five are fresh it is not.
 func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
-	build := func(stale int) (*store.Snapshot, *store.DirView) {
+	build := func(stale int) (*Snapshot, *dirView) {
 		d := &store.Dataset{
 			Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
 			Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
@@ -159,13 +166,13 @@ func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
 			}
 			d.Freshness = append(d.Freshness, store.Freshness{Mirror: name, Directory: "d", SHA256: got})
 		}
-		snap := store.NewSnapshot(d, testNow)
-		return snap, snap.Repo("r", "a").Dir
+		snap := NewSnapshot(d, testNow)
+		return snap, snap.repo("r", "a").Dir
 	}
 	q := ParseQuery("repo=r&arch=a")
 	for stale, wantFar := range map[int]bool{0: false, 3: true} {
 		snap, dir := build(stale)
-		got := names(snap, Select(snap, dir, &q, Client{Country: "SE"}, DefaultMinimum, seeded()).Mirrors)
+		got := names(snap, selectFor(snap, dir, &q, Client{Country: "SE"}, seeded()))
 		if slices.Contains(got, "far") != wantFar {
 			t.Errorf("%d stale of 5: %v; want the global list added: %v", stale, got, wantFar)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -43,7 +44,7 @@ func benchDataset(n int) *store.Dataset {
 // access log off and a GeoIP answer for the benchmark client.
 func BenchHandler(n int) http.Handler {
 	geo := fakeGeo{netip.MustParseAddr("192.0.2.1"): {Country: "DE"}}
-	s := New(NewStaticReloader(store.NewSnapshot(benchDataset(n), time.Now())), geo,
+	s := New(NewStaticReloader(metalink.NewSnapshot(benchDataset(n), time.Now())), geo,
 		slog.New(slog.DiscardHandler), Options{})
 	return s.Handler()
 }

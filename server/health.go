@@ -16,7 +16,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // the answers are good, only possibly stale).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	snap := s.state.Snapshot()
-	body := map[string]any{"status": "ok", "snapshot_built": snap.Built.UTC(), "mirrors": len(snap.Mirrors)}
+	body := map[string]any{"status": "ok", "snapshot_built": snap.Built.UTC(), "mirrors": snap.MirrorCount()}
 	if err := s.state.Err(); err != nil {
 		body["status"] = "degraded"
 		body["reason"] = "the store could not be read; answering from the last snapshot"

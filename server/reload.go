@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -19,7 +20,7 @@ type Reloader struct {
 	debounce time.Duration
 	every    time.Duration
 	timeout  time.Duration
-	snap     atomic.Pointer[store.Snapshot]
+	snap     atomic.Pointer[metalink.Snapshot]
 	lastErr  atomic.Pointer[error]
 	now      func() time.Time
 }
@@ -40,14 +41,14 @@ func NewReloader(ctx context.Context, st store.Store, log *slog.Logger, every ti
 }
 
 // NewStaticReloader serves one fixed snapshot (tests, benchmarks).
-func NewStaticReloader(s *store.Snapshot) *Reloader {
+func NewStaticReloader(s *metalink.Snapshot) *Reloader {
 	r := &Reloader{now: time.Now}
 	r.snap.Store(s)
 	return r
 }
 
 // Snapshot returns the current snapshot.
-func (r *Reloader) Snapshot() *store.Snapshot { return r.snap.Load() }
+func (r *Reloader) Snapshot() *metalink.Snapshot { return r.snap.Load() }
 
 // Err returns the error of the last reload, or nil when it succeeded.
 func (r *Reloader) Err() error {
@@ -72,7 +73,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		r.lastErr.Store(&err)
 		return err
 	}
-	r.snap.Store(store.NewSnapshot(d, r.now()))
+	r.snap.Store(metalink.NewSnapshot(d, r.now()))
 	r.lastErr.Store(nil)
 	return nil
 }
@@ -103,6 +104,6 @@ func (r *Reloader) Run(ctx context.Context) {
 			continue
 		}
 		r.log.Debug("snapshot reloaded", "duration_ms", time.Since(start).Milliseconds(),
-			"mirrors", len(r.Snapshot().Mirrors))
+			"mirrors", r.Snapshot().MirrorCount())
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/internal/geoip"
-	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/metalink"
 )
 
 // fakeGeo answers from a fixed table (the real mmdb reader is tested in geoip).
@@ -31,7 +31,7 @@ func demoServer(t testing.TB, opts Options) *httptest.Server {
 	if opts.Rand == nil {
 		opts.Rand = rand.New(rand.NewPCG(1, 1))
 	}
-	s := New(NewStaticReloader(store.NewSnapshot(d, time.Now())), geo, slog.New(slog.DiscardHandler), opts)
+	s := New(NewStaticReloader(metalink.NewSnapshot(d, time.Now())), geo, slog.New(slog.DiscardHandler), opts)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return ts

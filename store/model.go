@@ -1,6 +1,5 @@
-// Package store holds the data model of the mirror network, the store
-// interface with its embedded implementation, and the immutable snapshot
-// the server answers from.
+// Package store holds the data model of the mirror network, its validation
+// and pure mutations, and the store interface with its implementations.
 package store
 
 import "time"

@@ -43,6 +43,3 @@ func Dataset(now time.Time) (*store.Dataset, error) {
 	}
 	return d, nil
 }
-
-// MirrorsFile returns the demo mirrors file, as an example of the format.
-func MirrorsFile() []byte { return mirrorsYAML }

@@ -1,27 +1,27 @@
-package store
+package metalink
 
 import "net/netip"
 
-// PrefixTable is a binary trie of IP prefixes (IPv4 and IPv6 kept apart)
+// prefixTable is a binary trie of IP prefixes (IPv4 and IPv6 kept apart)
 // that finds every stored prefix containing an address, longest first.
-type PrefixTable[V any] struct {
+type prefixTable[V any] struct {
 	v4, v6 *trieNode[V]
 	n      int
 }
 
 type trieNode[V any] struct {
 	child  [2]*trieNode[V]
-	values []PrefixValue[V]
+	values []prefixValue[V]
 }
 
-// PrefixValue is one stored prefix and its value.
-type PrefixValue[V any] struct {
+// prefixValue is one stored prefix and its value.
+type prefixValue[V any] struct {
 	Prefix netip.Prefix
 	Value  V
 }
 
 // Insert adds a value under prefix p (which must be masked).
-func (t *PrefixTable[V]) Insert(p netip.Prefix, v V) {
+func (t *prefixTable[V]) Insert(p netip.Prefix, v V) {
 	addr := p.Addr().Unmap()
 	root := &t.v6
 	if addr.Is4() {
@@ -42,16 +42,16 @@ func (t *PrefixTable[V]) Insert(p netip.Prefix, v V) {
 		}
 		n = n.child[bit]
 	}
-	n.values = append(n.values, PrefixValue[V]{Prefix: p, Value: v})
+	n.values = append(n.values, prefixValue[V]{Prefix: p, Value: v})
 	t.n++
 }
 
 // Len returns the number of stored prefixes.
-func (t *PrefixTable[V]) Len() int { return t.n }
+func (t *prefixTable[V]) Len() int { return t.n }
 
 // Lookup appends to dst every stored entry whose prefix contains a, longest
 // prefix first, and returns the extended slice.
-func (t *PrefixTable[V]) Lookup(dst []PrefixValue[V], a netip.Addr) []PrefixValue[V] {
+func (t *prefixTable[V]) Lookup(dst []prefixValue[V], a netip.Addr) []prefixValue[V] {
 	a = a.Unmap()
 	n := t.v6
 	if a.Is4() {
