@@ -1,15 +1,15 @@
 package e2e
 
 import (
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
 
@@ -37,21 +37,28 @@ func TestReplicasReload(t *testing.T) {
 	}
 
 	sum := sha256.Sum256([]byte(fixtureRepomd))
+	api := adminapi.NewClient(a.url, token, adminapi.WithTimeout(30*time.Second))
 	changes := []struct {
-		what, path string
-		body       any
-		host       string
-		show       bool
+		what   string
+		change func(context.Context) error
+		host   string
+		show   bool
 	}{
-		{"beta reported fresh", "/mirrors/beta/report", map[string]string{"directory": fixtureDir, "sha256": hex.EncodeToString(sum[:])}, "beta.example", true},
-		{"alpha disabled", "/mirrors/alpha/disable", nil, "alpha.example", false},
+		{"beta reported fresh", func(ctx context.Context) error {
+			_, err := api.Report(ctx, "beta", adminapi.Report{Directory: fixtureDir, SHA256: hex.EncodeToString(sum[:])})
+			return err
+		}, "beta.example", true},
+		{"alpha disabled", func(ctx context.Context) error {
+			_, err := api.Do(ctx, http.MethodPost, "/mirrors/alpha/disable", nil, nil)
+			return err
+		}, "alpha.example", false},
 	}
 	for _, c := range changes {
 		start := time.Now()
-		code, answer := post(t, a.url+"/api/v1"+c.path, token, c.body)
+		err := c.change(context.Background())
 		committed := time.Since(start)
-		if code != http.StatusOK {
-			t.Fatalf("%s: replica a's API answered %d:\n%s", c.what, code, answer)
+		if err != nil {
+			t.Fatalf("%s: replica a's API: %v", c.what, err)
 		}
 		took, ok := waitMetalink(b, c.host, c.show, start, 10*time.Second)
 		if !ok {
@@ -66,33 +73,6 @@ func TestReplicasReload(t *testing.T) {
 			t.Errorf("%s: replica a did not show it", c.what)
 		}
 	}
-}
-
-// post sends body (JSON, unless nil) to url with a bearer token and returns
-// the status and the answer.
-func post(t *testing.T, url, token string, body any) (int, string) {
-	t.Helper()
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer bytes.Buffer
-	_, _ = answer.ReadFrom(resp.Body)
-	return resp.StatusCode, answer.String()
 }
 
 // waitMetalink polls r's metalink every 50 ms until the mirror at host is
