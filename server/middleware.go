@@ -33,8 +33,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		// The admin API logs and returns the same id, from the context.
-		r, id := requestid.Ensure(r)
+		// Handlers that log or return the id (the admin API) read it from the
+		// context; the answers, nearly all traffic, need it only here, and
+		// skip the copy of the request that a context value costs.
+		id := requestid.Pick(r)
+		if !isAnswerPath(r.URL.Path) {
+			r = r.WithContext(requestid.NewContext(r.Context(), id))
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {

@@ -35,11 +35,18 @@ func Ensure(r *http.Request) (*http.Request, string) {
 	if id := FromContext(r.Context()); id != "" {
 		return r, id
 	}
-	id := r.Header.Get(Header)
-	if !Valid(id) {
-		id = New()
-	}
+	id := Pick(r)
 	return r.WithContext(NewContext(r.Context(), id)), id
+}
+
+// Pick returns the id a request should have: the caller's (a proxy's)
+// X-Request-Id when Valid, else a new one. It does not touch the context,
+// which costs a copy of the request, for a handler that needs none.
+func Pick(r *http.Request) string {
+	if id := r.Header.Get(Header); Valid(id) {
+		return id
+	}
+	return New()
 }
 
 // ids makes request ids: a random per-process prefix and a counter, unique
