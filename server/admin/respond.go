@@ -28,6 +28,8 @@ var (
 	errMethodNotAllowed = errors.New("method not allowed")
 	// errTooLarge gives 413.
 	errTooLarge = errors.New("request body too large")
+	// errTooManyRequests gives 429.
+	errTooManyRequests = errors.New("too many requests")
 )
 
 // publicError carries a message that is safe to show to clients; its kind
@@ -84,8 +86,13 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	msg := http.StatusText(status)
 	var pe *publicError
-	if errors.As(err, &pe) {
+	var tm *tooManyFailures
+	switch {
+	case errors.As(err, &pe):
 		msg = pe.msg
+	case errors.As(err, &tm):
+		msg = tm.Error()
+		w.Header().Set("Retry-After", tm.retryAfter())
 	}
 	switch status {
 	case http.StatusUnauthorized:
@@ -113,6 +120,8 @@ func statusOf(err error) int {
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errTooManyRequests):
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
