@@ -163,9 +163,13 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// unmarshal decodes exactly one JSON value from body into v, refusing
-// unknown fields and trailing data. Fields absent from body keep v's values.
+// unmarshal decodes exactly one JSON object from body into v, refusing
+// other values, unknown fields, keys given twice and trailing data. Fields
+// absent from body keep v's values.
 func unmarshal(body []byte, v any) error {
+	if err := checkObject(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -174,7 +178,8 @@ func unmarshal(body []byte, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalid("body", "unexpected data after the JSON value")
 	}
-	return nil
+	// After decoding, which has checked the syntax and bounded the depth.
+	return checkDuplicateKeys(body)
 }
 
 // decodeError turns a JSON decoding error into one naming the field.
