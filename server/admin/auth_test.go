@@ -2,7 +2,9 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
@@ -187,5 +189,37 @@ func testTokenInQuery(t *testing.T, kind storeKind) {
 				t.Errorf("?%s: the secret is echoed or logged", q)
 			}
 		}
+	}
+}
+
+// canceledStore fails Locations as a store does when the request's
+// context ends while it works.
+type canceledStore struct{ store.Store }
+
+func (c canceledStore) Locations(ctx context.Context) ([]store.Location, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("store: locations: %w", ctx.Err())
+}
+
+// A store error caused by the client going away is logged at debug level
+// with status 499, not as an internal error.
+func TestClientGoneIsNotAnError(t *testing.T) { eachStore(t, testClientGoneIsNotAnError) }
+
+func testClientGoneIsNotAnError(t *testing.T, kind storeKind) {
+	st := kind.open(t)
+	f := newFixtureOn(t, st, canceledStore{st})
+	f.admin(http.MethodGet, "/mirrors", nil, http.StatusOK, nil) // loads the tokens
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/locations", nil)
+	req.Header.Set("Authorization", "Bearer "+f.secrets["admin"])
+	w := httptest.NewRecorder()
+	time.AfterFunc(10*time.Millisecond, cancel)
+	f.api.routes().ServeHTTP(w, req)
+	if w.Code != StatusClientClosedRequest {
+		t.Errorf("status %d, want %d", w.Code, StatusClientClosedRequest)
+	}
+	log := f.log.String()
+	if strings.Contains(log, "level=ERROR") || !strings.Contains(log, "level=DEBUG") || !strings.Contains(log, "status=499") {
+		t.Errorf("log:\n%s\nwant a debug line with status=499 and no error", log)
 	}
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,10 @@ import (
 	"github.com/metalinkd/metalinkd/internal/requestid"
 	"github.com/metalinkd/metalinkd/store"
 )
+
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before the answer, as nginx's 499.
+const StatusClientClosedRequest = 499
 
 // ErrForbidden is a valid token without the scope a request needs.
 var ErrForbidden = errors.New("forbidden")
@@ -75,6 +80,14 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid data", Fields: views(ve.Fields, wireFieldError)})
+		return
+	}
+	if errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled) {
+		// The client went away: not a fault of the server, and nobody reads
+		// the answer. The status is only for the access log.
+		a.log.Debug("admin api: client closed the request", "request_id", requestid.FromContext(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "status", StatusClientClosedRequest, "error", err.Error())
+		w.WriteHeader(StatusClientClosedRequest)
 		return
 	}
 	status := statusOf(err)
