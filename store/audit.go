@@ -35,7 +35,8 @@ type truncated struct {
 // fields returns the fields that differ between c's sides, or nil when
 // none does.
 func (c Change) fields() map[string]fieldChange {
-	before, after := objectFields(c.Before), objectFields(c.After)
+	before, _ := objectFields(c.Before)
+	after, _ := objectFields(c.After)
 	out := map[string]fieldChange{}
 	for k, b := range before {
 		if a, ok := after[k]; !ok || !bytes.Equal(b, a) {
@@ -54,18 +55,19 @@ func (c Change) fields() map[string]fieldChange {
 }
 
 // objectFields returns the JSON fields of v, compacted so that they compare
-// by value; a value that is not an object is one field, "value".
-func objectFields(v any) map[string]json.RawMessage {
+// by value; a value that is not an object is one field, "value", and
+// object is false.
+func objectFields(v any) (fields map[string]json.RawMessage, object bool) {
 	if v == nil {
-		return nil
+		return nil, true
 	}
 	b, err := json.Marshal(v)
 	if err != nil || string(b) == "null" {
-		return nil
+		return nil, true
 	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(b, &m) != nil {
-		return map[string]json.RawMessage{"value": b}
+		return map[string]json.RawMessage{"value": b}, false
 	}
 	for k, raw := range m {
 		var buf bytes.Buffer
@@ -73,15 +75,15 @@ func objectFields(v any) map[string]json.RawMessage {
 			m[k] = buf.Bytes()
 		}
 	}
-	return m
+	return m, true
 }
 
 // capFields returns detail with each of its fields (or detail itself, when
 // it is not an object) cut to MaxAuditValue.
 func capFields(detail any) any {
-	m := objectFields(detail)
-	if raw, ok := m["value"]; ok && len(m) == 1 {
-		return capValue(raw)
+	m, object := objectFields(detail)
+	if !object {
+		return capValue(m["value"])
 	}
 	for k, raw := range m {
 		m[k] = capValue(raw)
