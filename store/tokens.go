@@ -74,7 +74,9 @@ func NewAuditEntry(ctx context.Context, at time.Time, action, target string, det
 	e := AuditEntry{At: at.UTC(), Actor: Actor(ctx), Action: action, Target: target}
 	var v any
 	if c, ok := detail.(Change); ok {
-		v = c.fields()
+		if f := c.fields(); f != nil {
+			v = f
+		}
 	} else if detail != nil {
 		v = capFields(detail)
 	}
