@@ -223,3 +223,23 @@ func testClientGoneIsNotAnError(t *testing.T, kind storeKind) {
 		t.Errorf("log:\n%s\nwant a debug line with status=499 and no error", log)
 	}
 }
+
+// A load that a change raced is not kept: it may predate the change.
+func TestTokenIndexLoadRacingAChange(t *testing.T) {
+	var loads atomic.Int32
+	var x *tokenIndex
+	x = newTokenIndex(func(context.Context) ([]store.Token, error) {
+		if loads.Add(1) == 1 {
+			x.invalidate() // a change lands while the first load reads
+		}
+		return nil, nil
+	})
+	for range 2 {
+		if _, err := x.tokens(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := loads.Load(); n != 2 {
+		t.Errorf("%d loads, want 2: the raced one repeated, the second kept", n)
+	}
+}
