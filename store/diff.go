@@ -19,15 +19,15 @@ type KindDiff struct {
 	Declarative bool
 	Added       []string
 	Removed     []string
-	Changed     []Change
+	Changed     []EntryChange
 	// Reordered is true when entries present on both sides come in another
 	// order; it matters only for scan rules, the first matching one wins.
 	Reordered bool
 }
 
-// Change names an entry present on both sides and the fields (as in the
+// EntryChange names an entry present on both sides and the fields (as in the
 // JSON tags) whose values differ.
-type Change struct {
+type EntryChange struct {
 	Key    string
 	Fields []string
 }
@@ -99,7 +99,7 @@ func diffKind[T any](kind, plural string, old, new []T, key func(T) string, fiel
 			continue
 		}
 		if f := fields(was[name], b); len(f) > 0 {
-			k.Changed = append(k.Changed, Change{Key: name, Fields: f})
+			k.Changed = append(k.Changed, EntryChange{Key: name, Fields: f})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(is)) {

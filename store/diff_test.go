@@ -50,14 +50,14 @@ func TestDiffDeclarative(t *testing.T) {
 		kind: "mirror",
 		want: store.KindDiff{Kind: "mirror", Plural: "mirrors", Declarative: true,
 			Added: []string{"a", "y"}, Removed: []string{"z"},
-			Changed: []store.Change{{Key: "c", Fields: []string{"bandwidth", "urls"}}}},
+			Changed: []store.EntryChange{{Key: "c", Fields: []string{"bandwidth", "urls"}}}},
 	}, {
 		name: "locations",
 		old:  store.Dataset{Locations: []store.Location{{Name: "eu-west-1"}, {Name: "us-east-1"}}},
 		new:  store.Dataset{Locations: []store.Location{{Name: "us-east-1", CloudRegions: []string{"us-east-2"}, Description: "x"}}},
 		kind: "location",
 		want: store.KindDiff{Kind: "location", Plural: "locations", Declarative: true, Removed: []string{"eu-west-1"},
-			Changed: []store.Change{{Key: "us-east-1", Fields: []string{"description", "cloud_regions"}}}},
+			Changed: []store.EntryChange{{Key: "us-east-1", Fields: []string{"description", "cloud_regions"}}}},
 	}, {
 		name: "repositories by prefix and arch",
 		old: store.Dataset{Repositories: []store.Repository{
@@ -69,21 +69,21 @@ func TestDiffDeclarative(t *testing.T) {
 		kind: "repository",
 		want: store.KindDiff{Kind: "repository", Plural: "repositories", Declarative: true,
 			Added: []string{"fedora-42/aarch64"}, Removed: []string{"fedora-41/aarch64"},
-			Changed: []store.Change{{Key: "fedora-41/x86_64", Fields: []string{"disabled"}}}},
+			Changed: []store.EntryChange{{Key: "fedora-41/x86_64", Fields: []string{"disabled"}}}},
 	}, {
 		name: "redirects by source",
 		old:  store.Dataset{Redirects: []store.Redirect{{From: "fedora-45", To: "rawhide"}}},
 		new:  store.Dataset{Redirects: []store.Redirect{{From: "fedora-45", To: "fedora-44"}}},
 		kind: "redirect",
 		want: store.KindDiff{Kind: "redirect", Plural: "redirects", Declarative: true,
-			Changed: []store.Change{{Key: "fedora-45", Fields: []string{"to"}}}},
+			Changed: []store.EntryChange{{Key: "fedora-45", Fields: []string{"to"}}}},
 	}, {
 		name: "scan rules in another order",
 		old:  store.Dataset{ScanRules: []store.ScanRule{{Pattern: "^a$", Repo: "a", Arch: "x"}, {Pattern: "^b$", Repo: "b", Arch: "x"}}},
 		new:  store.Dataset{ScanRules: []store.ScanRule{{Pattern: "^c$", Repo: "c", Arch: "x"}, {Pattern: "^b$", Repo: "b", Arch: "y"}, {Pattern: "^a$", Repo: "a", Arch: "x"}}},
 		kind: "scan rule",
 		want: store.KindDiff{Kind: "scan rule", Plural: "scan rules", Declarative: true, Added: []string{"^c$"},
-			Changed: []store.Change{{Key: "^b$", Fields: []string{"arch"}}}, Reordered: true},
+			Changed: []store.EntryChange{{Key: "^b$", Fields: []string{"arch"}}}, Reordered: true},
 	}, {
 		name: "a rule inserted before the others is no reordering",
 		old:  store.Dataset{ScanRules: []store.ScanRule{{Pattern: "^a$"}, {Pattern: "^b$"}}},
@@ -133,13 +133,13 @@ func TestDiffAll(t *testing.T) {
 		new:  &store.Dataset{Directories: []store.Directory{changed, {Path: "d3", Current: repomd("3")}}},
 		kind: "directory",
 		want: store.KindDiff{Kind: "directory", Plural: "directories", Added: []string{"d3"}, Removed: []string{"d1"},
-			Changed: []store.Change{{Key: "d2", Fields: []string{"alternates"}}}},
+			Changed: []store.EntryChange{{Key: "d2", Fields: []string{"alternates"}}}},
 	}, {
 		name: "freshness by mirror and directory",
 		new:  &store.Dataset{Freshness: []store.Freshness{{Mirror: "a", Directory: "d1", SHA256: "2", Reported: t0}}},
 		kind: "freshness",
 		want: store.KindDiff{Kind: "freshness", Plural: "freshness",
-			Changed: []store.Change{{Key: "a d1", Fields: []string{"sha256"}}}},
+			Changed: []store.EntryChange{{Key: "a d1", Fields: []string{"sha256"}}}},
 	}, {
 		name: "cloud ranges absent from the file",
 		new:  &store.Dataset{},
@@ -150,7 +150,7 @@ func TestDiffAll(t *testing.T) {
 		new:  &store.Dataset{CloudSources: []store.CloudSource{{Provider: "aws", SyncToken: "2", Imported: t0}}},
 		kind: "cloud source",
 		want: store.KindDiff{Kind: "cloud source", Plural: "cloud sources",
-			Changed: []store.Change{{Key: "aws", Fields: []string{"sync_token"}}}},
+			Changed: []store.EntryChange{{Key: "aws", Fields: []string{"sync_token"}}}},
 	}, {
 		name: "the declarative kinds are there too",
 		new:  &store.Dataset{},

@@ -25,8 +25,9 @@ const (
 // rename) under an exclusive file lock, so that several processes (the
 // server, import, scan) can share it and a crash never leaves a torn file.
 type Embedded struct {
-	dir  string
-	poll time.Duration
+	dir       string
+	poll      time.Duration
+	retention AuditRetention
 }
 
 type embeddedDoc struct {
@@ -36,16 +37,29 @@ type embeddedDoc struct {
 	Audit   []AuditEntry `json:"audit,omitempty"`
 }
 
-// maxEmbeddedAudit bounds the audit log the embedded store keeps (the
-// newest entries); the PostgreSQL store keeps everything.
-const maxEmbeddedAudit = 10000
+// defaultEmbeddedAudit is the embedded store's default audit retention:
+// fewer entries than DefaultAuditRetention's, since every change rewrites
+// the whole file.
+var defaultEmbeddedAudit = AuditRetention{MaxEntries: 10_000, MaxAge: DefaultAuditRetention.MaxAge}
+
+// EmbeddedOption configures OpenEmbedded.
+type EmbeddedOption func(*Embedded)
+
+// EmbeddedAuditRetention sets how much of the audit log the embedded store
+// keeps; by default the newest 10,000 entries of the last 180 days.
+func EmbeddedAuditRetention(r AuditRetention) EmbeddedOption {
+	return func(e *Embedded) { e.retention = r.WithDefaults(defaultEmbeddedAudit) }
+}
 
 // OpenEmbedded opens (creating if needed) the embedded store in dir.
-func OpenEmbedded(dir string) (*Embedded, error) {
+func OpenEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
-	e := &Embedded{dir: dir, poll: 500 * time.Millisecond}
+	e := &Embedded{dir: dir, poll: 500 * time.Millisecond, retention: defaultEmbeddedAudit}
+	for _, o := range opts {
+		o(e)
+	}
 	if _, err := e.read(); err != nil {
 		return nil, err
 	}
@@ -152,15 +166,28 @@ func (e *Embedded) locked(ctx context.Context, fn func(doc *embeddedDoc) error) 
 	return e.write(doc)
 }
 
+// audit appends the entry of a change and drops the entries that the
+// retention no longer keeps.
 func (e *Embedded) audit(ctx context.Context, doc *embeddedDoc, action, target string, detail any) {
-	entry := NewAuditEntry(ctx, time.Now(), action, target, detail)
+	now := time.Now()
+	entry := NewAuditEntry(ctx, now, action, target, detail)
 	entry.ID = 1
 	if n := len(doc.Audit); n > 0 {
 		entry.ID = doc.Audit[n-1].ID + 1
 	}
 	doc.Audit = append(doc.Audit, entry)
-	if over := len(doc.Audit) - maxEmbeddedAudit; over > 0 {
-		doc.Audit = append([]AuditEntry(nil), doc.Audit[over:]...)
+	drop := 0
+	if n := e.retention.MaxEntries; n > 0 && len(doc.Audit) > n {
+		drop = len(doc.Audit) - n
+	}
+	if e.retention.MaxAge > 0 {
+		cutoff := now.Add(-e.retention.MaxAge)
+		for drop < len(doc.Audit)-1 && doc.Audit[drop].At.Before(cutoff) {
+			drop++
+		}
+	}
+	if drop > 0 {
+		doc.Audit = append([]AuditEntry(nil), doc.Audit[drop:]...)
 	}
 }
 
@@ -190,13 +217,16 @@ func (e *Embedded) Restore(ctx context.Context, all *Dataset) error {
 
 // CreateMirror implements Store.
 func (e *Embedded) CreateMirror(ctx context.Context, m Mirror) error {
-	return e.update(ctx, "create_mirror", m.Name, m, func(d *Dataset) error { return d.ApplyCreateMirror(m) })
+	return e.update(ctx, "create_mirror", m.Name, Change{After: m}, func(d *Dataset) error { return d.ApplyCreateMirror(m) })
 }
 
 // UpdateMirror implements Store.
 func (e *Embedded) UpdateMirror(ctx context.Context, name string, change func(*Mirror) error) (Mirror, error) {
-	var out Mirror
-	err := e.update(ctx, "update_mirror", name, &out, func(d *Dataset) (err error) {
+	var before, out Mirror
+	err := e.update(ctx, "update_mirror", name, Change{&before, &out}, func(d *Dataset) (err error) {
+		if i := d.mirrorIndex(name); i >= 0 {
+			before = d.Mirrors[i]
+		}
 		out, err = d.ApplyUpdateMirror(name, change)
 		return err
 	})
@@ -208,18 +238,27 @@ func (e *Embedded) UpdateMirror(ctx context.Context, name string, change func(*M
 
 // DeleteMirror implements Store.
 func (e *Embedded) DeleteMirror(ctx context.Context, name string) error {
-	return e.update(ctx, "delete_mirror", name, nil, func(d *Dataset) error { return d.ApplyDeleteMirror(name) })
+	var before Mirror
+	return e.update(ctx, "delete_mirror", name, Change{Before: &before}, func(d *Dataset) error {
+		if i := d.mirrorIndex(name); i >= 0 {
+			before = d.Mirrors[i]
+		}
+		return d.ApplyDeleteMirror(name)
+	})
 }
 
 // CreateLocation implements Store.
 func (e *Embedded) CreateLocation(ctx context.Context, l Location) error {
-	return e.update(ctx, "put_location", l.Name, l, func(d *Dataset) error { return d.ApplyCreateLocation(l) })
+	return e.update(ctx, "put_location", l.Name, Change{After: l}, func(d *Dataset) error { return d.ApplyCreateLocation(l) })
 }
 
 // UpdateLocation implements Store.
 func (e *Embedded) UpdateLocation(ctx context.Context, name string, change func(*Location) error) (Location, error) {
-	var out Location
-	err := e.update(ctx, "put_location", name, &out, func(d *Dataset) (err error) {
+	var before, out Location
+	err := e.update(ctx, "put_location", name, Change{&before, &out}, func(d *Dataset) (err error) {
+		if i := d.locationIndex(name); i >= 0 {
+			before = d.Locations[i]
+		}
 		out, err = d.ApplyUpdateLocation(name, change)
 		return err
 	})
@@ -231,18 +270,27 @@ func (e *Embedded) UpdateLocation(ctx context.Context, name string, change func(
 
 // DeleteLocation implements Store.
 func (e *Embedded) DeleteLocation(ctx context.Context, name string) error {
-	return e.update(ctx, "delete_location", name, nil, func(d *Dataset) error { return d.ApplyDeleteLocation(name) })
+	var before Location
+	return e.update(ctx, "delete_location", name, Change{Before: &before}, func(d *Dataset) error {
+		if i := d.locationIndex(name); i >= 0 {
+			before = d.Locations[i]
+		}
+		return d.ApplyDeleteLocation(name)
+	})
 }
 
 // CreateRepository implements Store.
 func (e *Embedded) CreateRepository(ctx context.Context, r Repository) error {
-	return e.update(ctx, "put_repository", r.Prefix+"/"+r.Arch, r, func(d *Dataset) error { return d.ApplyCreateRepository(r) })
+	return e.update(ctx, "put_repository", r.Prefix+"/"+r.Arch, Change{After: r}, func(d *Dataset) error { return d.ApplyCreateRepository(r) })
 }
 
 // UpdateRepository implements Store.
 func (e *Embedded) UpdateRepository(ctx context.Context, prefix, arch string, change func(*Repository) error) (Repository, error) {
-	var out Repository
-	err := e.update(ctx, "put_repository", prefix+"/"+arch, &out, func(d *Dataset) (err error) {
+	var before, out Repository
+	err := e.update(ctx, "put_repository", prefix+"/"+arch, Change{&before, &out}, func(d *Dataset) (err error) {
+		if i := d.repositoryIndex(prefix, arch); i >= 0 {
+			before = d.Repositories[i]
+		}
 		out, err = d.ApplyUpdateRepository(prefix, arch, change)
 		return err
 	})
@@ -254,12 +302,18 @@ func (e *Embedded) UpdateRepository(ctx context.Context, prefix, arch string, ch
 
 // DeleteRepository implements Store.
 func (e *Embedded) DeleteRepository(ctx context.Context, prefix, arch string) error {
-	return e.update(ctx, "delete_repository", prefix+"/"+arch, nil, func(d *Dataset) error { return d.ApplyDeleteRepository(prefix, arch) })
+	var before Repository
+	return e.update(ctx, "delete_repository", prefix+"/"+arch, Change{Before: &before}, func(d *Dataset) error {
+		if i := d.repositoryIndex(prefix, arch); i >= 0 {
+			before = d.Repositories[i]
+		}
+		return d.ApplyDeleteRepository(prefix, arch)
+	})
 }
 
 // CreateRedirect implements Store.
 func (e *Embedded) CreateRedirect(ctx context.Context, r Redirect) error {
-	return e.update(ctx, "put_redirect", r.From, r, func(d *Dataset) error { return d.ApplyCreateRedirect(r) })
+	return e.update(ctx, "put_redirect", r.From, Change{After: r}, func(d *Dataset) error { return d.ApplyCreateRedirect(r) })
 }
 
 // DeleteRedirect implements Store.

@@ -24,6 +24,16 @@ func TestEmbeddedContract(t *testing.T) {
 	})
 }
 
+func TestEmbeddedAuditRetention(t *testing.T) {
+	storetest.RunAuditRetention(t, func(t *testing.T, r store.AuditRetention) store.Store {
+		s, err := store.OpenEmbedded(t.TempDir(), store.EmbeddedAuditRetention(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
 func mirror(name string) store.Mirror {
 	return store.Mirror{Name: name, Country: "DE", Bandwidth: 10, Enabled: true, URLs: []string{"https://" + name + ".example/pub"}}
 }
@@ -148,5 +158,44 @@ func TestEmbeddedAuditAndTokens(t *testing.T) {
 	}
 	if _, err := s.TokenByHash(ctx, []byte("nope")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown hash: %v", err)
+	}
+}
+
+// Creating and deleting a big mirror leaves the data as it was, and the
+// audit log grows by what the changes mean, not by what they weighed.
+func TestEmbeddedAuditGrowth(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.OpenEmbedded(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.CreateMirror(ctx, mirror("seed")); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(filepath.Join(dir, "metalinkd.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	start := size()
+	big := mirror("big")
+	for i := range 40_000 {
+		big.Netblocks = append(big.Netblocks, fmt.Sprintf("10.%d.%d.0/24", i/256, i%256))
+	}
+	for range 20 {
+		if err := s.CreateMirror(ctx, big); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteMirror(ctx, "big"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := size() - start
+	t.Logf("20 cycles grew the store by %d bytes", grown)
+	if grown > 200<<10 {
+		t.Errorf("20 create/delete cycles of a %d-netblock mirror grew the store by %d bytes", len(big.Netblocks), grown)
 	}
 }

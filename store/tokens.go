@@ -65,11 +65,23 @@ func Actor(ctx context.Context) string {
 	return "cli"
 }
 
-// NewAuditEntry builds the audit entry of a change made with ctx.
+// NewAuditEntry builds the audit entry of a change made with ctx. A
+// Change detail records the fields that differ between its two sides; any
+// other detail (a summary such as counts) is recorded as it is. Either way
+// each value is cut to MaxAuditValue bytes of JSON, so that an entry costs
+// what the change means rather than what the request weighed.
 func NewAuditEntry(ctx context.Context, at time.Time, action, target string, detail any) AuditEntry {
 	e := AuditEntry{At: at.UTC(), Actor: Actor(ctx), Action: action, Target: target}
-	if detail != nil {
-		if b, err := json.Marshal(detail); err == nil {
+	var v any
+	if c, ok := detail.(Change); ok {
+		if f := c.fields(); f != nil {
+			v = f
+		}
+	} else if detail != nil {
+		v = capFields(detail)
+	}
+	if v != nil {
+		if b, err := json.Marshal(v); err == nil {
 			e.Detail = b
 		}
 	}

@@ -6,7 +6,10 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/metalinkd/metalinkd/internal/location"
 )
@@ -217,9 +220,24 @@ func validateMirror(v *validator, f string, m *Mirror, locs map[string]bool) {
 	}
 }
 
+// MaxURLLength bounds a mirror base URL, in bytes: far above any real one,
+// and low enough that every answer listing the mirror stays small.
+const MaxURLLength = 2048
+
 // checkBaseURL returns the scheme of a mirror base URL, or a message saying
 // why it is not acceptable.
 func checkBaseURL(raw string) (scheme, msg string) {
+	if len(raw) > MaxURLLength {
+		return "", fmt.Sprintf("%d bytes long; a URL may have at most %d", len(raw), MaxURLLength)
+	}
+	// url.Parse refuses ASCII controls only; a line separator or a
+	// direction override would survive into metalinks and mirrorlists.
+	if !utf8.ValidString(raw) {
+		return "", fmt.Sprintf("%q is not valid UTF-8", raw)
+	}
+	if i := strings.IndexFunc(raw, invisible); i >= 0 {
+		return "", fmt.Sprintf("%q contains the control or format character %U; percent-encode it", raw, []rune(raw[i:])[0])
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Sprintf("%q is not a URL", raw)
@@ -243,7 +261,18 @@ func checkBaseURL(raw string) (scheme, msg string) {
 	case strings.ContainsAny(raw, "<>\"' \t\n"):
 		return "", fmt.Sprintf("%q contains characters that must be percent-encoded", raw)
 	}
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Sprintf("%q has port %q; a port is a number from 1 to 65535", raw, p)
+		}
+	}
 	return u.Scheme, ""
+}
+
+// invisible reports whether r is a control character, a format character
+// (such as U+200B or U+202E) or a line or paragraph separator.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // ParseNetblock parses a netblock in CIDR form (a bare address is taken as
@@ -263,6 +292,15 @@ func ParseNetblock(s string) (netip.Prefix, error) {
 	}
 	if p.Masked() != p {
 		return netip.Prefix{}, fmt.Errorf("%q has host bits set; did you mean %s?", s, p.Masked())
+	}
+	// Client addresses are unmapped before matching, so a mapped prefix
+	// would never match anything.
+	if p.Addr().Is4In6() {
+		if p.Bits() < 96 {
+			return netip.Prefix{}, fmt.Errorf("%q is an IPv4-mapped IPv6 netblock, which never matches a client", s)
+		}
+		return netip.Prefix{}, fmt.Errorf("%q is an IPv4-mapped IPv6 netblock, which never matches a client; write %s",
+			s, netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96))
 	}
 	return p, nil
 }
@@ -285,6 +323,8 @@ func checkDirectory(p string) string {
 	switch {
 	case p == "":
 		return "a directory is required"
+	case p == ".":
+		return `"." is the tree root, not a directory of it`
 	case strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/"):
 		return fmt.Sprintf("%q must be relative to the tree root, without leading or trailing '/'", p)
 	case path.Clean(p) != p || strings.HasPrefix(p, "../") || p == "..":

@@ -171,6 +171,12 @@ func TestTokenCommands(t *testing.T) {
 	cliExpect(t, reporter, ExitError, []string{"(HTTP 403)"}, "mirror", "list")
 
 	cliExpect(t, storeEnv, ExitOK, []string{"revoked token " + tok.ID}, "token", "revoke", tok.ID)
+	// The server learns of a change made by another process when its store
+	// signals it (the embedded store is watched): the token fails from then on.
+	testpeer.MustEventually(t, 10*time.Second, "the revocation to reach the server", func() bool {
+		r := runCLI(t, reporter, "", "mirror", "list")
+		return r.code == ExitError && strings.Contains(r.stderr, "revoked (HTTP 401)")
+	})
 	cliExpect(t, reporter, ExitError, []string{"revoked (HTTP 401)", "check METALINKD_TOKEN"}, "mirror", "list")
 	cliExpect(t, storeEnv, ExitError, []string{"not found"}, "token", "revoke", "nosuchtoken")
 	r = cliExpect(t, storeEnv, ExitOK, nil, "token", "list", "--json")

@@ -196,7 +196,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	srv := server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		VerifyLocation: c.VerifyLocation,
-		Admin:          admin.New(admin.Options{Store: st, Log: log}),
+		Admin:          admin.New(admin.Options{Store: st, Log: log, Context: rctx}),
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return srv.Handler(), cleanup, nil

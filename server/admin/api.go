@@ -6,8 +6,10 @@
 package admin
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -28,14 +30,28 @@ type Options struct {
 	Log *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Context bounds the API's background work (following the store's
+	// changes); nil means it runs as long as the process.
+	Context context.Context
+	// FailureBudget limits bad tokens per client; the zero value means
+	// DefaultFailureBudget.
+	FailureBudget FailureBudget
+	// ClientAddr returns the address of the client that sent r, for the
+	// failure budget; nil means the peer address (r.RemoteAddr). Behind a
+	// reverse proxy, it should return the client the proxy forwarded for,
+	// or every client behind the proxy shares one budget.
+	ClientAddr func(r *http.Request) netip.Addr
 }
 
 // API serves the admin endpoints.
 type API struct {
-	st     store.Store
-	tokens store.Tokens
-	log    *slog.Logger
-	now    func() time.Time
+	st         store.Store
+	tokens     store.Tokens
+	log        *slog.Logger
+	now        func() time.Time
+	index      *tokenIndex
+	failures   *failures
+	clientAddr func(r *http.Request) netip.Addr
 	// router is the routing table, kept to list a path's methods in 405s.
 	router *chi.Mux
 }
@@ -46,7 +62,7 @@ func New(opts Options) http.Handler {
 }
 
 func newAPI(opts Options) *API {
-	a := &API{st: opts.Store, tokens: opts.Tokens, log: opts.Log, now: opts.Now}
+	a := &API{st: opts.Store, tokens: opts.Tokens, log: opts.Log, now: opts.Now, clientAddr: opts.ClientAddr}
 	if a.tokens == nil {
 		a.tokens = opts.Store
 	}
@@ -55,6 +71,26 @@ func newAPI(opts Options) *API {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.clientAddr == nil {
+		a.clientAddr = peerAddr
+	}
+	budget := opts.FailureBudget
+	if budget.Failures <= 0 || budget.Window <= 0 {
+		budget = DefaultFailureBudget
+	}
+	if budget.MaxClients <= 0 {
+		budget.MaxClients = DefaultFailureBudget.MaxClients
+	}
+	a.failures = newFailures(budget)
+	a.index = newTokenIndex(func(ctx context.Context) ([]store.Token, error) { return a.tokens.ListTokens(ctx) })
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if a.st != nil {
+		// Subscribed before the index is first loaded, so no change is missed.
+		go a.index.watch(ctx, a.st.Changes(ctx))
 	}
 	return a
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,6 +65,7 @@ type fixture struct {
 	log     *bytes.Buffer
 	secrets map[string]string // by kind: admin, report:m1, report:m2, revoked
 	ids     map[string]string // token ids by kind
+	api     *API
 }
 
 var pg *pgtest.Server
@@ -98,9 +100,14 @@ var storeKinds = []storeKind{
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
+		pgURLs.Store(st, url)
 		return st
 	}},
 }
+
+// pgURLs holds the database URL of each PostgreSQL store a test opened, so
+// that a test can open another connection to it, as a second replica would.
+var pgURLs sync.Map // of *postgres.Store to string
 
 // eachStore runs test once per store kind.
 func eachStore(t *testing.T, test func(t *testing.T, kind storeKind)) {
@@ -121,14 +128,27 @@ func newFixtureOn(t *testing.T, st, s store.Store) *fixture {
 	t.Helper()
 	f := &fixture{t: t, st: st, log: &bytes.Buffer{}}
 	f.seed(t)
-	api := New(Options{Store: s, Log: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return t0.Add(time.Hour) }})
-	r := chi.NewRouter()
-	r.Mount("/api/v1", api)
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
-	f.url = srv.URL + "/api/v1"
+	f.serve(Options{Store: s, Now: func() time.Time { return t0.Add(time.Hour) }, FailureBudget: testBudget})
 	return f
 }
+
+// serve points the fixture at a new API server with opts, logging to f.log
+// and stopping with the test.
+func (f *fixture) serve(opts Options) {
+	f.t.Helper()
+	opts.Log = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts.Context = f.t.Context()
+	f.api = newAPI(opts)
+	r := chi.NewRouter()
+	r.Mount("/api/v1", f.api.routes())
+	srv := httptest.NewServer(r)
+	f.t.Cleanup(srv.Close)
+	f.url = srv.URL + "/api/v1"
+}
+
+// testBudget lets the tests send many bad tokens from one address; the
+// budget's own tests set theirs.
+var testBudget = FailureBudget{Failures: 1 << 20, Window: time.Minute}
 
 // seed puts fixtureData in the store, replacing what is there, and makes
 // new tokens of every kind; tokens made before stay but are no longer used.
@@ -153,6 +173,11 @@ func (f *fixture) seed(t *testing.T) {
 	}
 	if err := f.st.RevokeToken(ctx, f.ids["revoked"], t0); err != nil {
 		t.Fatal(err)
+	}
+	// The tokens were written behind the API's back, as by another replica;
+	// rather than wait for the store's change signal, drop the API's index.
+	if f.api != nil {
+		f.api.index.invalidate()
 	}
 }
 

@@ -154,7 +154,9 @@ func (a *API) revokeReportTokens(ctx context.Context, name string) error {
 	}
 	for _, t := range toks {
 		if t.Revoked.IsZero() && slices.Contains(t.Scopes, store.ScopeReportPrefix+name) {
-			if err := a.tokens.RevokeToken(ctx, t.ID, a.now()); err != nil {
+			err := a.tokens.RevokeToken(ctx, t.ID, a.now())
+			a.index.invalidate()
+			if err != nil {
 				return err
 			}
 		}

@@ -36,7 +36,7 @@ func TestReplicasRaceToCreate(t *testing.T) {
 		// The second replica serves the same data with the first one's tokens.
 		f := &fixture{t: t, st: st, secrets: replicas[0].secrets, ids: replicas[0].ids}
 		r := chi.NewRouter()
-		r.Mount("/api/v1", New(Options{Store: st, Log: slog.New(slog.DiscardHandler)}))
+		r.Mount("/api/v1", New(Options{Store: st, Log: slog.New(slog.DiscardHandler), Context: t.Context()}))
 		srv := httptest.NewServer(r)
 		t.Cleanup(srv.Close)
 		f.url = srv.URL + "/api/v1"

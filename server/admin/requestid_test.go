@@ -12,7 +12,7 @@ import (
 // in the context; served alone, it makes one.
 func TestRequestIDFromContext(t *testing.T) {
 	st := storeKinds[0].open(t)
-	api := New(Options{Store: st})
+	api := New(Options{Store: st, Context: t.Context()})
 	for _, tt := range []struct {
 		name, ctxID, header, want string
 	}{

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,10 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before the answer, as nginx's 499.
+const StatusClientClosedRequest = 499
+
 // ErrForbidden is a valid token without the scope a request needs.
 var ErrForbidden = errors.New("forbidden")
 
@@ -28,6 +33,8 @@ var (
 	errMethodNotAllowed = errors.New("method not allowed")
 	// errTooLarge gives 413.
 	errTooLarge = errors.New("request body too large")
+	// errTooManyRequests gives 429.
+	errTooManyRequests = errors.New("too many requests")
 )
 
 // publicError carries a message that is safe to show to clients; its kind
@@ -75,6 +82,14 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid data", Fields: views(ve.Fields, wireFieldError)})
 		return
 	}
+	if errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled) {
+		// The client went away: not a fault of the server, and nobody reads
+		// the answer. The status is only for the access log.
+		a.log.Debug("admin api: client closed the request", "request_id", requestid.FromContext(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "status", StatusClientClosedRequest, "error", err.Error())
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	status := statusOf(err)
 	if status == http.StatusInternalServerError {
 		a.log.Error("admin api", "request_id", requestid.FromContext(r.Context()), "method", r.Method,
@@ -84,8 +99,13 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	msg := http.StatusText(status)
 	var pe *publicError
-	if errors.As(err, &pe) {
+	var tm *tooManyFailures
+	switch {
+	case errors.As(err, &pe):
 		msg = pe.msg
+	case errors.As(err, &tm):
+		msg = tm.Error()
+		w.Header().Set("Retry-After", tm.retryAfter())
 	}
 	switch status {
 	case http.StatusUnauthorized:
@@ -113,6 +133,8 @@ func statusOf(err error) int {
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errTooManyRequests):
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -154,9 +176,13 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// unmarshal decodes exactly one JSON value from body into v, refusing
-// unknown fields and trailing data. Fields absent from body keep v's values.
+// unmarshal decodes exactly one JSON object from body into v, refusing
+// other values, unknown fields, keys given twice and trailing data. Fields
+// absent from body keep v's values.
 func unmarshal(body []byte, v any) error {
+	if err := checkObject(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -165,7 +191,8 @@ func unmarshal(body []byte, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalid("body", "unexpected data after the JSON value")
 	}
-	return nil
+	// After decoding, which has checked the syntax and bounded the depth.
+	return checkDuplicateKeys(body)
 }
 
 // decodeError turns a JSON decoding error into one naming the field.

@@ -31,6 +31,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	secret, tok, err := IssueToken(r.Context(), a.st, a.tokens, in.Name, in.Scopes, a.now())
+	a.index.invalidate() // the new token works at once on this replica
 	if err != nil {
 		return err
 	}
@@ -44,6 +45,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	id := param(r, "id")
 	err := a.tokens.RevokeToken(r.Context(), id, a.now())
+	a.index.invalidate() // the token stops working at once on this replica
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("token %s not found", quote(id))
 	}

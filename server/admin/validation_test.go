@@ -35,6 +35,11 @@ func testValidation(t *testing.T, kind storeKind) {
 		{"URL without scheme", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{"m3.example/pub"}}), 400, []string{"urls[0]"}},
 		{"URL with a query", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{"https://m3.example/pub?x=1"}}), 400, []string{"urls[0]"}},
 		{"URL with credentials", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{"https://u:p@m3.example/pub"}}), 400, []string{"urls[0]"}},
+		{"URL with port 99999", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{"https://m3.example:99999/pub"}}), 400, []string{"urls[0]"}},
+		{"URL with a line separator", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{"https://m3.example/p\u2028ub"}}), 400, []string{"urls[0]"}},
+		{"URL with a format character", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{"https://m3.example/p\u200bub"}}), 400, []string{"urls[0]"}},
+		{"URL of 200 KB", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{"https://m3.example/" + strings.Repeat("p", 200<<10)}}), 400, []string{"urls[0]"}},
+		{"v4-mapped IPv6 netblock", "POST", "/mirrors", goodMirror(map[string]any{"netblocks": []string{"::ffff:192.0.2.0/120"}}), 400, []string{"netblocks[0]"}},
 		{"no URL", "POST", "/mirrors", goodMirror(map[string]any{"urls": []string{}}), 400, []string{"urls"}},
 		{"bandwidth zero", "POST", "/mirrors", goodMirror(map[string]any{"bandwidth": 0}), 400, []string{"bandwidth"}},
 		{"bandwidth negative", "POST", "/mirrors", goodMirror(map[string]any{"bandwidth": -5}), 400, []string{"bandwidth"}},
@@ -49,6 +54,16 @@ func testValidation(t *testing.T, kind storeKind) {
 		{"truncated JSON", "POST", "/mirrors", `{"name":"m3"`, 400, []string{"body"}},
 		{"empty body", "POST", "/mirrors", ``, 400, []string{"body"}},
 		{"array body", "POST", "/mirrors", `[]`, 400, []string{"body"}},
+		{"null body", "POST", "/mirrors", `null`, 400, []string{"body"}},
+		{"PUT null body", "PUT", "/locations/us-east-1", ` null `, 400, []string{"body"}},
+		{"PUT string body", "PUT", "/locations/us-east-1", `"x"`, 400, []string{"body"}},
+		{"PUT number body", "PUT", "/locations/us-east-1", `1`, 400, []string{"body"}},
+		{"PATCH null body", "PATCH", "/mirrors/m2", `null`, 400, []string{"body"}},
+		{"report null body", "POST", "/mirrors/m1/report", `null`, 400, []string{"body"}},
+		{"duplicate key", "POST", "/mirrors", `{"name":"m3","country":"FR","bandwidth":100,"urls":["https://m3.example/pub"],"country":"DE"}`, 400, []string{"country"}},
+		{"duplicate key differing in case", "POST", "/mirrors", `{"name":"m3","country":"FR","bandwidth":100,"urls":["https://m3.example/pub"],"Country":"DE"}`, 400, []string{"Country"}},
+		{"PATCH duplicate key", "PATCH", "/mirrors/m2", `{"bandwidth":5,"bandwidth":7}`, 400, []string{"bandwidth"}},
+		{"PUT duplicate key", "PUT", "/locations/us-east-1", `{"description":"a","description":"b"}`, 400, []string{"description"}},
 		{"body too large", "POST", "/mirrors", `{"name":"` + strings.Repeat("m", MaxBodyBytes) + `"}`, 413, nil},
 		{"PUT renames", "PUT", "/mirrors/m2", goodMirror(nil), 400, []string{"name"}},
 		{"PUT bad bandwidth", "PUT", "/mirrors/m2", goodMirror(map[string]any{"name": "m2", "bandwidth": 0}), 400, []string{"bandwidth"}},
@@ -61,6 +76,7 @@ func testValidation(t *testing.T, kind storeKind) {
 		{"location renamed", "PUT", "/locations/eu-west-1", map[string]any{"name": "eu-west-2"}, 400, []string{"name"}},
 		{"repository arch", "POST", "/repositories", map[string]any{"prefix": "epel-9", "arch": "x86 64", "directory": "epel/9"}, 400, []string{"arch"}},
 		{"repository directory", "POST", "/repositories", map[string]any{"prefix": "epel-9", "arch": "x86_64", "directory": "/epel/9/"}, 400, []string{"directory"}},
+		{"repository at the tree root", "POST", "/repositories", map[string]any{"prefix": "epel-9", "arch": "x86_64", "directory": "."}, 400, []string{"directory"}},
 		{"repository moved", "PUT", "/repositories/fedora-41/x86_64", map[string]any{"arch": "aarch64", "directory": dir}, 400, []string{"arch"}},
 		{"redirect to itself", "POST", "/redirects", map[string]any{"from": "epel-9", "to": "epel-9"}, 400, []string{"to"}},
 		{"report sha256", "POST", "/mirrors/m1/report", map[string]any{"directory": dir, "sha256": "ABC"}, 400, []string{"sha256"}},
@@ -83,6 +99,9 @@ func testValidation(t *testing.T, kind storeKind) {
 			}
 			if diff := cmp.Diff(tc.fields, a.fields()); diff != "" {
 				t.Errorf("fields of %s (-want +got):\n%s", a.body, diff)
+			}
+			if len(a.body) > 4<<10 {
+				t.Errorf("error answer of %d bytes; it should not echo the request", len(a.body))
 			}
 			e := a.error()
 			if e.Error == "" {

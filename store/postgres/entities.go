@@ -11,7 +11,7 @@ import (
 // CreateLocation implements store.Store. The write lock makes the check
 // and the insert one step across replicas.
 func (s *Store) CreateLocation(ctx context.Context, l store.Location) error {
-	err := s.write(ctx, change{"put_location", l.Name, l}, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"put_location", l.Name, store.Change{After: l}}, func(tx pgx.Tx) error {
 		existing, err := loadLocations(ctx, tx, l.Name)
 		if err != nil {
 			return err
@@ -28,11 +28,14 @@ func (s *Store) CreateLocation(ctx context.Context, l store.Location) error {
 // UpdateLocation implements store.Store: the location is read, changed and
 // written under the write lock, so concurrent updates serialise.
 func (s *Store) UpdateLocation(ctx context.Context, name string, fn func(*store.Location) error) (store.Location, error) {
-	var out store.Location
-	err := s.write(ctx, change{"put_location", name, &out}, func(tx pgx.Tx) error {
+	var before, out store.Location
+	err := s.write(ctx, change{"put_location", name, store.Change{Before: &before, After: &out}}, func(tx pgx.Tx) error {
 		existing, err := loadLocations(ctx, tx, name)
 		if err != nil {
 			return err
+		}
+		if len(existing) > 0 {
+			before = existing[0]
 		}
 		d := &store.Dataset{Locations: existing}
 		if out, err = d.ApplyUpdateLocation(name, fn); err != nil {
@@ -57,9 +60,17 @@ func putLocation(ctx context.Context, tx pgx.Tx, l store.Location) error {
 // DeleteLocation implements store.Store. A location that a mirror still
 // names is not deleted (store.ErrConflict).
 func (s *Store) DeleteLocation(ctx context.Context, name string) error {
-	err := s.write(ctx, change{"delete_location", name, nil}, func(tx pgx.Tx) error {
+	var before store.Location
+	err := s.write(ctx, change{"delete_location", name, store.Change{Before: &before}}, func(tx pgx.Tx) error {
+		existing, err := loadLocations(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if len(existing) > 0 {
+			before = existing[0]
+		}
 		var users []string
-		err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT mirror FROM mirror_locations
+		err = tx.QueryRow(ctx, `SELECT ARRAY(SELECT mirror FROM mirror_locations
 			WHERE location = $1 ORDER BY mirror COLLATE "C")
 			FROM locations WHERE name = $1`, name).Scan(&users)
 		if err != nil {
@@ -80,7 +91,7 @@ func (s *Store) DeleteLocation(ctx context.Context, name string) error {
 // CreateRepository implements store.Store, in one step across replicas
 // as CreateLocation.
 func (s *Store) CreateRepository(ctx context.Context, r store.Repository) error {
-	err := s.write(ctx, change{"put_repository", r.Prefix + "/" + r.Arch, r}, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"put_repository", r.Prefix + "/" + r.Arch, store.Change{After: r}}, func(tx pgx.Tx) error {
 		existing, err := loadRepositories(ctx, tx, r.Prefix, r.Arch)
 		if err != nil {
 			return err
@@ -96,11 +107,14 @@ func (s *Store) CreateRepository(ctx context.Context, r store.Repository) error 
 
 // UpdateRepository implements store.Store, serialised as UpdateLocation.
 func (s *Store) UpdateRepository(ctx context.Context, prefix, arch string, fn func(*store.Repository) error) (store.Repository, error) {
-	var out store.Repository
-	err := s.write(ctx, change{"put_repository", prefix + "/" + arch, &out}, func(tx pgx.Tx) error {
+	var before, out store.Repository
+	err := s.write(ctx, change{"put_repository", prefix + "/" + arch, store.Change{Before: &before, After: &out}}, func(tx pgx.Tx) error {
 		existing, err := loadRepositories(ctx, tx, prefix, arch)
 		if err != nil {
 			return err
+		}
+		if len(existing) > 0 {
+			before = existing[0]
 		}
 		d := &store.Dataset{Repositories: existing}
 		if out, err = d.ApplyUpdateRepository(prefix, arch, fn); err != nil {
@@ -127,7 +141,15 @@ func putRepository(ctx context.Context, tx pgx.Tx, r store.Repository) error {
 
 // DeleteRepository implements store.Store.
 func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error {
-	err := s.write(ctx, change{"delete_repository", prefix + "/" + arch, nil}, func(tx pgx.Tx) error {
+	var before store.Repository
+	err := s.write(ctx, change{"delete_repository", prefix + "/" + arch, store.Change{Before: &before}}, func(tx pgx.Tx) error {
+		existing, err := loadRepositories(ctx, tx, prefix, arch)
+		if err != nil {
+			return err
+		}
+		if len(existing) > 0 {
+			before = existing[0]
+		}
 		return deleteOne(ctx, tx, `DELETE FROM repositories WHERE prefix = $1 AND arch = $2`, prefix, arch)
 	})
 	return wrap(err, "repository %s/%s", prefix, arch)
@@ -136,7 +158,7 @@ func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error
 // CreateRedirect implements store.Store. Redirects are validated together,
 // since one may not point at another.
 func (s *Store) CreateRedirect(ctx context.Context, r store.Redirect) error {
-	err := s.write(ctx, change{"put_redirect", r.From, r}, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"put_redirect", r.From, store.Change{After: r}}, func(tx pgx.Tx) error {
 		all, err := loadRedirects(ctx, tx)
 		if err != nil {
 			return err

@@ -14,7 +14,7 @@ import (
 func (s *Store) CreateMirror(ctx context.Context, m store.Mirror) error {
 	m = cloneMirror(m)
 	store.NormalizeMirror(&m)
-	err := s.write(ctx, change{"create_mirror", m.Name, m}, func(tx pgx.Tx) error {
+	err := s.write(ctx, change{"create_mirror", m.Name, store.Change{After: m}}, func(tx pgx.Tx) error {
 		existing, err := loadMirrors(ctx, tx, m.Name)
 		if err != nil {
 			return err
@@ -31,11 +31,14 @@ func (s *Store) CreateMirror(ctx context.Context, m store.Mirror) error {
 // UpdateMirror implements store.Store: the mirror is read, changed and
 // written under the write lock, so concurrent updates serialise.
 func (s *Store) UpdateMirror(ctx context.Context, name string, fn func(*store.Mirror) error) (store.Mirror, error) {
-	var out store.Mirror
-	err := s.write(ctx, change{"update_mirror", name, &out}, func(tx pgx.Tx) error {
+	var before, out store.Mirror
+	err := s.write(ctx, change{"update_mirror", name, store.Change{Before: &before, After: &out}}, func(tx pgx.Tx) error {
 		existing, err := loadMirrors(ctx, tx, name)
 		if err != nil {
 			return err
+		}
+		if len(existing) > 0 {
+			before = cloneMirror(existing[0])
 		}
 		d := &store.Dataset{Mirrors: existing}
 		if out, err = d.ApplyUpdateMirror(name, fn); err != nil {
@@ -76,7 +79,15 @@ func cloneMirror(m store.Mirror) store.Mirror {
 
 // DeleteMirror implements store.Store. The mirror's freshness goes with it.
 func (s *Store) DeleteMirror(ctx context.Context, name string) error {
-	err := s.write(ctx, change{"delete_mirror", name, nil}, func(tx pgx.Tx) error {
+	var before store.Mirror
+	err := s.write(ctx, change{"delete_mirror", name, store.Change{Before: &before}}, func(tx pgx.Tx) error {
+		existing, err := loadMirrors(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if len(existing) > 0 {
+			before = existing[0]
+		}
 		return deleteOne(ctx, tx, `DELETE FROM mirrors WHERE name = $1`, name)
 	})
 	return wrap(err, "mirror %q", name)

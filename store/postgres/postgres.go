@@ -32,8 +32,9 @@ const writeLock int64 = 0x6d6c7772697465
 
 // Store is the PostgreSQL store.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool      *pgxpool.Pool
+	log       *slog.Logger
+	retention store.AuditRetention
 
 	// closing ends the Changes listeners when the store is closed.
 	closing   context.Context
@@ -45,6 +46,12 @@ var _ store.Store = (*Store)(nil)
 
 // Option configures Open.
 type Option func(*Store)
+
+// WithAuditRetention sets how much of the audit log the store keeps; by
+// default store.DefaultAuditRetention.
+func WithAuditRetention(r store.AuditRetention) Option {
+	return func(s *Store) { s.retention = r.WithDefaults(store.DefaultAuditRetention) }
+}
 
 // WithLogger sets the logger for events outside any call, such as losing
 // and regaining the LISTEN connection. By default they are discarded.
@@ -65,7 +72,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &Store{pool: pool, log: slog.New(slog.NewTextHandler(io.Discard, nil)), retention: store.DefaultAuditRetention}
 	for _, o := range opts {
 		o(s)
 	}
@@ -98,15 +105,36 @@ func (s *Store) write(ctx context.Context, c change, fn func(tx pgx.Tx) error) e
 		if err := fn(tx); err != nil {
 			return err
 		}
-		e := store.NewAuditEntry(ctx, time.Now(), c.action, c.target, c.detail)
-		_, err := tx.Exec(ctx, `INSERT INTO audit (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`,
-			e.At, e.Actor, e.Action, e.Target, detailArg(e.Detail))
-		if err != nil {
+		if err := s.audit(ctx, tx, c); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "NOTIFY "+channel)
+		_, err := tx.Exec(ctx, "NOTIFY "+channel)
 		return err
 	})
+}
+
+// audit records the change c and drops the entries that the retention no
+// longer keeps. Under the write lock, IDs are handed out in order, so the
+// entries to drop for their number are those MaxEntries below the new one.
+func (s *Store) audit(ctx context.Context, tx pgx.Tx, c change) error {
+	e := store.NewAuditEntry(ctx, time.Now(), c.action, c.target, c.detail)
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO audit (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		e.At, e.Actor, e.Action, e.Target, detailArg(e.Detail)).Scan(&id)
+	if err != nil {
+		return err
+	}
+	if n := s.retention.MaxEntries; n > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM audit WHERE id <= $1`, id-int64(n)); err != nil {
+			return err
+		}
+	}
+	if s.retention.MaxAge > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM audit WHERE at < $1 AND id <> $2`, e.At.Add(-s.retention.MaxAge), id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // detailArg passes an audit detail as JSON text, or NULL when there is none.

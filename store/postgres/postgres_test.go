@@ -41,3 +41,15 @@ func TestContract(t *testing.T) {
 	server.Require(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
+
+func TestAuditRetention(t *testing.T) {
+	server.Require(t)
+	storetest.RunAuditRetention(t, func(t *testing.T, r store.AuditRetention) store.Store {
+		s, err := postgres.Open(context.Background(), server.NewDatabase(t, true), postgres.WithAuditRetention(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

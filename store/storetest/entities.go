@@ -101,6 +101,7 @@ func testRepositoryInvalid(t *testing.T, s store.Store) {
 		{"absolute directory", func(r *store.Repository) { r.Directory = "/" + dirOS }},
 		{"directory with a trailing slash", func(r *store.Repository) { r.Directory = dirOS + "/" }},
 		{"directory leaving the tree", func(r *store.Repository) { r.Directory = "../etc" }},
+		{"directory that is the tree root", func(r *store.Repository) { r.Directory = "." }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,11 +83,22 @@ func testMirrorInvalid(t *testing.T, s store.Store) {
 		{"URL without scheme", func(m *store.Mirror) { m.URLs = []string{"mirror.example.org/fedora"} }},
 		{"URL with another scheme", func(m *store.Mirror) { m.URLs = []string{"gopher://mirror.example.org/fedora"} }},
 		{"URL with a query", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org/fedora?x=1"} }},
+		{"URL with port 99999", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org:99999/fedora"} }},
+		{"URL with port 0", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org:0/fedora"} }},
+		{"URL with a line separator", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org/fe\u2028dora"} }},
+		{"URL with a paragraph separator", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org/fe\u2029dora"} }},
+		{"URL with a right-to-left override", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org/fe\u202edora"} }},
+		{"URL with a C1 control", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org/fe\u0085dora"} }},
+		{"URL that is not UTF-8", func(m *store.Mirror) { m.URLs = []string{"https://mirror.example.org/fe\xffdora"} }},
+		{"URL of 200 KB", func(m *store.Mirror) {
+			m.URLs = []string{"https://mirror.example.org/" + strings.Repeat("a", 200<<10)}
+		}},
 		{"two URLs of one scheme", func(m *store.Mirror) {
 			m.URLs = []string{"https://a.example.org/fedora", "https://b.example.org/fedora"}
 		}},
 		{"netblock that is not one", func(m *store.Mirror) { m.Netblocks = []string{"not-a-netblock"} }},
 		{"netblock with host bits", func(m *store.Mirror) { m.Netblocks = []string{"10.0.0.1/8"} }},
+		{"v4-mapped IPv6 netblock", func(m *store.Mirror) { m.Netblocks = []string{"::ffff:192.0.2.0/120"} }},
 		{"unknown location", func(m *store.Mirror) { m.Locations = []string{"ap-south-9"} }},
 		{"location listed twice", func(m *store.Mirror) { m.Locations = []string{"us-east-1", "us-east-1"} }},
 		{"region that is not one", func(m *store.Mirror) { m.Region = "US East" }},

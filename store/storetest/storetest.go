@@ -103,6 +103,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tokens", testTokens},
 		{"Audit", testAudit},
 		{"AuditPaging", testAuditPaging},
+		{"AuditDetail", testAuditDetail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
