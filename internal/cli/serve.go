@@ -36,6 +36,7 @@ type ServeConfig struct {
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
 	VerifyLocation    bool           `json:"verify_location"`
+	AllowIPParam      bool           `json:"allow_ip_param"`
 	LogFormat         string         `json:"log_format"`
 	LogLevel          string         `json:"log_level"`
 	Reload            time.Duration  `json:"reload_interval"`
@@ -60,6 +61,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
 	fs.BoolVar(&c.VerifyLocation, "verify-location", envOr(env, "METALINKD_VERIFY_LOCATION", "false") == "true", "honour location= only from addresses inside that location's cloud ranges (env METALINKD_VERIFY_LOCATION=true|false)")
+	fs.BoolVar(&c.AllowIPParam, "allow-ip-param", envOr(env, "METALINKD_ALLOW_IP_PARAM", "false") == "true", "honour ip= (select as if from that address) from any client, not only from --trusted-proxy peers; it never reaches private mirrors, cloud ranges or --verify-location (env METALINKD_ALLOW_IP_PARAM=true|false)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(env, "METALINKD_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json or text (env METALINKD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "METALINKD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env METALINKD_LOG_LEVEL)")
 	fs.DurationVar(&c.Reload, "reload-interval", 5*time.Minute, "rebuild the snapshot at least this often, besides on every change")
@@ -195,8 +197,8 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	go func() { rl.Run(rctx); close(done) }()
 	srv := server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
-		VerifyLocation: c.VerifyLocation,
-		Admin:          admin.New(admin.Options{Store: st, Log: log}),
+		VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
+		Admin: admin.New(admin.Options{Store: st, Log: log}),
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return srv.Handler(), cleanup, nil
