@@ -159,6 +159,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+// geoCacheBytes bounds the GeoIP lookup cache: about 100,000 addresses.
+const geoCacheBytes = 24 << 20
+
 // wireServer opens the store and the GeoIP databases, loads the first
 // snapshot, starts the reloader and returns the handler and a cleanup.
 func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer) (http.Handler, func(), error) {
@@ -181,7 +184,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 			return nil, nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
-	geo, err := geoip.Open(c.GeoIPDB, c.ASNDB, 100_000)
+	geo, err := geoip.Open(c.GeoIPDB, c.ASNDB, geoCacheBytes)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
