@@ -43,6 +43,7 @@ type ServeConfig struct {
 	ReadHeaderTimeout time.Duration  `json:"read_header_timeout"`
 	IdleTimeout       time.Duration  `json:"idle_timeout"`
 	PrintConfig       bool           `json:"-"`
+	ServeLimits
 }
 
 // LoadServeConfig parses serve's flags over environment defaults and validates them.
@@ -67,6 +68,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.DurationVar(&c.Reload, "reload-interval", 5*time.Minute, "rebuild the snapshot at least this often, besides on every change")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	limitFlags(env, fs, &c.ServeLimits)
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as JSON and exit")
 	if err := parse(fs, args); err != nil {
 		return c, err
@@ -96,6 +98,9 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if c.Minimum < 1 || c.MaxURLLength < 256 || c.Reload <= 0 || c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 {
 		return c, usageError{"--minimum must be >= 1, --max-url-length >= 256, and durations positive"}
+	}
+	if !c.ServeLimits.valid() {
+		return c, usageError{"--max-conns must be >= 1, --max-conns-per-client >= 0, --max-header-bytes >= 1024, --max-body-bytes >= 0, and timeouts positive"}
 	}
 	return c, nil
 }
@@ -133,12 +138,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer cleanup()
-	srv := &http.Server{
-		Addr: c.Listen, Handler: handler, ReadHeaderTimeout: c.ReadHeaderTimeout,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: c.IdleTimeout,
-		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", c.Listen)
+	srv, ln, err := listen(c, handler, log)
 	if err != nil {
 		return err
 	}
