@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,6 +108,10 @@ func keptAlive(addr string) (net.Conn, error) {
 // another address makes ordinary requests on new connections: every probe
 // request must succeed, and the flood must not hold more than the limit.
 func TestIdleConnectionFlood(t *testing.T) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur < 4096 {
+		testpeer.Missing(t, fmt.Sprintf("the flood needs 4096 file descriptors in the test process (limit %d, %v)", rl.Cur, err))
+	}
 	t.Run("--max-conns 200", func(t *testing.T) {
 		idleFlood(t, 200, 400, serveDemo(t, "--max-conns", "200"))
 	})

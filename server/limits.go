@@ -180,6 +180,15 @@ func (c *limitedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// CloseWrite half-closes the connection: net/http does so before closing
+// after an error, so that the client reads the answer before any reset.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // ConnState is the http.Server hook that tracks which connections are idle:
 // new ones until their first request is read, and kept-alive ones between
 // requests.
