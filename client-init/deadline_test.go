@@ -2,6 +2,8 @@ package clientinit
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"sync"
 	"testing"
@@ -89,4 +91,45 @@ func TestBinaryNoMetadataDeadline(t *testing.T) {
 		t.Errorf("exit %d, want %d", code, ExitNoMetadata)
 	}
 	wantVars(t, root, absentFile)
+}
+
+// drippingEndpoint returns a loopback URL that answers every request with a
+// 200 and a region-sized body sent one byte at a time, slower than any
+// deadline, as an overloaded or hostile metadata address might.
+func drippingEndpoint(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", "64")
+		w.WriteHeader(http.StatusOK)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for range 64 {
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-tick.C:
+			}
+			if _, err := w.Write([]byte("a")); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestDrippedAnswerIsNoMetadata checks that an answer still arriving when
+// --timeout passes counts as no metadata (exit 3, which the unit treats as
+// success), not as an unusable answer, and leaves the files alone.
+func TestDrippedAnswerIsNoMetadata(t *testing.T) {
+	ep := drippingEndpoint(t)
+	root := t.TempDir()
+	seedVars(t, root, "us-east-1\n")
+	res := runInProcess(t, withEndpoints(ep, ep, ep, "--root", root, "--timeout", "300ms")...)
+	if res.code != ExitNoMetadata {
+		t.Errorf("exit %d, want %d", res.code, ExitNoMetadata)
+	}
+	wantVars(t, root, "us-east-1\n")
 }

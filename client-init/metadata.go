@@ -52,8 +52,9 @@ type answer struct {
 	body   []byte
 }
 
-// do sends one request. A service that cannot be reached gives an error
-// wrapping errNoMetadata; a body over maxAnswer gives errBadAnswer.
+// do sends one request. A service that cannot be reached, or whose answer
+// is still arriving when ctx ends, gives an error wrapping errNoMetadata; a
+// body over maxAnswer gives errBadAnswer.
 func (c *metadataClient) do(ctx context.Context, cloud, method, url string, header http.Header) (answer, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
@@ -69,6 +70,12 @@ func (c *metadataClient) do(ctx context.Context, cloud, method, url string, head
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err != nil && ctx.Err() != nil {
+		// An answer still arriving when the whole detection's deadline
+		// passes is no answer: a service that slow is not one to rely on,
+		// and the guest must boot as if outside a cloud.
+		return answer{}, &cloudError{kind: errNoMetadata, cloud: cloud, msg: fmt.Sprintf("%s %s: answer not complete before the deadline: %v", method, url, err)}
+	}
 	if err != nil {
 		return answer{}, &cloudError{kind: errBadAnswer, cloud: cloud, msg: fmt.Sprintf("%s %s: reading the answer: %v", method, url, err)}
 	}

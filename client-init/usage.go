@@ -37,8 +37,9 @@ Exit codes:
   0  success: location files current (written or unchanged); repo files in order
   1  a file could not be read, written or removed
   2  bad flags or --format template
-  3  no metadata service answered (not in a cloud); location files left alone,
-     or removed with --remove-when-absent
+  3  no metadata service answered (not in a cloud), or its answer was not
+     complete within --timeout; location files left alone, or removed with
+     --remove-when-absent
   4  a metadata service answered with something that is not a region (empty,
      too large, HTML, invalid characters, error status); files left alone
   5  --format made a name outside the location grammar (1-63 of [a-z0-9-],

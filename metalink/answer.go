@@ -34,6 +34,11 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	if !(q.HasRepo && q.HasArch) && !q.HasPath {
 		return Failure(dst, isMetalink, http.StatusOK, "# either path=, or repo= and arch= must be specified", o.Now)
 	}
+	// Bad input gets the same kind of answer as missing input; the value
+	// itself is not echoed.
+	if p := q.Invalid(); p != "" {
+		return Failure(dst, isMetalink, http.StatusOK, "# invalid value of "+p+"=", o.Now)
+	}
 	t, fail, ok := resolve(snap, q, isMetalink)
 	if !ok {
 		return Failure(dst, isMetalink, fail.Status, fail.msg, o.Now)

@@ -49,3 +49,44 @@ func TestCloudRangesAndVerification(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimedAddress checks that an address named in ip= never reaches a
+// private mirror, location verification or cloud-range steering: only the
+// real address does. It may select public mirrors by their netblocks.
+func TestClaimedAddress(t *testing.T) {
+	snap := fixtureSnapshot(t)
+	dir := snap.repo("fedora-41", "x86_64").Dir
+	campus := netip.MustParseAddr("198.51.100.7") // in campus' private netblock and wide's public one
+	inUSEast := netip.MustParseAddr("203.0.113.9")
+	outside := netip.MustParseAddr("192.0.2.1")
+	cases := []struct {
+		name          string
+		query         string
+		real, claimed netip.Addr
+		verify        bool
+		want, notWant []string // mirrors that must (in this order, first) or must not be listed
+	}{
+		{"claimed private netblock", "", outside, campus, false, []string{"wide"}, []string{"campus"}},
+		{"real private netblock, claimed elsewhere", "", campus, outside, false, []string{"campus"}, nil},
+		{"real and claimed alike", "", campus, campus, false, []string{"campus", "wide"}, nil},
+		{"claimed cloud range", "", outside, inUSEast, false, nil, []string{"s3-us-east-1"}},
+		{"claimed cloud range, verified location", "location=us-east-1", outside, inUSEast, true, nil, []string{"s3-us-east-1"}},
+		{"real cloud range, claimed elsewhere", "", inUSEast, outside, false, []string{"s3-us-east-1"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := ParseQuery(c.query)
+			s := &selector{}
+			s.run(snap, dir, &q, Client{Addr: c.real, Claimed: c.claimed}, DefaultMinimum, seeded(), c.verify)
+			got := names(snap, s.out)
+			if len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
+				t.Errorf("order %v, want it to start with %v", got, c.want)
+			}
+			for _, n := range c.notWant {
+				if slices.Contains(got, n) {
+					t.Errorf("order %v lists %s", got, n)
+				}
+			}
+		})
+	}
+}

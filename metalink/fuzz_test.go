@@ -1,15 +1,22 @@
 package metalink
 
 import (
+	"bytes"
 	"encoding/xml"
+	"errors"
+	"io"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // FuzzAnswer feeds arbitrary query strings through parsing, selection and
-// rendering: no panic, a status from the known set, well-formed XML for
-// metalinks, and no mirrorlist line that is neither a comment nor a mirror URL.
+// rendering: no panic, a status from the known set, and nothing a client
+// sends can add a line or an element to an answer. A mirrorlist is the '#'
+// header line (and the creation time with time=) followed by mirror URLs
+// only; an error answer has comment lines only; a metalink has exactly the
+// elements of the format, in their places, and every <url> is a mirror's.
 func FuzzAnswer(f *testing.F) {
 	for _, s := range []string{
 		"repo=fedora-41&arch=x86_64&location=us-east-1",
@@ -18,6 +25,9 @@ func FuzzAnswer(f *testing.F) {
 		"repo=fedora-source-41&arch=x86_64&country=DE,global&protocol=https,http&time",
 		"repo=%zz&arch=%0A&ip=::1&netblock=0&cc=fr",
 		"repo=--%3E&arch=x&path=/../..//a",
+		"repo=fedora-41&arch=x86_64&protocol=%0Ahttps://evil.example/pwn",
+		"repo=fedora-41&arch=x86_64&country=de%0Ahttp://evil.example/",
+		"path=releases/41/Everything/x86_64/os/%0Ahttp://evil.example/",
 		"&&=&repo&arch&path",
 	} {
 		f.Add(s)
@@ -37,25 +47,128 @@ func FuzzAnswer(f *testing.F) {
 				t.Fatalf("status %d for %q", r.Status, raw)
 			}
 			if isMetalink {
-				var doc struct{ XMLName xml.Name }
-				if err := xml.Unmarshal(r.Body, &doc); err != nil || doc.XMLName.Local != "metalink" {
-					t.Fatalf("metalink for %q is not well-formed (%v):\n%s", raw, err, r.Body)
+				if err := checkMetalink(snap, r.Body); err != nil {
+					t.Fatalf("metalink for %q: %v:\n%s", raw, err, r.Body)
 				}
 				continue
 			}
-			if r.Status != 200 {
-				continue
-			}
-			for _, line := range strings.Split(strings.TrimSuffix(string(r.Body), "\n"), "\n") {
-				if line == "" || strings.HasPrefix(line, "#") || line == "repo disabled" {
-					continue
-				}
-				if !fromMirror(snap, line) {
-					t.Fatalf("line %q of the mirrorlist for %q is not a mirror URL", line, raw)
-				}
+			if err := checkMirrorlist(snap, r.Status, r.Body); err != nil {
+				t.Fatalf("mirrorlist for %q: %v:\n%s", raw, err, r.Body)
 			}
 		}
 	})
+}
+
+// checkMirrorlist checks the lines of a mirrorlist answer.
+func checkMirrorlist(snap *Snapshot, status int, body []byte) error {
+	if len(body) == 0 {
+		return nil // a redirect, or no mirror to redirect to
+	}
+	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	if status != 200 || strings.HasPrefix(lines[0], "# either ") || strings.HasPrefix(lines[0], "# invalid ") {
+		for _, line := range lines {
+			if !strings.HasPrefix(line, "#") && line != "error: invalid path" {
+				return errors.New("error answer has line " + strconv.Quote(line))
+			}
+		}
+		return nil
+	}
+	if len(lines) == 1 && lines[0] == "repo disabled" {
+		return nil
+	}
+	if !strings.HasPrefix(lines[0], "# repo = ") && !strings.HasPrefix(lines[0], "# path = ") {
+		return errors.New("first line is not the header")
+	}
+	rest := lines[1:]
+	if len(rest) > 0 && strings.HasPrefix(rest[0], "# database creation time: ") {
+		if strings.Trim(rest[0][len("# database creation time: "):], "0123456789") != "" {
+			return errors.New("creation time line " + strconv.Quote(rest[0]))
+		}
+		rest = rest[1:]
+	}
+	for _, line := range rest {
+		if !fromMirror(snap, line) {
+			return errors.New("line " + strconv.Quote(line) + " is not a mirror URL")
+		}
+	}
+	return nil
+}
+
+// metalinkPlaces are the elements a metalink may have, by their path from
+// the root; mm0: stands for MirrorManager's namespace.
+var metalinkPlaces = map[string]bool{}
+
+func init() {
+	details := []string{"mm0:timestamp", "size", "verification", "verification/hash"}
+	for _, p := range []string{"metalink", "metalink/files", "metalink/files/file", "metalink/files/file/mm0:alternates",
+		"metalink/files/file/mm0:alternates/mm0:alternate", "metalink/files/file/resources", "metalink/files/file/resources/url"} {
+		metalinkPlaces[p] = true
+	}
+	for _, d := range details {
+		metalinkPlaces["metalink/files/file/"+d] = true
+		metalinkPlaces["metalink/files/file/mm0:alternates/mm0:alternate/"+d] = true
+	}
+}
+
+// checkMetalink checks that body is one metalink element holding either
+// nothing (an error document) or exactly one file with its resources, with
+// no element out of place and every <url> a mirror's repomd.xml.
+func checkMetalink(snap *Snapshot, body []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	var path []string
+	var text strings.Builder
+	count := map[string]int{}
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			name := tok.Name.Local
+			if tok.Name.Space == "http://fedorahosted.org/mirrormanager" {
+				name = "mm0:" + name
+			} else if tok.Name.Space != "http://www.metalinker.org/" {
+				return errors.New("element " + name + " in namespace " + strconv.Quote(tok.Name.Space))
+			}
+			path = append(path, name)
+			p := strings.Join(path, "/")
+			if !metalinkPlaces[p] {
+				return errors.New("unexpected element " + p)
+			}
+			count[p]++
+			text.Reset()
+		case xml.CharData:
+			text.Write(tok)
+		case xml.EndElement:
+			if strings.Join(path, "/") == "metalink/files/file/resources/url" {
+				u := text.String()
+				if !strings.HasSuffix(u, repomdSuffix) || !fromMirror(snap, u) {
+					return errors.New("url " + strconv.Quote(u) + " is not a mirror's repomd.xml")
+				}
+			}
+			path = path[:len(path)-1]
+			text.Reset()
+		}
+	}
+	if count["metalink"] != 1 {
+		return errors.New("not one metalink root")
+	}
+	if count["metalink/files"] == 0 {
+		if len(count) != 1 {
+			return errors.New("error document with elements")
+		}
+		return nil
+	}
+	for _, p := range []string{"metalink/files", "metalink/files/file", "metalink/files/file/resources"} {
+		if count[p] != 1 {
+			return errors.New("not exactly one " + p)
+		}
+	}
+	return nil
 }
 
 func fromMirror(snap *Snapshot, line string) bool {

@@ -93,3 +93,73 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// knownSchemes are the protocol= values a mirror URL can have.
+var knownSchemes = []string{"http", "https", "ftp", "rsync"}
+
+// Invalid returns the name of the first parameter whose value breaks its
+// grammar, or "" when every value that can reach an answer is well-formed:
+// protocol a comma list of known schemes, country (or cc) a comma list of
+// two-letter codes or "global", repo and arch the characters of their names.
+// dnf's unsubstituted variables ("$releasever") are allowed in repo and arch
+// so that such a client still gets the list of repositories. path is checked
+// where it is resolved; location, netblock and ip are never echoed as sent.
+func (q *Query) Invalid() string {
+	switch {
+	case !validList(q.Protocol, validScheme):
+		return "protocol"
+	case !validList(q.Country, validCountry):
+		return "country"
+	case !validName(q.Repo, 128, true):
+		return "repo"
+	case !validName(q.Arch, 32, false):
+		return "arch"
+	}
+	return ""
+}
+
+// validList reports whether every item of a comma list, spaces around it
+// aside, is empty or valid.
+func validList(s string, valid func(string) bool) bool {
+	for s != "" {
+		var item string
+		item, s, _ = strings.Cut(s, ",")
+		if item = strings.Trim(item, " "); item != "" && !valid(item) {
+			return false
+		}
+	}
+	return true
+}
+
+func validScheme(s string) bool {
+	for _, k := range knownSchemes {
+		if strings.EqualFold(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func validCountry(s string) bool {
+	return strings.EqualFold(s, "global") || len(s) == 2 && isLetter(s[0]) && isLetter(s[1])
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// validName reports whether s has at most maxLen characters from the letters,
+// digits, '_', '$' and, for repositories, '.', '+' and '-'.
+func validName(s string, maxLen int, repo bool) bool {
+	if len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isLetter(c), '0' <= c && c <= '9', c == '_', c == '$':
+		case repo && (c == '.' || c == '+' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -34,9 +34,16 @@ func (GlobalRand) IntN(n int) int { return rand.IntN(n) }
 
 // Client is what is known about the requesting client.
 type Client struct {
-	Addr    netip.Addr // invalid when unknown
-	Country string     // upper-case ISO code from GeoIP, "" when unknown
-	ASN     uint32     // 0 when unknown
+	// Addr is the client's real address (the peer, or what a trusted proxy
+	// forwarded), invalid when unknown. Location verification, cloud-range
+	// steering and the netblocks of private mirrors use it alone.
+	Addr netip.Addr
+	// Claimed is the address a request names in ip=, when the server
+	// honours it, else invalid. It stands in for Addr only in the netblock
+	// step of public mirrors; Country and ASN are then the claimed ones.
+	Claimed netip.Addr
+	Country string // upper-case ISO code from GeoIP, "" when unknown
+	ASN     uint32 // 0 when unknown
 }
 
 // selector holds one request's working state; selectorPool lets requests
@@ -85,7 +92,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 	s.location(q.Location, c.Addr)
 	countries := splitList(q.Country, true)
 	if len(countries) == 0 && (!q.HasNetblock || q.Netblock == "1") {
-		s.netblocks(c.Addr)
+		s.netblocks(c.Addr, c.Claimed)
 		s.asn(c.ASN)
 	}
 	onlyCountry := false
@@ -127,9 +134,18 @@ func (s *selector) location(loc string, addr netip.Addr) {
 }
 
 // netblocks lists mirrors whose netblocks contain the client, longest prefix
-// first, in random order among prefixes of the same length.
-func (s *selector) netblocks(addr netip.Addr) {
+// first, in random order among prefixes of the same length. A claimed
+// address selects public mirrors only: a private mirror's netblock must
+// hold the real address.
+func (s *selector) netblocks(addr, claimed netip.Addr) {
 	s.nb = s.snap.netblocksOf(s.nb[:0], addr)
+	if claimed.IsValid() && claimed != addr {
+		s.nb = slices.DeleteFunc(s.nb, func(e prefixValue[mirrorID]) bool { return !s.snap.mirrors[e.Value].Hidden })
+		n := len(s.nb)
+		s.nb = s.snap.netblocksOf(s.nb, claimed)
+		s.nb = append(s.nb[:n], slices.DeleteFunc(s.nb[n:], func(e prefixValue[mirrorID]) bool { return s.snap.mirrors[e.Value].Hidden })...)
+		slices.SortStableFunc(s.nb, func(a, b prefixValue[mirrorID]) int { return b.Prefix.Bits() - a.Prefix.Bits() })
+	}
 	found := false
 	for i := 0; i < len(s.nb); {
 		j := i

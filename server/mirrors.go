@@ -36,11 +36,15 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	defer bufPool.Put(bp)
 	var resp metalink.Response
 	snap := s.state.Snapshot()
-	if addr, ok := s.clientAddr(r, q.IP); !ok {
+	if addr, claimed, ok := s.clientAddr(r, q.IP); !ok {
 		resp = metalink.Failure((*bp)[:0], isMetalink, http.StatusBadRequest, "Cannot parse client IP address: "+strconv.Quote(q.IP), now)
 	} else {
-		g := s.geo.Lookup(addr)
-		c := metalink.Client{Addr: addr, Country: g.Country, ASN: g.ASN}
+		geoAddr := addr
+		if claimed.IsValid() {
+			geoAddr = claimed
+		}
+		g := s.geo.Lookup(geoAddr)
+		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation})
 	}
 	h := w.Header()

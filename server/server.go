@@ -33,6 +33,11 @@ type Options struct {
 	Now func() time.Time
 	// Admin serves the admin API under /api/v1; nil leaves it out.
 	Admin http.Handler
+
+	// AllowIPParam honours ip= from any client; without it only trusted
+	// proxies' requests may name an address. ip= never changes location
+	// verification, cloud-range steering or private mirrors.
+	AllowIPParam bool
 }
 
 // Geo looks up what is known of a client address.

@@ -95,19 +95,23 @@ func TestClientAddress(t *testing.T) {
 	cases := []struct {
 		name    string
 		trusted []netip.Prefix
+		allowIP bool
 		query   string
 		xff     string
 		wantDE  bool
 	}{
-		{"ip= overrides", nil, "&ip=192.0.2.1", "", true},
-		{"XFF ignored from untrusted peer", nil, "", "192.0.2.1", false},
-		{"XFF honoured from trusted peer", trusted, "", "192.0.2.1", true},
-		{"right-most untrusted XFF entry", trusted, "", "192.0.2.1, 127.0.0.5", true},
-		{"spoofed left entry ignored", trusted, "", "192.0.2.1, 198.51.100.9", false},
+		{"ip= ignored by default", nil, false, "&ip=192.0.2.1", "", false},
+		{"ip= honoured when allowed", nil, true, "&ip=192.0.2.1", "", true},
+		{"ip= honoured from a trusted proxy", trusted, false, "&ip=192.0.2.1", "", true},
+		{"ip= with a zone and mapped", nil, true, "&ip=::ffff:192.0.2.1%25eth0", "", true},
+		{"XFF ignored from untrusted peer", nil, false, "", "192.0.2.1", false},
+		{"XFF honoured from trusted peer", trusted, false, "", "192.0.2.1", true},
+		{"right-most untrusted XFF entry", trusted, false, "", "192.0.2.1, 127.0.0.5", true},
+		{"spoofed left entry ignored", trusted, false, "", "192.0.2.1, 198.51.100.9", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ts := demoServer(t, Options{TrustedProxies: c.trusted})
+			ts := demoServer(t, Options{TrustedProxies: c.trusted, AllowIPParam: c.allowIP})
 			hdr := map[string]string{}
 			if c.xff != "" {
 				hdr["X-Forwarded-For"] = c.xff
@@ -121,11 +125,33 @@ func TestClientAddress(t *testing.T) {
 	}
 }
 
+// TestIPParameterCannotReachPrivateMirrors is the reported bypass: ip= in a
+// private mirror's netblock listed it to anyone. Even where ip= is
+// honoured, only the real address selects private mirrors.
+func TestIPParameterCannotReachPrivateMirrors(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		ts := demoServer(t, Options{AllowIPParam: allow})
+		_, body := get(t, ts.URL+"/metalink?repo=fedora-41&arch=x86_64&ip=198.51.100.7", nil)
+		if strings.Contains(body, "campus.example") || strings.Contains(body, `mm0:private="True"`) {
+			t.Errorf("AllowIPParam=%v: ip= listed a private mirror:\n%s", allow, body)
+		}
+	}
+	ts := demoServer(t, Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	_, body := get(t, ts.URL+"/metalink?repo=fedora-41&arch=x86_64", map[string]string{"X-Forwarded-For": "198.51.100.7"})
+	if u := firstURL(body); !strings.Contains(u, "campus.example") {
+		t.Errorf("first URL %q for a real campus address, want the campus mirror", u)
+	}
+}
+
 func TestBadIPParameter(t *testing.T) {
-	ts := demoServer(t, Options{})
+	ts := demoServer(t, Options{AllowIPParam: true})
 	resp, body := get(t, ts.URL+"/metalink?repo=fedora-41&arch=x86_64&ip=not-an-ip", nil)
 	if resp.StatusCode != 400 || !strings.Contains(body, "<!-- Cannot parse client IP address") {
 		t.Errorf("got %d %s", resp.StatusCode, body)
+	}
+	ts = demoServer(t, Options{})
+	if resp, _ := get(t, ts.URL+"/metalink?repo=fedora-41&arch=x86_64&ip=not-an-ip", nil); resp.StatusCode != 200 {
+		t.Errorf("ip= not honoured: got %d, want 200 (ignored)", resp.StatusCode)
 	}
 }
 

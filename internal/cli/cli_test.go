@@ -91,7 +91,7 @@ func TestImportScanReportServe(t *testing.T) {
 	}
 	geo := geoiptest.Write(t, []geoiptest.Entry{{CIDR: "192.0.2.0/24", Country: "DE"}})
 	c, err := LoadServeConfig(Env{Getenv: func(k string) string { return env[k] }, Stdout: io.Discard, Stderr: io.Discard},
-		[]string{"--geoip-db", geo})
+		[]string{"--geoip-db", geo, "--allow-ip-param"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -59,7 +60,7 @@ func TestPostgresMigrateImportServe(t *testing.T) {
 	}
 
 	getenv := func(k string) string { return env[k] }
-	c, err := LoadServeConfig(Env{Getenv: getenv, Stdout: io.Discard, Stderr: io.Discard}, []string{"--verify-location"})
+	c, err := LoadServeConfig(Env{Getenv: getenv, Stdout: io.Discard, Stderr: io.Discard}, []string{"--verify-location", "--trusted-proxy", "127.0.0.1/32"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,15 +77,20 @@ func TestPostgresMigrateImportServe(t *testing.T) {
 	ts := httptest.NewServer(h)
 	defer ts.Close()
 	// 127.0.0.0/24 is us-east-1 in the fixture ranges; 127.0.1.0/24 eu-west-1.
-	inside := fetch(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&location=us-east-1&ip=127.0.0.9")
+	// The client's address comes from the trusted proxy: ip= never reaches
+	// cloud ranges or location verification.
+	inside := fetchFor(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&location=us-east-1", "127.0.0.9")
 	if !strings.Contains(inside, "location = us-east-1") || !strings.Contains(inside, "http://bucket.example/pub/") {
 		t.Errorf("verified claim from inside the region:\n%s", inside)
 	}
-	outside := fetch(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&location=us-east-1&ip=127.0.1.9")
+	outside := fetchFor(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&location=us-east-1", "127.0.1.9")
 	if strings.Contains(outside, "bucket.example") {
 		t.Errorf("claim from another region honoured:\n%s", outside)
 	}
-	noLocation := fetch(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&ip=127.0.0.9")
+	noLocation := fetchFor(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64", "127.0.0.9")
+	if spoofed := fetch(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&location=us-east-1&ip=127.0.1.9"); !strings.Contains(spoofed, "location = us-east-1") {
+		t.Errorf("ip= changed location verification:\n%s", spoofed)
+	}
 	if !strings.Contains(noLocation, "Using cloud region us-east-1") || !strings.Contains(noLocation, "bucket.example") {
 		t.Errorf("cloud address without location:\n%s", noLocation)
 	}
@@ -111,4 +117,21 @@ func hasRow(table string, fields ...string) bool {
 		}
 	}
 	return false
+}
+
+// fetchFor gets url through a proxy that forwards for client.
+func fetchFor(t *testing.T, url, client string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Forwarded-For", client)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -36,12 +36,14 @@ type ServeConfig struct {
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
 	VerifyLocation    bool           `json:"verify_location"`
+	AllowIPParam      bool           `json:"allow_ip_param"`
 	LogFormat         string         `json:"log_format"`
 	LogLevel          string         `json:"log_level"`
 	Reload            time.Duration  `json:"reload_interval"`
 	ReadHeaderTimeout time.Duration  `json:"read_header_timeout"`
 	IdleTimeout       time.Duration  `json:"idle_timeout"`
 	PrintConfig       bool           `json:"-"`
+	ServeLimits
 }
 
 // LoadServeConfig parses serve's flags over environment defaults and validates them.
@@ -60,11 +62,13 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
 	fs.BoolVar(&c.VerifyLocation, "verify-location", envOr(env, "METALINKD_VERIFY_LOCATION", "false") == "true", "honour location= only from addresses inside that location's cloud ranges (env METALINKD_VERIFY_LOCATION=true|false)")
+	fs.BoolVar(&c.AllowIPParam, "allow-ip-param", envOr(env, "METALINKD_ALLOW_IP_PARAM", "false") == "true", "honour ip= (select as if from that address) from any client, not only from --trusted-proxy peers; it never reaches private mirrors, cloud ranges or --verify-location (env METALINKD_ALLOW_IP_PARAM=true|false)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(env, "METALINKD_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json or text (env METALINKD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "METALINKD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env METALINKD_LOG_LEVEL)")
 	fs.DurationVar(&c.Reload, "reload-interval", 5*time.Minute, "rebuild the snapshot at least this often, besides on every change")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	limitFlags(env, fs, &c.ServeLimits)
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as JSON and exit")
 	if err := parse(fs, args); err != nil {
 		return c, err
@@ -94,6 +98,9 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if c.Minimum < 1 || c.MaxURLLength < 256 || c.Reload <= 0 || c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 {
 		return c, usageError{"--minimum must be >= 1, --max-url-length >= 256, and durations positive"}
+	}
+	if !c.ServeLimits.valid() {
+		return c, usageError{"--max-conns must be >= 1, --max-conns-per-client >= 0, --max-header-bytes >= 1024, --max-body-bytes >= 0, and timeouts positive"}
 	}
 	return c, nil
 }
@@ -131,12 +138,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer cleanup()
-	srv := &http.Server{
-		Addr: c.Listen, Handler: handler, ReadHeaderTimeout: c.ReadHeaderTimeout,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: c.IdleTimeout,
-		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", c.Listen)
+	srv, ln, err := listen(c, handler, log)
 	if err != nil {
 		return err
 	}
@@ -156,6 +158,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	return nil
 }
+
+// geoCacheBytes bounds the GeoIP lookup cache: about 100,000 addresses.
+const geoCacheBytes = 24 << 20
 
 // wireServer opens the store and the GeoIP databases, loads the first
 // snapshot, starts the reloader and returns the handler and a cleanup.
@@ -179,7 +184,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 			return nil, nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
-	geo, err := geoip.Open(c.GeoIPDB, c.ASNDB, 100_000)
+	geo, err := geoip.Open(c.GeoIPDB, c.ASNDB, geoCacheBytes)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -193,10 +198,14 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { rl.Run(rctx); close(done) }()
-	srv := server.New(rl, geo, log, server.Options{
+	// The admin API's failure budget counts the client the server resolves
+	// (behind a trusted proxy, the one it forwarded for), not the proxy.
+	var srv *server.Server
+	clientAddr := func(r *http.Request) netip.Addr { return srv.ClientAddr(r) }
+	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
-		VerifyLocation: c.VerifyLocation,
-		Admin:          admin.New(admin.Options{Store: st, Log: log, Context: rctx}),
+		VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
+		Admin: admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr}),
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return srv.Handler(), cleanup, nil

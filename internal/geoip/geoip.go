@@ -1,13 +1,12 @@
 // Package geoip looks up a client's country and autonomous system in
 // MaxMind-format databases (GeoLite2/GeoIP2 Country and ASN, or any mmdb
-// with the same fields), with a small cache in front.
+// with the same fields), with a cache bounded in bytes in front.
 package geoip
 
 import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/oschwald/maxminddb-golang/v2"
@@ -26,8 +25,16 @@ type DB struct {
 	cache        *lru.Cache[netip.Addr, Result]
 }
 
-// Open opens the databases; either path may be empty.
-func Open(countryPath, asnPath string, cacheSize int) (*DB, error) {
+// EntryBytes is what one cached lookup costs on the heap at most: with
+// hashicorp/golang-lru/v2 on 64-bit, its list entry, its map slot and the
+// result measure about 165 bytes, more while the map is freshly grown. Keys
+// have a fixed size, since Lookup strips zones, and results hold no text of
+// their own, so the cache's bound in bytes is a bound in entries.
+const EntryBytes = 256
+
+// Open opens the databases; either path may be empty. The lookup cache
+// keeps at most cacheBytes of the heap (at least one entry).
+func Open(countryPath, asnPath string, cacheBytes int) (*DB, error) {
 	db := &DB{}
 	var err error
 	if countryPath != "" {
@@ -41,10 +48,7 @@ func Open(countryPath, asnPath string, cacheSize int) (*DB, error) {
 			return nil, fmt.Errorf("geoip: ASN database %s: %w", asnPath, err)
 		}
 	}
-	if cacheSize < 1 {
-		cacheSize = 1
-	}
-	db.cache, _ = lru.New[netip.Addr, Result](cacheSize)
+	db.cache, _ = lru.New[netip.Addr, Result](max(cacheBytes/EntryBytes, 1))
 	return db, nil
 }
 
@@ -59,11 +63,15 @@ type record struct {
 }
 
 // Lookup returns the country and ASN of a; unknown parts are left empty.
+// The address is looked up, and cached, in its canonical form: IPv4-mapped
+// addresses unmapped, IPv6 zones dropped. A zone names an interface of the
+// client's host, means nothing here, and would let a client make any number
+// of distinct keys, each holding its own copy of the zone's text.
 func (db *DB) Lookup(a netip.Addr) Result {
 	if db == nil || !a.IsValid() {
 		return Result{}
 	}
-	a = a.Unmap()
+	a = a.Unmap().WithZone("")
 	if r, ok := db.cache.Get(a); ok {
 		return r
 	}
@@ -75,7 +83,7 @@ func (db *DB) Lookup(a netip.Addr) Result {
 			if res.Country == "" {
 				res.Country = rec.RegisteredCountry.ISOCode
 			}
-			res.Country = strings.ToUpper(res.Country)
+			res.Country = countryCode(res.Country)
 		}
 	}
 	if db.asn != nil {
@@ -102,3 +110,24 @@ func (db *DB) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// countryCode returns an ISO 3166 code in upper case, as one of a few
+// shared strings when it is two ASCII letters, else "" (unknown): a cached
+// result then holds no text of its own.
+func countryCode(s string) string {
+	if len(s) != 2 || !isLetter(s[0]) || !isLetter(s[1]) {
+		return ""
+	}
+	return countryCodes[int(s[0]|0x20-'a')*26+int(s[1]|0x20-'a')]
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// countryCodes holds every pair of upper-case letters, "AA" to "ZZ".
+var countryCodes = func() []string {
+	codes := make([]string, 26*26)
+	for i := range codes {
+		codes[i] = string([]byte{byte('A' + i/26), byte('A' + i%26)})
+	}
+	return codes
+}()

@@ -14,7 +14,7 @@ func TestLookup(t *testing.T) {
 		{CIDR: "2001:db8::/32", Country: "FR"},
 		{CIDR: "198.51.100.0/24", ASN: 64501},
 	})
-	db, err := geoip.Open(path, path, 16)
+	db, err := geoip.Open(path, path, 16*geoip.EntryBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

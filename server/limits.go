@@ -1,0 +1,248 @@
+package server
+
+import (
+	"container/list"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// ConnLimits bound the connections clients may hold open.
+type ConnLimits struct {
+	// Max is the most connections open at once. A connection beyond it
+	// takes the place of the one idle longest (connected without a request
+	// yet, or waiting between requests); when none is idle it is answered
+	// 503 and closed at once.
+	Max int
+	// PerClient is the most connections one peer address may hold open;
+	// beyond it a connection is answered 429 and closed. 0 means no limit.
+	// Behind a proxy every connection comes from the proxy: leave it off.
+	PerClient int
+}
+
+// ConnLimiter is a listener that applies ConnLimits. Its ConnState method
+// must be the http.Server's ConnState hook: it tells which connections
+// are idle and may be shed for new ones.
+type ConnLimiter struct {
+	net.Listener
+	limits ConnLimits
+	log    *slog.Logger
+
+	mu        sync.Mutex
+	open      int
+	idle      list.List // of *limitedConn, idle longest first
+	perClient map[netip.Addr]int
+	shed      uint64 // idle connections closed for new ones
+	refused   uint64 // connections refused
+	warned    time.Time
+	// lingering bounds the refused connections still being answered.
+	lingering chan struct{}
+}
+
+// limitedConn is an accepted connection; its fields other than Conn are
+// guarded by the limiter's mutex.
+type limitedConn struct {
+	net.Conn
+	l        *ConnLimiter
+	client   netip.Addr
+	idleAt   *list.Element // non-nil while idle
+	released bool          // no longer counted as open
+}
+
+// NewConnLimiter wraps ln; limits.Max below 1 is taken as 1.
+func NewConnLimiter(ln net.Listener, limits ConnLimits, log *slog.Logger) *ConnLimiter {
+	limits.Max = max(limits.Max, 1)
+	return &ConnLimiter{Listener: ln, limits: limits, log: log, perClient: map[netip.Addr]int{},
+		lingering: make(chan struct{}, maxLingering)}
+}
+
+// Refusals of a connection, written before it is closed.
+const (
+	unavailable = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+	tooMany     = "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+)
+
+// Accept returns the next connection within the limits. It refuses or
+// sheds connections itself and never waits for room, so that a flood is
+// turned away as fast as it arrives.
+func (l *ConnLimiter) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		lc, victim, refusal := l.admit(c)
+		if victim != nil {
+			victim.Conn.Close()
+		}
+		if lc != nil {
+			return lc, nil
+		}
+		l.refuse(c, refusal)
+	}
+}
+
+// maxLingering is how many refused connections may be answered at once;
+// beyond it they are closed without an answer.
+const maxLingering = 64
+
+// refuse answers a refused connection and closes it. The request it may
+// have sent is read and dropped first, for up to a second: closing a
+// socket with unread data resets it, and the reset can destroy the answer
+// before the client reads it.
+func (l *ConnLimiter) refuse(c net.Conn, answer string) {
+	select {
+	case l.lingering <- struct{}{}:
+	default:
+		c.Close()
+		return
+	}
+	go func() {
+		defer func() { <-l.lingering }()
+		c.SetDeadline(time.Now().Add(time.Second))
+		io.WriteString(c, answer)
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.CloseWrite()
+		}
+		io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+		c.Close()
+	}()
+}
+
+// admit counts c in, possibly in place of the longest idle connection,
+// which it returns to be closed; or it returns the refusal to send.
+func (l *ConnLimiter) admit(c net.Conn) (lc, victim *limitedConn, refusal string) {
+	client := peerAddr(c.RemoteAddr().String())
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.limits.PerClient > 0 && l.perClient[client] >= l.limits.PerClient {
+		l.refusedLocked("per-client connection limit reached")
+		return nil, nil, tooMany
+	}
+	if l.open >= l.limits.Max {
+		front := l.idle.Front()
+		if front == nil {
+			l.refusedLocked("connection limit reached with every connection busy")
+			return nil, nil, unavailable
+		}
+		victim = front.Value.(*limitedConn)
+		l.releaseLocked(victim)
+		l.shed++
+	}
+	lc = &limitedConn{Conn: c, l: l, client: client}
+	l.open++
+	if l.limits.PerClient > 0 {
+		l.perClient[client]++
+	}
+	return lc, victim, ""
+}
+
+// refusedLocked counts a refusal and logs, at most every ten seconds, that
+// connections are being refused.
+func (l *ConnLimiter) refusedLocked(why string) {
+	l.refused++
+	if now := time.Now(); now.Sub(l.warned) >= 10*time.Second {
+		l.warned = now
+		l.log.Warn("refusing connections", "reason", why, "open", l.open, "max", l.limits.Max,
+			"per_client", l.limits.PerClient, "refused_total", l.refused, "shed_total", l.shed)
+	}
+}
+
+// releaseLocked stops counting lc as open; it is safe to call twice.
+func (l *ConnLimiter) releaseLocked(lc *limitedConn) {
+	if lc.idleAt != nil {
+		l.idle.Remove(lc.idleAt)
+		lc.idleAt = nil
+	}
+	if lc.released {
+		return
+	}
+	lc.released = true
+	l.open--
+	if l.limits.PerClient > 0 {
+		if n := l.perClient[lc.client] - 1; n > 0 {
+			l.perClient[lc.client] = n
+		} else {
+			delete(l.perClient, lc.client)
+		}
+	}
+}
+
+// Close closes the connection and stops counting it.
+func (c *limitedConn) Close() error {
+	c.l.mu.Lock()
+	c.l.releaseLocked(c)
+	c.l.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// CloseWrite half-closes the connection: net/http does so before closing
+// after an error, so that the client reads the answer before any reset.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// ConnState is the http.Server hook that tracks which connections are idle:
+// new ones until their first request is read, and kept-alive ones between
+// requests.
+func (l *ConnLimiter) ConnState(c net.Conn, state http.ConnState) {
+	lc, ok := c.(*limitedConn)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch state {
+	case http.StateNew, http.StateIdle:
+		if lc.idleAt == nil && !lc.released {
+			lc.idleAt = l.idle.PushBack(lc)
+		}
+	default:
+		if lc.idleAt != nil {
+			l.idle.Remove(lc.idleAt)
+			lc.idleAt = nil
+		}
+	}
+}
+
+// ConnStats are a limiter's counters.
+type ConnStats struct {
+	Open, Idle    int
+	Shed, Refused uint64
+}
+
+// Stats returns the limiter's counters.
+func (l *ConnLimiter) Stats() ConnStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return ConnStats{Open: l.open, Idle: l.idle.Len(), Shed: l.shed, Refused: l.refused}
+}
+
+// LimitBody bounds every request body to n bytes: reading past it fails
+// and the connection is closed after the answer.
+func LimitBody(h http.Handler, n int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			http.Error(w, http.StatusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// MaxDefaultConns caps DefaultMaxConns: each open connection costs about
+// 10 KB of memory (its goroutine and buffers) besides its descriptor.
+const MaxDefaultConns = 50_000
+
+// fallbackMaxConns is 80% of the usual soft limit of 1024 descriptors.
+const fallbackMaxConns = 819
