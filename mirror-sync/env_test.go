@@ -40,6 +40,7 @@ type syncEnv struct {
 	extra     string // more YAML for the configuration
 	source    string // overrides the local root as source
 	serverURL string // overrides the report server (a real metalinkd)
+	lockDir   string // the runs' lock files, the test's own
 }
 
 func newSyncEnv(t testing.TB) *syncEnv {
@@ -49,12 +50,16 @@ func newSyncEnv(t testing.TB) *syncEnv {
 	useProfile(t, "mirror-test")
 	root := t.TempDir()
 	return &syncEnv{t: t, root: root, gw: gw, proxy: newS3Proxy(t, gw.Endpoint),
-		server: newReportServer(t, root, map[string]string{testMirror: testToken}), admin: adminS3(gw.Endpoint)}
+		server: newReportServer(t, root, map[string]string{testMirror: testToken}), admin: adminS3(gw.Endpoint),
+		lockDir: t.TempDir()}
 }
 
 func (e *syncEnv) getenv(k string) string {
-	if k == "MIRROR_SYNC_TOKEN_US_EAST_1" {
+	switch k {
+	case "MIRROR_SYNC_TOKEN_US_EAST_1":
 		return testToken
+	case "MIRROR_SYNC_LOCK_DIR":
+		return e.lockDir
 	}
 	return ""
 }

@@ -12,7 +12,8 @@ import (
 
 // worker is one mirror-sync process started from the test binary.
 type worker struct {
-	mu     sync.Mutex
+	lockDir string
+	mu      sync.Mutex
 	cmd    *exec.Cmd
 	killed bool
 }
@@ -32,7 +33,7 @@ func (w *worker) kill() {
 func (w *worker) run(t *testing.T, config string, args ...string) (bool, int, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"sync", "--config", config}, args...)...)
-	cmd.Env = append(os.Environ(), childEnv+"=1", "MIRROR_SYNC_TOKEN_US_EAST_1="+testToken)
+	cmd.Env = append(os.Environ(), childEnv+"=1", "MIRROR_SYNC_TOKEN_US_EAST_1="+testToken, "MIRROR_SYNC_LOCK_DIR="+w.lockDir)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	w.mu.Lock()
@@ -69,7 +70,7 @@ func TestKillAtEveryStep(t *testing.T) {
 		{[]string{"alpha-1-1", "delta-2-1"}, []string{"--simple-md-filenames"}},
 		{[]string{"alpha-1-1", "beta-1-1", "delta-2-1"}, []string{"--simple-md-filenames"}},
 	}
-	w := &worker{}
+	w := &worker{lockDir: e.lockDir}
 	kills := 0
 	var prev string
 	for si, st := range stages {

@@ -22,10 +22,14 @@ type body interface {
 
 // put stores an object whose sha256 (hex, in sums) is known. S3 checks the
 // x-amz-checksum-sha256 of every PUT and part, and the sums are kept in the
-// object's metadata for later diffs. It returns the new ETag.
-func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
+// object's metadata for later diffs. sent, when not nil, is told of the
+// bytes as the SDK reads them. It returns the new ETag.
+func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string, sent func(int64)) (string, error) {
 	if size >= b.multipart && size > b.partSize {
-		return b.putMultipart(ctx, treePath, r, size, sums, contentType)
+		return b.putMultipart(ctx, treePath, r, size, sums, contentType, sent)
+	}
+	if sent != nil {
+		r = &countingBody{body: r, add: sent}
 	}
 	sum, err := b64Sum(sums["sha256"])
 	if err != nil {
@@ -45,7 +49,10 @@ func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, s
 	return normalETag(aws.ToString(out.ETag)), nil
 }
 
-func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
+// putMultipart uploads r in parts of partSize, partConcurrency at once, each
+// with its own sha256 for S3 to check; the object keeps the whole file's
+// checksums in its metadata, as a single PUT does.
+func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string, sent func(int64)) (string, error) {
 	key := aws.String(b.key(treePath))
 	in := &s3.CreateMultipartUploadInput{Bucket: &b.name, Key: key, Metadata: sums, ChecksumAlgorithm: types.ChecksumAlgorithmSha256}
 	if contentType != "" {
@@ -60,22 +67,40 @@ func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size
 		_, _ = b.s3.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: &b.name, Key: key, UploadId: created.UploadId})
 		return "", err
 	}
-	var parts []types.CompletedPart
-	for n, off := int32(1), int64(0); off < size; n, off = n+1, off+b.partSize {
+	var sections []int64
+	for off := int64(0); off < size; off += b.partSize {
+		sections = append(sections, off)
+	}
+	parts := make([]types.CompletedPart, len(sections))
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	err = forEach(pctx, max(b.partConcurrency, 1), sections, func(ctx context.Context, off int64) error {
+		n := int32(off/b.partSize) + 1
 		length := min(b.partSize, size-off)
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(r, off, length)); err != nil {
-			return abort(fmt.Errorf("bucket %s: part %d of %s: %w", b.name, n, treePath, err))
+			cancel()
+			return fmt.Errorf("bucket %s: part %d of %s: %w", b.name, n, treePath, err)
 		}
 		partSum := base64.StdEncoding.EncodeToString(h.Sum(nil))
+		var part body = io.NewSectionReader(r, off, length)
+		if sent != nil {
+			part = &countingBody{body: part, add: sent}
+		}
 		out, err := b.s3.UploadPart(ctx, &s3.UploadPartInput{
 			Bucket: &b.name, Key: key, UploadId: created.UploadId, PartNumber: aws.Int32(n),
-			Body: io.NewSectionReader(r, off, length), ContentLength: aws.Int64(length), ChecksumSHA256: aws.String(partSum),
+			Body: part, ContentLength: aws.Int64(length), ChecksumSHA256: aws.String(partSum),
 		})
 		if err != nil {
-			return abort(b.wrap("upload part", treePath, err))
+			// One failed part dooms the upload: stop sending the others.
+			cancel()
+			return b.wrap(fmt.Sprintf("upload part %d", n), treePath, err)
 		}
-		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag, ChecksumSHA256: aws.String(partSum)})
+		parts[n-1] = types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag, ChecksumSHA256: aws.String(partSum)}
+		return nil
+	})
+	if err != nil {
+		return abort(err)
 	}
 	done, err := b.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: &b.name, Key: key, UploadId: created.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
