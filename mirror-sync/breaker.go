@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"sync"
 	"syscall"
 
@@ -58,15 +59,16 @@ func (b *breaker) observe(ctx context.Context, err error) {
 		}
 	case ctx.Err() == nil:
 		b.fails++
-		b.last = err
+		b.last = shortCause(err)
 		if b.limit > 0 && b.fails >= b.limit {
 			b.open = true
 		}
 	}
 }
 
-// middleware sits in the deserialize step, which runs once per attempt:
-// an open breaker answers without sending.
+// middleware sits in the deserialize step, which runs once per attempt,
+// ahead of the request counter: an open breaker answers without sending,
+// and the counter counts only what was sent.
 func (b *breaker) middleware(stack *middleware.Stack) error {
 	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("MirrorSyncBreaker",
 		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
@@ -76,7 +78,21 @@ func (b *breaker) middleware(stack *middleware.Stack) error {
 			out, md, err := next.HandleDeserialize(ctx, in)
 			b.observe(ctx, err)
 			return out, md, err
-		}), middleware.After)
+		}), middleware.Before)
+}
+
+// shortCause is the network error inside an SDK error, without the SDK's
+// wrapping.
+func shortCause(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // connectionFailure reports whether err is a refused, reset or timed-out

@@ -41,6 +41,7 @@ type syncEnv struct {
 	source    string // overrides the local root as source
 	serverURL string // overrides the report server (a real metalinkd)
 	lockDir   string // the runs' lock files, the test's own
+	endpoint  string // overrides the proxy as the region's S3 endpoint
 }
 
 func newSyncEnv(t testing.TB) *syncEnv {
@@ -73,6 +74,10 @@ func (e *syncEnv) writeConfig() string {
 	if e.serverURL != "" {
 		server = e.serverURL
 	}
+	endpoint := e.proxy.URL
+	if e.endpoint != "" {
+		endpoint = e.endpoint
+	}
 	yml := fmt.Sprintf(`source: %s
 server: %s
 concurrency: 4
@@ -86,7 +91,7 @@ regions:
     mirror: %s
     endpoint: %s
     path_style: true
-`, src, server, e.extra, testRegion, testBucket, testPrefix, testMirror, e.proxy.URL)
+`, src, server, e.extra, testRegion, testBucket, testPrefix, testMirror, endpoint)
 	f := filepath.Join(e.t.TempDir(), "mirror-sync.yaml")
 	if err := os.WriteFile(f, []byte(yml), 0o600); err != nil {
 		e.t.Fatal(err)

@@ -14,8 +14,8 @@ import (
 type worker struct {
 	lockDir string
 	mu      sync.Mutex
-	cmd    *exec.Cmd
-	killed bool
+	cmd     *exec.Cmd
+	killed  bool
 }
 
 // kill SIGKILLs the running worker, by its pid.
