@@ -1,10 +1,18 @@
 package mirrorsync
 
 import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,4 +94,102 @@ func TestBenchmarkAgainstAWSCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestBenchmarkMultipart uploads a few 200 MB files of random bytes through
+// the multipart path into versitygw, alternating parts one at a time (as
+// before) and part_concurrency at once, several rounds, and reports the
+// median and spread of each. It checks that every upload keeps the whole
+// file's sha256 in the object's metadata. Set MIRRORSYNC_BENCH=1 to run it
+// (scripts/bench-sync.sh); MIRRORSYNC_BENCH_FILES and _ROUNDS change the
+// file count (3) and rounds (3).
+func TestBenchmarkMultipart(t *testing.T) {
+	if os.Getenv("MIRRORSYNC_BENCH") != "1" {
+		t.Skip("benchmark: set MIRRORSYNC_BENCH=1 (scripts/bench-sync.sh)")
+	}
+	files, rounds := envInt("MIRRORSYNC_BENCH_FILES", 3), envInt("MIRRORSYNC_BENCH_ROUNDS", 3)
+	const size = 200 << 20
+	gw := startVersity(t)
+	createBucket(t, gw.Endpoint, testBucket)
+	useProfile(t, "mirror-test")
+	dir := t.TempDir()
+	var paths []string
+	var sums []string
+	for i := range files {
+		p := filepath.Join(dir, fmt.Sprintf("big-%d.bin", i))
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(rand.Reader, size)); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		paths = append(paths, p)
+		sums = append(sums, hex.EncodeToString(h.Sum(nil)))
+	}
+	upload := func(concurrency int) time.Duration {
+		cfg := &config{PartConcurrency: concurrency}
+		cfg.defaults()
+		b, err := newBucket(context.Background(), cfg, &region{Name: testRegion, Bucket: testBucket, Prefix: "bench",
+			Profile: "mirror-test", Endpoint: gw.Endpoint, PathStyle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for i, p := range paths {
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = b.put(context.Background(), filepath.Base(p), f, size, map[string]string{"sha256": sums[i]}, "", nil)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		d := time.Since(start)
+		for i, p := range paths {
+			obj, meta, err := b.head(context.Background(), filepath.Base(p))
+			if err != nil || obj.Size != size || meta["sha256"] != sums[i] {
+				t.Fatalf("after upload: %+v %v %v, want sha256 %s", obj, meta, err, sums[i])
+			}
+		}
+		if got, want := b.Requests.get("UploadPart"), files*int((size+defaultPartSize-1)/defaultPartSize); got != want {
+			t.Fatalf("%d parts sent, want %d", got, want)
+		}
+		return d
+	}
+	results := map[int][]time.Duration{}
+	for range rounds {
+		for _, c := range []int{1, defaultPartConcurrency} {
+			results[c] = append(results[c], upload(c))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d files of 200 MiB, parts of %d MiB, %d rounds alternating, versitygw on loopback, %d CPUs\n",
+		files, defaultPartSize>>20, rounds, runtime.NumCPU())
+	fmt.Fprintf(&b, "%-22s %8s %8s %8s %10s\n", "parts at once", "median", "min", "max", "MiB/s")
+	for _, c := range []int{1, defaultPartConcurrency} {
+		ds := slices.Clone(results[c])
+		slices.Sort(ds)
+		med := ds[len(ds)/2]
+		fmt.Fprintf(&b, "%-22d %7.2fs %7.2fs %7.2fs %10.1f\n", c, med.Seconds(), ds[0].Seconds(), ds[len(ds)-1].Seconds(),
+			float64(files*size>>20)/med.Seconds())
+	}
+	t.Log("\n" + b.String())
+	if out := os.Getenv("MIRRORSYNC_BENCH_OUT_MULTIPART"); out != "" {
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// envInt reads a positive whole number from the environment, or def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
