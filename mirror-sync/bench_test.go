@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,11 +132,15 @@ func TestBenchmarkMultipart(t *testing.T) {
 		paths = append(paths, p)
 		sums = append(sums, hex.EncodeToString(h.Sum(nil)))
 	}
-	upload := func(concurrency int) time.Duration {
+	// A single connection to S3 carries far less than a host's bandwidth;
+	// the throttled endpoint stands for that with a per-connection limit.
+	limit := envInt("MIRRORSYNC_BENCH_CONN_MIBS", 40)
+	endpoints := map[string]string{"loopback": gw.Endpoint, fmt.Sprintf("%d MiB/s per connection", limit): throttledProxy(t, gw.Endpoint, limit<<20)}
+	upload := func(endpoint string, concurrency int) time.Duration {
 		cfg := &config{PartConcurrency: concurrency}
 		cfg.defaults()
 		b, err := newBucket(context.Background(), cfg, &region{Name: testRegion, Bucket: testBucket, Prefix: "bench",
-			Profile: "mirror-test", Endpoint: gw.Endpoint, PathStyle: true})
+			Profile: "mirror-test", Endpoint: endpoint, PathStyle: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,22 +168,31 @@ func TestBenchmarkMultipart(t *testing.T) {
 		}
 		return d
 	}
-	results := map[int][]time.Duration{}
+	type key struct {
+		endpoint    string
+		concurrency int
+	}
+	names := slices.Sorted(maps.Keys(endpoints))
+	results := map[key][]time.Duration{}
 	for range rounds {
-		for _, c := range []int{1, defaultPartConcurrency} {
-			results[c] = append(results[c], upload(c))
+		for _, name := range names {
+			for _, c := range []int{1, defaultPartConcurrency} {
+				results[key{name, c}] = append(results[key{name, c}], upload(endpoints[name], c))
+			}
 		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d files of 200 MiB, parts of %d MiB, %d rounds alternating, versitygw on loopback, %d CPUs\n",
 		files, defaultPartSize>>20, rounds, runtime.NumCPU())
-	fmt.Fprintf(&b, "%-22s %8s %8s %8s %10s\n", "parts at once", "median", "min", "max", "MiB/s")
-	for _, c := range []int{1, defaultPartConcurrency} {
-		ds := slices.Clone(results[c])
-		slices.Sort(ds)
-		med := ds[len(ds)/2]
-		fmt.Fprintf(&b, "%-22d %7.2fs %7.2fs %7.2fs %10.1f\n", c, med.Seconds(), ds[0].Seconds(), ds[len(ds)-1].Seconds(),
-			float64(files*size>>20)/med.Seconds())
+	fmt.Fprintf(&b, "%-26s %14s %8s %8s %8s %8s\n", "endpoint", "parts at once", "median", "min", "max", "MiB/s")
+	for _, name := range names {
+		for _, c := range []int{1, defaultPartConcurrency} {
+			ds := slices.Clone(results[key{name, c}])
+			slices.Sort(ds)
+			med := ds[len(ds)/2]
+			fmt.Fprintf(&b, "%-26s %14d %7.2fs %7.2fs %7.2fs %8.1f\n", name, c, med.Seconds(), ds[0].Seconds(), ds[len(ds)-1].Seconds(),
+				float64(files*size>>20)/med.Seconds())
+		}
 	}
 	t.Log("\n" + b.String())
 	if out := os.Getenv("MIRRORSYNC_BENCH_OUT_MULTIPART"); out != "" {
@@ -184,6 +200,57 @@ func TestBenchmarkMultipart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// throttledProxy forwards loopback TCP connections to target's host,
+// limiting what each connection sends upstream to bytesPerSec. It returns
+// the proxy's URL.
+func throttledProxy(t *testing.T, target string, bytesPerSec int) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", u.Host)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go func() { _, _ = io.Copy(c, up); c.Close() }()
+				buf := make([]byte, 64<<10)
+				start, sent := time.Now(), 0
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						if _, werr := up.Write(buf[:n]); werr != nil {
+							return
+						}
+						sent += n
+						if ahead := time.Duration(float64(sent)/float64(bytesPerSec)*float64(time.Second)) - time.Since(start); ahead > 0 {
+							time.Sleep(ahead)
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
 }
 
 // envInt reads a positive whole number from the environment, or def.

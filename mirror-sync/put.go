@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -63,8 +64,11 @@ func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size
 		return "", b.wrap("create multipart", treePath, err)
 	}
 	abort := func(err error) (string, error) {
-		// A fresh context: the caller's may be the reason we stop.
-		_, _ = b.s3.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: &b.name, Key: key, UploadId: created.UploadId})
+		// A fresh context, since the caller's may be the reason we stop,
+		// but a bounded one: the endpoint may be why it was.
+		actx, cancel := cleanupContext(ctx)
+		defer cancel()
+		_, _ = b.s3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &b.name, Key: key, UploadId: created.UploadId})
 		return "", err
 	}
 	var sections []int64
@@ -109,6 +113,15 @@ func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size
 		return abort(b.wrap("complete multipart", treePath, err))
 	}
 	return normalETag(aws.ToString(done.ETag)), nil
+}
+
+// cleanupTimeout bounds the requests that tidy up after a failure or a
+// deadline, so a hung endpoint cannot hold a stopped run.
+const cleanupTimeout = 30 * time.Second
+
+// cleanupContext is ctx without its cancellation, bounded by cleanupTimeout.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }
 
 // b64Sum turns a hex sha256 into the base64 form of x-amz-checksum-sha256.

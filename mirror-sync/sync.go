@@ -97,7 +97,10 @@ func (r *regionSync) directory(ctx context.Context, m *manifest, nested []string
 		if err := forEach(ctx, r.cfg.Concurrency, phase, func(ctx context.Context, f file) error {
 			return r.uploadOne(ctx, st, f)
 		}); err != nil {
-			_ = st.save(context.WithoutCancel(ctx), r.bucket)
+			// Record what did upload, so the next run need not read it back.
+			sctx, cancel := cleanupContext(ctx)
+			_ = st.save(sctx, r.bucket)
+			cancel()
 			return err
 		}
 	}
@@ -170,7 +173,10 @@ func (r *regionSync) uploadOne(ctx context.Context, st *state, f file) error {
 	name := r.region.Name
 	etag, size, sums, err := upload(ctx, r.src, r.bucket, f, func(n int64) { r.progress.sent(name, n) })
 	if err != nil {
-		r.log.Error("upload failed", "region", r.region.Name, "path", f.Path, "err", err)
+		if r.stopped() == nil {
+			// A stopped region says why once, not once per file.
+			r.log.Error("upload failed", "region", r.region.Name, "path", f.Path, "err", err)
+		}
 		return err
 	}
 	r.mu.Lock()
