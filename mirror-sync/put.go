@@ -52,7 +52,9 @@ func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, s
 
 // putMultipart uploads r in parts of partSize, partConcurrency at once, each
 // with its own sha256 for S3 to check; the object keeps the whole file's
-// checksums in its metadata, as a single PUT does.
+// checksums in its metadata, as a single PUT does. Not the SDK's upload
+// manager: it aborts a failed upload with the caller's context, which a
+// deadline or a signal has already cancelled, leaving the parts stored.
 func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string, sent func(int64)) (string, error) {
 	key := aws.String(b.key(treePath))
 	in := &s3.CreateMultipartUploadInput{Bucket: &b.name, Key: key, Metadata: sums, ChecksumAlgorithm: types.ChecksumAlgorithmSha256}
