@@ -15,12 +15,12 @@ const progressInterval = 30 * time.Second
 func runSync(ctx context.Context, args []string, env Env, c *common) error {
 	fs := c.flags("sync", env)
 	var regions, dirs multiFlag
-	fs.Var(&regions, "region", "sync only this region (repeatable)")
-	fs.Var(&dirs, "directory", "sync only this directory (repeatable)")
+	fs.Var(&regions, "region", "sync only this `region` (repeatable)")
+	fs.Var(&dirs, "directory", "sync only this `directory` of the tree (repeatable)")
 	lockDir := fs.String("lock-dir", "", "directory of the per-region lock files (default $MIRROR_SYNC_LOCK_DIR, $RUNTIME_DIRECTORY, /run/mirror-sync, ...)")
 	wait := fs.Bool("wait", false, "wait for another run of the same region to end instead of exiting with code 3")
-	deadline := durationFlag(fs, "deadline", "stop the whole run after this long (default: deadline of the configuration, else 8h)")
-	regionDeadline := durationFlag(fs, "region-deadline", "stop each region after this long (default: region_deadline of the configuration, else 6h)")
+	deadline := durationFlag(fs, "deadline", "stop the whole run after this `duration` (default: deadline of the configuration, else 8h)")
+	regionDeadline := durationFlag(fs, "region-deadline", "stop each region after this `duration` (default: region_deadline of the configuration, else 6h)")
 	breakerLimit := fs.Int("max-connection-failures", 0, "stop a region after this many consecutive refused, reset or timed-out connections (default: max_connection_failures of the configuration, else 10)")
 	if err := c.parse(fs, args, env); err != nil {
 		return err
