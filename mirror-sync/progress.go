@@ -82,7 +82,7 @@ func (p *progress) plan(region string, files int, bytes int64) {
 	r.files.Add(int64(files))
 	total := r.bytes.Add(bytes)
 	if r.bar != nil {
-		r.bar.SetTotal(max(total, 1), false)
+		r.bar.SetTotal(total, false)
 	}
 }
 
@@ -127,9 +127,12 @@ func (p *progress) finish() {
 	regions := slices.Collect(maps.Values(p.regions))
 	p.mu.Unlock()
 	for _, r := range regions {
-		// Complete each bar where it stands: a stopped region's bar shows
-		// how far it got.
-		r.bar.Abort(false)
+		if r.doneBytes.Load() >= r.bytes.Load() && r.doneFiles.Load() >= r.files.Load() {
+			r.bar.SetTotal(-1, true)
+		} else {
+			// A stopped region's bar stays where it got to.
+			r.bar.Abort(false)
+		}
 	}
 	p.bars.Wait()
 }
@@ -144,7 +147,9 @@ func (p *progress) region(name string) *regionProgress {
 	r = &regionProgress{}
 	p.regions[name] = r
 	if p.bars != nil {
-		r.bar = p.bars.AddBar(1,
+		// Total 0: the bar completes only when finish says so, since
+		// each directory adds to the total as the run goes.
+		r.bar = p.bars.AddBar(0,
 			mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
 			mpb.AppendDecorators(
 				decor.Any(func(decor.Statistics) string { return r.counts() }, decor.WCSyncSpace),

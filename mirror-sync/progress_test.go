@@ -115,3 +115,34 @@ func TestPutChecksumIsChecked(t *testing.T) {
 		t.Errorf("after the refused PUT: %v", err)
 	}
 }
+
+// TestProgressBarGrows: a bar whose bytes reach the total planned so far
+// goes on when the next directory adds to it, and the final frame shows
+// every object done.
+func TestProgressBarGrows(t *testing.T) {
+	var out bytes.Buffer
+	refresh := make(chan any)
+	p := newBarProgress(&out, 80, refresh)
+	p.plan("us-east-1", 1, 1<<20)
+	p.sent("us-east-1", 1<<20)
+	p.done("us-east-1")
+	if p.region("us-east-1").bar.Completed() {
+		t.Error("the bar completed when its bytes reached the first directory's total")
+	}
+	refresh <- time.Now()
+	p.plan("us-east-1", 2, 3<<20)
+	p.sent("us-east-1", 3<<20)
+	p.done("us-east-1")
+	p.done("us-east-1")
+	p.finish()
+	frames := strings.Split(ansi.ReplaceAllString(out.String(), ""), "\n")
+	var last string
+	for _, f := range frames {
+		if strings.HasPrefix(f, "us-east-1") {
+			last = f
+		}
+	}
+	if !strings.Contains(last, "3/3 obj 4.0 MiB/4.0 MiB") {
+		t.Errorf("last frame %q, want 3/3 obj 4.0 MiB/4.0 MiB\n%s", last, out.String())
+	}
+}
