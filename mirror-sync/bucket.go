@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -19,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	buildinfo "github.com/metalinkd/metalinkd/internal/version"
 )
 
 // bucket is one region's bucket, addressed by tree paths under its prefix.
@@ -30,6 +33,10 @@ type bucket struct {
 	partSize int64
 	// multipart is the size from which uploads go in parts.
 	multipart int64
+	// partConcurrency bounds the parts of one upload sent at once.
+	partConcurrency int
+	// breaker stops the bucket's requests once its endpoint keeps failing.
+	breaker *breaker
 }
 
 // object is an object of a bucket listing, named by its tree path.
@@ -69,18 +76,20 @@ func newBucket(ctx context.Context, c *config, r *region) (*bucket, error) {
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("region %s: aws config: %v: %w", r.Name, err, errConfig)
+		return nil, configError("region %s: aws config: %v", r.Name, err)
 	}
 	counter := newCounter()
+	br := &breaker{limit: c.MaxConnectionFailures}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if r.Endpoint != "" {
 			o.BaseEndpoint = aws.String(r.Endpoint)
 		}
 		o.UsePathStyle = r.PathStyle
-		o.APIOptions = append(o.APIOptions, counter.middleware)
+		o.APIOptions = append(o.APIOptions, counter.middleware, br.middleware,
+			awsmiddleware.AddUserAgentKeyValue("mirror-sync", buildinfo.Get().Version))
 	})
-	return &bucket{s3: client, name: r.Bucket, prefix: r.Prefix, Requests: counter,
-		partSize: c.PartSize, multipart: c.MultipartThreshold}, nil
+	return &bucket{s3: client, name: r.Bucket, prefix: r.Prefix, Requests: counter, breaker: br,
+		partSize: c.PartSize, multipart: c.MultipartThreshold, partConcurrency: c.PartConcurrency}, nil
 }
 
 // key is the object key of a tree path.
@@ -147,7 +156,7 @@ func (b *bucket) get(ctx context.Context, treePath string) ([]byte, error) {
 // putBytes stores a small object from memory.
 func (b *bucket) putBytes(ctx context.Context, treePath string, body []byte, contentType string) (string, error) {
 	sum := sha256Hex(body)
-	return b.put(ctx, treePath, bytes.NewReader(body), int64(len(body)), map[string]string{"sha256": sum}, contentType)
+	return b.put(ctx, treePath, bytes.NewReader(body), int64(len(body)), map[string]string{"sha256": sum}, contentType, nil)
 }
 
 // deleteObjects removes objects in batches of 1,000, reporting any key that failed.
@@ -171,15 +180,40 @@ func (b *bucket) deleteObjects(ctx context.Context, treePaths []string) error {
 	return nil
 }
 
-// wrap translates SDK errors at the adapter: missing objects become ErrNotFound.
+// wrap translates SDK errors at the adapter: missing objects become
+// ErrNotFound, an S3 error answer its code and message, an open breaker
+// its own error. A bucket-wide operation (treePath "") names no key.
 func (b *bucket) wrap(op, treePath string, err error) error {
 	var nsk *types.NoSuchKey
 	var nf *types.NotFound
 	var api smithy.APIError
-	if errors.As(err, &nsk) || errors.As(err, &nf) || (errors.As(err, &api) && api.ErrorCode() == "NoSuchKey") {
+	switch {
+	case errors.As(err, &nsk) || errors.As(err, &nf) || (errors.As(err, &api) && api.ErrorCode() == "NoSuchKey"):
 		err = ErrNotFound
+	case errors.Is(err, errBreaker):
+		err = b.breaker.tripped()
+	case errors.As(err, &api):
+		err = &apiError{code: api.ErrorCode(), msg: api.ErrorMessage(), err: err}
+	}
+	if treePath == "" {
+		return fmt.Errorf("bucket %s: %s: %w", b.name, op, err)
 	}
 	return fmt.Errorf("bucket %s: %s %s: %w", b.name, op, path.Join(b.prefix, treePath), err)
 }
+
+// apiError is an S3 error answer, said in one line.
+type apiError struct {
+	code, msg string
+	err       error
+}
+
+func (e *apiError) Error() string {
+	if e.msg == "" {
+		return e.code
+	}
+	return e.code + ": " + e.msg
+}
+
+func (e *apiError) Unwrap() error { return e.err }
 
 func normalETag(e string) string { return strings.Trim(e, `"`) }

@@ -5,6 +5,7 @@
 package mirrorsync
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -21,7 +22,8 @@ import (
 
 // Sentinel errors, tested with errors.Is.
 var (
-	// errConfig marks a configuration or usage error (exit code 2).
+	// errConfig marks a configuration or usage error (exit code 2). Errors
+	// made by configError match it without repeating its text.
 	errConfig = errors.New("bad configuration")
 	// ErrNotFound marks a file or object that does not exist.
 	ErrNotFound = errors.New("not found")
@@ -44,6 +46,10 @@ const (
 	defaultMaxBackoff         = 20 * time.Second
 	defaultRequestTimeout     = 2 * time.Minute
 	defaultBucketTemplate     = "mirror-{region}"
+	defaultPartConcurrency    = 4
+	defaultConnectionFailures = 10
+	defaultDeadline           = 8 * time.Hour
+	defaultRegionDeadline     = 6 * time.Hour
 )
 
 // defaultReleasePrefixes are the master-tree prefixes that `retire --release N`
@@ -70,6 +76,14 @@ type config struct {
 	// RequestTimeout bounds the wait for an S3 answer's headers; a request
 	// that times out is retried like a throttled one.
 	RequestTimeout duration `yaml:"request_timeout"`
+	// PartConcurrency bounds the parts of one multipart upload in flight.
+	PartConcurrency int `yaml:"part_concurrency"`
+	// MaxConnectionFailures stops a region after that many consecutive
+	// refused, reset or timed-out connections (0: the default).
+	MaxConnectionFailures int `yaml:"max_connection_failures"`
+	// Deadline bounds a whole sync run; RegionDeadline each region's part.
+	Deadline       duration `yaml:"deadline"`
+	RegionDeadline duration `yaml:"region_deadline"`
 	// BucketTemplate names a region's bucket for provision; {region} is replaced.
 	BucketTemplate string `yaml:"bucket_template"`
 	// IPRanges is AWS's ip-ranges.json, a path or an http(s) URL.
@@ -101,7 +115,8 @@ type region struct {
 	// when it runs outside the region).
 	SyncPrincipals []string `yaml:"sync_principals"`
 
-	token string
+	token              string
+	bucketFromTemplate bool
 }
 
 // duration is a time.Duration read from YAML as "96h", "90m" or "4d".
@@ -111,7 +126,8 @@ type duration time.Duration
 func (d *duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := parseDuration(n.Value)
 	if err != nil {
-		return err
+		// A TypeError keeps the line: the decoder reports it with the others.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: duration %q: want a Go duration (90m, 96h) or whole days (4d)", n.Line, n.Value)}}
 	}
 	*d = duration(v)
 	return nil
@@ -122,13 +138,13 @@ func parseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 {
-			return 0, fmt.Errorf("duration %q: %w", s, errConfig)
+			return 0, configError("duration %q", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v < 0 {
-		return 0, fmt.Errorf("duration %q: %w", s, errConfig)
+		return 0, configError("duration %q", s)
 	}
 	return v, nil
 }
@@ -142,25 +158,25 @@ func loadConfig(file string, getenv func(string) string) (*config, error) {
 		file = getenv("MIRROR_SYNC_CONFIG")
 	}
 	if file == "" {
-		return nil, fmt.Errorf("config: no file given (--config or MIRROR_SYNC_CONFIG): %w", errConfig)
+		return nil, configError("config: no file given (--config or MIRROR_SYNC_CONFIG)")
 	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("config: %v: %w", err, errConfig)
+		return nil, configError("config: %v", err)
 	}
 	var c config
-	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("config %s: %v: %w", file, err, errConfig)
+		return nil, yamlError(file, raw, err)
 	}
 	c.defaults()
 	if err := c.validate(); err != nil {
-		return nil, err
+		return nil, withLine(file, raw, err)
 	}
 	for i := range c.Regions {
 		if c.Regions[i].token, err = secret.FromEnv(getenv, c.Regions[i].TokenEnv); err != nil {
-			return nil, fmt.Errorf("config: token file from %v: %w", err, errConfig)
+			return nil, configError("config: token file from %v", err)
 		}
 	}
 	return &c, nil
@@ -191,6 +207,18 @@ func (c *config) defaults() {
 	if c.BucketTemplate == "" {
 		c.BucketTemplate = defaultBucketTemplate
 	}
+	if c.PartConcurrency <= 0 {
+		c.PartConcurrency = defaultPartConcurrency
+	}
+	if c.MaxConnectionFailures <= 0 {
+		c.MaxConnectionFailures = defaultConnectionFailures
+	}
+	if c.Deadline <= 0 {
+		c.Deadline = duration(defaultDeadline)
+	}
+	if c.RegionDeadline <= 0 {
+		c.RegionDeadline = duration(defaultRegionDeadline)
+	}
 	if len(c.ReleasePrefixes) == 0 {
 		c.ReleasePrefixes = defaultReleasePrefixes
 	}
@@ -200,6 +228,7 @@ func (c *config) defaults() {
 		r.Prefix = strings.Trim(r.Prefix, "/")
 		if r.Bucket == "" {
 			r.Bucket = strings.ReplaceAll(c.BucketTemplate, "{region}", r.Name)
+			r.bucketFromTemplate = true
 		}
 		if r.TokenEnv == "" {
 			r.TokenEnv = "MIRROR_SYNC_TOKEN_" + strings.ToUpper(strings.ReplaceAll(r.Name, "-", "_"))
@@ -208,34 +237,40 @@ func (c *config) defaults() {
 }
 
 func (c *config) validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("config: "+format+": %w", append(a, errConfig)...)
-	}
 	if c.Source == "" {
-		return bad("source is required")
+		return fieldError("source", "is required")
 	}
 	if len(c.Regions) == 0 {
-		return bad("at least one region is required")
+		return fieldError("regions", "at least one region is required")
 	}
-	for _, d := range c.Directories {
+	for i, d := range c.Directories {
 		if d != cleanDir(d) || d == "" {
-			return bad("directory %q must be relative, clean, without leading or trailing slash", d)
+			return fieldError(fmt.Sprintf("directories[%d]", i), "%q must be relative and clean, without leading or trailing slash", d)
 		}
 	}
 	seen := map[string]bool{}
-	for _, r := range c.Regions {
+	for i, r := range c.Regions {
+		at := func(field string) string { return fmt.Sprintf("regions[%d].%s", i, field) }
 		switch {
 		case !regionName.MatchString(r.Name):
-			return bad("region name %q", r.Name)
+			return fieldError(at("region"), "%q is not a region name (lower-case letters, digits and hyphens)", r.Name)
 		case seen[r.Name]:
-			return bad("region %q listed twice", r.Name)
+			return fieldError(at("region"), "%q is listed twice", r.Name)
 		case r.Mirror == "":
-			return bad("region %q: mirror (its name on the server) is required", r.Name)
+			return fieldError(at("mirror"), "is required (the mirror's name on the server)")
+		case !bucketName.MatchString(r.Bucket) || strings.Contains(r.Bucket, ".."):
+			field := at("bucket")
+			if c.Regions[i].bucketFromTemplate {
+				field = "bucket_template"
+			}
+			return fieldError(field, "%q is not a valid S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)", r.Bucket)
 		}
 		seen[r.Name] = true
 	}
 	return nil
 }
+
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // region returns the configured region called name.
 func (c *config) region(name string) (*region, error) {
@@ -244,7 +279,7 @@ func (c *config) region(name string) (*region, error) {
 			return &c.Regions[i], nil
 		}
 	}
-	return nil, fmt.Errorf("region %q is not configured: %w", name, errConfig)
+	return nil, configError("region %q is not configured", name)
 }
 
 // hasToken reports whether a report token was found for the region.

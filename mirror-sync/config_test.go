@@ -74,7 +74,8 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Regions) != 3 || c.Regions[0].Bucket != "fedora-mirror-us-east-1" || time.Duration(c.Grace) != 96*time.Hour {
+	if len(c.Regions) != 3 || c.Regions[0].Bucket != "fedora-mirror-us-east-1" || time.Duration(c.Grace) != 96*time.Hour ||
+		c.PartConcurrency != 4 || c.MaxConnectionFailures != 10 || time.Duration(c.Deadline) != 8*time.Hour || time.Duration(c.RegionDeadline) != 6*time.Hour {
 		t.Errorf("example: %+v", c)
 	}
 }

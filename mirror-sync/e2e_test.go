@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,12 +19,40 @@ import (
 )
 
 // TestSyncMultipart publishes a package above the multipart threshold in
-// parts, each with its checksum, and resyncs it as a no-op.
+// parts, each with its checksum, sent at once (the proxy holds each part
+// until the other arrives, and lets them go if one never does), and
+// resyncs it as a no-op.
 func TestSyncMultipart(t *testing.T) {
 	e := newSyncEnv(t)
 	e.extra = "multipart_threshold: 5242880\npart_size: 5242880"
 	makeRepo(t, bigSet(t), e.root, testDir, []string{"big-1-1"})
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	both := make(chan struct{})
+	e.proxy.set(func(kind string, r *http.Request) int {
+		if kind != "PUT" || !r.URL.Query().Has("partNumber") {
+			return 0
+		}
+		mu.Lock()
+		inFlight++
+		if most = max(most, inFlight); most == 2 {
+			close(both)
+		}
+		mu.Unlock()
+		select {
+		case <-both:
+		case <-time.After(10 * time.Second):
+		}
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return 0
+	}, nil)
 	sum, _ := e.mustSync(t0)
+	e.proxy.set(nil, nil)
+	if most < 2 {
+		t.Errorf("parts sent one at a time (at most %d in flight)", most)
+	}
 	if got := sum.Requests.get("UploadPart"); got != 2 || sum.Requests.get("CompleteMultipartUpload") != 1 {
 		t.Errorf("multipart requests: %s", sum.Requests)
 	}

@@ -40,6 +40,8 @@ type syncEnv struct {
 	extra     string // more YAML for the configuration
 	source    string // overrides the local root as source
 	serverURL string // overrides the report server (a real metalinkd)
+	lockDir   string // the runs' lock files, the test's own
+	endpoint  string // overrides the proxy as the region's S3 endpoint
 }
 
 func newSyncEnv(t testing.TB) *syncEnv {
@@ -49,12 +51,16 @@ func newSyncEnv(t testing.TB) *syncEnv {
 	useProfile(t, "mirror-test")
 	root := t.TempDir()
 	return &syncEnv{t: t, root: root, gw: gw, proxy: newS3Proxy(t, gw.Endpoint),
-		server: newReportServer(t, root, map[string]string{testMirror: testToken}), admin: adminS3(gw.Endpoint)}
+		server: newReportServer(t, root, map[string]string{testMirror: testToken}), admin: adminS3(gw.Endpoint),
+		lockDir: t.TempDir()}
 }
 
 func (e *syncEnv) getenv(k string) string {
-	if k == "MIRROR_SYNC_TOKEN_US_EAST_1" {
+	switch k {
+	case "MIRROR_SYNC_TOKEN_US_EAST_1":
 		return testToken
+	case "MIRROR_SYNC_LOCK_DIR":
+		return e.lockDir
 	}
 	return ""
 }
@@ -67,6 +73,10 @@ func (e *syncEnv) writeConfig() string {
 	}
 	if e.serverURL != "" {
 		server = e.serverURL
+	}
+	endpoint := e.proxy.URL
+	if e.endpoint != "" {
+		endpoint = e.endpoint
 	}
 	yml := fmt.Sprintf(`source: %s
 server: %s
@@ -81,7 +91,7 @@ regions:
     mirror: %s
     endpoint: %s
     path_style: true
-`, src, server, e.extra, testRegion, testBucket, testPrefix, testMirror, e.proxy.URL)
+`, src, server, e.extra, testRegion, testBucket, testPrefix, testMirror, endpoint)
 	f := filepath.Join(e.t.TempDir(), "mirror-sync.yaml")
 	if err := os.WriteFile(f, []byte(yml), 0o600); err != nil {
 		e.t.Fatal(err)

@@ -2,6 +2,7 @@ package mirrorsync
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -131,6 +132,7 @@ func newReportServer(t testing.TB, root string, tokens map[string]string) *repor
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/mirrors/{name}/report", rs.report)
 	mux.HandleFunc("POST /api/v1/mirrors/{name}/forget", rs.forget)
+	mux.HandleFunc("GET /metalink", rs.metalink)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	rs.URL = srv.URL
@@ -201,6 +203,25 @@ func (rs *reportServer) forget(w http.ResponseWriter, r *http.Request) {
 	}
 	rs.forgets = append(rs.forgets, r.PathValue("name")+" "+in["prefix"])
 	writeJSON(w, http.StatusOK, map[string]int{"forgotten": n})
+}
+
+// metalink answers ?path=DIR with the sha256 hashes the server would list:
+// the master tree's current repomd and those accepted before.
+func (rs *reportServer) metalink(w http.ResponseWriter, r *http.Request) {
+	dir := r.URL.Query().Get("path")
+	raw, err := os.ReadFile(filepath.Join(rs.root, filepath.FromSlash(dir), "repodata", "repomd.xml"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	w.Header().Set("Content-Type", "application/metalink+xml")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?><metalink version="3.0" xmlns="http://www.metalinker.org/"><files><file name="repomd.xml"><verification><hash type="sha256">%s</hash></verification>`, sha256Hex(raw))
+	for _, a := range rs.accepted[dir] {
+		fmt.Fprintf(w, `<hash type="sha256">%s</hash>`, a)
+	}
+	fmt.Fprint(w, `</file></files></metalink>`)
 }
 
 func (rs *reportServer) reportCount() int {

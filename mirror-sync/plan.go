@@ -1,6 +1,7 @@
 package mirrorsync
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +14,11 @@ type plan struct {
 	// upload, because an upload replaces a file that repomd references with
 	// different content: no repomd is better than one that lies.
 	Withdraw []string
+	// StaleSignature deletes the live repomd.xml.asc before a new
+	// repomd.xml goes up, when the new one comes with another signature or
+	// none: a signature beside the wrong repomd fails repo_gpgcheck, while a
+	// missing one only until the signature follows.
+	StaleSignature []string
 	// Uploads are ordered packages, metadata, repomd.xml, signature.
 	Uploads      []file
 	UploadBytes  int64
@@ -82,7 +88,30 @@ func makePlan(m *manifest, listed map[string]object, st *state) *plan {
 		// The withdrawn files come back with the new repomd.
 		p.Uploads = withRepomd(p.Uploads, m)
 	}
+	p.StaleSignature = staleSignature(m, p, listed)
 	return p
+}
+
+// staleSignature returns the live signature to delete before the repomd
+// phase: when a new repomd.xml is uploaded and the listed signature is not
+// the one that comes with it (or none comes).
+func staleSignature(m *manifest, p *plan, listed map[string]object) []string {
+	asc := repomdPath(m.Directory) + ".asc"
+	if _, ok := listed[asc]; !ok || slices.Contains(p.Withdraw, asc) {
+		return nil
+	}
+	newRepomd, newAsc, signed := false, false, false
+	for _, f := range p.Uploads {
+		newRepomd = newRepomd || f.Kind == kindRepomd
+		newAsc = newAsc || f.Kind == kindSignature
+	}
+	for _, f := range m.Files {
+		signed = signed || f.Kind == kindSignature
+	}
+	if newRepomd && (newAsc || !signed) {
+		return []string{asc}
+	}
+	return nil
 }
 
 // matches reports whether the listed object o holds file f.

@@ -25,7 +25,7 @@ type ipRanges struct {
 // loadIPRanges reads ip-ranges.json from a path or an http(s) URL.
 func loadIPRanges(ctx context.Context, loc string, hc *http.Client) (*ipRanges, error) {
 	if loc == "" {
-		return nil, fmt.Errorf("ip_ranges is not configured: %w", errConfig)
+		return nil, configError("ip_ranges is not configured")
 	}
 	if hc == nil {
 		hc = http.DefaultClient
@@ -48,14 +48,14 @@ func loadIPRanges(ctx context.Context, loc string, hc *http.Client) (*ipRanges, 
 	} else {
 		f, err := os.Open(loc)
 		if err != nil {
-			return nil, fmt.Errorf("ip-ranges: %v: %w", err, errConfig)
+			return nil, configError("ip-ranges: %v", err)
 		}
 		r = f
 	}
 	defer r.Close()
 	src, ranges, err := cloudranges.ParseAWS(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", loc, err, errConfig)
+		return nil, configError("%s: %v", loc, err)
 	}
 	return &ipRanges{SyncToken: src.SyncToken, ranges: ranges}, nil
 }
@@ -117,7 +117,7 @@ func objectsARN(r *region) string {
 func bucketPolicy(r *region, ir *ipRanges) (*policy, error) {
 	prefixes := ir.ec2(r.Name)
 	if len(prefixes) == 0 {
-		return nil, fmt.Errorf("ip-ranges %s lists no EC2 prefix for region %s: %w", ir.SyncToken, r.Name, errConfig)
+		return nil, configError("ip-ranges %s lists no EC2 prefix for region %s", ir.SyncToken, r.Name)
 	}
 	obj := []string{objectsARN(r)}
 	read := []string{"s3:GetObject"}

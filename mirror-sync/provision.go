@@ -127,29 +127,3 @@ func printPolicies(w io.Writer, r *region, res *provisionResult) {
 	iam, _ := json.MarshalIndent(res.IAMPolicy, "", "  ")
 	fmt.Fprintf(w, "# bucket policy of %s (region %s)\n%s\n# IAM policy of the sync identity of region %s\n%s\n", r.Bucket, r.Name, bp, r.Name, iam)
 }
-
-func runProvision(ctx context.Context, args []string, env Env, log *slog.Logger) error {
-	fs, cfgFile, dry := newFlags("provision", env)
-	region := fs.String("region", "", "the region to provision (required)")
-	ipRanges := fs.String("ip-ranges", "", "ip-ranges.json path or URL (default: ip_ranges of the configuration)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgFile, env.Getenv)
-	if err != nil {
-		return err
-	}
-	if *ipRanges != "" {
-		cfg.IPRanges = *ipRanges
-	}
-	r, err := cfg.region(*region)
-	if err != nil {
-		return err
-	}
-	res, err := provision(ctx, cfg, r, *dry, log)
-	if err != nil {
-		return err
-	}
-	printPolicies(env.Stdout, r, res)
-	return nil
-}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,10 +23,14 @@ type body interface {
 
 // put stores an object whose sha256 (hex, in sums) is known. S3 checks the
 // x-amz-checksum-sha256 of every PUT and part, and the sums are kept in the
-// object's metadata for later diffs. It returns the new ETag.
-func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
+// object's metadata for later diffs. sent, when not nil, is told of the
+// bytes as the SDK reads them. It returns the new ETag.
+func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string, sent func(int64)) (string, error) {
 	if size >= b.multipart && size > b.partSize {
-		return b.putMultipart(ctx, treePath, r, size, sums, contentType)
+		return b.putMultipart(ctx, treePath, r, size, sums, contentType, sent)
+	}
+	if sent != nil {
+		r = &countingBody{body: r, add: sent}
 	}
 	sum, err := b64Sum(sums["sha256"])
 	if err != nil {
@@ -45,7 +50,12 @@ func (b *bucket) put(ctx context.Context, treePath string, r body, size int64, s
 	return normalETag(aws.ToString(out.ETag)), nil
 }
 
-func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string) (string, error) {
+// putMultipart uploads r in parts of partSize, partConcurrency at once, each
+// with its own sha256 for S3 to check; the object keeps the whole file's
+// checksums in its metadata, as a single PUT does. Not the SDK's upload
+// manager: it aborts a failed upload with the caller's context, which a
+// deadline or a signal has already cancelled, leaving the parts stored.
+func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size int64, sums map[string]string, contentType string, sent func(int64)) (string, error) {
 	key := aws.String(b.key(treePath))
 	in := &s3.CreateMultipartUploadInput{Bucket: &b.name, Key: key, Metadata: sums, ChecksumAlgorithm: types.ChecksumAlgorithmSha256}
 	if contentType != "" {
@@ -56,26 +66,47 @@ func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size
 		return "", b.wrap("create multipart", treePath, err)
 	}
 	abort := func(err error) (string, error) {
-		// A fresh context: the caller's may be the reason we stop.
-		_, _ = b.s3.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: &b.name, Key: key, UploadId: created.UploadId})
+		// A fresh context, since the caller's may be the reason we stop,
+		// but a bounded one: the endpoint may be why it was.
+		actx, cancel := cleanupContext(ctx)
+		defer cancel()
+		_, _ = b.s3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &b.name, Key: key, UploadId: created.UploadId})
 		return "", err
 	}
-	var parts []types.CompletedPart
-	for n, off := int32(1), int64(0); off < size; n, off = n+1, off+b.partSize {
+	var sections []int64
+	for off := int64(0); off < size; off += b.partSize {
+		sections = append(sections, off)
+	}
+	parts := make([]types.CompletedPart, len(sections))
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	err = forEach(pctx, max(b.partConcurrency, 1), sections, func(ctx context.Context, off int64) error {
+		n := int32(off/b.partSize) + 1
 		length := min(b.partSize, size-off)
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(r, off, length)); err != nil {
-			return abort(fmt.Errorf("bucket %s: part %d of %s: %w", b.name, n, treePath, err))
+			cancel()
+			return fmt.Errorf("bucket %s: part %d of %s: %w", b.name, n, treePath, err)
 		}
 		partSum := base64.StdEncoding.EncodeToString(h.Sum(nil))
+		var part body = io.NewSectionReader(r, off, length)
+		if sent != nil {
+			part = &countingBody{body: part, add: sent}
+		}
 		out, err := b.s3.UploadPart(ctx, &s3.UploadPartInput{
 			Bucket: &b.name, Key: key, UploadId: created.UploadId, PartNumber: aws.Int32(n),
-			Body: io.NewSectionReader(r, off, length), ContentLength: aws.Int64(length), ChecksumSHA256: aws.String(partSum),
+			Body: part, ContentLength: aws.Int64(length), ChecksumSHA256: aws.String(partSum),
 		})
 		if err != nil {
-			return abort(b.wrap("upload part", treePath, err))
+			// One failed part dooms the upload: stop sending the others.
+			cancel()
+			return b.wrap(fmt.Sprintf("upload part %d", n), treePath, err)
 		}
-		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag, ChecksumSHA256: aws.String(partSum)})
+		parts[n-1] = types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag, ChecksumSHA256: aws.String(partSum)}
+		return nil
+	})
+	if err != nil {
+		return abort(err)
 	}
 	done, err := b.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: &b.name, Key: key, UploadId: created.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
@@ -84,6 +115,15 @@ func (b *bucket) putMultipart(ctx context.Context, treePath string, r body, size
 		return abort(b.wrap("complete multipart", treePath, err))
 	}
 	return normalETag(aws.ToString(done.ETag)), nil
+}
+
+// cleanupTimeout bounds the requests that tidy up after a failure or a
+// deadline, so a hung endpoint cannot hold a stopped run.
+const cleanupTimeout = 30 * time.Second
+
+// cleanupContext is ctx without its cancellation, bounded by cleanupTimeout.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }
 
 // b64Sum turns a hex sha256 into the base64 form of x-amz-checksum-sha256.

@@ -4,27 +4,106 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/metalinkd/metalinkd/internal/adminapi"
+	buildinfo "github.com/metalinkd/metalinkd/internal/version"
 )
 
 // ServerClient talks to the metalink server's mirror API with a token
-// scoped to one mirror.
+// scoped to one mirror, and reads its public metalinks.
 type ServerClient struct {
 	base    string
 	http    *http.Client
 	retries int
 	backoff time.Duration
+
+	mu    sync.Mutex
+	known map[string]bool // directory + " " + sha256 → the server lists it
 }
 
-// NewServerClient returns a client of the server at base (no trailing slash).
+// NewServerClient returns a client of the server at base (no trailing
+// slash). Its requests carry mirror-sync's User-Agent.
 func NewServerClient(base string, hc *http.Client) *ServerClient {
 	if hc == nil {
 		hc = &http.Client{Timeout: time.Minute}
 	}
-	return &ServerClient{base: base, http: hc, retries: 4, backoff: 500 * time.Millisecond}
+	withUA := *hc
+	withUA.Transport = userAgent{next: hc.Transport, ua: buildinfo.UserAgent("mirror-sync")}
+	return &ServerClient{base: base, http: &withUA, retries: 4, backoff: 500 * time.Millisecond, known: map[string]bool{}}
+}
+
+// userAgent sets the User-Agent of every request.
+type userAgent struct {
+	next http.RoundTripper
+	ua   string
+}
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", u.ua)
+	next := u.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return next.RoundTrip(r)
+}
+
+// Knows reports whether the server's metalink for dir lists a repomd.xml
+// with this sha256, current or alternate. It reads the public metalink
+// (the report token may not read the admin API's directories), once per
+// directory and sha256.
+func (c *ServerClient) Knows(ctx context.Context, dir, sha256 string) (bool, error) {
+	key := dir + " " + sha256
+	c.mu.Lock()
+	known, ok := c.known[key]
+	c.mu.Unlock()
+	if ok {
+		return known, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/metalink?path="+url.QueryEscape(dir), nil)
+	if err != nil {
+		return false, fmt.Errorf("server: metalink of %s: %w", dir, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("server: metalink of %s: %w", dir, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return false, fmt.Errorf("server: metalink of %s: %w", dir, err)
+	}
+	if resp.StatusCode >= 500 {
+		return false, fmt.Errorf("server: metalink of %s: HTTP %s", dir, resp.Status)
+	}
+	known = metalinkLists(body, sha256)
+	c.mu.Lock()
+	c.known[key] = known
+	c.mu.Unlock()
+	return known, nil
+}
+
+// metalinkLists reports whether a metalink document lists a sha256 hash
+// of this value, for the current repomd or an alternate.
+func metalinkLists(doc []byte, sha256 string) bool {
+	d := etree.NewDocument()
+	if d.ReadFromBytes(doc) != nil {
+		return false
+	}
+	for _, h := range d.FindElements("//hash[@type='sha256']") {
+		if strings.EqualFold(strings.TrimSpace(h.Text()), sha256) {
+			return true
+		}
+	}
+	return false
 }
 
 // api returns the admin API client for one mirror's token.

@@ -3,7 +3,6 @@ package mirrorsync
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"strings"
 )
@@ -23,15 +22,15 @@ var releaseName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 func retirePrefixes(cfg *config, release, prefix string) ([]string, error) {
 	switch {
 	case (release == "") == (prefix == ""):
-		return nil, fmt.Errorf("retire: give exactly one of --release and --prefix: %w", errConfig)
+		return nil, configError("retire: give exactly one of --release and --prefix")
 	case prefix != "":
 		p := cleanDir(prefix)
 		if p == "" || strings.HasPrefix(p, stateDir) {
-			return nil, fmt.Errorf("retire: prefix %q would remove too much: %w", prefix, errConfig)
+			return nil, configError("retire: prefix %q would remove too much", prefix)
 		}
 		return []string{p + "/"}, nil
 	case !releaseName.MatchString(release):
-		return nil, fmt.Errorf("retire: release %q: %w", release, errConfig)
+		return nil, configError("retire: release %q", release)
 	}
 	out := make([]string, len(cfg.ReleasePrefixes))
 	for i, t := range cfg.ReleasePrefixes {
@@ -42,13 +41,25 @@ func retirePrefixes(cfg *config, release, prefix string) ([]string, error) {
 
 // retire first tells the server to stop listing each region's mirror for
 // the prefixes, then deletes them, with their sync state, from the buckets
-// of the regions the server confirmed. Configured directories under a
-// prefix are refused: the next sync would publish them again.
+// of the regions the server confirmed. A prefix with configured directories
+// or still in the master tree is refused: the next sync would publish it
+// again.
 func retire(ctx context.Context, cfg *config, prefixes []string, dryRun bool, d deps) ([]retireResult, error) {
 	for _, dir := range cfg.Directories {
 		for _, p := range prefixes {
 			if strings.HasPrefix(dir+"/", p) {
-				return nil, fmt.Errorf("retire: directory %s is still configured; remove it from directories first: %w", dir, errConfig)
+				return nil, configError("retire: directory %s is still configured; remove it from directories first", dir)
+			}
+		}
+	}
+	if d.Source != nil {
+		for _, p := range prefixes {
+			example, held, err := d.Source.holds(ctx, p)
+			if err != nil {
+				return nil, fmt.Errorf("retire: cannot tell whether the master tree still has %s: %w", p, err)
+			}
+			if held {
+				return nil, configError("retire: %s is still in the master tree (%s); remove it there first, or the next sync publishes it again", p, example)
 			}
 		}
 	}
@@ -56,7 +67,7 @@ func retire(ctx context.Context, cfg *config, prefixes []string, dryRun bool, d 
 	if d.Server != nil && !dryRun {
 		for _, r := range regions {
 			if !r.hasToken() {
-				return nil, fmt.Errorf("region %s: no token in $%s or $%s_FILE: %w", r.Name, r.TokenEnv, r.TokenEnv, errConfig)
+				return nil, configError("region %s: no token in $%s or $%s_FILE", r.Name, r.TokenEnv, r.TokenEnv)
 			}
 		}
 	}
@@ -132,27 +143,4 @@ func retireRegion(ctx context.Context, cfg *config, r *region, results []retireR
 		d.Log.Info("retired", "region", r.Name, "prefix", res.Prefix, "objects", len(paths))
 	}
 	return nil
-}
-
-func runRetire(ctx context.Context, args []string, env Env, log *slog.Logger) error {
-	fs, cfgFile, dry := newFlags("retire", env)
-	release := fs.String("release", "", "retire this release (its release_prefixes)")
-	prefix := fs.String("prefix", "", "retire this directory prefix of the tree")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgFile, env.Getenv)
-	if err != nil {
-		return err
-	}
-	prefixes, err := retirePrefixes(cfg, *release, *prefix)
-	if err != nil {
-		return err
-	}
-	d := deps{Log: log, Out: env.Stdout}
-	if cfg.Server != "" {
-		d.Server = NewServerClient(cfg.Server, nil)
-	}
-	_, err = retire(ctx, cfg, prefixes, *dry, d)
-	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,48 @@ func TestRetireRelease(t *testing.T) {
 	config = e.writeConfig()
 	if code, out := run("--prefix", "releases/40"); code != exitConfig {
 		t.Errorf("retiring a configured directory: exit %d, want %d\n%s", code, exitConfig, out)
+	}
+}
+
+// TestRetireRefusesReleaseInSource: a release still in the master tree is
+// refused, walked locally or read over HTTP, before the server or any
+// bucket is touched; once gone from the tree it retires.
+func TestRetireRefusesReleaseInSource(t *testing.T) {
+	e := newSyncEnv(t)
+	set := smallSet(t)
+	dir39, dir40 := "releases/39/Everything/x86_64/os", "releases/40/Everything/x86_64/os"
+	makeRepo(t, set, e.root, dir39, []string{"alpha-1-1"})
+	makeRepo(t, set, e.root, dir40, []string{"beta-1-1"})
+	e.mustSync(t0)
+	before := len(e.keys())
+	run := func(config string) (int, string) {
+		var out bytes.Buffer
+		code := Main(context.Background(), Env{Getenv: e.getenv, Stdout: &out, Stderr: &out, TTY: true},
+			[]string{"retire", "--config", config, "--release", "39"})
+		return code, out.String()
+	}
+	web := httptest.NewServer(http.FileServer(http.Dir(e.root)))
+	defer web.Close()
+	local := e.writeConfig()
+	e.source = web.URL
+	e.extra = "directories: [" + dir40 + "]"
+	remote := e.writeConfig()
+	for name, config := range map[string]string{"walked": local, "http": remote} {
+		code, out := run(config)
+		if code != exitConfig || !strings.Contains(out, "mirror-sync: retire: releases/39/ is still in the master tree (") {
+			t.Errorf("%s source: exit %d, want %d\n%s", name, code, exitConfig, out)
+		}
+		if e.server.forgetCount() != 0 || len(e.keys()) != before {
+			t.Fatalf("%s source: the refused retire changed something", name)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(e.root, "releases", "39")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(remote); code != exitOK || !strings.Contains(out, "releases/39/: server forgot") {
+		t.Errorf("http source after removing the release: exit %d\n%s", code, out)
+	}
+	if e.keys()[repomdPath(dir39)] || !e.keys()[repomdPath(dir40)] {
+		t.Error("retire after removal: wrong objects left")
 	}
 }

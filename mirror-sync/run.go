@@ -64,24 +64,28 @@ func syncRegions(ctx context.Context, cfg *config, opts syncOptions, d deps) ([]
 	if d.Server != nil && !opts.DryRun {
 		for _, r := range regions {
 			if !r.hasToken() {
-				return nil, fmt.Errorf("region %s: no report token in $%s or $%s_FILE: %w", r.Name, r.TokenEnv, r.TokenEnv, errConfig)
+				return nil, configError("region %s: no report token in $%s or $%s_FILE", r.Name, r.TokenEnv, r.TokenEnv)
 			}
 		}
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, time.Duration(cfg.Deadline), &deadlineError{"the run's", time.Duration(cfg.Deadline)})
+	defer cancel()
 	var workers []*regionSync
 	for _, r := range regions {
 		b, err := newBucket(ctx, cfg, r)
 		if err != nil {
 			return nil, err
 		}
+		rctx, rcancel := context.WithTimeoutCause(ctx, time.Duration(cfg.RegionDeadline), &deadlineError{"the region's", time.Duration(cfg.RegionDeadline)})
+		defer rcancel()
 		workers = append(workers, &regionSync{cfg: cfg, region: r, bucket: b, src: d.Source, server: d.Server,
-			log: d.Log, now: d.Now, dryRun: opts.DryRun, out: d.Out, progress: d.Progress,
+			log: d.Log, now: d.Now, dryRun: opts.DryRun, out: d.Out, progress: d.Progress, ctx: rctx,
 			sum: summary{Region: r.Name, Requests: b.Requests}})
 	}
 	start := d.Now()
 	failed := false
 	for _, dir := range dirs {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || allStopped(workers) {
 			failed = true
 			break
 		}
@@ -100,14 +104,44 @@ func syncRegions(ctx context.Context, cfg *config, opts syncOptions, d deps) ([]
 	}
 	d.Progress.finish()
 	var out []*summary
+	var stops []error
 	for _, w := range workers {
 		w.sum.Duration = d.Now().Sub(start)
 		out = append(out, &w.sum)
+		if err := w.stopped(); err != nil {
+			d.Log.Error("region stopped", "region", w.region.Name, "err", err)
+			stops = append(stops, err)
+		}
+	}
+	if len(stops) > 0 {
+		return out, fmt.Errorf("%w: %w", errPartial, errors.Join(stops...))
 	}
 	if failed {
 		return out, errPartial
 	}
 	return out, nil
+}
+
+// deadlineError is the cause of a run or region stopped by its deadline.
+type deadlineError struct {
+	scope string
+	d     time.Duration
+}
+
+func (e *deadlineError) Error() string {
+	return fmt.Sprintf("%s deadline of %s passed; the next run resumes from what is published", e.scope, e.d)
+}
+
+func (e *deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// allStopped reports whether no region can go on.
+func allStopped(workers []*regionSync) bool {
+	for _, w := range workers {
+		if w.stopped() == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // syncDirectory runs one directory in every region at once and says whether
@@ -117,16 +151,26 @@ func syncDirectory(ctx context.Context, workers []*regionSync, m *manifest, nest
 	var mu sync.Mutex
 	failed := false
 	for _, w := range workers {
+		if w.stopped() != nil {
+			// Said once, at the end of the run.
+			w.add(func(s *summary) { s.Directories++; s.Failed++ })
+			mu.Lock()
+			failed = true
+			mu.Unlock()
+			continue
+		}
 		wg.Go(func() {
-			err := w.directory(ctx, m, nested)
+			err := w.directory(w.ctx, m, nested)
 			w.add(func(s *summary) {
 				s.Directories++
 				if err != nil {
 					s.Failed++
 				}
 			})
-			if err != nil {
+			if err != nil && w.stopped() == nil {
 				w.log.Error("directory failed", "region", w.region.Name, "directory", m.Directory, "err", err)
+			}
+			if err != nil {
 				mu.Lock()
 				failed = true
 				mu.Unlock()
@@ -170,7 +214,7 @@ func selectDirectories(ctx context.Context, cfg *config, src source, only []stri
 	var out []string
 	for _, o := range only {
 		if !slices.Contains(dirs, o) {
-			return nil, fmt.Errorf("directory %q is not among the source's: %w", o, errConfig)
+			return nil, configError("directory %q is not among the source's", o)
 		}
 		out = append(out, o)
 	}

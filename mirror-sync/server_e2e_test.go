@@ -101,7 +101,7 @@ func (w *serverWorld) mirrorSync(token string, args ...string) (int, string, map
 		if k == "MIRROR_SYNC_TOKEN_US_EAST_1" {
 			return token
 		}
-		return ""
+		return w.e.getenv(k)
 	}
 	var out bytes.Buffer
 	w.e.proxy.counts()

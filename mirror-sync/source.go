@@ -23,6 +23,9 @@ type source interface {
 	open(ctx context.Context, rel string) (io.ReadCloser, int64, error)
 	// directories lists every directory holding repodata/repomd.xml.
 	directories(ctx context.Context) ([]string, error)
+	// holds reports whether the tree still has content under prefix (a
+	// tree path ending in "/"), naming an example.
+	holds(ctx context.Context, prefix string) (string, bool, error)
 	// String names the source in logs.
 	String() string
 }
@@ -32,7 +35,7 @@ func newSource(loc string, client *http.Client) (source, error) {
 	if strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://") {
 		u, err := url.Parse(strings.TrimRight(loc, "/") + "/")
 		if err != nil {
-			return nil, fmt.Errorf("source %q: %v: %w", loc, err, errConfig)
+			return nil, configError("source %q: %v", loc, err)
 		}
 		if client == nil {
 			client = &http.Client{Timeout: 30 * time.Minute}
@@ -41,7 +44,7 @@ func newSource(loc string, client *http.Client) (source, error) {
 	}
 	st, err := os.Stat(loc)
 	if err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("source %q is not a directory: %w", loc, errConfig)
+		return nil, configError("source %q is not a directory", loc)
 	}
 	return &localSource{root: loc}, nil
 }
@@ -91,6 +94,24 @@ func (s *localSource) directories(_ context.Context) ([]string, error) {
 	return dirs, nil
 }
 
+// holds looks for a repository under prefix: a walked tree publishes every
+// one it finds.
+func (s *localSource) holds(ctx context.Context, prefix string) (string, bool, error) {
+	if _, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(prefix))); errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	dirs, err := s.directories(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	for _, d := range dirs {
+		if strings.HasPrefix(d+"/", prefix) {
+			return d, true, nil
+		}
+	}
+	return "", false, nil
+}
+
 type httpSource struct {
 	base   *url.URL
 	client *http.Client
@@ -120,8 +141,31 @@ func (s *httpSource) open(ctx context.Context, rel string) (io.ReadCloser, int64
 	}
 }
 
+// holds asks the server for the prefix's directory: an answer other than
+// 404 or 410 means the tree still has it (or cannot say it has not).
+func (s *httpSource) holds(ctx context.Context, prefix string) (string, bool, error) {
+	ref := &url.URL{Path: strings.TrimPrefix(path.Clean("/"+prefix), "/") + "/"}
+	u := s.base.ResolveReference(ref).String()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", false, fmt.Errorf("source: %w", err)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return "", false, fmt.Errorf("source: %w", err)
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return "", false, nil
+	case resp.StatusCode < 300:
+		return u, true, nil
+	}
+	return "", false, fmt.Errorf("source %s: HTTP %s", u, resp.Status)
+}
+
 func (s *httpSource) directories(context.Context) ([]string, error) {
-	return nil, fmt.Errorf("source %s: an http source needs the directories listed in the configuration: %w", s.base, errConfig)
+	return nil, configError("source %s: an http source needs the directories listed in the configuration", s.base)
 }
 
 // readAll reads a whole (small) source file.

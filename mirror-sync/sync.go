@@ -22,9 +22,27 @@ type regionSync struct {
 	dryRun   bool
 	out      io.Writer
 	progress *progress
+	// ctx bounds the region's work: its deadline, the run's, a signal.
+	ctx context.Context
 
 	mu  sync.Mutex // guards sum and the state during a phase
 	sum summary
+}
+
+// stopped returns why the region cannot go on: its breaker opened, a
+// deadline passed or the run was interrupted; nil while it can.
+func (r *regionSync) stopped() error {
+	if err := r.bucket.breaker.tripped(); err != nil {
+		return fmt.Errorf("region %s: %w", r.region.Name, err)
+	}
+	if r.ctx.Err() == nil {
+		return nil
+	}
+	cause := context.Cause(r.ctx)
+	if errors.Is(cause, context.Canceled) {
+		cause = errors.New("interrupted; the next run resumes from what is published")
+	}
+	return fmt.Errorf("region %s: %w", r.region.Name, cause)
 }
 
 // directory brings one directory of the bucket to the manifest: verify what
@@ -71,11 +89,18 @@ func (r *regionSync) directory(ctx context.Context, m *manifest, nested []string
 			if err := st.save(ctx, r.bucket); err != nil {
 				return err
 			}
+			r.warnUnknown(ctx, m)
+			if err := r.dropSignature(ctx, st, plan.StaleSignature); err != nil {
+				return err
+			}
 		}
 		if err := forEach(ctx, r.cfg.Concurrency, phase, func(ctx context.Context, f file) error {
 			return r.uploadOne(ctx, st, f)
 		}); err != nil {
-			_ = st.save(context.WithoutCancel(ctx), r.bucket)
+			// Record what did upload, so the next run need not read it back.
+			sctx, cancel := cleanupContext(ctx)
+			_ = st.save(sctx, r.bucket)
+			cancel()
 			return err
 		}
 	}
@@ -109,17 +134,56 @@ func (r *regionSync) verify(ctx context.Context, st *state, objs []object) error
 	})
 }
 
+// warnUnknown warns, before a repomd.xml goes up, when the server does
+// not list it: the metalink then leaves this mirror out (and the report
+// fails) until `metalinkd scan` records it. It never stops the sync.
+func (r *regionSync) warnUnknown(ctx context.Context, m *manifest) {
+	if r.server == nil {
+		return
+	}
+	known, err := r.server.Knows(ctx, m.Directory, m.RepomdSHA256)
+	switch {
+	case err != nil:
+		r.log.Warn("could not ask the server whether it knows the repomd.xml", "region", r.region.Name, "directory", m.Directory, "err", err)
+	case !known:
+		r.log.Warn("the server does not know the repomd.xml about to be published; run `metalinkd scan` before mirror-sync, or clients' metalinks leave this mirror out until the next scan",
+			"region", r.region.Name, "directory", m.Directory, "sha256", m.RepomdSHA256)
+	}
+}
+
+// dropSignature deletes a signature that will not match the repomd.xml
+// about to go up.
+func (r *regionSync) dropSignature(ctx context.Context, st *state, stale []string) error {
+	if len(stale) == 0 {
+		return nil
+	}
+	if err := r.bucket.deleteObjects(ctx, stale); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	for _, p := range stale {
+		delete(st.Objects, p)
+	}
+	st.dirty = true
+	r.mu.Unlock()
+	return nil
+}
+
 func (r *regionSync) uploadOne(ctx context.Context, st *state, f file) error {
-	etag, size, sums, err := upload(ctx, r.src, r.bucket, f)
+	name := r.region.Name
+	etag, size, sums, err := upload(ctx, r.src, r.bucket, f, func(n int64) { r.progress.sent(name, n) })
 	if err != nil {
-		r.log.Error("upload failed", "region", r.region.Name, "path", f.Path, "err", err)
+		if r.stopped() == nil {
+			// A stopped region says why once, not once per file.
+			r.log.Error("upload failed", "region", r.region.Name, "path", f.Path, "err", err)
+		}
 		return err
 	}
 	r.mu.Lock()
 	st.record(f.Path, size, etag, sums)
 	r.mu.Unlock()
 	r.add(func(s *summary) { s.Uploaded++; s.UploadedBytes += size })
-	r.progress.add(r.region.Name, size)
+	r.progress.done(name)
 	return nil
 }
 
@@ -168,6 +232,9 @@ func printPlan(w io.Writer, region string, p *plan, collect []string) {
 		region, p.Directory, len(p.Uploads), humanBytes(p.UploadBytes), p.Skipped, p.Overwrites, len(collect))
 	for _, w2 := range p.Withdraw {
 		fmt.Fprintf(w, "  withdraw %s\n", w2)
+	}
+	for _, s := range p.StaleSignature {
+		fmt.Fprintf(w, "  delete %s (before the new repomd)\n", s)
 	}
 	for _, f := range p.Uploads {
 		fmt.Fprintf(w, "  put %-9s %s (%s)\n", f.Kind, f.Path, humanBytes(max(f.Size, 0)))

@@ -26,7 +26,7 @@ var contentTypes = map[string]string{
 // upload copies one file from the source into the bucket after checking its
 // size and checksum against the metadata, so that a file changed or damaged
 // in the master tree is never published under the old metadata.
-func upload(ctx context.Context, src source, b *bucket, f file) (etag string, size int64, sums map[string]string, err error) {
+func upload(ctx context.Context, src source, b *bucket, f file, sent func(int64)) (etag string, size int64, sums map[string]string, err error) {
 	var r body
 	if f.Body != nil {
 		r = bytes.NewReader(f.Body)
@@ -49,7 +49,7 @@ func upload(ctx context.Context, src source, b *bucket, f file) (etag string, si
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return "", 0, nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	etag, err = b.put(ctx, f.Path, r, size, sums, contentTypes[path.Ext(f.Path)])
+	etag, err = b.put(ctx, f.Path, r, size, sums, contentTypes[path.Ext(f.Path)], sent)
 	return etag, size, sums, err
 }
 
