@@ -2,6 +2,7 @@ package metalink
 
 import (
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -228,7 +229,7 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 	dst = append(dst, dir...)
 	if sub != "" {
 		dst = append(dst, '/')
-		dst = append(dst, sub...)
+		dst = appendPathEscaped(dst, sub)
 	}
 	if isDir {
 		dst = append(dst, '/')
@@ -245,4 +246,31 @@ func redirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID) st
 		}
 	}
 	return ""
+}
+
+// appendPathEscaped appends a decoded path= remainder as a URL path: bytes
+// that RFC 3986 allows in a path (a '+' among them) are written as they are,
+// any other byte percent-encoded, so that the client's own escapes come back
+// and a mirror receives the file it named.
+func appendPathEscaped(dst []byte, p string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if pathByte(c) {
+			dst = append(dst, c)
+			continue
+		}
+		dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
+	}
+	return dst
+}
+
+// pathByte reports whether c may appear unescaped in a URL path: an
+// unreserved or sub-delimiter character, ':', '@' or '/'.
+func pathByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0
 }
