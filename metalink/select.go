@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/metalinkd/metalinkd/internal/location"
@@ -114,11 +115,14 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 	}
 }
 
-// location lists the mirrors of the guest's location, or, when it sent
+// location lists the mirrors of the guest's location (matched without
+// regard to case), or, when it sent
 // none, of the cloud region its address belongs to. With verification on,
 // a location is honoured only from an address in that location's own cloud
 // ranges; otherwise the address's region (if any) is used instead.
 func (s *selector) location(loc string, addr netip.Addr) {
+	// A vars file written by hand may say US-EAST-1; names are lower case.
+	loc = strings.ToLower(loc)
 	cloud := s.snap.cloudLocation(addr)
 	claimed := location.Valid(loc)
 	if claimed && s.snap.knownLocation(loc) && (!s.verify || cloud == loc) {
