@@ -26,6 +26,9 @@ type Options struct {
 	// VerifyLocation honours location= only from addresses inside that
 	// location's cloud ranges.
 	VerifyLocation bool
+	// MaxBandwidth caps a mirror's declared bandwidth (Mbit/s) in the
+	// selection weights; 0 means DefaultMaxBandwidth.
+	MaxBandwidth int
 }
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
@@ -48,7 +51,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	}
 	sel := selectorPool.Get().(*selector)
 	defer selectorPool.Put(sel)
-	sel.run(snap, t.dir, q, c, o.Minimum, o.Rand, o.VerifyLocation)
+	sel.run(snap, t.dir, q, c, o)
 	var protos []string
 	if q.HasProtocol {
 		protos = splitList(q.Protocol, false)

@@ -17,6 +17,11 @@ import (
 // added, as in MirrorManager.
 const DefaultMinimum = 5
 
+// DefaultMaxBandwidth is the cap on a mirror's bandwidth (Mbit/s) in the
+// selection weights, as Fedora's server has it: a mirror declaring
+// 100 Gbit/s draws no more traffic than one declaring 10 Gbit/s.
+const DefaultMaxBandwidth = 10000
+
 // Rand is the randomness selection needs; *rand.Rand satisfies it, and
 // tests pass a seeded one so that answers are reproducible.
 type Rand interface {
@@ -64,6 +69,8 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
+	// maxBW caps bandwidth in the weights.
+	maxBW int
 }
 
 // A sort key packs a random key (a non-negative float64, whose bit pattern
@@ -82,8 +89,13 @@ var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 // reusing s's buffers, following the steps of DESIGN §4: location (or cloud
 // range), netblocks, ASN, country, continent, then global when fewer than
 // minimum were found.
-func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
-	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
+func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Options) {
+	minimum := o.Minimum
+	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, o.Rand, 0, nil, o.VerifyLocation
+	s.maxBW = o.MaxBandwidth
+	if s.maxBW <= 0 {
+		s.maxBW = DefaultMaxBandwidth
+	}
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
@@ -253,11 +265,12 @@ func (s *selector) weighted(ids []mirrorID, label, name string) {
 	}
 }
 
-// weightKey is an exponential variate with rate = bandwidth: sorting by it
-// ascending draws without replacement with probability proportional to
-// bandwidth (Efraimidis and Spirakis), in O(n log n).
+// weightKey is an exponential variate with rate = bandwidth (at least 1, at
+// most the cap): sorting by it ascending draws without replacement with
+// probability proportional to bandwidth (Efraimidis and Spirakis), in
+// O(n log n).
 func (s *selector) weightKey(id mirrorID) float64 {
-	return s.rnd.ExpFloat64() / float64(s.snap.mirrors[id].Bandwidth)
+	return s.rnd.ExpFloat64() / float64(min(s.snap.mirrors[id].Bandwidth, s.maxBW))
 }
 
 // flush sorts the keys added since start, appends their mirrors, and

@@ -22,7 +22,7 @@ func names(snap *Snapshot, ids []mirrorID) []string {
 // selectFor runs the selection as Answer does, without location verification.
 func selectFor(snap *Snapshot, dir *dirView, q *Query, c Client, rnd Rand) []mirrorID {
 	s := &selector{}
-	s.run(snap, dir, q, c, DefaultMinimum, rnd, false)
+	s.run(snap, dir, q, c, Options{Minimum: DefaultMinimum, Rand: rnd})
 	return s.out
 }
 
@@ -188,5 +188,49 @@ func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
 		if len(got) != 5-stale+map[bool]int{true: 1, false: 0}[wantFar] {
 			t.Errorf("%d stale of 5: listed %v", stale, got)
 		}
+	}
+}
+
+// TestBandwidthCap pins Fedora's cap of 10,000 on bandwidth weights: a
+// mirror declaring 100 Gbit/s leads no more often than one declaring
+// 10 Gbit/s, unless the cap is raised.
+func TestBandwidthCap(t *testing.T) {
+	d := &store.Dataset{
+		Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
+		Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
+		Mirrors: []store.Mirror{
+			{Name: "big", Country: "SE", Bandwidth: 100000, Enabled: true, AlwaysUpToDate: true, URLs: []string{"https://big.example/x"}},
+			{Name: "ten", Country: "SE", Bandwidth: 10000, Enabled: true, AlwaysUpToDate: true, URLs: []string{"https://ten.example/x"}},
+		},
+	}
+	snap := NewSnapshot(d, testNow)
+	dir := snap.repo("r", "a").Dir
+	q := ParseQuery("country=SE")
+	cases := []struct {
+		name    string
+		max     int
+		wantBig float64
+	}{
+		{"default cap", 0, 0.5},
+		{"cap 10000", 10000, 0.5},
+		{"cap raised", 1000000, 100000.0 / 110000},
+		{"cap 1", 1, 0.5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(3, 4))
+			const n = 20000
+			big := 0
+			for range n {
+				s := &selector{}
+				s.run(snap, dir, &q, Client{}, Options{Minimum: DefaultMinimum, Rand: rnd, MaxBandwidth: c.max})
+				if snap.mirrors[s.out[0]].Name == "big" {
+					big++
+				}
+			}
+			if got := float64(big) / n; got < c.wantBig-0.02 || got > c.wantBig+0.02 {
+				t.Errorf("big first %.3f of the time, want about %.3f", got, c.wantBig)
+			}
+		})
 	}
 }

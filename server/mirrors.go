@@ -45,7 +45,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		}
 		g := s.geo.Lookup(geoAddr)
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
-		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation})
+		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth})
 	}
 	h := w.Header()
 	if resp.ContentType == metalink.MetalinkType {

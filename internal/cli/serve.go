@@ -33,6 +33,7 @@ type ServeConfig struct {
 	ASNDB             string         `json:"asn_db"`
 	TrustedProxies    []netip.Prefix `json:"trusted_proxies"`
 	Minimum           int            `json:"minimum"`
+	MaxBandwidth      int            `json:"max_bandwidth"`
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
 	VerifyLocation    bool           `json:"verify_location"`
@@ -59,6 +60,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.StringVar(&c.ASNDB, "asn-db", env.Getenv("METALINKD_ASN_DB"), "MaxMind-format ASN database (`mmdb`) for the ASN step (env METALINKD_ASN_DB)")
 	proxies := fs.String("trusted-proxy", env.Getenv("METALINKD_TRUSTED_PROXIES"), "comma-separated `CIDRs` of proxies whose X-Forwarded-For is believed (env METALINKD_TRUSTED_PROXIES)")
 	fs.IntVar(&c.Minimum, "minimum", envInt(env, "METALINKD_MINIMUM", 5), "add the global list when fewer than this many mirrors were found (env METALINKD_MINIMUM)")
+	fs.IntVar(&c.MaxBandwidth, "max-bandwidth", envInt(env, "METALINKD_MAX_BANDWIDTH", 10000), "cap (`Mbit/s`) on a mirror's bandwidth in the selection weights, as Fedora's server caps it (env METALINKD_MAX_BANDWIDTH)")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
 	fs.BoolVar(&c.VerifyLocation, "verify-location", envOr(env, "METALINKD_VERIFY_LOCATION", "false") == "true", "honour location= only from addresses inside that location's cloud ranges (env METALINKD_VERIFY_LOCATION=true|false)")
@@ -95,6 +97,9 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return c, usageError{fmt.Sprintf("--listen %q: want host:port", c.Listen)}
+	}
+	if c.MaxBandwidth < 1 {
+		return c, usageError{"--max-bandwidth must be >= 1"}
 	}
 	if c.Minimum < 1 || c.MaxURLLength < 256 || c.Reload <= 0 || c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 {
 		return c, usageError{"--minimum must be >= 1, --max-url-length >= 256, and durations positive"}
@@ -204,7 +209,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	clientAddr := func(r *http.Request) netip.Addr { return srv.ClientAddr(r) }
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
-		VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
+		VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam, MaxBandwidth: c.MaxBandwidth,
 		Admin: admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr}),
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
