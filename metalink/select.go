@@ -200,21 +200,27 @@ func (s *selector) asn(asn uint32) {
 }
 
 // requestedCountries handles country=: those countries (or the global list),
-// else their continents. It reports whether anything was found, in which case
-// the client asked for that list alone.
+// else their continents, each as one weighted shuffle over all of them, as
+// Fedora's server draws it; the header names them in sorted order, as there.
+// It reports whether anything was found, in which case the client asked for
+// that list alone.
 func (s *selector) requestedCountries(countries []string) bool {
+	slices.Sort(countries)
 	before := len(s.out)
+	start := len(s.keys)
 	for _, c := range countries {
+		ids, label, name := s.dir.ByCountry[c], "country = ", c
 		if c == "GLOBAL" {
-			s.weighted(s.dir.Global, "country = global ", "")
-		} else if ids := s.dir.ByCountry[c]; len(ids) > 0 {
-			s.weighted(ids, "country = ", c)
+			ids, label, name = s.dir.Global, "country = global ", ""
 		}
+		s.addKeys(ids, label, name)
 	}
+	s.flush(start)
 	if len(s.out) == before {
 		for _, c := range countries {
-			s.continentExcept(store.Continent(c), c)
+			s.continentKeys(store.Continent(c), c)
 		}
+		s.flush(start)
 	}
 	return len(s.out) > before
 }
@@ -224,20 +230,22 @@ func (s *selector) continent(country string) {
 	if country == "" {
 		return
 	}
-	s.continentExcept(store.Continent(country), country)
+	start := len(s.keys)
+	s.continentKeys(store.Continent(country), country)
+	s.flush(start)
 }
 
-func (s *selector) continentExcept(cont, except string) {
+// continentKeys adds the weighted keys of the mirrors of cont outside
+// country except, and their countries to the header.
+func (s *selector) continentKeys(cont, except string) {
 	if cont == "" {
 		return
 	}
-	start := len(s.keys)
 	for _, id := range s.dir.ByContinent[cont] {
 		if s.snap.mirrors[id].Country != except {
 			s.keys = append(s.keys, sortKey(s.weightKey(id), id))
 		}
 	}
-	s.flush(start)
 	for _, c := range s.dir.Countries[cont] {
 		if c != except {
 			s.header = append(s.header, "country = "...)
@@ -252,10 +260,16 @@ func (s *selector) continentExcept(cont, except string) {
 // header text: label, then name and a space when name is not empty.
 func (s *selector) weighted(ids []mirrorID, label, name string) {
 	start := len(s.keys)
+	s.addKeys(ids, label, name)
+	s.flush(start)
+}
+
+// addKeys adds the weighted keys of ids and, when there are any, the
+// step's header text.
+func (s *selector) addKeys(ids []mirrorID, label, name string) {
 	for _, id := range ids {
 		s.keys = append(s.keys, sortKey(s.weightKey(id), id))
 	}
-	s.flush(start)
 	if len(ids) > 0 {
 		s.header = append(s.header, label...)
 		if name != "" {

@@ -234,3 +234,43 @@ func TestBandwidthCap(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestedCountriesOneShuffle pins country=CA,US as Fedora's server
+// draws it: one bandwidth-weighted shuffle over both countries' mirrors,
+// not all of CA's before all of US's; the header names them sorted.
+func TestRequestedCountriesOneShuffle(t *testing.T) {
+	d := &store.Dataset{
+		Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
+		Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
+	}
+	for _, m := range []struct {
+		name, cc string
+		bw       int
+	}{{"ca", "CA", 1}, {"us1", "US", 1000}, {"us2", "US", 1000}} {
+		d.Mirrors = append(d.Mirrors, store.Mirror{Name: m.name, Country: m.cc, Bandwidth: m.bw, Enabled: true,
+			AlwaysUpToDate: true, URLs: []string{"https://" + m.name + ".example/x"}})
+	}
+	snap := NewSnapshot(d, testNow)
+	for _, query := range []string{"country=CA,US", "country=us,ca", "cc=CA,US,CA"} {
+		q := ParseQuery(query)
+		rnd := rand.New(rand.NewPCG(5, 6))
+		last := 0
+		const n = 2000
+		for range n {
+			s := &selector{}
+			s.run(snap, snap.repo("r", "a").Dir, &q, Client{}, Options{Minimum: DefaultMinimum, Rand: rnd})
+			if len(s.out) != 3 {
+				t.Fatalf("%s: %v", query, names(snap, s.out))
+			}
+			if snap.mirrors[s.out[2]].Name == "ca" {
+				last++
+			}
+			if got := string(s.header); got != "country = CA country = US " {
+				t.Fatalf("%s: header %q", query, got)
+			}
+		}
+		if last < n*9/10 {
+			t.Errorf("%s: the 1 Mbit/s CA mirror came last %d of %d times; want nearly always", query, last, n)
+		}
+	}
+}
