@@ -61,7 +61,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now)}
 	}
 	if q.Redirect {
-		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
+		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
 		if u == "" {
 			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
 		}

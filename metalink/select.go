@@ -117,7 +117,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
 		s.continent(c.Country)
-		if s.counted < minimum {
+		if s.found() < minimum {
 			s.weighted(dir.Global, "country = global ", "")
 		}
 	}
@@ -125,6 +125,16 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		s.header = append(s.header, "protocol = "...)
 		s.header = append(s.header, q.Protocol...)
 	}
+}
+
+// found is the number of mirrors that count towards the minimum: those with
+// a URL of a protocol= asked for or, when none has one (the filter is then
+// dropped), every one listed.
+func (s *selector) found() int {
+	if s.counted == 0 {
+		return len(s.out)
+	}
+	return s.counted
 }
 
 // location lists the mirrors of the guest's location (matched without

@@ -26,7 +26,8 @@ type mirror struct {
 	Hidden   bool
 	Regional bool
 	ASN      uint32
-	// URLs in protocol preference order: https, http, ftp, rsync.
+	// URLs in the order the admin gave them, which answers keep, as
+	// Fedora's server does.
 	URLs []mirrorURL
 }
 
@@ -138,8 +139,6 @@ func (s *Snapshot) netblocksOf(dst []prefixValue[mirrorID], a netip.Addr) []pref
 // byASN returns the mirrors registered for an autonomous system.
 func (s *Snapshot) byASN(asn uint32) []mirrorID { return s.asn[asn] }
 
-var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
-
 // NewSnapshot builds the indexed view of d at time built. d must be valid.
 func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	s := &Snapshot{
@@ -217,7 +216,6 @@ func newMirror(m *store.Mirror) mirror {
 		scheme, _, _ := strings.Cut(u, ":")
 		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
-	slices.SortStableFunc(sm.URLs, func(a, b mirrorURL) int { return schemeRank[a.Scheme] - schemeRank[b.Scheme] })
 	return sm
 }
 
