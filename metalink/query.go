@@ -22,6 +22,8 @@ type Query struct {
 	HasProtocol               bool
 	Redirect, Time            bool
 	Location                  string
+	// Meta4 asks for a Metalink 4 answer (meta4=1).
+	Meta4 bool
 }
 
 // ParseQuery parses a raw query string. Percent-escapes in values are
@@ -65,6 +67,8 @@ func ParseQuery(raw string) Query {
 			q.Time = true
 		case "location":
 			q.Location = val
+		case "meta4":
+			q.Meta4 = val != "" && val != "0"
 		}
 	}
 	return q

@@ -59,6 +59,9 @@ type dirView struct {
 	// built on first use (see filesPart).
 	filesOnce sync.Once
 	files     []byte
+	// meta4File is the Metalink 4 counterpart (see meta4FilePart).
+	meta4Once sync.Once
+	meta4File []byte
 }
 
 // Carries reports whether mirror id carries this directory's content.
@@ -97,6 +100,8 @@ type Snapshot struct {
 	// indexed by mirrorID, built on first use (see urlPieces).
 	piecesOnce sync.Once
 	pieces     [][]urlPiece
+	// meta4 holds the Metalink 4 counterparts (see meta4Pieces).
+	meta4 meta4Cache
 }
 
 // MirrorCount returns the number of mirrors the snapshot answers with: the
