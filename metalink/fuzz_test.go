@@ -103,7 +103,8 @@ var metalinkPlaces = map[string]bool{}
 
 func init() {
 	for _, p := range []string{"m4:metalink", "m4:metalink/m4:generator", "m4:metalink/m4:published", "m4:metalink/m4:file",
-		"m4:metalink/m4:file/m4:size", "m4:metalink/m4:file/m4:hash", "m4:metalink/m4:file/m4:url"} {
+		"m4:metalink/m4:file/m4:size", "m4:metalink/m4:file/m4:hash", "m4:metalink/m4:file/m4:url",
+		"m4:metalink/m4:file/m4:pieces", "m4:metalink/m4:file/m4:pieces/m4:hash"} {
 		metalinkPlaces[p] = true
 	}
 	details := []string{"mm0:timestamp", "size", "verification", "verification/hash"}

@@ -15,7 +15,9 @@ const Metalink4Type = "application/metalink4+xml"
 // RFC 5854's vocabulary: hash names from IANA's registry (sha-256, not
 // sha256), priority instead of preference (1 is highest: priority = 101 −
 // preference), the country as a lower-case location, the answer's time as
-// <published>. Metalink 4 has no alternates: only the current repomd's size
+// <published>, and the sha-256 once more as a single piece hash so that a
+// client fetching a corrupted copy moves on to the next mirror. Metalink 4
+// has no alternates: only the current repomd's size
 // and hashes are written, so a client whose mirror still serves an older
 // repomd rejects it and moves on to the next URL; and it has no private
 // flag, so mm0:private has no counterpart.
@@ -67,6 +69,16 @@ func renderMeta4File(r *store.Repomd) []byte {
 			b = append(b, h.val...)
 			b = append(b, "</hash>\n"...)
 		}
+	}
+	// One piece covering the whole file: aria2 checks a whole-file hash only
+	// at the end and then gives up, but re-fetches a failed piece from
+	// another mirror.
+	if r.Size != 0 && r.SHA256 != "" {
+		b = append(b, "  <pieces length=\""...)
+		b = strconv.AppendInt(b, r.Size, 10)
+		b = append(b, "\" type=\"sha-256\">\n   <hash>"...)
+		b = append(b, r.SHA256...)
+		b = append(b, "</hash>\n  </pieces>\n"...)
 	}
 	return b
 }

@@ -20,6 +20,11 @@ type meta4Doc struct {
 			Type  string `xml:"type,attr"`
 			Value string `xml:",chardata"`
 		} `xml:"hash"`
+		Pieces struct {
+			Length int64    `xml:"length,attr"`
+			Type   string   `xml:"type,attr"`
+			Hashes []string `xml:"hash"`
+		} `xml:"pieces"`
 		URLs []struct {
 			Location string `xml:"location,attr"`
 			Priority int    `xml:"priority,attr"`
@@ -72,6 +77,9 @@ func TestMeta4MatchesMetalink3(t *testing.T) {
 			}
 			if got := strings.Join(types, " "); got != "md5=a sha-1=b sha-256=5 sha-512=c" {
 				t.Errorf("hashes %s", got)
+			}
+			if p := d4.Files[0].Pieces; p.Length != 3069 || p.Type != "sha-256" || len(p.Hashes) != 1 || p.Hashes[0] != sha {
+				t.Errorf("pieces %+v, want one sha-256 piece of the whole file", p)
 			}
 			u4 := d4.Files[0].URLs
 			if len(u4) != len(d3.URLs) || len(u4) == 0 {
