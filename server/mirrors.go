@@ -28,43 +28,51 @@ func isAnswerPath(p string) bool {
 	return strings.HasSuffix(p, "/metalink") || strings.HasSuffix(p, "/mirrorlist") || strings.HasSuffix(p, meta4Suffix)
 }
 
-// acceptsMeta4 reports whether an Accept header lists Metalink 4's media
-// type with a non-zero quality.
-func acceptsMeta4(values []string) bool {
+// prefersMeta4 reports whether an Accept header asks for Metalink 4 over
+// Metalink 3.0: it names application/metalink4+xml with a quality above
+// zero and above that of application/metalink+xml, if that is named. A
+// client accepting both alike (aria2 sends both) gets Metalink 3.0, the
+// answer Fedora's server gives.
+func prefersMeta4(values []string) bool {
+	q4, q3 := -1.0, -1.0
 	for _, v := range values {
 		for v != "" {
 			var item string
 			item, v, _ = strings.Cut(v, ",")
 			typ, params, _ := strings.Cut(item, ";")
-			if !strings.EqualFold(strings.TrimSpace(typ), metalink.Metalink4Type) {
-				continue
-			}
-			if q, ok := qValue(params); !ok || q {
-				return true
+			switch typ = strings.TrimSpace(typ); {
+			case strings.EqualFold(typ, metalink.Metalink4Type):
+				q4 = max(q4, quality(params))
+			case strings.EqualFold(typ, metalink.MetalinkType):
+				q3 = max(q3, quality(params))
 			}
 		}
 	}
-	return false
+	return q4 > 0 && q4 > q3
 }
 
-// qValue reports whether media-range parameters carry a q parameter (ok)
-// and whether it is above zero.
-func qValue(params string) (nonZero, ok bool) {
+// quality returns the q parameter of a media range's parameters: 1 when
+// absent, 0 when malformed.
+func quality(params string) float64 {
 	for params != "" {
 		var p string
 		p, params, _ = strings.Cut(params, ";")
 		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if strings.EqualFold(k, "q") {
-			return strings.Trim(val, "0.") != "", true
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err != nil {
+				return 0
+			}
+			return q
 		}
 	}
-	return false, false
+	return 1
 }
 
 // mirrors answers any path ending in /metalink or /mirrorlist, as Fedora's
 // server does (so /metalink, /mirrorlist and /pub/fedora/metalink all work).
 // A metalink comes as Metalink 4 when the path ends in /metalink.meta4, the
-// client accepts application/metalink4+xml, or the query has meta4=1.
+// client prefers application/metalink4+xml, or the query has meta4=1.
 func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	if !isAnswerPath(r.URL.Path) {
 		http.NotFound(w, r)
@@ -72,7 +80,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	}
 	meta4Path := strings.HasSuffix(r.URL.Path, meta4Suffix)
 	isMetalink := meta4Path || strings.HasSuffix(r.URL.Path, "/metalink")
-	meta4 := meta4Path || isMetalink && acceptsMeta4(r.Header["Accept"])
+	meta4 := meta4Path || isMetalink && prefersMeta4(r.Header["Accept"])
 	q := metalink.ParseQuery(r.URL.RawQuery)
 	now := s.opts.Now()
 	bp := bufPool.Get().(*[]byte)

@@ -10,8 +10,9 @@ import (
 )
 
 // TestMeta4Negotiation pins how a client gets Metalink 4: the .meta4 path
-// suffix, an Accept header naming application/metalink4+xml (not with
-// q=0), or meta4=1; everything else keeps Metalink 3.0 or the mirrorlist.
+// suffix, an Accept header preferring application/metalink4+xml to
+// application/metalink+xml, or meta4=1; everything else keeps Metalink 3.0
+// or the mirrorlist.
 func TestMeta4Negotiation(t *testing.T) {
 	h := BenchHandler(3)
 	const q = "?repo=fedora-41&arch=x86_64"
@@ -22,7 +23,12 @@ func TestMeta4Negotiation(t *testing.T) {
 	}{
 		{"/metalink" + q, "", 200, metalink.MetalinkType},
 		{"/metalink" + q, "application/metalink4+xml", 200, metalink.Metalink4Type},
-		{"/metalink" + q, "application/metalink+xml, Application/Metalink4+XML;q=0.5", 200, metalink.Metalink4Type},
+		{"/metalink" + q, "application/metalink+xml;q=0.4, Application/Metalink4+XML;q=0.5", 200, metalink.Metalink4Type},
+		{"/metalink" + q, "application/metalink4+xml, application/metalink+xml;q=0.9", 200, metalink.Metalink4Type},
+		{"/metalink" + q, "application/metalink+xml, application/metalink4+xml;q=0.5", 200, metalink.MetalinkType},
+		// aria2 accepts both alike: it keeps Metalink 3.0, as from Fedora's server.
+		{"/metalink" + q, "*/*,application/metalink4+xml,application/metalink+xml", 200, metalink.MetalinkType},
+		{"/metalink" + q, "application/metalink4+xml;q=x", 200, metalink.MetalinkType},
 		{"/metalink" + q, "application/metalink4+xml;q=0, application/metalink+xml", 200, metalink.MetalinkType},
 		{"/metalink" + q, "application/metalink4+xml; q=0.0", 200, metalink.MetalinkType},
 		{"/metalink" + q, "*/*", 200, metalink.MetalinkType},
