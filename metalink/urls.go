@@ -29,9 +29,26 @@ func protocolFilter(snap *Snapshot, sel []mirrorID, protos []string) (f urlFilte
 	return urlFilter{schemes: protos, max: len(protos)}, true
 }
 
+// first returns the index of the first URL of m that the filter keeps, or -1.
+func (f *urlFilter) first(m *mirror) int { return f.next(m, 0, 0) }
+
 // next returns the index of the first URL of m at or after i that the
 // filter keeps, given that n were kept before, or -1.
-func (f urlFilter) next(m *mirror, i, n int) int {
+func (f *urlFilter) next(m *mirror, i, n int) int {
+	if f.schemes == nil { // every URL: the common case, kept inlinable
+		if i < len(m.URLs) {
+			return i
+		}
+		return -1
+	}
+	return f.match(m, i, n)
+}
+
+// match is next for a filter with schemes; kept out of line so that next
+// inlines.
+//
+//go:noinline
+func (f *urlFilter) match(m *mirror, i, n int) int {
 	if f.max > 0 && n >= f.max {
 		return -1
 	}
