@@ -134,8 +134,9 @@ func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, prot
 	pieces := snap.urlPieces()
 	pref := 100
 	for _, id := range sel {
+		m := &snap.mirrors[id]
 		n := 0
-		for i := f.first(&snap.mirrors[id]); i >= 0; i = f.next(&snap.mirrors[id], i+1, n) {
+		for i := f.next(m, 0, 0); i >= 0; i = f.next(m, i+1, n) {
 			p := &pieces[id][i]
 			dst = append(dst, p.open...)
 			dst = strconv.AppendInt(dst, int64(pref), 10)

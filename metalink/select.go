@@ -138,8 +138,8 @@ func (s *selector) found() int {
 }
 
 // location lists the mirrors of the guest's location (matched without
-// regard to case), or, when it sent
-// none, of the cloud region its address belongs to. With verification on,
+// regard to case), or, when it sent none, of the cloud region its address
+// belongs to. With verification on,
 // a location is honoured only from an address in that location's own cloud
 // ranges; otherwise the address's region (if any) is used instead.
 func (s *selector) location(loc string, addr netip.Addr) {

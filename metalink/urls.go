@@ -29,9 +29,6 @@ func protocolFilter(snap *Snapshot, sel []mirrorID, protos []string) (f urlFilte
 	return urlFilter{schemes: protos, max: len(protos)}, true
 }
 
-// first returns the index of the first URL of m that the filter keeps, or -1.
-func (f *urlFilter) first(m *mirror) int { return f.next(m, 0, 0) }
-
 // next returns the index of the first URL of m at or after i that the
 // filter keeps, given that n were kept before, or -1.
 func (f *urlFilter) next(m *mirror, i, n int) int {
