@@ -62,6 +62,7 @@ var debianPackages = map[string]string{
 	"createrepo_c": "createrepo-c",
 	"aria2c":       "aria2",
 	"wget2":        "wget2",
+	"curl":         "curl",
 	"librepo":      "python3-librepo",
 }
 
