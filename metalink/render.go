@@ -189,7 +189,13 @@ func renderURLPieces(snap *Snapshot) [][]urlPiece {
 func appendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID, protos []string) []byte {
 	f, given := protocolFilter(snap, sel, protos)
 	if !given {
-		f = mirrorlistDefault
+		for _, id := range sel {
+			if m := &snap.mirrors[id]; m.ListURL >= 0 {
+				dst = appendURL(dst, m.URLs[m.ListURL].Base, dir, sub, isDir)
+				dst = append(dst, '\n')
+			}
+		}
+		return dst
 	}
 	for _, id := range sel {
 		m := &snap.mirrors[id]

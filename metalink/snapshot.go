@@ -29,6 +29,9 @@ type mirror struct {
 	// URLs in the order the admin gave them, which answers keep, as
 	// Fedora's server does.
 	URLs []mirrorURL
+	// ListURL indexes the URL a mirrorlist gives by default (the first
+	// https, http or ftp one), -1 when there is none.
+	ListURL int
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -221,6 +224,7 @@ func newMirror(m *store.Mirror) mirror {
 		scheme, _, _ := strings.Cut(u, ":")
 		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
+	sm.ListURL = mirrorlistDefault.next(&sm, 0, 0)
 	return sm
 }
 

@@ -12,7 +12,8 @@ type urlFilter struct {
 }
 
 // The mirrorlist's default: one URL per mirror, the first of the admin's
-// that is https, http or ftp (rsync is no use to dnf).
+// that is https, http or ftp (rsync is no use to dnf); the snapshot keeps
+// its index per mirror (mirror.ListURL).
 var mirrorlistDefault = urlFilter{schemes: []string{"https", "http", "ftp"}, max: 1}
 
 // protocolFilter returns the filter protocol= asks for over a selection:
