@@ -83,6 +83,8 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	r.Get("/mirrors", s.state.status.ServeHTTP)
+	r.Get("/mirrors/", s.state.status.ServeHTTP)
 	if s.opts.Admin != nil {
 		r.Mount("/api/v1", s.opts.Admin)
 	}
