@@ -2,6 +2,7 @@ package status
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/metalinkd/metalinkd/internal/freshness"
 )
@@ -65,8 +66,8 @@ var segments = []struct {
 	count        func(freshness.Counts) int
 }{
 	{"fresh", "fresh", func(c freshness.Counts) int { return c.Fresh }},
-	{"alternate", "stale, still listed", func(c freshness.Counts) int { return c.Alternate }},
-	{"outdated", "stale, not listed", func(c freshness.Counts) int { return c.Outdated }},
+	{"alternate", "stale (alternate)", func(c freshness.Counts) int { return c.Alternate }},
+	{"outdated", "stale (not accepted)", func(c freshness.Counts) int { return c.Outdated }},
 	{"unknown", "unknown", func(c freshness.Counts) int { return c.Unknown }},
 }
 
@@ -97,8 +98,11 @@ func (c Chart) layout() chartView {
 	legendY := len(c.Series) * (chartBarHeight + chartGap)
 	v.LegendY = legendY + 12
 	v.Height = legendY + chartLegend
-	for i, s := range segments {
-		v.Legend = append(v.Legend, legendItem{X: chartLabelWidth + i*95, Class: s.class, Label: s.label})
+	for _, s := range segments {
+		if !slices.ContainsFunc(c.Series, func(p Point) bool { return s.count(p.Counts) > 0 }) {
+			continue
+		}
+		v.Legend = append(v.Legend, legendItem{X: len(v.Legend) * 135, Class: s.class, Label: s.label})
 	}
 	return v
 }
