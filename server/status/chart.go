@@ -73,7 +73,7 @@ var segments = []struct {
 
 // layout places the bars; every bar shares one scale, the largest total.
 func (c Chart) layout() chartView {
-	v := chartView{Title: c.Title, Width: chartLabelWidth + chartBarWidth + 60}
+	v := chartView{Title: c.Title, Width: chartLabelWidth + chartBarWidth + 100}
 	scale := 1
 	for _, p := range c.Series {
 		scale = max(scale, p.Counts.Total())
