@@ -59,8 +59,13 @@ func (b *Board) Snapshot() *metalink.Snapshot {
 	return nil
 }
 
-// ServeHTTP answers the page.
+// ServeHTTP answers GET and HEAD with the page.
 func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
 	e := b.cur.Load()
 	if e == nil {
 		http.Error(w, "the status page is not available yet", http.StatusServiceUnavailable)

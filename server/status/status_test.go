@@ -190,3 +190,49 @@ func TestBoardRendersOncePerSnapshot(t *testing.T) {
 		t.Error("the page was not rebuilt for the new snapshot")
 	}
 }
+
+func TestBoardMethods(t *testing.T) {
+	b := board(t)
+	for method, want := range map[string]int{http.MethodGet: 200, http.MethodHead: 200, http.MethodPost: 405, http.MethodDelete: 405} {
+		w := httptest.NewRecorder()
+		b.ServeHTTP(w, httptest.NewRequest(method, "/mirrors", nil))
+		if w.Code != want {
+			t.Errorf("%s /mirrors: %d, want %d", method, w.Code, want)
+		}
+		if want == 405 && w.Header().Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s /mirrors: Allow %q", method, w.Header().Get("Allow"))
+		}
+	}
+}
+
+// TestPageShowsWhyAMirrorIsDisabled checks that a reason and a time,
+// when health data gives them, are shown beside "disabled", and that
+// nothing is shown without them.
+func TestPageShowsWhyAMirrorIsDisabled(t *testing.T) {
+	p := Build(dataset(), built)
+	var off *Mirror
+	for i := range p.Countries {
+		for j := range p.Countries[i].Mirrors {
+			if m := &p.Countries[i].Mirrors[j]; !m.Enabled {
+				off = m
+			}
+		}
+	}
+	if off == nil {
+		t.Fatal("the fixture has no disabled public mirror")
+	}
+	html, err := Render(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<td class="state-disabled">disabled</td>`; !strings.Contains(string(html), want) {
+		t.Errorf("without health data the page lacks %s", want)
+	}
+	off.Reason, off.Since = "unreachable over https", built.Add(-26*time.Hour)
+	if html, err = Render(p); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<td class="state-disabled">disabled: unreachable over https since 2026-11-29 10:00 UTC</td>`; !strings.Contains(string(html), want) {
+		t.Errorf("the page lacks %s", want)
+	}
+}
