@@ -51,8 +51,8 @@ func (b *Board) Update(d *store.Dataset, snap *metalink.Snapshot) {
 	b.cur.Store(&edition{snap: snap, page: Build(d, snap.Built)})
 }
 
-// Snapshot returns the snapshot the current page describes, or nil.
-func (b *Board) Snapshot() *metalink.Snapshot {
+// snapshot returns the snapshot the current page describes, or nil.
+func (b *Board) snapshot() *metalink.Snapshot {
 	if e := b.cur.Load(); e != nil {
 		return e.snap
 	}

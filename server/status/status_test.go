@@ -124,13 +124,13 @@ func TestPageShowsNothingPrivate(t *testing.T) {
 		if !m.Private && !m.Regional() {
 			continue
 		}
-		secrets = append(secrets, m.Name, m.Bucket, m.Region+"/")
+		secrets = append(secrets, m.Name, m.Bucket)
 		secrets = append(secrets, m.URLs...)
 		secrets = append(secrets, m.Netblocks...)
 	}
 	secrets = append(secrets, "secret", "64511", "198.51.100", "203.0.113", "amazonaws")
 	for _, s := range secrets {
-		if s != "" && s != "/" && strings.Contains(body, s) {
+		if s != "" && strings.Contains(body, s) {
 			t.Errorf("the page shows %q", s)
 		}
 	}
@@ -182,7 +182,7 @@ func TestBoardRendersOncePerSnapshot(t *testing.T) {
 	d.Mirrors[0].Enabled = false
 	next := metalink.NewSnapshot(d, built.Add(time.Minute))
 	b.Update(d, next)
-	if b.Snapshot() != next {
+	if b.snapshot() != next {
 		t.Fatal("the board does not describe the new snapshot")
 	}
 	second := get(t, b, "/mirrors").Body.String()
