@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/metalinkd/metalinkd/metalink"
+	"github.com/metalinkd/metalinkd/server/status"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -23,6 +24,9 @@ type Reloader struct {
 	snap     atomic.Pointer[metalink.Snapshot]
 	lastErr  atomic.Pointer[error]
 	now      func() time.Time
+	// status is the public status page, built from each dataset loaded
+	// here because the snapshot keeps neither freshness nor disabled mirrors.
+	status status.Board
 }
 
 // reloadTimeout bounds one rebuild. A database that vanished without
@@ -73,7 +77,9 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		r.lastErr.Store(&err)
 		return err
 	}
-	r.snap.Store(metalink.NewSnapshot(d, r.now()))
+	snap := metalink.NewSnapshot(d, r.now())
+	r.status.Update(d, snap)
+	r.snap.Store(snap)
 	r.lastErr.Store(nil)
 	return nil
 }
