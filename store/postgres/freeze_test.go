@@ -180,3 +180,15 @@ func TestCallsOnAFrozenDatabaseFail(t *testing.T) {
 		t.Errorf("Load after the database thawed: %v", err)
 	}
 }
+
+// The LISTEN connection notices a frozen database: the subscriber is
+// signalled, reads the store and finds it unavailable.
+func TestChangesNoticeAFrozenDatabase(t *testing.T) {
+	server.Require(t)
+	s, f := frozenStore(t)
+	ch := s.Changes(t.Context())
+	f.set(true)
+	start := time.Now()
+	waitSignal(t, ch, "the database froze")
+	t.Logf("the frozen database was signalled after %v", time.Since(start).Round(time.Millisecond))
+}
