@@ -12,16 +12,16 @@ import (
 // instead of holding it for as long as TCP keeps the connection.
 type Timeouts struct {
 	// Read bounds a read of one entity or a short list.
-	Read time.Duration
+	Read time.Duration `json:"read"`
 	// Write bounds one change, including the wait for the write lock.
-	Write time.Duration
+	Write time.Duration `json:"write"`
 	// Bulk bounds the calls that move the whole dataset or a large part
 	// of it: Load, Import, Restore, RecordScan, ReplaceCloudRanges and the
 	// listings of directories and freshness.
-	Bulk time.Duration
+	Bulk time.Duration `json:"bulk"`
 	// Connect bounds opening one connection, when the URL sets no
 	// connect_timeout.
-	Connect time.Duration
+	Connect time.Duration `json:"connect"`
 }
 
 // DefaultTimeouts are the timeouts of a store opened without WithTimeouts.
