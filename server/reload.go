@@ -94,7 +94,7 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 	}
 	d, saved, cerr := opts.Cache.Load()
 	if cerr != nil {
-		return nil, fmt.Errorf("%w; cannot start from the snapshot cache either: %w", err, cerr)
+		return nil, fmt.Errorf("%w; and the snapshot cache cannot be served: %w", err, cerr)
 	}
 	r.snap.Store(metalink.NewSnapshot(d, saved))
 	r.cachedAt.Store(&saved)

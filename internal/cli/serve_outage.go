@@ -61,8 +61,11 @@ func startReloader(ctx context.Context, c ServeConfig, st store.Store, log *slog
 		opts.Cache = cache
 	}
 	rl, err := server.StartReloader(ctx, st, log, opts)
-	if errors.Is(err, store.ErrUnavailable) {
-		return nil, fmt.Errorf("cannot start: the store is unavailable and no snapshot cache could be served: %w", err)
+	switch {
+	case err == nil:
+		return rl, nil
+	case errors.Is(err, store.ErrUnavailable) && opts.Cache == nil:
+		return nil, fmt.Errorf("cannot start: the store is unavailable and the snapshot cache is off: %w", err)
 	}
-	return rl, err
+	return nil, fmt.Errorf("cannot start: %w", err)
 }
