@@ -20,7 +20,7 @@ func outageFlags(env Env, fs *flag.FlagSet, c *ServeConfig) {
 	d := postgres.DefaultTimeouts
 	fs.DurationVar(&c.DBTimeouts.Read, "db-read-timeout", d.Read, "PostgreSQL: deadline of a read (an admin GET, a token check, the health ping)")
 	fs.DurationVar(&c.DBTimeouts.Write, "db-write-timeout", d.Write, "PostgreSQL: deadline of one change")
-	fs.DurationVar(&c.DBTimeouts.Bulk, "db-bulk-timeout", d.Bulk, "PostgreSQL: deadline of a load of the whole dataset, an import or a scan")
+	fs.DurationVar(&c.DBTimeouts.Bulk, "db-bulk-timeout", time.Minute, "PostgreSQL: deadline of a load of the whole dataset, an import or a scan")
 	fs.DurationVar(&c.DBTimeouts.Connect, "db-connect-timeout", d.Connect, "PostgreSQL: deadline of opening a connection, unless the URL sets connect_timeout")
 	fs.DurationVar(&c.DBPingInterval, "db-ping-interval", 2*time.Second, "PostgreSQL: ping the database this often, each ping bounded by as long; a failed ping makes /readyz degraded")
 	fs.StringVar(&c.SnapshotCache, "snapshot-cache", env.Getenv("METALINKD_SNAPSHOT_CACHE"),

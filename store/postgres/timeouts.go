@@ -25,7 +25,9 @@ type Timeouts struct {
 }
 
 // DefaultTimeouts are the timeouts of a store opened without WithTimeouts.
-var DefaultTimeouts = Timeouts{Read: 5 * time.Second, Write: 10 * time.Second, Bulk: time.Minute, Connect: 5 * time.Second}
+// Bulk is generous for the commands (an import at scale); a server passes
+// its own, shorter one.
+var DefaultTimeouts = Timeouts{Read: 5 * time.Second, Write: 10 * time.Second, Bulk: 5 * time.Minute, Connect: 5 * time.Second}
 
 // WithTimeouts sets the per-call timeouts; a zero field keeps its default.
 func WithTimeouts(t Timeouts) Option {
