@@ -56,6 +56,8 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
+	// step is the step running; first is the one that listed out[0].
+	step, first Step
 }
 
 // A sort key packs a random key (a non-negative float64, whose bit pattern
@@ -77,6 +79,7 @@ var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
+	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
 	if q.HasProtocol {
@@ -94,10 +97,12 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 	}
 	if !onlyCountry {
 		if c.Country != "" {
+			s.step = StepCountry
 			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
 		s.continent(c.Country)
 		if s.counted < minimum {
+			s.step = StepGlobal
 			s.weighted(dir.Global, "country = global ", "")
 		}
 	}
@@ -115,6 +120,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 	cloud := s.snap.cloudLocation(addr)
 	claimed := location.Valid(loc)
 	if claimed && s.snap.knownLocation(loc) && (!s.verify || cloud == loc) {
+		s.step = StepLocation
 		s.weighted(s.dir.ByLocation[loc], "location = ", loc)
 		return
 	}
@@ -122,6 +128,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 		return // a real but unknown location: the ordinary list
 	}
 	if cloud != "" {
+		s.step = StepCloud
 		s.weighted(s.dir.ByLocation[cloud], "Using cloud region ", cloud)
 	}
 }
@@ -129,6 +136,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 // netblocks lists mirrors whose netblocks contain the client, longest prefix
 // first, in random order among prefixes of the same length.
 func (s *selector) netblocks(addr netip.Addr) {
+	s.step = StepNetblock
 	s.nb = s.snap.netblocksOf(s.nb[:0], addr)
 	found := false
 	for i := 0; i < len(s.nb); {
@@ -155,6 +163,7 @@ func (s *selector) asn(asn uint32) {
 	if asn == 0 {
 		return
 	}
+	s.step = StepASN
 	ids := s.snap.byASN(asn)
 	start := len(s.keys)
 	for _, id := range ids {
@@ -174,8 +183,10 @@ func (s *selector) requestedCountries(countries []string) bool {
 	before := len(s.out)
 	for _, c := range countries {
 		if c == "GLOBAL" {
+			s.step = StepGlobal
 			s.weighted(s.dir.Global, "country = global ", "")
 		} else if ids := s.dir.ByCountry[c]; len(ids) > 0 {
+			s.step = StepCountry
 			s.weighted(ids, "country = ", c)
 		}
 	}
@@ -199,6 +210,7 @@ func (s *selector) continentExcept(cont, except string) {
 	if cont == "" {
 		return
 	}
+	s.step = StepContinent
 	start := len(s.keys)
 	for _, id := range s.dir.ByContinent[cont] {
 		if s.snap.mirrors[id].Country != except {
@@ -261,6 +273,9 @@ func (s *selector) add(id mirrorID) bool {
 		return false
 	}
 	s.seen[w] |= b
+	if len(s.out) == 0 {
+		s.first = s.step
+	}
 	s.out = append(s.out, id)
 	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
 		s.counted++
