@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/metalinkd/metalinkd/internal/geoip"
+	"github.com/metalinkd/metalinkd/internal/logging"
 	"github.com/metalinkd/metalinkd/metalink"
 )
 
@@ -23,8 +24,11 @@ type Options struct {
 	Minimum int
 	// MaxURLLength bounds the request target; longer ones get 414.
 	MaxURLLength int
-	// AccessLog, when set, gets one JSON line per request.
+	// AccessLog, when set, gets one line per request.
 	AccessLog io.Writer
+	// AccessLogFormat is the access log's format: logging.Text for
+	// key=value lines, JSON otherwise.
+	AccessLogFormat logging.Format
 	// VerifyLocation honours location= only from the location's own cloud ranges.
 	VerifyLocation bool
 	// Rand orders mirrors; nil means math/rand/v2's generator.
