@@ -75,6 +75,14 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid data", Fields: views(ve.Fields, wireFieldError)})
 		return
 	}
+	if r.Context().Err() != nil {
+		// The client went away (its connection closed, and with it the
+		// request's context): nothing failed here, and no one reads the answer.
+		a.log.Debug("admin api: client went away", "request_id", requestid.FromContext(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "error", err.Error())
+		w.WriteHeader(statusClientClosedRequest)
+		return
+	}
 	status := statusOf(err)
 	if status == http.StatusInternalServerError {
 		a.log.Error("admin api", "request_id", requestid.FromContext(r.Context()), "method", r.Method,
@@ -95,6 +103,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeJSON(w, status, errorBody{Error: msg})
 }
+
+// statusClientClosedRequest is logged for a client that went away (nginx's 499).
+const statusClientClosedRequest = 499
 
 // statusOf maps an error to its status by the sentinel it wraps.
 func statusOf(err error) int {
