@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/metalinkd/metalinkd/internal/geoip"
 	"github.com/metalinkd/metalinkd/internal/logging"
+	"github.com/metalinkd/metalinkd/internal/version"
 	"github.com/metalinkd/metalinkd/metalink"
 )
 
@@ -46,10 +48,14 @@ type Geo interface {
 
 // Server answers from the current snapshot, which Reloader replaces.
 type Server struct {
-	opts  Options
-	log   *slog.Logger
-	geo   Geo
-	state *Reloader
+	opts    Options
+	log     *slog.Logger
+	geo     Geo
+	state   *Reloader
+	version version.Info
+	// draining is set by Drain; /readyz then answers 503.
+	draining atomic.Bool
+	degraded degradedLog
 }
 
 // New returns a server answering from r's snapshots.
@@ -66,7 +72,7 @@ func New(r *Reloader, geo Geo, log *slog.Logger, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, log: log, geo: geo, state: r}
+	return &Server{opts: opts, log: log, geo: geo, state: r, version: version.Get()}
 }
 
 // Handler returns the routing table wrapped in the request middleware.
