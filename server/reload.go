@@ -23,6 +23,8 @@ type Reloader struct {
 	snap     atomic.Pointer[metalink.Snapshot]
 	lastErr  atomic.Pointer[error]
 	now      func() time.Time
+	// kick asks Run for a reload now (Trigger); it holds at most one request.
+	kick chan struct{}
 }
 
 // reloadTimeout bounds one rebuild. A database that vanished without
@@ -33,7 +35,8 @@ const reloadTimeout = time.Minute
 
 // NewReloader loads the first snapshot; it fails when that is impossible.
 func NewReloader(ctx context.Context, st store.Store, log *slog.Logger, every time.Duration) (*Reloader, error) {
-	r := &Reloader{st: st, log: log, debounce: 100 * time.Millisecond, every: every, timeout: reloadTimeout, now: time.Now}
+	r := &Reloader{st: st, log: log, debounce: 100 * time.Millisecond, every: every, timeout: reloadTimeout, now: time.Now,
+		kick: make(chan struct{}, 1)}
 	if err := r.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -78,32 +81,48 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Run reloads on change signals and timer ticks until ctx ends.
+// Trigger asks Run to reload at once, without waiting for a change signal
+// or the timer (metalinkd serve does on SIGHUP). Requests made while one is
+// pending count as one.
+func (r *Reloader) Trigger() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run reloads on change signals, Trigger and timer ticks until ctx ends.
+// A reload asked for with Trigger is logged at info level, the others at
+// debug level.
 func (r *Reloader) Run(ctx context.Context) {
 	changes := r.st.Changes(ctx)
 	tick := time.NewTicker(r.every)
 	defer tick.Stop()
 	for {
+		level, reason := slog.LevelDebug, "interval"
 		select {
 		case <-ctx.Done():
 			return
 		case <-changes:
+			reason = "change"
 			// Let a burst of changes settle into one rebuild.
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(r.debounce):
 			}
+		case <-r.kick:
+			level, reason = slog.LevelInfo, "request"
 		case <-tick.C:
 		}
 		start := time.Now()
 		if err := r.Reload(ctx); err != nil {
 			if ctx.Err() == nil {
-				r.log.Warn("reload failed; serving the previous snapshot", "err", err)
+				r.log.Warn("reload failed; serving the previous snapshot", "reason", reason, "err", err)
 			}
 			continue
 		}
-		r.log.Debug("snapshot reloaded", "duration_ms", time.Since(start).Milliseconds(),
+		r.log.Log(ctx, level, "snapshot reloaded", "reason", reason, "duration_ms", time.Since(start).Milliseconds(),
 			"mirrors", r.Snapshot().MirrorCount())
 	}
 }
