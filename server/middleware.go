@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/metalinkd/metalinkd/internal/logging"
@@ -30,6 +31,9 @@ type statusWriter struct {
 	firstStep metalink.Step
 	location  string
 }
+
+// statusWriters saves one allocation per request.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
@@ -62,7 +66,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		// The admin API logs and returns the same id, from the context.
 		r, id := requestid.Ensure(r)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				s.log.Error("panic", "request_id", id, "panic", v)
@@ -71,6 +76,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 			}
 			s.logRequest(sw, r, id, start)
+			// net/http forbids using a ResponseWriter after ServeHTTP
+			// returns, so nothing holds sw now.
+			*sw = statusWriter{}
+			statusWriters.Put(sw)
 		}()
 		if len(r.RequestURI) > s.opts.MaxURLLength {
 			http.Error(sw, http.StatusText(http.StatusRequestURITooLong), http.StatusRequestURITooLong)
