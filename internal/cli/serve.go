@@ -213,7 +213,8 @@ type wired struct {
 }
 
 // wireServer opens the store and the GeoIP databases, loads the first
-// snapshot, starts the reloader and returns the handler and a cleanup.
+// snapshot, starts the reloader and returns the server, its reloader and
+// a cleanup.
 func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer, accessFormat logging.Format) (*wired, func(), error) {
 	var st store.Store
 	var err error
