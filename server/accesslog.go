@@ -56,12 +56,16 @@ type accessEntry struct {
 // writeAccessLine writes e to w as one line, as text or JSON.
 func writeAccessLine(w io.Writer, e *accessEntry, text bool) {
 	bufs := linePool.Get().(*lineBufs)
-	bufs.query = appendRedactedQuery(bufs.query[:0], e.query)
+	query := e.query
+	if mayHoldSecret(query) {
+		bufs.query = appendRedactedQuery(bufs.query[:0], query)
+		query = bytesString(bufs.query)
+	}
 	var b []byte
 	if text {
-		b = appendAccessText(bufs.line[:0], e, bufs.query)
+		b = appendAccessText(bufs.line[:0], e, query)
 	} else {
-		b = appendAccessLine(bufs.line[:0], e, bufs.query)
+		b = appendAccessLine(bufs.line[:0], e, query)
 	}
 	w.Write(b)
 	bufs.line = b
@@ -78,7 +82,7 @@ func (e *accessEntry) level() string {
 }
 
 // appendAccessLine appends e as a JSON line; query is its redacted query.
-func appendAccessLine(b []byte, e *accessEntry, query []byte) []byte {
+func appendAccessLine(b []byte, e *accessEntry, query string) []byte {
 	b = append(b, `{"time":"`...)
 	b = e.at.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":"`...)
@@ -90,7 +94,7 @@ func appendAccessLine(b []byte, e *accessEntry, query []byte) []byte {
 	b = append(b, `,"path":`...)
 	b = appendJSONString(b, e.path, maxPathLog)
 	b = append(b, `,"query":`...)
-	b = appendJSONString(b, bytesString(query), maxQueryLog)
+	b = appendJSONString(b, query, maxQueryLog)
 	b = append(b, `,"client":"`...)
 	b = appendAddr(b, e.client)
 	b = append(b, '"')
@@ -114,7 +118,7 @@ func appendAccessLine(b []byte, e *accessEntry, query []byte) []byte {
 }
 
 // appendAccessText appends e as a key=value line; query is its redacted query.
-func appendAccessText(b []byte, e *accessEntry, query []byte) []byte {
+func appendAccessText(b []byte, e *accessEntry, query string) []byte {
 	b = append(b, "time="...)
 	b = e.at.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
 	b = append(b, " level="...)
@@ -126,7 +130,7 @@ func appendAccessText(b []byte, e *accessEntry, query []byte) []byte {
 	b = append(b, " path="...)
 	b = appendTextValue(b, e.path, maxPathLog)
 	b = append(b, " query="...)
-	b = appendTextValue(b, bytesString(query), maxQueryLog)
+	b = appendTextValue(b, query, maxQueryLog)
 	b = append(b, " client="...)
 	if e.client.IsValid() {
 		b = e.client.AppendTo(b)
@@ -154,8 +158,20 @@ func appendAccessText(b []byte, e *accessEntry, query []byte) []byte {
 
 // peerIfOther returns the peer when its address is not the client's.
 func (e *accessEntry) peerIfOther() string {
-	if e.peer == "" || (e.client.IsValid() && peerAddr(e.peer) == e.client) {
+	if e.peer == "" {
 		return ""
+	}
+	if e.client.IsValid() {
+		// Comparing the text is cheap and nearly always decides; parsing
+		// settles the rest (an IPv4-mapped peer, say).
+		var buf [64]byte
+		host := e.peer
+		if i := strings.LastIndexByte(host, ':'); i > 0 && strings.IndexByte(host, ']') < 0 && strings.Count(host, ":") == 1 {
+			host = host[:i]
+		}
+		if string(e.client.AppendTo(buf[:0])) == host || peerAddr(e.peer) == e.client {
+			return ""
+		}
 	}
 	return e.peer
 }
@@ -169,7 +185,14 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 
 // appendMillis appends d in milliseconds with microsecond decimals: 0.412.
 func appendMillis(b []byte, d time.Duration) []byte {
-	return strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', 3, 64)
+	us := d.Microseconds()
+	if us < 0 {
+		b = append(b, '-')
+		us = -us
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
 // bytesString views b as a string without copying it; the caller does not
@@ -179,6 +202,23 @@ func bytesString(b []byte) string {
 		return ""
 	}
 	return unsafe.String(&b[0], len(b))
+}
+
+// mayHoldSecret reports whether q may name a credential: it contains
+// "token" in any letter case, or a percent-encoding that might spell it.
+// Most queries do not, and are written as they came.
+func mayHoldSecret(q string) bool {
+	for i := 0; i < len(q); i++ {
+		switch q[i] {
+		case '%':
+			return true
+		case 't', 'T':
+			if i+5 <= len(q) && strings.EqualFold(q[i:i+5], "token") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // appendRedactedQuery appends the raw query q with the value of every
@@ -231,31 +271,50 @@ func bounded(s string, max int) (string, bool) {
 // A value cut to max bytes ends in "…".
 func appendTextValue(b []byte, s string, max int) []byte {
 	s, cut := bounded(s, max)
-	if !needsQuoting(s) {
+	switch textQuoting(s) {
+	case bare:
 		b = append(b, s...)
 		if cut {
 			b = append(b, "…"...)
 		}
 		return b
+	case plainQuotes:
+		b = append(b, '"')
+		b = append(b, s...)
+	default:
+		b = strconv.AppendQuote(b, s)
+		b = b[:len(b)-1]
 	}
-	b = strconv.AppendQuote(b, s)
 	if cut {
-		b = append(b[:len(b)-1], `…"`...)
+		b = append(b, "…"...)
 	}
-	return b
+	return append(b, '"')
 }
 
-func needsQuoting(s string) bool {
+// How a text value is written.
+const (
+	bare        = iota // as it is
+	plainQuotes        // in quotes, nothing escaped
+	escaped            // quoted by strconv.Quote
+)
+
+// textQuoting says how slog's text handler would write s: bare unless it is
+// empty or has a space, '=', a quote or a character that is not printable
+// ASCII; plain quotes suffice when nothing inside needs an escape.
+func textQuoting(s string) int {
 	if s == "" {
-		return true
+		return plainQuotes
 	}
+	q := bare
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= utf8.RuneSelf {
-			return true
+		switch c := s[i]; {
+		case c < ' ' || c == '"' || c == '\\' || c >= 0x7f:
+			return escaped
+		case c == ' ' || c == '=':
+			q = plainQuotes
 		}
 	}
-	return false
+	return q
 }
 
 const hexDigits = "0123456789abcdef"
@@ -267,12 +326,16 @@ func appendJSONString(b []byte, s string, max int) []byte {
 	s, cut := bounded(s, max)
 	b = append(b, '"')
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			b = append(b, c)
-			i++
-			continue
+		// Copy the run of characters that need no escape at once.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && s[j] < utf8.RuneSelf {
+			j++
 		}
+		b = append(b, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			switch c {
 			case '"', '\\':

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/metalinkd/metalinkd/metalink"
 )
@@ -149,6 +151,28 @@ func FuzzAppendJSONString(f *testing.F) {
 		var back string
 		if err := json.Unmarshal(appendJSONString(nil, s, max%600), &back); err != nil {
 			t.Fatalf("%q: %v", s, err)
+		}
+	})
+}
+
+// FuzzAppendTextValue: a text value is one token, bare or a quoted string
+// that reads back as the value.
+func FuzzAppendTextValue(f *testing.F) {
+	f.Add("repo=fedora-41&arch=x86_64")
+	f.Add("libdnf (Fedora Linux 41)")
+	f.Add("\x00\"\\\xff\u2028é")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := string(appendTextValue(nil, s, 0))
+		if strings.HasPrefix(got, `"`) {
+			back, err := strconv.Unquote(got)
+			if err != nil || (utf8.ValidString(s) && back != s) {
+				t.Fatalf("%q written as %s: %q, %v", s, got, back, err)
+			}
+			return
+		}
+		if got != s || s == "" || strings.ContainsAny(s, " =\"\n") {
+			t.Fatalf("%q written bare as %s", s, got)
 		}
 	})
 }
