@@ -52,7 +52,7 @@ func newLifecycle(t *testing.T, flags ...string) *lifecycle {
 	if err := os.WriteFile(repomd, []byte(fixtureRepomd), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l.md.run(t, "import", writeFile(t, dir, "mirrors.yaml", replicaMirrors))
+	l.md.run(t, "import", writeLifecycleFile(t, dir, "mirrors.yaml", replicaMirrors))
 	l.md.run(t, "scan", "--root", l.masterRoot)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -116,7 +116,7 @@ func (l *lifecycle) running() bool {
 	}
 }
 
-func writeFile(t *testing.T, dir, name, content string) string {
+func writeLifecycleFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -125,7 +125,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-func fileHas(path, s string) bool {
+func logHas(path, s string) bool {
 	b, err := os.ReadFile(path)
 	return err == nil && strings.Contains(string(b), s)
 }
@@ -137,7 +137,7 @@ func TestSIGHUPReopensLogsAndReloads(t *testing.T) {
 	l := newLifecycle(t, "--drain", "0s")
 	l.md.metalink(t, "repo=fedora-41&arch=x86_64&before=rotation")
 	testpeer.MustEventually(t, 10*time.Second, "the first access line", func() bool {
-		return fileHas(l.access, "before=rotation")
+		return logHas(l.access, "before=rotation")
 	})
 	for _, p := range []string{l.log, l.access} {
 		if err := os.Rename(p, p+".1"); err != nil {
@@ -146,25 +146,25 @@ func TestSIGHUPReopensLogsAndReloads(t *testing.T) {
 	}
 	// The store changes; the embedded store's watcher may or may not see it
 	// first, but only SIGHUP writes a reload line with reason "request".
-	l.md.run(t, "import", "--merge", writeFile(t, t.TempDir(), "gamma.yaml", gammaMirrors))
+	l.md.run(t, "import", "--merge", writeLifecycleFile(t, t.TempDir(), "gamma.yaml", gammaMirrors))
 	l.signal(t, syscall.SIGHUP)
 
 	testpeer.MustEventually(t, 10*time.Second, "a new server log with the reopen and the requested reload", func() bool {
-		return fileHas(l.log, `"msg":"log files reopened"`) && fileHas(l.log, `"reason":"request"`)
+		return logHas(l.log, `"msg":"log files reopened"`) && logHas(l.log, `"reason":"request"`)
 	})
 	l.md.waitForMetalink(t, "repo=fedora-41&arch=x86_64&after=rotation", "the added mirror", func(body string) bool {
 		return lists(body, "gamma.example")
 	})
 	testpeer.MustEventually(t, 10*time.Second, "a new access log with the next request", func() bool {
-		return fileHas(l.access, "after=rotation")
+		return logHas(l.access, "after=rotation")
 	})
 	if !l.running() {
 		t.Fatalf("metalinkd exited on SIGHUP: %v", l.proc.Err())
 	}
-	if fileHas(l.access+".1", "after=rotation") || fileHas(l.log+".1", "log files reopened") {
+	if logHas(l.access+".1", "after=rotation") || logHas(l.log+".1", "log files reopened") {
 		t.Error("lines written after SIGHUP went to the renamed files")
 	}
-	if !fileHas(l.log+".1", `"msg":"listening"`) {
+	if !logHas(l.log+".1", `"msg":"listening"`) {
 		t.Error("the renamed server log lost the lines written before SIGHUP")
 	}
 }
@@ -195,14 +195,14 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err := l.proc.Err(); err != nil {
 		t.Errorf("metalinkd ended with %v, want exit status 0", err)
 	}
-	if !fileHas(l.log, `"msg":"shutting down"`) {
+	if !logHas(l.log, `"msg":"shutting down"`) {
 		t.Error("no shutdown line in the server log")
 	}
 }
 
-// TestVersion: --version, the version subcommand and /readyz tell the same
+// TestMetalinkdVersion: --version, the version subcommand and /readyz tell the same
 // build.
-func TestVersion(t *testing.T) {
+func TestMetalinkdVersion(t *testing.T) {
 	l := newLifecycle(t, "--drain", "0s")
 	var outs []string
 	for _, args := range [][]string{{"--version"}, {"version"}} {

@@ -30,7 +30,7 @@ func healthServer(t *testing.T, now *time.Time, log *bytes.Buffer) (*Server, *Re
 	return s, rl
 }
 
-func readyz(t *testing.T, h http.Handler) (int, map[string]any) {
+func getReadyz(t *testing.T, h http.Handler) (int, map[string]any) {
 	t.Helper()
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
@@ -44,7 +44,7 @@ func readyz(t *testing.T, h http.Handler) (int, map[string]any) {
 func TestReadyzVersion(t *testing.T) {
 	now := time.Now()
 	s, _ := healthServer(t, &now, &bytes.Buffer{})
-	code, body := readyz(t, s.Handler())
+	code, body := getReadyz(t, s.Handler())
 	v, _ := body["version"].(map[string]any)
 	if code != 200 || body["status"] != "ok" || v["version"] != version.Get().Version || v["go"] != version.Get().Go {
 		t.Errorf("readyz %d %v, want 200, ok and the version %+v", code, body, version.Get())
@@ -56,7 +56,7 @@ func TestReadyzDraining(t *testing.T) {
 	s, _ := healthServer(t, &now, &bytes.Buffer{})
 	h := s.Handler()
 	s.Drain()
-	if code, body := readyz(t, h); code != http.StatusServiceUnavailable || body["status"] != "draining" {
+	if code, body := getReadyz(t, h); code != http.StatusServiceUnavailable || body["status"] != "draining" {
 		t.Errorf("readyz while draining: %d %v, want 503 draining", code, body)
 	}
 	w := httptest.NewRecorder()
@@ -77,7 +77,7 @@ func TestReadyzDegradedWarnsOncePerStateOrMinute(t *testing.T) {
 	fail := errors.New("store: connection refused")
 	rl.lastErr.Store(&fail)
 	for range 5 {
-		if _, body := readyz(t, h); body["status"] != "degraded" {
+		if _, body := getReadyz(t, h); body["status"] != "degraded" {
 			t.Fatalf("status %v, want degraded", body["status"])
 		}
 	}
@@ -85,29 +85,29 @@ func TestReadyzDegradedWarnsOncePerStateOrMinute(t *testing.T) {
 		t.Fatalf("%d warnings for 5 probes of one degraded state, want 1:\n%s", n, log.String())
 	}
 	now = now.Add(30 * time.Second)
-	readyz(t, h)
+	getReadyz(t, h)
 	if n := warnings(); n != 1 {
 		t.Errorf("%d warnings within the minute, want 1", n)
 	}
 	now = now.Add(31 * time.Second)
-	readyz(t, h)
+	getReadyz(t, h)
 	if n := warnings(); n != 2 {
 		t.Errorf("%d warnings after a minute, want 2", n)
 	}
 	other := errors.New("store: timeout")
 	rl.lastErr.Store(&other)
-	readyz(t, h)
+	getReadyz(t, h)
 	if n := warnings(); n != 3 {
 		t.Errorf("%d warnings after the error changed, want 3", n)
 	}
 	rl.lastErr.Store(nil)
-	readyz(t, h)
-	readyz(t, h)
+	getReadyz(t, h)
+	getReadyz(t, h)
 	if n := strings.Count(log.String(), "readyz ok again"); n != 1 {
 		t.Errorf("%d recovery lines, want 1:\n%s", n, log.String())
 	}
 	rl.lastErr.Store(&fail)
-	readyz(t, h)
+	getReadyz(t, h)
 	if n := warnings(); n != 4 {
 		t.Errorf("%d warnings after degrading again, want 4", n)
 	}
