@@ -135,6 +135,13 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(c)
 	}
+	// SIGHUP is taken at once: its default action would end the process
+	// while it starts.
+	hup := make(chan os.Signal, 1)
+	if env.Signals != nil {
+		env.Signals.Notify(hup, syscall.SIGHUP)
+		defer env.Signals.Stop(hup)
+	}
 	logs, err := openLogs(env, c)
 	if err != nil {
 		return err
@@ -162,11 +169,6 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		"version", version.Get().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	hup := make(chan os.Signal, 1)
-	if env.Signals != nil {
-		env.Signals.Notify(hup, syscall.SIGHUP)
-		defer env.Signals.Stop(hup)
-	}
 	for ctx.Err() == nil {
 		select {
 		case err := <-errc:
