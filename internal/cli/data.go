@@ -56,7 +56,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func runScan(ctx context.Context, env Env, args []string) error {
 	if *maxAge < 0 {
 		return usageError{"--max-age must not be negative"}
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func runExpire(ctx context.Context, env Env, args []string) error {
 	if *d == "" {
 		return usageError{"--directory is required"}
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -336,7 +336,7 @@ func runReport(ctx context.Context, env Env, args []string) error {
 	if *sum != "" && !sha256RE.MatchString(*sum) {
 		return usageError{"--sha256 must be 64 lower-case hex digits"}
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}

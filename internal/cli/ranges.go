@@ -60,7 +60,7 @@ func runRanges(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -160,13 +160,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // wireServer opens the store and the GeoIP databases, loads the first
 // snapshot, starts the reloader and returns the handler and a cleanup.
 func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer) (http.Handler, func(), error) {
-	var st store.Store
-	var err error
-	if c.Store.DatabaseURL != "" {
-		st, err = postgres.Open(ctx, c.Store.DatabaseURL, postgres.WithLogger(log))
-	} else {
-		st, err = store.OpenEmbedded(c.Store.DataDir)
-	}
+	st, err := c.Store.open(ctx, postgres.WithLogger(log))
 	if err != nil {
 		return nil, nil, err
 	}

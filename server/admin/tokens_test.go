@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 func TestTokenLifecycle(t *testing.T) { eachStore(t, testTokenLifecycle) }
@@ -32,7 +33,7 @@ func testTokenLifecycle(t *testing.T, kind storeKind) {
 	if err != nil || stored.ID != created.ID {
 		t.Fatalf("stored token %+v, %v", stored, err)
 	}
-	if e, ok := f.st.(*store.Embedded); ok && bytes.Contains(embeddedFiles(t, e), []byte(created.Secret)) {
+	if e, ok := f.st.(*sqlite.Store); ok && bytes.Contains(embeddedFiles(t, e), []byte(created.Secret)) {
 		t.Error("the secret is in the store's files")
 	}
 
@@ -129,7 +130,7 @@ func testAudit(t *testing.T, kind storeKind) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // embeddedFiles returns the content of every file of an embedded store.
-func embeddedFiles(t *testing.T, st *store.Embedded) []byte {
+func embeddedFiles(t *testing.T, st *sqlite.Store) []byte {
 	t.Helper()
 	entries, err := os.ReadDir(st.Dir())
 	if err != nil {
@@ -170,7 +171,7 @@ func (failingStore) Directories(context.Context, string) ([]store.Directory, err
 }
 
 func TestInternalErrorsHidden(t *testing.T) {
-	st, err := store.OpenEmbedded(t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

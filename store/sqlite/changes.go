@@ -10,7 +10,8 @@ import (
 // on a connection of its own: SQLite changes it whenever another
 // connection, of this process or another, commits. The first version is
 // read before Changes returns, so a change committed after that is always
-// signalled. Signals are coalesced: the channel holds at most one. The
+// signalled. A failure to read the version is signalled too, as a change
+// may be. Signals are coalesced: the channel holds at most one. The
 // channel is closed when ctx ends or the store is closed.
 func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
@@ -51,11 +52,12 @@ func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 			}
 			v, err := dataVersion(ctx, conn)
 			if err != nil {
-				// A new connection has a new data version: signal once
-				// it is read, since changes may have been missed meanwhile.
+				// Signal, so that the subscriber reads the store and finds
+				// out whether it is still readable; a new connection has a
+				// new data version, so the next success signals again.
 				conn.Close()
 				conn, last = nil, -1
-				continue
+				v = -1
 			}
 			if v == last {
 				continue
