@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"slices"
 
 	"github.com/metalinkd/metalinkd/store"
 )
@@ -11,7 +10,7 @@ import (
 // Import implements store.Store. Mirrors that remain keep their freshness;
 // the freshness of removed mirrors goes with them.
 func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
-	decl = shallowClone(decl)
+	decl = decl.Copy()
 	detail := map[string]int{"mirrors": len(decl.Mirrors), "locations": len(decl.Locations), "repositories": len(decl.Repositories)}
 	err := s.write(ctx, change{"import", "dataset", detail}, func(tx *sql.Tx) error {
 		// The scanned directories decide which scan-derived repositories stay.
@@ -34,7 +33,7 @@ func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 // Restore implements store.Store. Tokens and the audit log, which are not
 // part of the dataset, are kept.
 func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
-	d := shallowClone(all)
+	d := all.Copy()
 	d.Normalize()
 	if err := d.Validate(); err != nil {
 		return wrap(err, "restore")
@@ -70,27 +69,6 @@ func restore(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
 		}
 	}
 	return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
-}
-
-// shallowClone copies what normalising d rewrites in place (the lists
-// and each mirror's lists), sharing the rest: a deep copy of a large
-// network's freshness would cost more than writing it.
-func shallowClone(d *store.Dataset) *store.Dataset {
-	c := &store.Dataset{
-		Mirrors:      slices.Clone(d.Mirrors),
-		Locations:    slices.Clone(d.Locations),
-		Repositories: slices.Clone(d.Repositories),
-		Redirects:    slices.Clone(d.Redirects),
-		ScanRules:    slices.Clone(d.ScanRules),
-		Directories:  slices.Clone(d.Directories),
-		Freshness:    slices.Clone(d.Freshness),
-		CloudRanges:  slices.Clone(d.CloudRanges),
-		CloudSources: slices.Clone(d.CloudSources),
-	}
-	for i := range c.Mirrors {
-		c.Mirrors[i] = cloneMirror(c.Mirrors[i])
-	}
-	return c
 }
 
 // replaceDeclarative replaces mirrors, locations, repositories, redirects

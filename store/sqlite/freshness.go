@@ -45,7 +45,7 @@ func (s *Store) LoadFreshness(ctx context.Context, fs []store.Freshness) error {
 		}
 		defer w.close()
 		for i, f := range fs {
-			if err := check.accepts(ctx, f); err != nil {
+			if err := check.accepts(f); err != nil {
 				return fmt.Errorf("freshness[%d]: %w", i, err)
 			}
 			if err := w.put(ctx, f); err != nil {
@@ -60,13 +60,12 @@ func (s *Store) LoadFreshness(ctx context.Context, fs []store.Freshness) error {
 // reportCheck decides what store.Dataset.ApplyReport decides, for many
 // reports, with each mirror and directory read once.
 type reportCheck struct {
-	tx      *sql.Tx
 	mirrors map[string]bool
 	dirs    map[string]*store.Directory
 }
 
 func newReportCheck(ctx context.Context, tx *sql.Tx) (*reportCheck, error) {
-	c := &reportCheck{tx: tx, mirrors: map[string]bool{}, dirs: map[string]*store.Directory{}}
+	c := &reportCheck{mirrors: map[string]bool{}, dirs: map[string]*store.Directory{}}
 	names, err := collect(ctx, tx, func(r *sql.Rows) (n string, err error) { err = r.Scan(&n); return n, err },
 		`SELECT name FROM mirrors`)
 	for _, n := range names {
@@ -82,7 +81,7 @@ func newReportCheck(ctx context.Context, tx *sql.Tx) (*reportCheck, error) {
 	return c, err
 }
 
-func (c *reportCheck) accepts(ctx context.Context, f store.Freshness) error {
+func (c *reportCheck) accepts(f store.Freshness) error {
 	d := &store.Dataset{}
 	if c.mirrors[f.Mirror] {
 		d.Mirrors = []store.Mirror{{Name: f.Mirror}}
@@ -90,10 +89,7 @@ func (c *reportCheck) accepts(ctx context.Context, f store.Freshness) error {
 	if dir := c.dirs[f.Directory]; dir != nil {
 		d.Directories = []store.Directory{*dir}
 	}
-	if err := d.ApplyReport(f); err != nil {
-		return err
-	}
-	return (&store.Dataset{Freshness: []store.Freshness{f}, Mirrors: d.Mirrors, Directories: d.Directories}).Validate()
+	return d.ApplyReport(f)
 }
 
 // Forget implements store.Store with store.Dataset.ApplyForget on the

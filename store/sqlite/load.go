@@ -11,8 +11,37 @@ import (
 // Load implements store.Store. It reads in one transaction, so the dataset
 // is a consistent snapshot, in the canonical order of store.Dataset.Normalize.
 func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
-	var d store.Dataset
+	var d *store.Dataset
 	err := s.read(ctx, func(tx *sql.Tx) (err error) {
+		if d, err = loadAllBut(ctx, tx); err != nil {
+			return err
+		}
+		d.Freshness, err = loadFreshness(ctx, tx, "", "")
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "loading the dataset")
+	}
+	return d, nil
+}
+
+// Export calls fn with the dataset but its freshness, and with rows, which
+// yields the freshness in the order of Load one row at a time: both come
+// from one snapshot, and a large network is exported without being held.
+func (s *Store) Export(ctx context.Context, fn func(d *store.Dataset, rows func(yield func(store.Freshness) error) error) error) error {
+	return s.read(ctx, func(tx *sql.Tx) error {
+		d, err := loadAllBut(ctx, tx)
+		if err != nil {
+			return wrap(err, "loading the dataset")
+		}
+		return fn(d, func(yield func(store.Freshness) error) error { return eachFreshness(ctx, tx, "", "", yield) })
+	})
+}
+
+// loadAllBut loads the dataset but its freshness.
+func loadAllBut(ctx context.Context, tx *sql.Tx) (*store.Dataset, error) {
+	var d store.Dataset
+	err := func() (err error) {
 		if d.Mirrors, err = loadMirrors(ctx, tx, ""); err != nil {
 			return err
 		}
@@ -31,19 +60,13 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 		if d.Directories, err = loadDirectories(ctx, tx, nil); err != nil {
 			return err
 		}
-		if d.Freshness, err = loadFreshness(ctx, tx, "", ""); err != nil {
-			return err
-		}
 		if d.CloudRanges, err = loadCloudRanges(ctx, tx); err != nil {
 			return err
 		}
 		d.CloudSources, err = loadCloudSources(ctx, tx)
 		return err
-	})
-	if err != nil {
-		return nil, wrap(err, "loading the dataset")
-	}
-	return &d, nil
+	}()
+	return &d, err
 }
 
 // collect runs a query and scans each row with scan, checking rows.Err.

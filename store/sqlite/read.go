@@ -96,11 +96,3 @@ func (s *Store) Freshness(ctx context.Context, mirror, directory string) (fs []s
 	err = s.read(ctx, func(tx *sql.Tx) error { fs, err = loadFreshness(ctx, tx, mirror, directory); return err })
 	return fs, wrap(err, "freshness")
 }
-
-// EachFreshness calls fn with every freshness row in the order of Load,
-// from one snapshot, without holding them all: for exporting a large
-// network in bounded memory.
-func (s *Store) EachFreshness(ctx context.Context, fn func(store.Freshness) error) error {
-	err := s.read(ctx, func(tx *sql.Tx) error { return eachFreshness(ctx, tx, "", "", fn) })
-	return wrap(err, "freshness")
-}
