@@ -27,7 +27,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if choice.DatabaseURL == "" {
-		return usageError{"migrate needs --database-url or DATABASE_URL (the embedded store has no schema)"}
+		return usageError{"migrate needs --database-url or DATABASE_URL (the embedded store applies its migrations itself whenever it is opened)"}
 	}
 	pool, err := pgxpool.New(ctx, choice.DatabaseURL)
 	if err != nil {
