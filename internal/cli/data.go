@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -264,6 +265,21 @@ type exporter interface {
 	Export(ctx context.Context, fn func(d *store.Dataset, rows func(yield func(store.Freshness) error) error) error) error
 }
 
+// loadWithoutFreshness returns the dataset, without its freshness when the
+// store can leave it out: at the scale of a large network it is most of it.
+func loadWithoutFreshness(ctx context.Context, st store.Store) (*store.Dataset, error) {
+	ex, ok := st.(exporter)
+	if !ok {
+		return st.Load(ctx)
+	}
+	var d *store.Dataset
+	err := ex.Export(ctx, func(head *store.Dataset, _ func(yield func(store.Freshness) error) error) error {
+		d = head
+		return nil
+	})
+	return d, err
+}
+
 // freshnessLoader is a store that records many freshness reports in one
 // transaction (the embedded store).
 type freshnessLoader interface {
@@ -353,7 +369,7 @@ func runScan(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	d, err := st.Load(ctx)
+	d, err := loadWithoutFreshness(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -434,18 +450,14 @@ func runReport(ctx context.Context, env Env, args []string) error {
 	}
 	defer st.Close()
 	if *sum == "" {
-		data, err := st.Load(ctx)
+		dir, err := st.Directory(ctx, *d)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("directory %q: %w (run scan first)", *d, store.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		for _, x := range data.Directories {
-			if x.Path == *d {
-				*sum = x.Current.SHA256
-			}
-		}
-		if *sum == "" {
-			return fmt.Errorf("directory %q: %w (run scan first)", *d, store.ErrNotFound)
-		}
+		*sum = dir.Current.SHA256
 	}
 	if err := st.Report(ctx, store.Freshness{Mirror: *mirror, Directory: *d, SHA256: *sum, Reported: time.Now().UTC()}); err != nil {
 		return err
