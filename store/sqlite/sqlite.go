@@ -90,8 +90,11 @@ func openDB(path, txlock string) (*sql.DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	// A bulk write touches more pages than the default cache of 2 MiB holds.
-	q.Add("_pragma", "cache_size(-65536)")
+	if txlock == "immediate" {
+		// A bulk write touches more pages than the default cache of 2 MiB
+		// holds; reads scan, and a cache would only add to the memory.
+		q.Add("_pragma", "cache_size(-65536)")
+	}
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: %w", err)
