@@ -90,9 +90,13 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if removed := plan.diff.Removals(); len(removed) > 0 && !*replace && !*merge {
 		return refusal(removed)
 	}
-	if mf.Complete {
+	switch {
+	case plan.diff.Empty():
+		// The store holds the file already (a re-import of an export, say):
+		// rewriting a large network to the same rows would cost minutes.
+	case mf.Complete:
 		err = st.Restore(ctx, plan.apply)
-	} else {
+	default:
 		err = st.Import(ctx, plan.apply)
 	}
 	if err != nil {
@@ -117,8 +121,10 @@ type importPlan struct {
 // validate it. Repositories the scan derives from the stored directories
 // are derived again by Import, so a file that lacks them does not remove
 // them.
+//
+// It normalises stored in place: the caller hands over a dataset it just
+// loaded, which at the scale of a large network is not worth a copy.
 func planImport(stored *store.Dataset, mf *mirrorsfile.File, merge bool) (importPlan, error) {
-	stored = stored.Copy()
 	stored.Normalize()
 	var p importPlan
 	var after *store.Dataset
@@ -133,7 +139,9 @@ func planImport(stored *store.Dataset, mf *mirrorsfile.File, merge bool) (import
 		p.apply = mf.Dataset
 	}
 	if mf.Complete {
-		after = p.apply.Copy()
+		// Restored as is, so normalised in place: an export's freshness is
+		// the bulk of a large network, not worth a copy.
+		after = p.apply
 	} else {
 		after = stored.Copy()
 		after.ApplyImport(p.apply.Copy())

@@ -84,6 +84,14 @@ func TestExportImportRoundTripAtScale(t *testing.T) {
 			if exported.stdout != writeFile(t, mirrorsfile.JSON, want) {
 				t.Error("the export differs from the file imported")
 			}
+			// Importing what the store holds writes nothing, not even to the audit log.
+			before := auditLength(t, env)
+			if r := runCLI(t, env, exported.stdout, "import", "--replace", "-"); r.code != ExitOK || !strings.Contains(r.stdout, "summary: no changes") {
+				t.Fatalf("re-import: %+v", r.stderr)
+			}
+			if after := auditLength(t, env); after != before {
+				t.Errorf("a re-import without changes wrote %d audit entries", after-before)
+			}
 			yaml := runCLI(t, env, "", "export")
 			for _, file := range []string{exported.stdout, yaml.stdout} {
 				other := map[string]string{"METALINKD_DATA_DIR": t.TempDir()}
@@ -131,4 +139,15 @@ func TestImportFreshnessOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// auditLength returns how many audit entries the store of env holds.
+func auditLength(t *testing.T, env map[string]string) int {
+	t.Helper()
+	st := openTestStore(t, env)
+	log, err := st.ListAudit(t.Context(), 1000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(log)
 }
