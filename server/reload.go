@@ -31,6 +31,11 @@ type Reloader struct {
 	// the first successful reload.
 	cachedAt atomic.Pointer[time.Time]
 	health   dbHealth
+	// changes is the store's change signal, subscribed to before the first
+	// load so that a change committed between that load and Run is not
+	// missed; stopChanges ends the subscription.
+	changes     <-chan struct{}
+	stopChanges context.CancelFunc
 	// kick asks Run for a reload at once (the store answers again).
 	kick chan struct{}
 	// asked holds a reload requested through Trigger; at most one waits.
@@ -91,11 +96,18 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 	}
 	r := &Reloader{st: st, log: log, opts: opts, debounce: 100 * time.Millisecond, timeout: reloadTimeout,
 		kick: make(chan struct{}, 1), asked: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), now: time.Now}
+	// The subscription outlives ctx (serve's, which ends on SIGTERM while
+	// the reloader goes on through the drain): Run's context, or Close of
+	// the store, ends it.
+	var sub context.Context
+	sub, r.stopChanges = context.WithCancel(context.WithoutCancel(ctx))
+	r.changes = st.Changes(sub)
 	err := r.Reload(ctx)
 	if err == nil {
 		return r, nil
 	}
 	if opts.Cache == nil || !errors.Is(err, store.ErrUnavailable) {
+		r.stopChanges()
 		return nil, err
 	}
 	d, saved, cerr := opts.Cache.Load()
@@ -184,7 +196,11 @@ func (r *Reloader) Run(ctx context.Context) {
 	done := make(chan struct{})
 	defer func() { <-done }()
 	go func() { defer close(done); r.background(ctx) }()
-	changes := r.st.Changes(ctx)
+	changes := r.changes
+	if r.stopChanges != nil {
+		stop := context.AfterFunc(ctx, r.stopChanges)
+		defer stop()
+	}
 	tick := time.NewTicker(r.opts.Every)
 	defer tick.Stop()
 	backoff := minRetry

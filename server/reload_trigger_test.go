@@ -12,6 +12,7 @@ import (
 	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // unsignalledStore never signals a change: only the timer or Trigger reloads.
@@ -38,7 +39,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestTriggerReloadsAtOnce(t *testing.T) {
-	st, err := store.OpenEmbedded(t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -232,16 +232,9 @@ type wired struct {
 // snapshot, starts the reloader and returns the server, its reloader and
 // a cleanup.
 func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer, accessFormat logging.Format) (*wired, func(), error) {
-	var st store.Store
-	var err error
-	if c.Store.DatabaseURL != "" {
-		// Lazily: the first load decides whether to start live, from the
-		// snapshot cache, or not at all.
-		st, err = postgres.Open(ctx, c.Store.DatabaseURL, postgres.WithLogger(log),
-			postgres.WithTimeouts(c.DBTimeouts), postgres.Lazily())
-	} else {
-		st, err = store.OpenEmbedded(c.Store.DataDir)
-	}
+	// PostgreSQL opens lazily: the first load decides whether to start
+	// live, from the snapshot cache, or not at all.
+	st, err := c.Store.open(ctx, postgres.WithLogger(log), postgres.WithTimeouts(c.DBTimeouts), postgres.Lazily())
 	if err != nil {
 		return nil, nil, err
 	}
