@@ -57,6 +57,9 @@ func TestMeta4MatchesMetalink3(t *testing.T) {
 			if v4.ContentType != Metalink4Type || v4.Status != 200 {
 				t.Fatalf("%s: %d %s", query, v4.Status, v4.ContentType)
 			}
+			if v4.FirstStep != v3.FirstStep || v4.FirstStep == StepNone {
+				t.Errorf("%s: first step %v, Metalink 3.0's %v", query, v4.FirstStep, v3.FirstStep)
+			}
 			var d4 meta4Doc
 			var d3 metalink3URLs
 			if err := xml.Unmarshal(v4.Body, &d4); err != nil {

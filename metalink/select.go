@@ -71,6 +71,8 @@ type selector struct {
 	verify  bool
 	// maxBW caps bandwidth in the weights.
 	maxBW int
+	// step is the step running; first is the one that listed out[0].
+	step, first Step
 }
 
 // A sort key packs a random key (a non-negative float64, whose bit pattern
@@ -97,6 +99,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		s.maxBW = DefaultMaxBandwidth
 	}
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
+	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
 	if q.HasProtocol {
@@ -114,10 +117,12 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 	}
 	if !onlyCountry {
 		if c.Country != "" {
+			s.step = StepCountry
 			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
 		s.continent(c.Country)
 		if s.found() < minimum {
+			s.step = StepGlobal
 			s.weighted(dir.Global, "country = global ", "")
 		}
 	}
@@ -148,6 +153,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 	cloud := s.snap.cloudLocation(addr)
 	claimed := location.Valid(loc)
 	if claimed && s.snap.knownLocation(loc) && (!s.verify || cloud == loc) {
+		s.step = StepLocation
 		s.weighted(s.dir.ByLocation[loc], "location = ", loc)
 		return
 	}
@@ -155,6 +161,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 		return // a real but unknown location: the ordinary list
 	}
 	if cloud != "" {
+		s.step = StepCloud
 		s.weighted(s.dir.ByLocation[cloud], "Using cloud region ", cloud)
 	}
 }
@@ -164,6 +171,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 // address selects public mirrors only: a private mirror's netblock must
 // hold the real address.
 func (s *selector) netblocks(addr, claimed netip.Addr) {
+	s.step = StepNetblock
 	s.nb = s.snap.netblocksOf(s.nb[:0], addr)
 	if claimed.IsValid() && claimed != addr {
 		s.nb = slices.DeleteFunc(s.nb, func(e prefixValue[mirrorID]) bool { return !s.snap.mirrors[e.Value].Hidden })
@@ -197,6 +205,7 @@ func (s *selector) asn(asn uint32) {
 	if asn == 0 {
 		return
 	}
+	s.step = StepASN
 	ids := s.snap.byASN(asn)
 	start := len(s.keys)
 	for _, id := range ids {
@@ -218,6 +227,12 @@ func (s *selector) requestedCountries(countries []string) bool {
 	slices.Sort(countries)
 	before := len(s.out)
 	start := len(s.keys)
+	// One draw covers every requested country: it counts as the country
+	// step unless the global list alone was asked for.
+	s.step = StepCountry
+	if len(countries) == 1 && countries[0] == "GLOBAL" {
+		s.step = StepGlobal
+	}
 	for _, c := range countries {
 		ids, label, name := s.dir.ByCountry[c], "country = ", c
 		if c == "GLOBAL" {
@@ -227,6 +242,7 @@ func (s *selector) requestedCountries(countries []string) bool {
 	}
 	s.flush(start)
 	if len(s.out) == before {
+		s.step = StepContinent
 		for _, c := range countries {
 			s.continentKeys(store.Continent(c), c)
 		}
@@ -240,6 +256,7 @@ func (s *selector) continent(country string) {
 	if country == "" {
 		return
 	}
+	s.step = StepContinent
 	start := len(s.keys)
 	s.continentKeys(store.Continent(country), country)
 	s.flush(start)
@@ -318,6 +335,9 @@ func (s *selector) add(id mirrorID) bool {
 		return false
 	}
 	s.seen[w] |= b
+	if len(s.out) == 0 {
+		s.first = s.step
+	}
 	s.out = append(s.out, id)
 	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
 		s.counted++

@@ -87,7 +87,8 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	defer bufPool.Put(bp)
 	var resp metalink.Response
 	snap := s.state.Snapshot()
-	if addr, claimed, ok := s.clientAddr(r, q.IP); !ok {
+	addr, claimed, ok := s.clientAddr(r, q.IP)
+	if !ok {
 		msg := "Cannot parse client IP address: " + strconv.Quote(q.IP)
 		if meta4 || isMetalink && q.Meta4 {
 			resp = metalink.Meta4Failure((*bp)[:0], http.StatusBadRequest, msg, now)
@@ -103,6 +104,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4})
 	}
+	noteAnswer(w, addr, resp.FirstStep, q.Location)
 	h := w.Header()
 	switch resp.ContentType {
 	case metalink.MetalinkType:

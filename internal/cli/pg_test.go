@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/metalinkd/metalinkd/internal/logging"
 	"github.com/metalinkd/metalinkd/store/postgres/pgtest"
 )
 
@@ -31,7 +33,7 @@ func TestPostgresMigrateImportServe(t *testing.T) {
 	master := t.TempDir()
 	const dir = "releases/41/Everything/x86_64/os"
 	writeRepomd(t, master, dir, "7")
-	env := map[string]string{"DATABASE_URL": dbURL}
+	env := map[string]string{"DATABASE_URL": dbURL, "METALINKD_SNAPSHOT_CACHE": filepath.Join(t.TempDir(), "snapshot-cache")}
 
 	if r := runCLI(t, env, mirrorsYAML, "import", "-"); r.code != ExitError || !strings.Contains(r.stderr, "metalinkd migrate") {
 		t.Fatalf("import before migrate: %+v", r)
@@ -69,10 +71,11 @@ func TestPostgresMigrateImportServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil)
+	w, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil, logging.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := w.srv.Handler()
 	defer cleanup()
 	ts := httptest.NewServer(h)
 	defer ts.Close()
