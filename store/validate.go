@@ -183,18 +183,19 @@ func validateMirror(v *validator, f string, m *Mirror, locs map[string]bool) {
 	if len(m.URLs) == 0 {
 		v.add(f+".urls", n, "at least one URL is required")
 	}
-	schemes := map[string]bool{}
+	// Several URLs of one protocol are allowed, as in MirrorManager: answers
+	// list them in this order. The same URL twice is a mistake.
+	seenURL := map[string]bool{}
 	for i, u := range m.URLs {
 		uf := fmt.Sprintf("%s.urls[%d]", f, i)
-		scheme, msg := checkBaseURL(u)
-		if msg != "" {
+		if _, msg := checkBaseURL(u); msg != "" {
 			v.add(uf, n, "%s", msg)
 			continue
 		}
-		if schemes[scheme] {
-			v.add(uf, n, "a second %s URL; give one base URL per protocol", scheme)
+		if seenURL[u] {
+			v.add(uf, n, "%q is listed twice", u)
 		}
-		schemes[scheme] = true
+		seenURL[u] = true
 	}
 	for i, nb := range m.Netblocks {
 		if _, err := ParseNetblock(nb); err != nil {

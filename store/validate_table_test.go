@@ -48,6 +48,16 @@ func TestValidDatasetPasses(t *testing.T) {
 	}
 }
 
+// TestSeveralURLsPerProtocol checks that a mirror may list several URLs of
+// one protocol, as MirrorManager's hosts do; answers write them in order.
+func TestSeveralURLsPerProtocol(t *testing.T) {
+	d := validDataset()
+	d.Mirrors[0].URLs = []string{"https://a1.alpha.example/pub", "https://a2.alpha.example/pub", "http://alpha.example/pub"}
+	if err := d.Validate(); err != nil {
+		t.Fatalf("two https URLs: %v", err)
+	}
+}
+
 // TestValidateRules breaks one rule per case and expects exactly one field
 // error, naming that field, both in the error's fields and in its text.
 func TestValidateRules(t *testing.T) {
@@ -85,7 +95,7 @@ func TestValidateRules(t *testing.T) {
 		{"mirror URL with fragment", func(d *Dataset) { d.Mirrors[0].URLs[1] = "ftp://alpha.example/pub#top" }, "mirrors[0].urls[1]"},
 		{"mirror URL with credentials", func(d *Dataset) { d.Mirrors[0].URLs[1] = "ftp://user:pw@alpha.example/pub" }, "mirrors[0].urls[1]"},
 		{"mirror URL with raw characters", func(d *Dataset) { d.Mirrors[0].URLs[1] = `ftp://alpha.example/p"ub` }, "mirrors[0].urls[1]"},
-		{"mirror with two URLs of one scheme", func(d *Dataset) { d.Mirrors[0].URLs[1] = "https://beta.example/pub" }, "mirrors[0].urls[1]"},
+		{"mirror with the same URL twice", func(d *Dataset) { d.Mirrors[0].URLs[1] = "https://alpha.example/pub" }, "mirrors[0].urls[1]"},
 		{"mirror netblock not CIDR", func(d *Dataset) { d.Mirrors[0].Netblocks[1] = "192.0.2.0/24x" }, "mirrors[0].netblocks[1]"},
 		{"mirror netblock with host bits", func(d *Dataset) { d.Mirrors[0].Netblocks[0] = "192.0.2.1/24" }, "mirrors[0].netblocks[0]"},
 		{"mirror location undeclared", func(d *Dataset) { d.Mirrors[1].Locations = []string{"eu-west-1"} }, "mirrors[1].locations[0]"},

@@ -93,8 +93,8 @@ func testMirrorInvalid(t *testing.T, s store.Store) {
 		{"URL of 200 KB", func(m *store.Mirror) {
 			m.URLs = []string{"https://mirror.example.org/" + strings.Repeat("a", 200<<10)}
 		}},
-		{"two URLs of one scheme", func(m *store.Mirror) {
-			m.URLs = []string{"https://a.example.org/fedora", "https://b.example.org/fedora"}
+		{"the same URL twice", func(m *store.Mirror) {
+			m.URLs = []string{"https://a.example.org/fedora", "https://a.example.org/fedora"}
 		}},
 		{"netblock that is not one", func(m *store.Mirror) { m.Netblocks = []string{"not-a-netblock"} }},
 		{"netblock with host bits", func(m *store.Mirror) { m.Netblocks = []string{"10.0.0.1/8"} }},
