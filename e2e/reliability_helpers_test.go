@@ -1,0 +1,225 @@
+package e2e
+
+// The reliability suite: hostile input, floods with a probe, database
+// faults under load and killed imports, against the real binary. Its short
+// form runs with go test; METALINKD_RELIABILITY=long (scripts/reliability.sh)
+// makes the floods, loads and kill counts larger.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/metalinkd/metalinkd/internal/mirrorsfile"
+	"github.com/metalinkd/metalinkd/internal/testpeer"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// longForm reports whether the long form of the suite was asked for.
+func longForm() bool { return os.Getenv("METALINKD_RELIABILITY") == "long" }
+
+// sized returns short, or long in the long form.
+func sized(short, long int) int {
+	if longForm() {
+		return long
+	}
+	return short
+}
+
+// embeddedServer is `metalinkd serve --demo` on an embedded store whose
+// directory the test reads.
+type embeddedServer struct {
+	addr    string
+	dataDir string
+	log     string
+}
+
+// serveEmbedded starts the real binary on the demo data in a fresh
+// embedded store and waits until /healthz answers.
+func serveEmbedded(t *testing.T, flags ...string) *embeddedServer {
+	t.Helper()
+	dir := t.TempDir()
+	s := &embeddedServer{dataDir: filepath.Join(dir, "data"), log: filepath.Join(dir, "metalinkd.log")}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(s.log)
+			t.Logf("server log:\n%s", b)
+		}
+	})
+	var lastErr error
+	for range 3 { // another program may take the port between probe and bind
+		s.addr = testpeer.FreeAddr(t)
+		logFile, err := os.Create(s.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"serve", "--demo", "--data-dir", s.dataDir, "--listen", s.addr,
+			"--access-log=false", "--log-format", "json"}, flags...)
+		cmd := exec.Command(testpeer.Metalinkd(t), args...)
+		cmd.Stdout, cmd.Stderr = logFile, logFile
+		p := testpeer.Start(t, cmd)
+		logFile.Close()
+		if lastErr = testpeer.WaitReady(p, 30*time.Second, testpeer.HTTPOK("http://"+s.addr+"/healthz")); lastErr == nil {
+			return s
+		}
+	}
+	t.Fatal(lastErr)
+	return nil
+}
+
+// token makes a token with the given scopes on the server's store and
+// waits until the server accepts it.
+func (s *embeddedServer) token(t *testing.T, scope string) string {
+	t.Helper()
+	out, err := exec.Command(testpeer.Metalinkd(t), "token", "create", "--data-dir", s.dataDir,
+		"--scope", scope, "--json").Output()
+	if err != nil {
+		t.Fatalf("token create --scope %s: %v", scope, err)
+	}
+	var tok struct{ Secret string }
+	if err := json.Unmarshal(out, &tok); err != nil || tok.Secret == "" {
+		t.Fatalf("token create printed %q: %v", out, err)
+	}
+	// The admin API reads the store's tokens; the route a report token may
+	// use (a forget of a prefix nothing has) shows that it is known.
+	testpeer.MustEventually(t, 20*time.Second, "the server to know the new token", func() bool {
+		resp := rawDo(t, "127.0.0.1", s.addr, request{method: "GET", target: "/api/v1/mirrors", token: tok.Secret})
+		return resp.status == http.StatusOK || resp.status == http.StatusForbidden
+	})
+	return tok.Secret
+}
+
+// export is the store's export, as `metalinkd export` writes it.
+func (s *embeddedServer) export(t *testing.T) []byte {
+	t.Helper()
+	st, err := store.OpenEmbedded(s.dataDir)
+	if err != nil {
+		t.Fatalf("open the embedded store: %v", err)
+	}
+	defer st.Close()
+	return exportStore(t, st)
+}
+
+// exportStore writes st as a complete mirrors file.
+func exportStore(t *testing.T, st store.Store) []byte {
+	t.Helper()
+	d, err := st.Load(context.Background())
+	if err != nil {
+		t.Fatalf("load the store: %v", err)
+	}
+	var b bytes.Buffer
+	if err := mirrorsfile.Write(&b, d, true); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	return b.Bytes()
+}
+
+// mirrorBases are the URLs of the mirrors stored in dataDir: every URL an
+// answer lists starts with one of them.
+func mirrorBases(t *testing.T, dataDir string) []string {
+	t.Helper()
+	st, err := store.OpenEmbedded(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d, err := st.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bases []string
+	for _, m := range d.Mirrors {
+		for _, u := range m.URLs {
+			bases = append(bases, strings.TrimSuffix(u, "/")+"/")
+		}
+	}
+	if len(bases) == 0 {
+		t.Fatal("the demo data has no mirror URLs")
+	}
+	return bases
+}
+
+// request is one HTTP/1.1 request written as given: the target is sent
+// byte for byte, so that hostile paths and queries reach the server unchanged.
+type request struct {
+	method, target string
+	token          string // bearer secret; empty sends no Authorization
+	header         string // extra header lines, each ending in \r\n
+	body           []byte
+}
+
+// response is what came back: the status (0 when the server closed the
+// connection without one) and the body.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	err    error
+}
+
+// rawDo sends r on a new connection from the loopback address src.
+func rawDo(t testing.TB, src, addr string, r request) response {
+	t.Helper()
+	c, err := dialFrom(src, addr)
+	if err != nil {
+		return response{err: err}
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second)) // only turns a hang into a failure
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", r.method, r.target, addr)
+	if r.token != "" {
+		fmt.Fprintf(&head, "Authorization: Bearer %s\r\n", r.token)
+	}
+	if r.body != nil {
+		fmt.Fprintf(&head, "Content-Type: application/json\r\nContent-Length: %d\r\n", len(r.body))
+	}
+	head.WriteString(r.header)
+	head.WriteString("\r\n")
+	// The server may answer (413, 431) before reading everything: write
+	// beside the read, and ignore a write cut short.
+	go func() {
+		c.Write(head.Bytes())
+		c.Write(r.body)
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return response{err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: body, err: err}
+}
+
+// latencies summarises a probe's request times.
+type latencies []time.Duration
+
+func (l latencies) String() string {
+	if len(l) == 0 {
+		return "no requests"
+	}
+	s := slices.Clone(l)
+	slices.Sort(s)
+	return fmt.Sprintf("p50 %v, p99 %v, max %v (%d requests)", s[len(s)/2].Round(time.Microsecond),
+		s[len(s)*99/100].Round(time.Microsecond), s[len(s)-1].Round(time.Microsecond), len(s))
+}
+
+// figure prints a line for the long form's summary (scripts/reliability.sh
+// collects the lines that start with "reliability:") and logs it.
+func figure(t *testing.T, format string, args ...any) {
+	t.Helper()
+	line := fmt.Sprintf(format, args...)
+	t.Log(line)
+	fmt.Fprintf(os.Stderr, "reliability: %s: %s\n", t.Name(), line)
+}
