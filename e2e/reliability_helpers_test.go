@@ -78,12 +78,12 @@ func serveEmbedded(t *testing.T, flags ...string) *embeddedServer {
 	return nil
 }
 
-// token makes a token with the given scopes on the server's store and
+// token makes a token of that name and scope on the server's store and
 // waits until the server accepts it.
-func (s *embeddedServer) token(t *testing.T, scope string) string {
+func (s *embeddedServer) token(t *testing.T, name, scope string) string {
 	t.Helper()
 	out, err := exec.Command(testpeer.Metalinkd(t), "token", "create", "--data-dir", s.dataDir,
-		"--scope", scope, "--json").Output()
+		"--name", name, "--scope", scope, "--json").Output()
 	if err != nil {
 		t.Fatalf("token create --scope %s: %v", scope, err)
 	}
@@ -91,10 +91,14 @@ func (s *embeddedServer) token(t *testing.T, scope string) string {
 	if err := json.Unmarshal(out, &tok); err != nil || tok.Secret == "" {
 		t.Fatalf("token create printed %q: %v", out, err)
 	}
-	// The admin API reads the store's tokens; the route a report token may
-	// use (a forget of a prefix nothing has) shows that it is known.
+	// The admin API follows the store's tokens: a known token gets 200, or
+	// 403 when its scope is not admin. Each try comes from another address:
+	// an unknown token counts against its client's budget of bad tokens.
+	try := 0
 	testpeer.MustEventually(t, 20*time.Second, "the server to know the new token", func() bool {
-		resp := rawDo(t, "127.0.0.1", s.addr, request{method: "GET", target: "/api/v1/mirrors", token: tok.Secret})
+		try++
+		src := fmt.Sprintf("127.0.3.%d", try%250+1)
+		resp := rawDo(t, src, s.addr, request{method: "GET", target: "/api/v1/mirrors", token: tok.Secret})
 		return resp.status == http.StatusOK || resp.status == http.StatusForbidden
 	})
 	return tok.Secret
@@ -222,4 +226,33 @@ func figure(t *testing.T, format string, args ...any) {
 	line := fmt.Sprintf(format, args...)
 	t.Log(line)
 	fmt.Fprintf(os.Stderr, "reliability: %s: %s\n", t.Name(), line)
+}
+
+// lineDiff lists the lines of a that b lacks (-) and those of b that a
+// lacks (+), at most 20 of each.
+func lineDiff(a, b []byte) string {
+	count := func(s []byte) map[string]int {
+		m := map[string]int{}
+		for _, l := range strings.Split(string(s), "\n") {
+			m[l]++
+		}
+		return m
+	}
+	ca, cb := count(a), count(b)
+	var out []string
+	for _, side := range []struct {
+		sign     string
+		from, to map[string]int
+		text     []byte
+	}{{"-", ca, cb, a}, {"+", cb, ca, b}} {
+		n := 0
+		for _, l := range strings.Split(string(side.text), "\n") {
+			if side.from[l] > side.to[l] && n < 20 {
+				out = append(out, side.sign+l)
+				side.to[l]++
+				n++
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
