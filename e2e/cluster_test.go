@@ -25,6 +25,8 @@ type cluster struct {
 	// owner runs a PostgreSQL program as the cluster's owner: initdb
 	// refuses to run as root.
 	owner func(prog string, args ...string) *exec.Cmd
+	// frozen are the pids freeze stopped, postmaster first.
+	frozen []int
 }
 
 // newCluster initialises a cluster; it is stopped and removed when t ends.

@@ -62,12 +62,13 @@ type replica struct {
 
 // startReplica starts `metalinkd serve` on a free loopback port and waits
 // until /healthz answers. The process is stopped (SIGTERM, then SIGKILL,
-// by pid) when t ends, and its log is printed if t failed.
-func startReplica(t *testing.T, name, dbURL string) *replica {
+// by pid) when t ends, and its log is printed if t failed. Extra flags
+// follow the defaults, so they override them.
+func startReplica(t *testing.T, name, dbURL string, extra ...string) *replica {
 	t.Helper()
 	// A port found free may be taken before the child binds it: try again.
 	for attempt := 1; ; attempt++ {
-		r, p := spawnReplica(t, name, dbURL)
+		r, p := spawnReplica(t, name, dbURL, extra...)
 		err := testpeer.WaitReady(p, 20*time.Second, testpeer.HTTPOK(r.url+"/healthz"))
 		if err == nil {
 			return r
@@ -79,10 +80,11 @@ func startReplica(t *testing.T, name, dbURL string) *replica {
 	}
 }
 
-func spawnReplica(t *testing.T, name, dbURL string) (*replica, *testpeer.Process) {
+func spawnReplica(t *testing.T, name, dbURL string, extra ...string) (*replica, *testpeer.Process) {
 	t.Helper()
 	addr := testpeer.FreeAddr(t)
-	r := &replica{name: name, url: "http://" + addr, log: filepath.Join(t.TempDir(), name+".log")}
+	dir := t.TempDir()
+	r := &replica{name: name, url: "http://" + addr, log: filepath.Join(dir, name+".log")}
 	logf, err := os.Create(r.log)
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +92,10 @@ func spawnReplica(t *testing.T, name, dbURL string) (*replica, *testpeer.Process
 	defer logf.Close()
 	// Only notifications may trigger reloads here: the safety reload is
 	// pushed out of the test's reach.
-	cmd := exec.Command(testpeer.Metalinkd(t), "serve", "--listen", addr, "--reload-interval", "1h",
-		"--log-format", "json", "--access-log=false")
+	// The snapshot cache stays in the test's directory.
+	args := append([]string{"serve", "--listen", addr, "--reload-interval", "1h",
+		"--log-format", "json", "--access-log=false", "--snapshot-cache", filepath.Join(dir, "snapshot-cache")}, extra...)
+	cmd := exec.Command(testpeer.Metalinkd(t), args...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Registered before the process's stop, so it runs after it.

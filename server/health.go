@@ -17,10 +17,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	snap := s.state.Snapshot()
 	body := map[string]any{"status": "ok", "snapshot_built": snap.Built.UTC(), "mirrors": snap.MirrorCount()}
-	if err := s.state.Err(); err != nil {
+	if ok, reason := s.state.Status(); !ok {
 		body["status"] = "degraded"
-		body["reason"] = "the store could not be read; answering from the last snapshot"
-		s.log.Warn("readyz degraded", "err", err)
+		body["reason"] = reason
+		s.log.Warn("readyz degraded", "reason", reason, "err", s.state.Err())
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(body)

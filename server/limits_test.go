@@ -40,8 +40,8 @@ func dialFrom(t *testing.T, src, addr string) net.Conn {
 	return c
 }
 
-// status sends one request on c and returns the answer's status line.
-func status(t *testing.T, c net.Conn) string {
+// statusLine sends one request on c and returns the answer's status line.
+func statusLine(t *testing.T, c net.Conn) string {
 	t.Helper()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, "GET /x HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -63,7 +63,7 @@ func TestConnLimiterShedsIdleConnections(t *testing.T) {
 		idle = append(idle, dialFrom(t, "127.0.0.1", addr))
 	}
 	testpeer.MustEventually(t, 10*time.Second, "three idle connections", func() bool { return lim.Stats().Idle == 3 })
-	if got := status(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 200 OK" {
+	if got := statusLine(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 200 OK" {
 		t.Fatalf("new connection at the limit: %q, want 200", got)
 	}
 	idle[0].SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -90,7 +90,7 @@ func TestConnLimiterRefusesWhenAllBusy(t *testing.T) {
 		io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
 		<-started
 	}
-	if got := status(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 503 Service Unavailable" {
+	if got := statusLine(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 503 Service Unavailable" {
 		t.Errorf("connection over the limit, all busy: %q, want 503", got)
 	}
 	if s := lim.Stats(); s.Open != 2 || s.Refused != 1 {
@@ -105,15 +105,15 @@ func TestConnLimiterPerClient(t *testing.T) {
 	lim, addr := limitedServer(t, ConnLimits{Max: 100, PerClient: 2}, http.HandlerFunc(ok))
 	first := dialFrom(t, "127.0.0.1", addr)
 	dialFrom(t, "127.0.0.1", addr)
-	if got := status(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 429 Too Many Requests" {
+	if got := statusLine(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 429 Too Many Requests" {
 		t.Errorf("third connection from one address: %q, want 429", got)
 	}
-	if got := status(t, dialFrom(t, "127.0.0.2", addr)); got != "HTTP/1.1 200 OK" {
+	if got := statusLine(t, dialFrom(t, "127.0.0.2", addr)); got != "HTTP/1.1 200 OK" {
 		t.Errorf("another address: %q, want 200", got)
 	}
 	first.Close()
 	testpeer.MustEventually(t, 10*time.Second, "the closed connection released", func() bool { return lim.Stats().Open == 2 })
-	if got := status(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 200 OK" {
+	if got := statusLine(t, dialFrom(t, "127.0.0.1", addr)); got != "HTTP/1.1 200 OK" {
 		t.Errorf("after a close: %q, want 200", got)
 	}
 }

@@ -2,27 +2,59 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"github.com/metalinkd/metalinkd/metalink"
+	"github.com/metalinkd/metalinkd/server/status"
 	"github.com/metalinkd/metalinkd/store"
 )
 
 // Reloader keeps the current snapshot: it builds one from the store at
 // start, rebuilds it when the store signals a change (debounced) and on a
 // timer as a safety net, and keeps the last good one when a rebuild fails,
-// so that the server goes on answering while the store is away.
+// so that the server goes on answering while the store is away. With a
+// snapshot cache it can also start while the store is away; with a health
+// check it notices a store that stopped answering before a reload does.
 type Reloader struct {
 	st       store.Store
 	log      *slog.Logger
+	opts     ReloaderOptions
 	debounce time.Duration
-	every    time.Duration
 	timeout  time.Duration
 	snap     atomic.Pointer[metalink.Snapshot]
 	lastErr  atomic.Pointer[error]
+	// cachedAt is when the cached dataset being served was saved, until
+	// the first successful reload.
+	cachedAt atomic.Pointer[time.Time]
+	health   dbHealth
+	// kick asks Run for a reload at once (the store answers again).
+	kick chan struct{}
+	// toCache holds the newest dataset the cache writer has not written.
+	toCache  atomic.Pointer[store.Dataset]
+	cacheDue chan struct{}
 	now      func() time.Time
+	// status is the public status page, built from each dataset loaded
+	// here because the snapshot keeps neither freshness nor disabled mirrors.
+	status status.Board
+}
+
+// ReloaderOptions configure StartReloader.
+type ReloaderOptions struct {
+	// Every is the safety reload's period.
+	Every time.Duration
+	// Cache, when set, is written after successful loads (at most once per
+	// CacheEvery, default a minute) and served from when the first load
+	// fails because the store is unavailable.
+	Cache      *store.CacheFile
+	CacheEvery time.Duration
+	// Health, when set, is pinged every PingEvery (default 2 s), each ping
+	// bounded by as long; a failed ping makes Status degraded at once.
+	Health    Pinger
+	PingEvery time.Duration
 }
 
 // reloadTimeout bounds one rebuild. A database that vanished without
@@ -31,12 +63,47 @@ type Reloader struct {
 // no reload is tried and /readyz reports nothing wrong.
 const reloadTimeout = time.Minute
 
+// Retries of a failed reload, besides change signals and the safety timer.
+const (
+	minRetry = time.Second
+	maxRetry = 15 * time.Second
+)
+
 // NewReloader loads the first snapshot; it fails when that is impossible.
 func NewReloader(ctx context.Context, st store.Store, log *slog.Logger, every time.Duration) (*Reloader, error) {
-	r := &Reloader{st: st, log: log, debounce: 100 * time.Millisecond, every: every, timeout: reloadTimeout, now: time.Now}
-	if err := r.Reload(ctx); err != nil {
+	return StartReloader(ctx, st, log, ReloaderOptions{Every: every})
+}
+
+// StartReloader loads the first snapshot from the store or, when the store
+// is unavailable, from the cache. It fails when neither is possible, or when
+// the store answers but its data cannot be used.
+func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts ReloaderOptions) (*Reloader, error) {
+	if opts.Every <= 0 {
+		opts.Every = 5 * time.Minute
+	}
+	if opts.CacheEvery <= 0 {
+		opts.CacheEvery = time.Minute
+	}
+	if opts.PingEvery <= 0 {
+		opts.PingEvery = 2 * time.Second
+	}
+	r := &Reloader{st: st, log: log, opts: opts, debounce: 100 * time.Millisecond, timeout: reloadTimeout,
+		kick: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), now: time.Now}
+	err := r.Reload(ctx)
+	if err == nil {
+		return r, nil
+	}
+	if opts.Cache == nil || !errors.Is(err, store.ErrUnavailable) {
 		return nil, err
 	}
+	d, saved, cerr := opts.Cache.Load()
+	if cerr != nil {
+		return nil, fmt.Errorf("%w; and the snapshot cache cannot be served: %w", err, cerr)
+	}
+	r.snap.Store(metalink.NewSnapshot(d, saved))
+	r.cachedAt.Store(&saved)
+	log.Warn("the store is unavailable; serving the snapshot cache until it answers",
+		"cache", opts.Cache.Path(), "saved", saved.UTC(), "mirrors", r.Snapshot().MirrorCount(), "err", err)
 	return r, nil
 }
 
@@ -50,12 +117,29 @@ func NewStaticReloader(s *metalink.Snapshot) *Reloader {
 // Snapshot returns the current snapshot.
 func (r *Reloader) Snapshot() *metalink.Snapshot { return r.snap.Load() }
 
-// Err returns the error of the last reload, or nil when it succeeded.
+// Err returns the error of the last reload, else that of the last failed
+// health check, or nil when both succeeded.
 func (r *Reloader) Err() error {
 	if p := r.lastErr.Load(); p != nil {
 		return *p
 	}
-	return nil
+	return r.health.err()
+}
+
+// Status says whether the snapshot is current and, when it is not, why,
+// in words fit for any client (the errors themselves go to the log).
+func (r *Reloader) Status() (ok bool, reason string) {
+	if at := r.cachedAt.Load(); at != nil {
+		return false, "the store could not be read since start; answering from the snapshot cache saved at " +
+			at.UTC().Format(time.RFC3339)
+	}
+	if r.health.err() != nil {
+		return false, "the store does not answer its health check; answering from the last snapshot"
+	}
+	if r.lastErr.Load() != nil {
+		return false, "the store could not be read; answering from the last snapshot"
+	}
+	return true, ""
 }
 
 // Reload builds a snapshot from the store and swaps it in.
@@ -73,17 +157,34 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		r.lastErr.Store(&err)
 		return err
 	}
-	r.snap.Store(metalink.NewSnapshot(d, r.now()))
+	snap := metalink.NewSnapshot(d, r.now())
+	r.status.Update(d, snap)
+	r.snap.Store(snap)
 	r.lastErr.Store(nil)
+	r.cachedAt.Store(nil)
+	if r.opts.Cache != nil {
+		r.toCache.Store(d)
+		signal(r.cacheDue)
+	}
 	return nil
 }
 
-// Run reloads on change signals and timer ticks until ctx ends.
+// Run reloads on change signals, timer ticks and, while reloads fail, on
+// retries with backoff, until ctx ends. It also runs the health check and
+// the cache writer, when configured.
 func (r *Reloader) Run(ctx context.Context) {
+	done := make(chan struct{})
+	defer func() { <-done }()
+	go func() { defer close(done); r.background(ctx) }()
 	changes := r.st.Changes(ctx)
-	tick := time.NewTicker(r.every)
+	tick := time.NewTicker(r.opts.Every)
 	defer tick.Stop()
+	backoff := minRetry
 	for {
+		var retry <-chan time.Time
+		if r.lastErr.Load() != nil || r.cachedAt.Load() != nil {
+			retry = time.After(backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -95,6 +196,9 @@ func (r *Reloader) Run(ctx context.Context) {
 			case <-time.After(r.debounce):
 			}
 		case <-tick.C:
+		case <-r.kick:
+		case <-retry:
+			backoff = min(2*backoff, maxRetry)
 		}
 		start := time.Now()
 		if err := r.Reload(ctx); err != nil {
@@ -103,7 +207,60 @@ func (r *Reloader) Run(ctx context.Context) {
 			}
 			continue
 		}
+		backoff = minRetry
 		r.log.Debug("snapshot reloaded", "duration_ms", time.Since(start).Milliseconds(),
 			"mirrors", r.Snapshot().MirrorCount())
+	}
+}
+
+// background runs the health check and the cache writer until ctx ends.
+func (r *Reloader) background(ctx context.Context) {
+	done := make(chan struct{})
+	if r.opts.Health != nil {
+		go func() {
+			defer close(done)
+			r.health.run(ctx, r.opts.Health, r.opts.PingEvery, r.log, func() { signal(r.kick) })
+		}()
+	} else {
+		close(done)
+	}
+	if r.opts.Cache != nil {
+		r.writeCache(ctx)
+	}
+	<-done
+}
+
+// writeCache saves the newest loaded dataset to the cache whenever there is
+// one it has not written, at most once per CacheEvery, until ctx ends.
+func (r *Reloader) writeCache(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.cacheDue:
+		}
+		d := r.toCache.Swap(nil)
+		if d == nil {
+			continue
+		}
+		start := time.Now()
+		if err := r.opts.Cache.Save(d, start); err != nil {
+			r.log.Warn("cannot write the snapshot cache", "err", err)
+		} else {
+			r.log.Debug("snapshot cache written", "path", r.opts.Cache.Path(), "duration_ms", time.Since(start).Milliseconds())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(r.opts.CacheEvery):
+		}
+	}
+}
+
+// signal delivers a value on ch unless one is already pending.
+func signal(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }

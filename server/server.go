@@ -88,6 +88,8 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	r.Handle("/mirrors", &s.state.status)
+	r.Handle("/mirrors/", &s.state.status)
 	if s.opts.Admin != nil {
 		r.Mount("/api/v1", s.opts.Admin)
 	}

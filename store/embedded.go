@@ -60,6 +60,12 @@ func OpenEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 	for _, o := range opts {
 		o(e)
 	}
+	// A writer that died between creating its temporary file and renaming
+	// it left a full-size copy of the data behind; writers hold the lock
+	// while theirs exists, so under it every one found is stale.
+	if err := withFileLock(e.lockPath(), func() error { return removeStaleTemps(e.path()) }); err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
 	if _, err := e.read(); err != nil {
 		return nil, err
 	}
@@ -70,6 +76,8 @@ func OpenEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 func (e *Embedded) Dir() string { return e.dir }
 
 func (e *Embedded) path() string { return filepath.Join(e.dir, embeddedFile) }
+
+func (e *Embedded) lockPath() string { return filepath.Join(e.dir, lockFile) }
 
 func (e *Embedded) read() (*embeddedDoc, error) {
 	b, err := os.ReadFile(e.path())
@@ -98,28 +106,8 @@ func (e *Embedded) write(doc *embeddedDoc) error {
 	if err != nil {
 		return fmt.Errorf("embedded store: %w", err)
 	}
-	tmp, err := os.CreateTemp(e.dir, embeddedFile+".tmp-*")
-	if err != nil {
+	if err := writeFileAtomic(e.path(), b); err != nil {
 		return fmt.Errorf("embedded store: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("embedded store: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("embedded store: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("embedded store: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), e.path()); err != nil {
-		return fmt.Errorf("embedded store: %w", err)
-	}
-	if dir, err := os.Open(e.dir); err == nil {
-		dir.Sync() // best effort: makes the rename itself durable
-		dir.Close()
 	}
 	return nil
 }

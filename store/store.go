@@ -13,6 +13,9 @@ var (
 	ErrInvalid      = errors.New("invalid")
 	ErrConflict     = errors.New("conflict")
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrUnavailable is a store that cannot be reached or did not answer
+	// in time: the call may succeed when tried again later.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // DefaultAlternateMaxAge is how long a superseded repomd.xml stays acceptable,

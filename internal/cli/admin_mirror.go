@@ -30,8 +30,21 @@ func runMirror(ctx context.Context, env Env, args []string) error {
 func mirrorPath(name string) string { return "/mirrors/" + url.PathEscape(name) }
 
 func mirrorList(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "mirror list", "[flags]", "List every mirror, or with --stale those with a stale directory.")
+	af := addAPIFlags(env, fs)
+	stale := fs.Bool("stale", false, "list only mirrors that reported an older repomd.xml for at least one directory, with counts")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	c, err := af.client(env)
+	if err != nil {
+		return err
+	}
+	if *stale {
+		return mirrorListStale(ctx, env, c, af)
+	}
 	var out adminapi.MirrorList
-	if printed, err := list(ctx, env, args, "mirror list", "List every mirror.", "/mirrors", &out); err != nil || printed {
+	if printed, err := c.call(ctx, env, af, http.MethodGet, "/mirrors", nil, &out); err != nil || printed {
 		return err
 	}
 	rows := make([][]string, len(out.Mirrors))
@@ -50,6 +63,34 @@ func mirrorList(ctx context.Context, env Env, args []string) error {
 			strings.Join(m.Locations, ","), strings.Join(m.URLs, " ")}
 	}
 	return table(env.Stdout, []string{"NAME", "COUNTRY", "BANDWIDTH", "ENABLED", "FLAGS", "LOCATIONS", "URLS"}, rows)
+}
+
+// staleShown is how many stale directories a row of mirror list --stale names.
+const staleShown = 3
+
+// mirrorListStale prints the mirrors with at least one stale directory:
+// their directories counted by state and the first stale ones.
+func mirrorListStale(ctx context.Context, env Env, c *apiClient, af *apiFlags) error {
+	var out adminapi.FreshnessView
+	if printed, err := c.call(ctx, env, af, http.MethodGet, "/freshness?stale=true", nil, &out); err != nil || printed {
+		return err
+	}
+	if len(out.Mirrors) == 0 {
+		_, err := fmt.Fprintln(env.Stdout, "no mirror has a stale directory")
+		return err
+	}
+	rows := make([][]string, len(out.Mirrors))
+	for i, m := range out.Mirrors {
+		var dirs []string
+		for _, d := range m.StaleDirectories[:min(len(m.StaleDirectories), staleShown)] {
+			dirs = append(dirs, d.Directory)
+		}
+		if more := m.Stale - len(dirs); more > 0 {
+			dirs = append(dirs, fmt.Sprintf("(%d more)", more))
+		}
+		rows[i] = []string{m.Name, yesNo(m.Enabled), strconv.Itoa(m.Fresh), strconv.Itoa(m.Stale), strconv.Itoa(m.Unknown), strings.Join(dirs, " ")}
+	}
+	return table(env.Stdout, []string{"NAME", "ENABLED", "FRESH", "STALE", "UNKNOWN", "STALE DIRECTORIES"}, rows)
 }
 
 func mirrorGet(ctx context.Context, env Env, args []string) error {

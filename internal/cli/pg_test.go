@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,7 +32,7 @@ func TestPostgresMigrateImportServe(t *testing.T) {
 	master := t.TempDir()
 	const dir = "releases/41/Everything/x86_64/os"
 	writeRepomd(t, master, dir, "7")
-	env := map[string]string{"DATABASE_URL": dbURL}
+	env := map[string]string{"DATABASE_URL": dbURL, "METALINKD_SNAPSHOT_CACHE": filepath.Join(t.TempDir(), "snapshot-cache")}
 
 	if r := runCLI(t, env, mirrorsYAML, "import", "-"); r.code != ExitError || !strings.Contains(r.stderr, "metalinkd migrate") {
 		t.Fatalf("import before migrate: %+v", r)

@@ -44,6 +44,11 @@ type ServeConfig struct {
 	IdleTimeout       time.Duration  `json:"idle_timeout"`
 	PrintConfig       bool           `json:"-"`
 	ServeLimits
+
+	// Outages of the database: per-call deadlines, health check, snapshot cache.
+	DBTimeouts     postgres.Timeouts `json:"db_timeouts"`
+	DBPingInterval time.Duration     `json:"db_ping_interval"`
+	SnapshotCache  string            `json:"snapshot_cache"`
 }
 
 // LoadServeConfig parses serve's flags over environment defaults and validates them.
@@ -70,6 +75,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
 	limitFlags(env, fs, &c.ServeLimits)
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as JSON and exit")
+	outageFlags(env, fs, &c)
 	if err := parse(fs, args); err != nil {
 		return c, err
 	}
@@ -83,6 +89,9 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 		return c, usageError{"--demo loads demo data into the embedded store only; leave out --database-url"}
 	}
 	c.StoreDescription = c.Store.String()
+	if err := c.resolveOutage(); err != nil {
+		return c, err
+	}
 	for _, p := range strings.Split(*proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
@@ -168,7 +177,10 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	var st store.Store
 	var err error
 	if c.Store.DatabaseURL != "" {
-		st, err = postgres.Open(ctx, c.Store.DatabaseURL, postgres.WithLogger(log))
+		// Lazily: the first load decides whether to start live, from the
+		// snapshot cache, or not at all.
+		st, err = postgres.Open(ctx, c.Store.DatabaseURL, postgres.WithLogger(log),
+			postgres.WithTimeouts(c.DBTimeouts), postgres.Lazily())
 	} else {
 		st, err = store.OpenEmbedded(c.Store.DataDir)
 	}
@@ -189,7 +201,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 		st.Close()
 		return nil, nil, err
 	}
-	rl, err := server.NewReloader(ctx, st, log, c.Reload)
+	rl, err := startReloader(ctx, c, st, log)
 	if err != nil {
 		geo.Close()
 		st.Close()
@@ -205,7 +217,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
-		Admin: admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr}),
+		Admin: rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr})),
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return srv.Handler(), cleanup, nil

@@ -143,6 +143,8 @@ func (a *API) routes() *chi.Mux {
 		r.Post("/directories/expire", a.handle(a.expireDirectory))
 		r.Get("/directories/*", a.handle(a.getDirectory))
 
+		r.Get("/freshness", a.handle(a.freshnessView))
+
 		r.Get("/tokens", a.handle(a.listTokens))
 		r.Post("/tokens", a.handle(a.createToken))
 		r.Delete("/tokens/{id}", a.handle(a.revokeToken))

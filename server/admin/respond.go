@@ -135,6 +135,10 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errTooManyRequests):
 		return http.StatusTooManyRequests
+	case errors.Is(err, store.ErrUnavailable):
+		// The database is down or frozen: the server itself is fine, and
+		// the client may try again shortly.
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

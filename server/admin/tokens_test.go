@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -182,6 +183,27 @@ func TestInternalErrorsHidden(t *testing.T) {
 	id := a.header.Get("X-Request-Id")
 	if id == "" || !strings.Contains(f.log.String(), "request_id="+id) || !strings.Contains(f.log.String(), "hunter2") {
 		t.Errorf("request id %q; log:\n%s", id, f.log.String())
+	}
+}
+
+// unavailableStore fails every read as a store that cannot be reached does.
+type unavailableStore struct{ failingStore }
+
+var errUnreachable = fmt.Errorf("postgres: read: %w", store.ErrUnavailable)
+
+func (unavailableStore) Mirrors(context.Context) ([]store.Mirror, error) { return nil, errUnreachable }
+
+// TestUnavailableStoreIs503 checks that a store that cannot be reached (a
+// database down or frozen past the call's deadline) answers 503, which a
+// client may retry, not 500.
+func TestUnavailableStoreIs503(t *testing.T) {
+	st, err := store.OpenEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureOn(t, st, unavailableStore{failingStore{st}})
+	if a := f.do(http.MethodGet, "/mirrors", "admin", nil); a.status != http.StatusServiceUnavailable || a.error().Error != "Service Unavailable" {
+		t.Errorf("= %d %s, want 503 with the status text", a.status, a.body)
 	}
 }
 

@@ -14,6 +14,9 @@ const (
 	maxBackoff = 30 * time.Second
 	// connectTimeout bounds one attempt to open the LISTEN connection.
 	connectTimeout = 10 * time.Second
+	// listenPing is how long the LISTEN connection may stay silent before
+	// the server is pinged on it.
+	listenPing = 5 * time.Second
 )
 
 // Changes implements store.Store with LISTEN on a dedicated connection,
@@ -87,7 +90,7 @@ func (s *Store) relay(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
 			backoff = minBackoff
 			signal(ch)
 		}
-		_, err := conn.WaitForNotification(ctx)
+		err := s.wait(ctx, conn)
 		if err == nil {
 			signal(ch)
 			continue
@@ -103,6 +106,31 @@ func (s *Store) relay(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
 		// Without this, a subscriber would not try the store until the
 		// connection came back, and would not notice that it is down.
 		signal(ch)
+	}
+}
+
+// wait returns when a notification arrives on conn or the connection
+// fails. A server that stops answering without closing its connections (a
+// frozen process, whose kernel still acknowledges keepalives) would leave
+// it waiting for good, so after listenPing of silence it asks the server for
+// an answer, and one unanswered within the read timeout counts as a lost connection.
+func (s *Store) wait(ctx context.Context, conn *pgx.Conn) error {
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, listenPing)
+		_, err := conn.WaitForNotification(waitCtx)
+		silent := waitCtx.Err() != nil
+		cancel()
+		if err == nil || ctx.Err() != nil || !silent {
+			return err
+		}
+		// Subscribing again is a no-op that needs an answer, and keeps the
+		// session's query a LISTEN for whoever looks in pg_stat_activity.
+		pingCtx, cancel := context.WithTimeout(ctx, s.timeouts.Read)
+		_, err = conn.Exec(pingCtx, "LISTEN "+channel)
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 // ReplaceCloudRanges replaces one provider's published ranges and records
 // the version they came from, as the embedded store does.
 func (s *Store) ReplaceCloudRanges(ctx context.Context, src store.CloudSource, ranges []store.CloudRange) error {
+	defer s.bound(&ctx, s.timeouts.Bulk)()
 	d := &store.Dataset{}
 	d.ApplyCloudRanges(src, ranges)
 	if err := d.Validate(); err != nil {

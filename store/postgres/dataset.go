@@ -12,6 +12,7 @@ import (
 // Import implements store.Store. Mirrors that remain keep their freshness;
 // the freshness of removed mirrors goes with them.
 func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
+	defer s.bound(&ctx, s.timeouts.Bulk)()
 	decl = decl.Clone()
 	detail := map[string]int{"mirrors": len(decl.Mirrors), "locations": len(decl.Locations), "repositories": len(decl.Repositories)}
 	err := s.write(ctx, change{"import", "dataset", detail}, func(tx pgx.Tx) error {
@@ -35,6 +36,7 @@ func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 // Restore implements store.Store. Tokens and the audit log, which are not
 // part of the dataset, are kept.
 func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
+	defer s.bound(&ctx, s.timeouts.Bulk)()
 	d := all.Clone()
 	d.Normalize()
 	if err := d.Validate(); err != nil {

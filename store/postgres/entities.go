@@ -11,6 +11,7 @@ import (
 // CreateLocation implements store.Store. The write lock makes the check
 // and the insert one step across replicas.
 func (s *Store) CreateLocation(ctx context.Context, l store.Location) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	err := s.write(ctx, change{"put_location", l.Name, store.Change{After: l}}, func(tx pgx.Tx) error {
 		existing, err := loadLocations(ctx, tx, l.Name)
 		if err != nil {
@@ -28,6 +29,7 @@ func (s *Store) CreateLocation(ctx context.Context, l store.Location) error {
 // UpdateLocation implements store.Store: the location is read, changed and
 // written under the write lock, so concurrent updates serialise.
 func (s *Store) UpdateLocation(ctx context.Context, name string, fn func(*store.Location) error) (store.Location, error) {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	var before, out store.Location
 	err := s.write(ctx, change{"put_location", name, store.Change{Before: &before, After: &out}}, func(tx pgx.Tx) error {
 		existing, err := loadLocations(ctx, tx, name)
@@ -60,6 +62,7 @@ func putLocation(ctx context.Context, tx pgx.Tx, l store.Location) error {
 // DeleteLocation implements store.Store. A location that a mirror still
 // names is not deleted (store.ErrConflict).
 func (s *Store) DeleteLocation(ctx context.Context, name string) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	var before store.Location
 	err := s.write(ctx, change{"delete_location", name, store.Change{Before: &before}}, func(tx pgx.Tx) error {
 		existing, err := loadLocations(ctx, tx, name)
@@ -91,6 +94,7 @@ func (s *Store) DeleteLocation(ctx context.Context, name string) error {
 // CreateRepository implements store.Store, in one step across replicas
 // as CreateLocation.
 func (s *Store) CreateRepository(ctx context.Context, r store.Repository) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	err := s.write(ctx, change{"put_repository", r.Prefix + "/" + r.Arch, store.Change{After: r}}, func(tx pgx.Tx) error {
 		existing, err := loadRepositories(ctx, tx, r.Prefix, r.Arch)
 		if err != nil {
@@ -107,6 +111,7 @@ func (s *Store) CreateRepository(ctx context.Context, r store.Repository) error 
 
 // UpdateRepository implements store.Store, serialised as UpdateLocation.
 func (s *Store) UpdateRepository(ctx context.Context, prefix, arch string, fn func(*store.Repository) error) (store.Repository, error) {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	var before, out store.Repository
 	err := s.write(ctx, change{"put_repository", prefix + "/" + arch, store.Change{Before: &before, After: &out}}, func(tx pgx.Tx) error {
 		existing, err := loadRepositories(ctx, tx, prefix, arch)
@@ -141,6 +146,7 @@ func putRepository(ctx context.Context, tx pgx.Tx, r store.Repository) error {
 
 // DeleteRepository implements store.Store.
 func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	var before store.Repository
 	err := s.write(ctx, change{"delete_repository", prefix + "/" + arch, store.Change{Before: &before}}, func(tx pgx.Tx) error {
 		existing, err := loadRepositories(ctx, tx, prefix, arch)
@@ -158,6 +164,7 @@ func (s *Store) DeleteRepository(ctx context.Context, prefix, arch string) error
 // CreateRedirect implements store.Store. Redirects are validated together,
 // since one may not point at another.
 func (s *Store) CreateRedirect(ctx context.Context, r store.Redirect) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	err := s.write(ctx, change{"put_redirect", r.From, store.Change{After: r}}, func(tx pgx.Tx) error {
 		all, err := loadRedirects(ctx, tx)
 		if err != nil {
@@ -178,6 +185,7 @@ func (s *Store) CreateRedirect(ctx context.Context, r store.Redirect) error {
 
 // DeleteRedirect implements store.Store.
 func (s *Store) DeleteRedirect(ctx context.Context, from string) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	err := s.write(ctx, change{"delete_redirect", from, nil}, func(tx pgx.Tx) error {
 		return deleteOne(ctx, tx, `DELETE FROM redirects WHERE from_prefix = $1`, from)
 	})

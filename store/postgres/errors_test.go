@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +25,12 @@ func TestTranslate(t *testing.T) {
 		{&pgconn.PgError{Code: "23502"}, store.ErrInvalid},
 		{&pgconn.PgError{Code: "22P02"}, store.ErrInvalid},
 		{fmt.Errorf("in a transaction: %w", &pgconn.PgError{Code: "23505"}), store.ErrConflict},
+		{context.DeadlineExceeded, store.ErrUnavailable},
+		{fmt.Errorf("query: %w", context.DeadlineExceeded), store.ErrUnavailable},
+		{&net.OpError{Op: "dial", Err: errors.New("connection refused")}, store.ErrUnavailable},
+		{&pgconn.PgError{Code: "57P01"}, store.ErrUnavailable}, // admin_shutdown
+		{&pgconn.PgError{Code: "57P03"}, store.ErrUnavailable}, // cannot_connect_now
+		{&pgconn.PgError{Code: "08006"}, store.ErrUnavailable}, // connection_failure
 	}
 	for _, tt := range tests {
 		if got := translate(tt.err); !errors.Is(got, tt.want) {
@@ -32,7 +40,7 @@ func TestTranslate(t *testing.T) {
 	// Anything else keeps its identity and matches no sentinel.
 	other := &pgconn.PgError{Code: "40001"}
 	got := translate(other)
-	for _, sentinel := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrConflict} {
+	for _, sentinel := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrConflict, store.ErrUnavailable} {
 		if errors.Is(got, sentinel) {
 			t.Errorf("translate(40001) matches %v", sentinel)
 		}

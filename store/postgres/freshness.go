@@ -13,6 +13,7 @@ import (
 // Report implements store.Store with store.Dataset.ApplyReport on the
 // mirror and directory concerned.
 func (s *Store) Report(ctx context.Context, f store.Freshness) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	err := s.write(ctx, change{"report", f.Mirror, f}, func(tx pgx.Tx) error {
 		d, err := loadFor(ctx, tx, f.Mirror, []string{f.Directory})
 		if err != nil {
@@ -29,6 +30,7 @@ func (s *Store) Report(ctx context.Context, f store.Freshness) error {
 // Forget implements store.Store with store.Dataset.ApplyForget on the
 // mirror's freshness.
 func (s *Store) Forget(ctx context.Context, mirror, prefix string) (int, error) {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	var n int
 	err := s.write(ctx, change{"forget", mirror, map[string]string{"prefix": prefix}}, func(tx pgx.Tx) error {
 		d, err := loadFor(ctx, tx, mirror, nil)

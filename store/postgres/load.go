@@ -13,6 +13,10 @@ import (
 // so the dataset is a consistent snapshot, in the canonical order of
 // store.Dataset.Normalize.
 func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
+	defer s.bound(&ctx, s.timeouts.Bulk)()
+	if err := s.checkSchema(ctx); err != nil {
+		return nil, err
+	}
 	var d store.Dataset
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) (err error) {

@@ -12,6 +12,7 @@ import (
 // CreateMirror implements store.Store. The write lock makes the check and
 // the insert one step across replicas.
 func (s *Store) CreateMirror(ctx context.Context, m store.Mirror) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	m = cloneMirror(m)
 	store.NormalizeMirror(&m)
 	err := s.write(ctx, change{"create_mirror", m.Name, store.Change{After: m}}, func(tx pgx.Tx) error {
@@ -31,6 +32,7 @@ func (s *Store) CreateMirror(ctx context.Context, m store.Mirror) error {
 // UpdateMirror implements store.Store: the mirror is read, changed and
 // written under the write lock, so concurrent updates serialise.
 func (s *Store) UpdateMirror(ctx context.Context, name string, fn func(*store.Mirror) error) (store.Mirror, error) {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	var before, out store.Mirror
 	err := s.write(ctx, change{"update_mirror", name, store.Change{Before: &before, After: &out}}, func(tx pgx.Tx) error {
 		existing, err := loadMirrors(ctx, tx, name)
@@ -79,6 +81,7 @@ func cloneMirror(m store.Mirror) store.Mirror {
 
 // DeleteMirror implements store.Store. The mirror's freshness goes with it.
 func (s *Store) DeleteMirror(ctx context.Context, name string) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	var before store.Mirror
 	err := s.write(ctx, change{"delete_mirror", name, store.Change{Before: &before}}, func(tx pgx.Tx) error {
 		existing, err := loadMirrors(ctx, tx, name)

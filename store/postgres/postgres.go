@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,6 +37,11 @@ type Store struct {
 	pool      *pgxpool.Pool
 	log       *slog.Logger
 	retention store.AuditRetention
+	timeouts  Timeouts
+	// lazy opens without connecting; schemaOK records that the schema
+	// was found to be the one this binary knows.
+	lazy     bool
+	schemaOK atomic.Bool
 
 	// closing ends the Changes listeners when the store is closed.
 	closing   context.Context
@@ -57,27 +64,67 @@ func WithAuditRetention(r store.AuditRetention) Option {
 // and regaining the LISTEN connection. By default they are discarded.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
+// Lazily makes Open return without reaching the database: connections are
+// made when a call needs one, and the schema is checked by the first Load
+// or Ping that reaches the database. A server uses it to start while the
+// database is away.
+func Lazily() Option { return func(s *Store) { s.lazy = true } }
+
 // Open connects to the database at url (a PostgreSQL URL or key=value
 // string) and checks that its schema is the one this binary knows.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	if err := migrations.Check(ctx, pool); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	s := &Store{pool: pool, log: slog.New(slog.NewTextHandler(io.Discard, nil)), retention: store.DefaultAuditRetention}
+	s := &Store{log: slog.New(slog.NewTextHandler(io.Discard, nil)), timeouts: DefaultTimeouts, retention: store.DefaultAuditRetention}
 	for _, o := range opts {
 		o(s)
 	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = s.timeouts.Connect
+	}
+	// Keepalives find a peer that vanished (a crashed host, a partition)
+	// within a minute instead of TCP's retransmission time. A frozen server
+	// still acknowledges them: the per-call timeouts cover that case.
+	dialer := &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 4}}
+	cfg.ConnConfig.DialFunc = dialer.DialContext
+	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if !s.lazy {
+		if err := s.checkSchema(ctx); err != nil {
+			s.pool.Close()
+			return nil, err
+		}
+	}
 	s.closing, s.close = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// checkSchema checks, until it once succeeds, that the database's schema
+// is the one this binary knows.
+func (s *Store) checkSchema(ctx context.Context) error {
+	if s.schemaOK.Load() {
+		return nil
+	}
+	defer s.bound(&ctx, s.timeouts.Read)()
+	if err := migrations.Check(ctx, s.pool); err != nil {
+		return fmt.Errorf("postgres: %w", translate(err))
+	}
+	s.schemaOK.Store(true)
+	return nil
+}
+
+// Ping checks that the database answers, within the read timeout at most,
+// on a connection of the pool (a frozen server holds its connections open
+// but answers nothing on them).
+func (s *Store) Ping(ctx context.Context) error {
+	defer s.bound(&ctx, s.timeouts.Read)()
+	if err := s.checkSchema(ctx); err != nil {
+		return err
+	}
+	return wrap(s.pool.Ping(ctx), "ping")
 }
 
 // Close stops the Changes listeners and closes the connection pool.
@@ -151,6 +198,9 @@ func translate(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	}
+	if unavailable(err) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return err
@@ -163,6 +213,23 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %w", store.ErrInvalid, err)
 	}
 	return err
+}
+
+// unavailable reports whether err says that the database could not be
+// reached or did not answer in time, rather than that it refused the call.
+func unavailable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err),
+		errors.As(err, &connectErr), errors.As(err, &netErr):
+		return true
+	case errors.As(err, &pgErr):
+		// connection exceptions; shutting down, starting up, too many clients
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P") || pgErr.Code == "53300"
+	}
+	return false
 }
 
 // wrap translates err and says which entity the failed call was about,

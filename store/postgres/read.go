@@ -29,6 +29,7 @@ func one[T any](list []T, err error) (T, error) {
 
 // Mirror implements store.Store.
 func (s *Store) Mirror(ctx context.Context, name string) (m store.Mirror, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	if name == "" {
 		return m, wrap(store.ErrNotFound, "mirror %q", name)
 	}
@@ -38,12 +39,14 @@ func (s *Store) Mirror(ctx context.Context, name string) (m store.Mirror, err er
 
 // Mirrors implements store.Store.
 func (s *Store) Mirrors(ctx context.Context) (ms []store.Mirror, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	err = s.read(ctx, func(tx pgx.Tx) error { ms, err = loadMirrors(ctx, tx, ""); return err })
 	return ms, wrap(err, "mirrors")
 }
 
 // Location implements store.Store.
 func (s *Store) Location(ctx context.Context, name string) (l store.Location, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	if name == "" {
 		return l, wrap(store.ErrNotFound, "location %q", name)
 	}
@@ -53,12 +56,14 @@ func (s *Store) Location(ctx context.Context, name string) (l store.Location, er
 
 // Locations implements store.Store.
 func (s *Store) Locations(ctx context.Context) (ls []store.Location, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	err = s.read(ctx, func(tx pgx.Tx) error { ls, err = loadLocations(ctx, tx, ""); return err })
 	return ls, wrap(err, "locations")
 }
 
 // Repository implements store.Store.
 func (s *Store) Repository(ctx context.Context, prefix, arch string) (r store.Repository, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	if prefix == "" {
 		return r, wrap(store.ErrNotFound, "repository %s/%s", prefix, arch)
 	}
@@ -68,24 +73,28 @@ func (s *Store) Repository(ctx context.Context, prefix, arch string) (r store.Re
 
 // Repositories implements store.Store.
 func (s *Store) Repositories(ctx context.Context) (rs []store.Repository, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	err = s.read(ctx, func(tx pgx.Tx) error { rs, err = loadRepositories(ctx, tx, "", ""); return err })
 	return rs, wrap(err, "repositories")
 }
 
 // Redirects implements store.Store.
 func (s *Store) Redirects(ctx context.Context) (rs []store.Redirect, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	err = s.read(ctx, func(tx pgx.Tx) error { rs, err = loadRedirects(ctx, tx); return err })
 	return rs, wrap(err, "redirects")
 }
 
 // Directory implements store.Store.
 func (s *Store) Directory(ctx context.Context, path string) (d store.Directory, err error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	err = s.read(ctx, func(tx pgx.Tx) error { d, err = one(loadDirectories(ctx, tx, []string{path})); return err })
 	return d, wrap(err, "directory %q", path)
 }
 
 // Directories implements store.Store.
 func (s *Store) Directories(ctx context.Context, prefix string) (ds []store.Directory, err error) {
+	defer s.bound(&ctx, s.timeouts.Bulk)()
 	err = s.read(ctx, func(tx pgx.Tx) error {
 		var paths []string // nil: every directory
 		if prefix != "" {
@@ -106,6 +115,7 @@ func (s *Store) Directories(ctx context.Context, prefix string) (ds []store.Dire
 
 // Freshness implements store.Store.
 func (s *Store) Freshness(ctx context.Context, mirror, directory string) (fs []store.Freshness, err error) {
+	defer s.bound(&ctx, s.timeouts.Bulk)()
 	err = s.read(ctx, func(tx pgx.Tx) error { fs, err = loadFreshness(ctx, tx, mirror, directory); return err })
 	return fs, wrap(err, "freshness")
 }

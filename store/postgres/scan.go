@@ -14,6 +14,7 @@ import (
 // logic as the embedded store's: it loads the directories and repositories,
 // applies the scan and writes back what changed, in one transaction.
 func (s *Store) RecordScan(ctx context.Context, scanned []store.ScannedRepomd, now time.Time, maxAge time.Duration) (store.ScanSummary, error) {
+	defer s.bound(&ctx, s.timeouts.Bulk)()
 	var sum store.ScanSummary
 	detail := map[string]int{"directories": len(scanned)}
 	err := s.write(ctx, change{"scan", "master", detail}, func(tx pgx.Tx) error {
@@ -111,6 +112,7 @@ func dropUnaccepted(ctx context.Context, tx pgx.Tx, dirs []string) error {
 // ExpireAlternates implements store.Store. Mirrors that reported an
 // alternate stop being fresh for the directory.
 func (s *Store) ExpireAlternates(ctx context.Context, dir string) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	err := s.write(ctx, change{"expire_alternates", dir, nil}, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT true FROM directories WHERE path = $1`, dir).Scan(&exists); err != nil {

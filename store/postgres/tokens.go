@@ -29,6 +29,7 @@ func scanToken(row pgx.CollectableRow) (store.Token, error) {
 
 // CreateToken implements store.Tokens. A taken ID or hash is store.ErrConflict.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	scopes := t.Scopes
 	if scopes == nil {
 		scopes = []string{}
@@ -45,6 +46,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 // TokenByHash implements store.Tokens. It returns revoked tokens too, and
 // records when the token was last presented.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	rows, _ := s.pool.Query(ctx, `UPDATE tokens SET last_used_at = now() WHERE hash = $1 RETURNING `+tokenColumns, hash)
 	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
 	return t, wrap(err, "token")
@@ -52,6 +54,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, erro
 
 // ListTokens implements store.Tokens, oldest first.
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	rows, _ := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, id COLLATE "C"`)
 	ts, err := pgx.CollectRows(rows, scanToken)
 	return ts, wrap(err, "listing tokens")
@@ -59,6 +62,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 
 // RevokeToken implements store.Tokens. Revoking again keeps the first time.
 func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	defer s.bound(&ctx, s.timeouts.Write)()
 	err := s.write(ctx, change{"revoke_token", id, nil}, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1`, id, at.UTC())
 		if err == nil && tag.RowsAffected() == 0 {
@@ -72,6 +76,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error 
 // ListAudit implements store.Tokens: up to limit entries with an ID below
 // before (any ID when before is 0), newest first.
 func (s *Store) ListAudit(ctx context.Context, limit int, before int64) ([]store.AuditEntry, error) {
+	defer s.bound(&ctx, s.timeouts.Read)()
 	rows, _ := s.pool.Query(ctx, `SELECT id, at, actor, action, target, detail FROM audit
 		WHERE $2 = 0 OR id < $2 ORDER BY id DESC LIMIT $1`, max(limit, 0), before)
 	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {

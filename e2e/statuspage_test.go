@@ -1,0 +1,145 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/metalinkd/metalinkd/internal/demo"
+	"github.com/metalinkd/metalinkd/internal/testpeer"
+)
+
+// TestStatusPageInBrowser serves the demo data set with the real binary,
+// disables one public mirror and takes another off always-up-to-date
+// through the CLI, then opens /mirrors in headless Chromium: the page must
+// show the headings, the mirrors with their countries and states, the
+// counts per category and the chart, and log no error. It saves a
+// screenshot in the test's artifact directory (go test -artifacts keeps it).
+func TestStatusPageInBrowser(t *testing.T) {
+	testBinary(t) // skips when Chromium is missing
+	d, err := demo.Dataset(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var public []string
+	countries := map[string]string{}
+	for _, m := range d.Mirrors {
+		if m.Enabled && !m.Private && !m.Regional() {
+			public = append(public, m.Name)
+			countries[m.Name] = m.Country
+		}
+	}
+	disabled, unknown, shown := public[0], public[1], public[2]
+
+	md := newMetalinkd(t, t.TempDir())
+	md.serveDemo(t)
+	out, err := exec.Command(md.bin, "token", "create", "--data-dir", md.dataDir, "--scope", "admin", "--name", "e2e").Output()
+	if err != nil {
+		t.Fatalf("token create: %v", err)
+	}
+	cli := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(md.bin, args...)
+		cmd.Env = append(os.Environ(), "METALINKD_SERVER="+md.url, "METALINKD_TOKEN="+strings.TrimSpace(string(out)))
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("metalinkd %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	cli("mirror", "disable", disabled)
+	cli("mirror", "update", unknown, "--always-up-to-date=false")
+	testpeer.MustEventually(t, 30*time.Second, "the page to show the changes", func() bool {
+		_, body, err := httpGet(md.url + "/mirrors")
+		return err == nil && strings.Contains(body, disabled+`</td><td>`) &&
+			strings.Contains(body, `<td class="state-disabled">disabled</td>`) && strings.Contains(body, `<td class="n">1</td></tr>`)
+	})
+
+	ctx, console := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(md.url+"/mirrors"), chromedp.WaitVisible(chromedp.CSS("#terms"))); err != nil {
+		t.Fatalf("opening %s/mirrors: %v", md.url, err)
+	}
+	h1 := browse(t, ctx, chromedp.Text(chromedp.CSS("h1")))
+	h2s := browse(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("h2"), e => e.textContent)`))
+	// The table after a country's heading lists its mirrors.
+	countryText := browse(t, ctx, chromedp.Evaluate[string](`document.getElementById("country-`+countries[shown]+`").nextElementSibling.textContent`))
+	disabledState := browse(t, ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#mirrors tbody tr"))`+
+		`.filter(r => r.cells[0].textContent == `+strconv.Quote(disabled)+`).map(r => r.cells[2].textContent).join()`))
+	rows := browse(t, ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll("#repositories tbody tr"), r => Array.from(r.cells, c => c.textContent))`))
+	bars := browse(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#propagation svg g.bar rect").length`))
+	png := browse(t, ctx, chromedp.FullScreenshot(100))
+	shot := filepath.Join(t.ArtifactDir(), "mirrors.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of /mirrors: %s", shot)
+
+	if h1 != "Mirror status" {
+		t.Errorf("h1 %q", h1)
+	}
+	for _, h := range []string{"Repositories", "Propagation", "Mirrors by country", "Regional mirrors"} {
+		if !slices.Contains(h2s, h) {
+			t.Errorf("no %q heading among %q", h, h2s)
+		}
+	}
+	if !strings.Contains(countryText, shown) {
+		t.Errorf("mirror %s is not listed under %s:\n%s", shown, countries[shown], countryText)
+	}
+	if disabledState != "disabled" {
+		t.Errorf("state of %s is %q, want disabled", disabled, disabledState)
+	}
+	// Every category counts the enabled public mirrors: all fresh (always
+	// up to date) but the one that no longer is and has not reported.
+	want := []string{strconv.Itoa(len(public) - 2), "0", "1"}
+	if len(rows) == 0 {
+		t.Error("no category rows")
+	}
+	for _, r := range rows {
+		if len(r) != 6 || !slices.Equal(r[3:], want) {
+			t.Errorf("category row %q: want fresh, stale, unknown %q", r, want)
+		}
+	}
+	// Each category's bar has a fresh and an unknown segment.
+	if bars != 2*len(rows) {
+		t.Errorf("%d bar segments in the chart for %d categories, want %d", bars, len(rows), 2*len(rows))
+	}
+	if errs := console(); len(errs) > 0 {
+		t.Errorf("the browser reported errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// serveDemo starts `metalinkd serve --demo` on a free loopback port.
+func (d *metalinkd) serveDemo(t *testing.T) {
+	t.Helper()
+	addr := testpeer.FreeAddr(t)
+	logFile, err := os.Create(d.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(d.bin, "serve", "--demo", "--data-dir", d.dataDir, "--listen", addr)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	p := testpeer.Start(t, cmd)
+	logFile.Close()
+	d.url = "http://" + addr
+	if err := testpeer.WaitReady(p, 30*time.Second, testpeer.HTTPOK(d.url+"/healthz")); err != nil {
+		t.Fatalf("metalinkd serve --demo: %v\n%s", err, d.serverLog(t))
+	}
+}
+
+// browse runs one browser action and returns its value, failing t on error.
+func browse[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}

@@ -1,0 +1,127 @@
+package status
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/metalinkd/metalinkd/internal/freshness"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// Page is what the status page shows, taken from a dataset: only public
+// facts. It holds no URL, netblock, ASN, bucket or token, and nothing of
+// private or regional mirrors but the count of regional ones per location.
+type Page struct {
+	// Built is when the snapshot the page describes was built.
+	Built time.Time
+	// Public counts the public mirrors; Enabled those of them listed.
+	Public, Enabled int
+	Countries       []Country
+	Categories      []Category
+	Propagation     Chart
+	Locations       []Location
+}
+
+// Country is a country's public mirrors, sorted by name.
+type Country struct {
+	Code    string
+	Mirrors []Mirror
+}
+
+// Mirror is one public mirror as the page shows it.
+type Mirror struct {
+	Name string
+	// Protocols are the URL schemes offered, in preference order.
+	Protocols []string
+	Enabled   bool
+	// Reason and Since say why and since when a mirror is disabled, when
+	// health data records it; empty otherwise.
+	Reason string
+	Since  time.Time
+}
+
+// Category counts the enabled public mirrors by their state in one
+// category of directories (see freshness.CategoryOf and freshness.State).
+type Category struct {
+	Name        string
+	Directories int
+	// Latest is the newest current repomd.xml of the category.
+	Latest                time.Time
+	Fresh, Stale, Unknown int
+}
+
+// Location is a location with the number of enabled regional mirrors
+// serving it. Their names, URLs and buckets are never shown.
+type Location struct {
+	Name, Description string
+	Mirrors           int
+}
+
+var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
+
+// Build returns the page of d as of built. It is pure and runs when a
+// snapshot is built, off the request path.
+func Build(d *store.Dataset, built time.Time) *Page {
+	p := &Page{Built: built.UTC()}
+	var counted []store.Mirror
+	countries := map[string][]Mirror{}
+	regional := map[string]int{}
+	for i := range d.Mirrors {
+		m := &d.Mirrors[i]
+		switch {
+		case m.Regional():
+			if m.Enabled {
+				for _, l := range m.Locations {
+					regional[l]++
+				}
+			}
+			continue
+		case m.Private:
+			continue
+		}
+		p.Public++
+		if m.Enabled {
+			p.Enabled++
+			counted = append(counted, *m)
+		}
+		countries[m.Country] = append(countries[m.Country], Mirror{Name: m.Name, Protocols: protocols(m.URLs), Enabled: m.Enabled})
+	}
+	for code, ms := range countries {
+		slices.SortFunc(ms, func(a, b Mirror) int { return strings.Compare(a.Name, b.Name) })
+		p.Countries = append(p.Countries, Country{Code: code, Mirrors: ms})
+	}
+	slices.SortFunc(p.Countries, func(a, b Country) int { return strings.Compare(a.Code, b.Code) })
+	for _, l := range d.Locations {
+		p.Locations = append(p.Locations, Location{Name: l.Name, Description: l.Description, Mirrors: regional[l.Name]})
+	}
+	slices.SortFunc(p.Locations, func(a, b Location) int { return strings.Compare(a.Name, b.Name) })
+	t := freshness.Count(counted, d.Directories, d.Freshness)
+	p.Propagation.Title = "Latest repomd.xml per category: enabled public mirrors by state"
+	for _, c := range t.Categories {
+		p.Categories = append(p.Categories, Category{Name: c.Name, Directories: c.Directories,
+			Latest: time.Unix(c.Latest, 0).UTC(), Fresh: c.Mirrors.Fresh, Stale: c.Mirrors.Stale(), Unknown: c.Mirrors.Unknown})
+		p.Propagation.Series = append(p.Propagation.Series, Point{Label: c.Name, Counts: c.Mirrors})
+	}
+	return p
+}
+
+// protocols returns the distinct schemes of urls in preference order.
+func protocols(urls []string) []string {
+	var out []string
+	for _, u := range urls {
+		scheme, _, ok := strings.Cut(u, "://")
+		if ok && !slices.Contains(out, scheme) {
+			out = append(out, scheme)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	return out
+}
+
+func rank(scheme string) int {
+	if r, ok := schemeRank[scheme]; ok {
+		return r
+	}
+	return len(schemeRank)
+}
