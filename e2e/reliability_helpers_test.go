@@ -21,9 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/internal/mirrorsfile"
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/postgres"
 )
 
 // longForm reports whether the long form of the suite was asked for.
@@ -37,20 +39,22 @@ func sized(short, long int) int {
 	return short
 }
 
-// embeddedServer is `metalinkd serve --demo` on an embedded store whose
-// directory the test reads.
-type embeddedServer struct {
+// storeServer is `metalinkd serve` on the demo data, in an embedded store
+// (dataDir) or a PostgreSQL database (dbURL) that the test reads too.
+type storeServer struct {
 	addr    string
 	dataDir string
 	log     string
+	dbURL   string
+	pg      store.Store // the test's own connection to dbURL
 }
 
 // serveEmbedded starts the real binary on the demo data in a fresh
 // embedded store and waits until /healthz answers.
-func serveEmbedded(t *testing.T, flags ...string) *embeddedServer {
+func serveEmbedded(t *testing.T, flags ...string) *storeServer {
 	t.Helper()
 	dir := t.TempDir()
-	s := &embeddedServer{dataDir: filepath.Join(dir, "data"), log: filepath.Join(dir, "metalinkd.log")}
+	s := &storeServer{dataDir: filepath.Join(dir, "data"), log: filepath.Join(dir, "metalinkd.log")}
 	t.Cleanup(func() {
 		if t.Failed() {
 			b, _ := os.ReadFile(s.log)
@@ -78,15 +82,65 @@ func serveEmbedded(t *testing.T, flags ...string) *embeddedServer {
 	return nil
 }
 
+// servePostgres starts the real binary on a new database of the shared
+// PostgreSQL server holding the demo data, and waits until /healthz answers.
+func servePostgres(t *testing.T) *storeServer {
+	t.Helper()
+	dbURL := pg.NewDatabase(t, true)
+	d, err := demo.Dataset(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := mirrorsfile.Write(&b, d, true); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, dbURL, "import", file)
+	r := startReplica(t, "corpus", dbURL)
+	st, err := postgres.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &storeServer{addr: strings.TrimPrefix(r.url, "http://"), log: r.log, dbURL: dbURL, pg: st}
+}
+
+// serveEach runs f on a server of each store: the embedded one, and
+// PostgreSQL unless the shared server is missing (skipped, or failed under
+// CI=true).
+func serveEach(t *testing.T, f func(t *testing.T, s *storeServer)) {
+	t.Run("embedded", func(t *testing.T) { f(t, serveEmbedded(t)) })
+	t.Run("postgres", func(t *testing.T) { f(t, servePostgres(t)) })
+}
+
+// cli runs a metalinkd command on the server's store and returns its
+// standard output.
+func (s *storeServer) cli(t *testing.T, args ...string) []byte {
+	t.Helper()
+	if s.dbURL != "" {
+		return []byte(mustRun(t, s.dbURL, args...))
+	}
+	n := 1 // the command's words, which the flags follow
+	if args[0] == "token" {
+		n = 2
+	}
+	withDir := append(append(slices.Clone(args[:n]), "--data-dir", s.dataDir), args[n:]...)
+	out, err := exec.Command(testpeer.Metalinkd(t), withDir...).Output()
+	if err != nil {
+		t.Fatalf("metalinkd %v: %v", args, err)
+	}
+	return out
+}
+
 // token makes a token of that name and scope on the server's store and
 // waits until the server accepts it.
-func (s *embeddedServer) token(t *testing.T, name, scope string) string {
+func (s *storeServer) token(t *testing.T, name, scope string) string {
 	t.Helper()
-	out, err := exec.Command(testpeer.Metalinkd(t), "token", "create", "--data-dir", s.dataDir,
-		"--name", name, "--scope", scope, "--json").Output()
-	if err != nil {
-		t.Fatalf("token create --scope %s: %v", scope, err)
-	}
+	out := s.cli(t, "token", "create", "--name", name, "--scope", scope, "--json")
 	var tok struct{ Secret string }
 	if err := json.Unmarshal(out, &tok); err != nil || tok.Secret == "" {
 		t.Fatalf("token create printed %q: %v", out, err)
@@ -105,8 +159,11 @@ func (s *embeddedServer) token(t *testing.T, name, scope string) string {
 }
 
 // export is the store's export, as `metalinkd export` writes it.
-func (s *embeddedServer) export(t *testing.T) []byte {
+func (s *storeServer) export(t *testing.T) []byte {
 	t.Helper()
+	if s.pg != nil {
+		return exportStore(t, s.pg)
+	}
 	st, err := store.OpenEmbedded(s.dataDir)
 	if err != nil {
 		t.Fatalf("open the embedded store: %v", err)
@@ -129,16 +186,11 @@ func exportStore(t *testing.T, st store.Store) []byte {
 	return b.Bytes()
 }
 
-// mirrorBases are the URLs of the mirrors stored in dataDir: every URL an
+// mirrorBases are the URLs of the mirrors the demo data has: every URL an
 // answer lists starts with one of them.
-func mirrorBases(t *testing.T, dataDir string) []string {
+func mirrorBases(t *testing.T) []string {
 	t.Helper()
-	st, err := store.OpenEmbedded(dataDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	d, err := st.Load(context.Background())
+	d, err := demo.Dataset(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

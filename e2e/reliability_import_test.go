@@ -80,7 +80,7 @@ func largeMirrorsFile(old []byte, n int) []byte {
 }
 
 // runImport imports file into the server's store, replacing what it lacks.
-func runImport(t *testing.T, s *embeddedServer, file string) {
+func runImport(t *testing.T, s *storeServer, file string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // only turns a hang into a failure
 	defer cancel()
@@ -93,7 +93,7 @@ func runImport(t *testing.T, s *embeddedServer, file string) {
 // killedImport starts an import of file and sends it SIGKILL after at,
 // unless it ended before; it returns the store's export afterwards, once
 // the store has been opened and validated.
-func killedImport(t *testing.T, s *embeddedServer, file string, at time.Duration) []byte {
+func killedImport(t *testing.T, s *storeServer, file string, at time.Duration) []byte {
 	t.Helper()
 	cmd := exec.Command(testpeer.Metalinkd(t), "import", "--replace", "--data-dir", s.dataDir, file)
 	p := testpeer.Start(t, cmd)

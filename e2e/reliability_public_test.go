@@ -167,8 +167,11 @@ func publicCorpus() []publicCase {
 // binary and checks its status and answer; the store must be unchanged
 // at the end, byte for byte.
 func TestReliabilityPublicCorpus(t *testing.T) {
-	s := serveEmbedded(t)
-	bases := mirrorBases(t, s.dataDir)
+	serveEach(t, publicCorpusOn)
+}
+
+func publicCorpusOn(t *testing.T, s *storeServer) {
+	bases := mirrorBases(t)
 	before := s.export(t)
 	cases := publicCorpus()
 	if len(cases) < 300 {
