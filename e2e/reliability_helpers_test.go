@@ -249,7 +249,8 @@ func rawDo(t testing.TB, src, addr string, r request) response {
 		c.Write(head.Bytes())
 		c.Write(r.body)
 	}()
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	// The method tells the reader whether a body follows (none for HEAD).
+	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: r.method})
 	if err != nil {
 		return response{err: err}
 	}
