@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -46,10 +48,31 @@ func TestReliabilityImportKills(t *testing.T) {
 	}
 	t.Logf("a clean import of the new data (%d bytes exported) takes %v", len(newData), span)
 
+	// A probe asks the server for the metalink all along, as its reloads
+	// follow the store through the imports and the kills.
+	done := make(chan struct{})
+	var probes, probeFailures atomic.Int64
+	var firstFailure atomic.Pointer[string]
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		c := probeClient("127.0.0.1")
+		for !closed(done) {
+			probes.Add(1)
+			if err := probeMetalink(c, s.addr); err != nil {
+				probeFailures.Add(1)
+				msg := err.Error()
+				firstFailure.CompareAndSwap(nil, &msg)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	stopProbe := sync.OnceFunc(func() { close(done); wg.Wait() })
+	defer stopProbe()
+
 	kills := sized(5, 25)
 	var sawOld, sawNew int
 	for i := range kills {
-		at := time.Duration(rand.Int64N(int64(span + span/5)))
+		at := time.Duration(rand.Int64N(int64(span)))
 		got := killedImport(t, s, newFile, at)
 		switch {
 		case bytes.Equal(got, oldData):
@@ -64,8 +87,14 @@ func TestReliabilityImportKills(t *testing.T) {
 			t.Fatalf("kill %d at %v: the server does not answer: %v", i, at, err)
 		}
 	}
-	figure(t, "%d kills of an import (clean run %v): %d left the old data, %d the new data, none a mix",
-		kills, span.Round(time.Millisecond), sawOld, sawNew)
+	stopProbe()
+	temps, _ := filepath.Glob(filepath.Join(s.dataDir, "*.tmp-*"))
+	figure(t, "%d kills of an import (clean run %v): %d left the old data, %d the new data, none a mix; "+
+		"%d probe requests, %d failed; %d temporary files left behind",
+		kills, span.Round(time.Millisecond), sawOld, sawNew, probes.Load(), probeFailures.Load(), len(temps))
+	if n := probeFailures.Load(); n > 0 {
+		t.Errorf("%d of %d probe requests failed during the kills; the first: %s", n, probes.Load(), *firstFailure.Load())
+	}
 }
 
 // largeMirrorsFile is the export old with n more mirrors.
