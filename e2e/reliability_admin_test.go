@@ -413,7 +413,17 @@ func adminPathCases(admin string, onPostgres bool) []adminCase {
 		cases = append(cases, adminCase{"path " + p.method + " " + p.target, "127.0.0.1",
 			request{method: p.method, target: p.target, token: admin}, p.want})
 	}
-	return cases
+	del := "/api/v1/mirrors/" + demoMirror
+	return append(cases,
+		adminCase{"DELETE with thousands of query parameters", "127.0.0.1",
+			request{method: "DELETE", target: del + "?" + strings.Repeat("x=1&", 2000), token: admin}, 414},
+		adminCase{"DELETE with a 70 KB header", "127.0.0.1",
+			request{method: "DELETE", target: del, token: admin, header: "X-Big: " + strings.Repeat("a", 70<<10) + "\r\n"}, 431},
+		adminCase{"DELETE with thousands of headers", "127.0.0.1",
+			request{method: "DELETE", target: del, token: admin, header: strings.Repeat("X-Many: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 2500)}, 431},
+		adminCase{"DELETE with a 70 KB bearer token", "127.0.0.1",
+			request{method: "DELETE", target: del, token: strings.Repeat("t", 70<<10)}, 431},
+	)
 }
 
 func randomSecret() string {
