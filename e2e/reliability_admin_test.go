@@ -456,6 +456,9 @@ func adminCorpusOn(t *testing.T, s *storeServer) {
 		if resp.status != c.want {
 			t.Errorf("%s: status %d (%v), want %d; body %.300q", c.name, resp.status, resp.err, c.want, resp.body)
 		}
+		if err := refusalBody(resp, admin, c.req.token); err != nil && resp.status >= 400 {
+			t.Errorf("%s: %v", c.name, err)
+		}
 		if got := s.export(t); !bytes.Equal(got, before) {
 			t.Errorf("%s: the store's export changed after the request (status %d; body %.300q):\n%s",
 				c.name, resp.status, resp.body, lineDiff(before, got))
@@ -463,6 +466,25 @@ func adminCorpusOn(t *testing.T, s *storeServer) {
 		}
 	}
 	figure(t, "%d admin cases; statuses %v", len(cases), statuses)
+}
+
+// refusalBody returns what is wrong with the body of a refusal: the API's
+// own refusals are a JSON object with a message, and no refusal repeats a
+// secret (the admin token's, or the one sent).
+func refusalBody(resp response, secrets ...string) error {
+	for _, sec := range secrets {
+		if len(sec) >= 16 && bytes.Contains(resp.body, []byte(sec[:16])) {
+			return fmt.Errorf("the %d answer repeats a token's secret: %.300q", resp.status, resp.body)
+		}
+	}
+	if !strings.HasPrefix(resp.header.Get("Content-Type"), "application/json") {
+		return nil // refused by the HTTP server before the API (414, 431, a malformed header)
+	}
+	var e struct{ Error string }
+	if err := json.Unmarshal(resp.body, &e); err != nil || e.Error == "" {
+		return fmt.Errorf("the %d answer is not an error object: %v: %.300q", resp.status, err, resp.body)
+	}
+	return nil
 }
 
 // revokeToken revokes the token of that name and secret, on the store, and
