@@ -63,6 +63,8 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
+	// step is the step running; first is the one that listed out[0].
+	step, first Step
 }
 
 // A sort key packs a random key (a non-negative float64, whose bit pattern
@@ -84,6 +86,7 @@ var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
+	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
 	if q.HasProtocol {
@@ -101,10 +104,12 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 	}
 	if !onlyCountry {
 		if c.Country != "" {
+			s.step = StepCountry
 			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
 		s.continent(c.Country)
 		if s.counted < minimum {
+			s.step = StepGlobal
 			s.weighted(dir.Global, "country = global ", "")
 		}
 	}
@@ -122,6 +127,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 	cloud := s.snap.cloudLocation(addr)
 	claimed := location.Valid(loc)
 	if claimed && s.snap.knownLocation(loc) && (!s.verify || cloud == loc) {
+		s.step = StepLocation
 		s.weighted(s.dir.ByLocation[loc], "location = ", loc)
 		return
 	}
@@ -129,6 +135,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 		return // a real but unknown location: the ordinary list
 	}
 	if cloud != "" {
+		s.step = StepCloud
 		s.weighted(s.dir.ByLocation[cloud], "Using cloud region ", cloud)
 	}
 }
@@ -138,6 +145,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 // address selects public mirrors only: a private mirror's netblock must
 // hold the real address.
 func (s *selector) netblocks(addr, claimed netip.Addr) {
+	s.step = StepNetblock
 	s.nb = s.snap.netblocksOf(s.nb[:0], addr)
 	if claimed.IsValid() && claimed != addr {
 		s.nb = slices.DeleteFunc(s.nb, func(e prefixValue[mirrorID]) bool { return !s.snap.mirrors[e.Value].Hidden })
@@ -171,6 +179,7 @@ func (s *selector) asn(asn uint32) {
 	if asn == 0 {
 		return
 	}
+	s.step = StepASN
 	ids := s.snap.byASN(asn)
 	start := len(s.keys)
 	for _, id := range ids {
@@ -190,8 +199,10 @@ func (s *selector) requestedCountries(countries []string) bool {
 	before := len(s.out)
 	for _, c := range countries {
 		if c == "GLOBAL" {
+			s.step = StepGlobal
 			s.weighted(s.dir.Global, "country = global ", "")
 		} else if ids := s.dir.ByCountry[c]; len(ids) > 0 {
+			s.step = StepCountry
 			s.weighted(ids, "country = ", c)
 		}
 	}
@@ -215,6 +226,7 @@ func (s *selector) continentExcept(cont, except string) {
 	if cont == "" {
 		return
 	}
+	s.step = StepContinent
 	start := len(s.keys)
 	for _, id := range s.dir.ByContinent[cont] {
 		if s.snap.mirrors[id].Country != except {
@@ -277,6 +289,9 @@ func (s *selector) add(id mirrorID) bool {
 		return false
 	}
 	s.seen[w] |= b
+	if len(s.out) == 0 {
+		s.first = s.step
+	}
 	s.out = append(s.out, id)
 	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
 		s.counted++
