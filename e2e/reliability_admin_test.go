@@ -445,7 +445,7 @@ func adminCorpusOn(t *testing.T, s *storeServer) {
 	revoked := s.token(t, "corpus-revoked", "admin")
 	revokeToken(t, s, "corpus-revoked", revoked)
 	before := s.export(t)
-	cases := adminCorpus(t, admin, report, revoked, s.pg != nil)
+	cases := adminCorpus(t, admin, report, revoked, s.dbURL != "")
 	if len(cases) < 300 {
 		t.Fatalf("only %d admin cases", len(cases))
 	}

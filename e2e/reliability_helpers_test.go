@@ -26,6 +26,7 @@ import (
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/postgres"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // longForm reports whether the long form of the suite was asked for.
@@ -46,7 +47,7 @@ type storeServer struct {
 	dataDir string
 	log     string
 	dbURL   string
-	pg      store.Store // the test's own connection to dbURL
+	st      store.Store // the test's own handle on the server's store
 }
 
 // serveEmbedded starts the real binary on the demo data in a fresh
@@ -75,6 +76,12 @@ func serveEmbedded(t *testing.T, flags ...string) *storeServer {
 		p := testpeer.Start(t, cmd)
 		logFile.Close()
 		if lastErr = testpeer.WaitReady(p, 30*time.Second, testpeer.HTTPOK("http://"+s.addr+"/healthz")); lastErr == nil {
+			st, err := sqlite.Open(context.Background(), s.dataDir)
+			if err != nil {
+				t.Fatalf("open the embedded store: %v", err)
+			}
+			t.Cleanup(func() { st.Close() })
+			s.st = st
 			return s
 		}
 	}
@@ -92,7 +99,7 @@ func servePostgres(t *testing.T) *storeServer {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := mirrorsfile.Write(&b, d, true); err != nil {
+	if err := mirrorsfile.Write(&b, mirrorsfile.YAML, d, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "demo.yaml")
@@ -106,7 +113,7 @@ func servePostgres(t *testing.T) *storeServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &storeServer{addr: strings.TrimPrefix(r.url, "http://"), log: r.log, dbURL: dbURL, pg: st}
+	return &storeServer{addr: strings.TrimPrefix(r.url, "http://"), log: r.log, dbURL: dbURL, st: st}
 }
 
 // serveEach runs f on a server of each store: the embedded one, and
@@ -161,15 +168,7 @@ func (s *storeServer) token(t *testing.T, name, scope string) string {
 // export is the store's export, as `metalinkd export` writes it.
 func (s *storeServer) export(t *testing.T) []byte {
 	t.Helper()
-	if s.pg != nil {
-		return exportStore(t, s.pg)
-	}
-	st, err := store.OpenEmbedded(s.dataDir)
-	if err != nil {
-		t.Fatalf("open the embedded store: %v", err)
-	}
-	defer st.Close()
-	return exportStore(t, st)
+	return exportStore(t, s.st)
 }
 
 // exportStore writes st as a complete mirrors file.
@@ -180,7 +179,7 @@ func exportStore(t *testing.T, st store.Store) []byte {
 		t.Fatalf("load the store: %v", err)
 	}
 	var b bytes.Buffer
-	if err := mirrorsfile.Write(&b, d, true); err != nil {
+	if err := mirrorsfile.Write(&b, mirrorsfile.YAML, d, true, nil); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	return b.Bytes()
