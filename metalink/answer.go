@@ -16,6 +16,9 @@ type Response struct {
 	Body        []byte
 	// Location is set for a redirect.
 	Location string
+	// Step is the selection step that listed the first mirror; StepNone
+	// when none was listed or the request failed before selection.
+	Step Step
 }
 
 // Options tune an answer.
@@ -55,14 +58,14 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	}
 	if isMetalink {
 		return Response{Status: http.StatusOK, ContentType: MetalinkType,
-			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now)}
+			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now), Step: sel.first}
 	}
 	if q.Redirect {
 		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
 		if u == "" {
 			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
 		}
-		return Response{Status: http.StatusFound, ContentType: MirrorlistType, Body: dst, Location: u}
+		return Response{Status: http.StatusFound, ContentType: MirrorlistType, Body: dst, Location: u, Step: sel.first}
 	}
 	dst = append(dst, t.header...)
 	dst = append(dst, sel.header...)
@@ -72,7 +75,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	}
 	dst = append(dst, '\n')
 	dst = appendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
-	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst}
+	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst, Step: sel.first}
 }
 
 // Failure renders an error answer: a metalink failure document or the

@@ -63,6 +63,8 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
+	// step is the step being run; first the one that listed out[0].
+	step, first Step
 }
 
 // A sort key packs a random key (a non-negative float64, whose bit pattern
@@ -83,6 +85,7 @@ var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 // minimum were found.
 func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
+	s.step, s.first = StepNone, StepNone
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
@@ -92,7 +95,9 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 	s.location(q.Location, c.Addr)
 	countries := splitList(q.Country, true)
 	if len(countries) == 0 && (!q.HasNetblock || q.Netblock == "1") {
+		s.step = StepNetblock
 		s.netblocks(c.Addr, c.Claimed)
+		s.step = StepASN
 		s.asn(c.ASN)
 	}
 	onlyCountry := false
@@ -100,11 +105,14 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 		onlyCountry = s.requestedCountries(countries)
 	}
 	if !onlyCountry {
+		s.step = StepCountry
 		if c.Country != "" {
 			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
+		s.step = StepContinent
 		s.continent(c.Country)
 		if s.counted < minimum {
+			s.step = StepGlobal
 			s.weighted(dir.Global, "country = global ", "")
 		}
 	}
@@ -122,6 +130,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 	cloud := s.snap.cloudLocation(addr)
 	claimed := location.Valid(loc)
 	if claimed && s.snap.knownLocation(loc) && (!s.verify || cloud == loc) {
+		s.step = StepLocation
 		s.weighted(s.dir.ByLocation[loc], "location = ", loc)
 		return
 	}
@@ -129,6 +138,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 		return // a real but unknown location: the ordinary list
 	}
 	if cloud != "" {
+		s.step = StepCloud
 		s.weighted(s.dir.ByLocation[cloud], "Using cloud region ", cloud)
 	}
 }
@@ -190,12 +200,15 @@ func (s *selector) requestedCountries(countries []string) bool {
 	before := len(s.out)
 	for _, c := range countries {
 		if c == "GLOBAL" {
+			s.step = StepGlobal
 			s.weighted(s.dir.Global, "country = global ", "")
 		} else if ids := s.dir.ByCountry[c]; len(ids) > 0 {
+			s.step = StepCountry
 			s.weighted(ids, "country = ", c)
 		}
 	}
 	if len(s.out) == before {
+		s.step = StepContinent
 		for _, c := range countries {
 			s.continentExcept(store.Continent(c), c)
 		}
@@ -277,6 +290,9 @@ func (s *selector) add(id mirrorID) bool {
 		return false
 	}
 	s.seen[w] |= b
+	if len(s.out) == 0 {
+		s.first = s.step
+	}
 	s.out = append(s.out, id)
 	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
 		s.counted++
