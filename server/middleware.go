@@ -12,6 +12,10 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	// redirect marks an answer to redirect=1; route is the admin API's
+	// route pattern. Both label the metrics.
+	redirect bool
+	route    string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -47,6 +51,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				if sw.status == 0 {
 					http.Error(sw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 				}
+			}
+			if m := s.opts.Metrics; m != nil {
+				m.request(r.URL.Path, sw.redirect, sw.route, sw.status, time.Since(start))
 			}
 			if s.opts.AccessLog != nil {
 				writeAccessLine(s.opts.AccessLog, &accessEntry{at: start, id: id, method: r.Method,

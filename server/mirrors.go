@@ -47,6 +47,12 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation})
 	}
+	if m := s.opts.Metrics; m != nil {
+		m.answered(resp.Step, q.Location)
+		if sw, ok := w.(*statusWriter); ok {
+			sw.redirect = q.Redirect && !isMetalink
+		}
+	}
 	h := w.Header()
 	if resp.ContentType == metalink.MetalinkType {
 		h["Content-Type"] = metalinkType

@@ -49,6 +49,13 @@ type ServeConfig struct {
 	DBTimeouts     postgres.Timeouts `json:"db_timeouts"`
 	DBPingInterval time.Duration     `json:"db_ping_interval"`
 	SnapshotCache  string            `json:"snapshot_cache"`
+
+	// MetricsListen is the address of the Prometheus metrics listener,
+	// empty for none.
+	MetricsListen string `json:"metrics_listen"`
+	// metrics, set by runServe when MetricsListen is, are what wireServer
+	// instruments.
+	metrics *server.Metrics
 }
 
 // LoadServeConfig parses serve's flags over environment defaults and validates them.
@@ -76,6 +83,8 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	limitFlags(env, fs, &c.ServeLimits)
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as JSON and exit")
 	outageFlags(env, fs, &c)
+	fs.StringVar(&c.MetricsListen, "metrics-listen", env.Getenv("METALINKD_METRICS_LISTEN"),
+		"`address` to serve Prometheus metrics on at /metrics, never the public one; off when empty (env METALINKD_METRICS_LISTEN)")
 	if err := parse(fs, args); err != nil {
 		return c, err
 	}
@@ -104,6 +113,11 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return c, usageError{fmt.Sprintf("--listen %q: want host:port", c.Listen)}
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil || c.MetricsListen == c.Listen {
+			return c, usageError{fmt.Sprintf("--metrics-listen %q: want host:port, other than --listen", c.MetricsListen)}
+		}
 	}
 	if c.Minimum < 1 || c.MaxURLLength < 256 || c.Reload <= 0 || c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 {
 		return c, usageError{"--minimum must be >= 1, --max-url-length >= 256, and durations positive"}
@@ -142,6 +156,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		defer bw.Close()
 		access = bw
 	}
+	if c.MetricsListen != "" {
+		c.metrics = server.NewMetrics()
+		stop, err := serveMetrics(c.MetricsListen, c.metrics, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	handler, cleanup, err := wireServer(ctx, c, log, access)
 	if err != nil {
 		return err
@@ -150,6 +172,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	srv, ln, err := listen(c, handler, log)
 	if err != nil {
 		return err
+	}
+	if lim, ok := ln.(*server.ConnLimiter); ok {
+		c.metrics.WatchConns(lim)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "store", c.StoreDescription, "demo", c.Demo)
 	errc := make(chan error, 1)
@@ -213,11 +238,16 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	// The admin API's failure budget counts the client the server resolves
 	// (behind a trusted proxy, the one it forwarded for), not the proxy.
 	var srv *server.Server
+	var route func(http.ResponseWriter, string)
+	if c.metrics != nil {
+		route = server.AdminRoute
+	}
 	clientAddr := func(r *http.Request) netip.Addr { return srv.ClientAddr(r) }
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
-		Admin: rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr})),
+		Admin:   rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
+		Metrics: c.metrics,
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return srv.Handler(), cleanup, nil
