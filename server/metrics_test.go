@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -44,8 +45,9 @@ func gathered(t *testing.T, m *Metrics) map[string]float64 {
 	return out
 }
 
-func metricsServer(m *Metrics, admin http.Handler) http.Handler {
-	d := benchDataset(5)
+// metricsServer is BenchHandler's server over n mirrors with m on.
+func metricsServer(m *Metrics, n int, admin http.Handler) http.Handler {
+	d := benchDataset(n)
 	geo := fakeGeo{netip.MustParseAddr("192.0.2.1"): {Country: "DE"}}
 	r := NewStaticReloader(metalink.NewSnapshot(d, time.Now()))
 	m.watchReloader(r)
@@ -59,7 +61,7 @@ func TestMetricsCountRequests(t *testing.T) {
 		AdminRoute(w, "/mirrors/{name}")
 		w.WriteHeader(http.StatusUnauthorized)
 	})
-	h := metricsServer(m, admin)
+	h := metricsServer(m, 5, admin)
 	for _, target := range []string{
 		"/metalink?repo=fedora-41&arch=x86_64&location=us-east-1",
 		"/metalink?repo=fedora-41&arch=x86_64&location=us-east-1",
@@ -193,7 +195,7 @@ func TestStatusCodeSlots(t *testing.T) {
 // metrics on as without (see TestAnswerAllocations).
 func TestAnswerAllocationsWithMetrics(t *testing.T) {
 	const limit = 7
-	h := metricsServer(NewMetrics(), nil)
+	h := metricsServer(NewMetrics(), 5, nil)
 	for _, target := range []string{
 		"/metalink?repo=fedora-41&arch=x86_64&location=us-east-1&countme=1",
 		"/mirrorlist?repo=fedora-41&arch=x86_64",
@@ -204,5 +206,27 @@ func TestAnswerAllocationsWithMetrics(t *testing.T) {
 		if got := testing.AllocsPerRun(200, func() { clear(dw.h); h.ServeHTTP(dw, req) }); got > limit {
 			t.Errorf("%s: %.1f allocations per request with metrics, want at most %d", target, got, limit)
 		}
+	}
+}
+
+// BenchmarkMetalinkMetrics compares a metalink answer over 50 mirrors with
+// the metrics off and on.
+func BenchmarkMetalinkMetrics(b *testing.B) {
+	const target = "/metalink?repo=fedora-41&arch=x86_64&location=us-east-1&countme=1"
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprintf("metrics=%t", on), func(b *testing.B) {
+			h := BenchHandler(50)
+			if on {
+				h = metricsServer(NewMetrics(), 50, nil)
+			}
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req.RemoteAddr = "192.0.2.1:40000"
+			dw := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(dw.h)
+				h.ServeHTTP(dw, req)
+			}
+		})
 	}
 }
