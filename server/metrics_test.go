@@ -230,3 +230,15 @@ func BenchmarkMetalinkMetrics(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMetricsRecord is what the metrics add to one answer: the
+// request's counter and histogram, its first step and its location.
+func BenchmarkMetricsRecord(b *testing.B) {
+	m := NewMetrics()
+	m.setLocations([]string{"eu-west-1", "us-east-1"})
+	b.ReportAllocs()
+	for b.Loop() {
+		m.answered(metalink.StepLocation, "us-east-1")
+		m.request("/metalink", false, "", http.StatusOK, 30*time.Microsecond)
+	}
+}
