@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +243,54 @@ func BenchmarkMetricsRecord(b *testing.B) {
 	for b.Loop() {
 		m.answered(metalink.StepLocation, "us-east-1")
 		m.request("/metalink", false, "", http.StatusOK, 30*time.Microsecond)
+	}
+}
+
+// TestReloadMetrics checks that reloads and their failures are counted and
+// that a reload refreshes the per-mirror metrics.
+func TestReloadMetrics(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.OpenEmbedded(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	d := benchDataset(3)
+	if err := st.Restore(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	m := NewMetrics()
+	rl, err := StartReloader(ctx, st, slog.New(slog.DiscardHandler), ReloaderOptions{Every: time.Hour, Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateMirror(ctx, d.Mirrors[0].Name, func(mr *store.Mirror) error { mr.Enabled = false; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "metalinkd.json"), []byte("{torn"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.Reload(ctx); err == nil {
+		t.Fatal("a torn store reloaded")
+	}
+	got := gathered(t, m)
+	for key, want := range map[string]float64{
+		"metalinkd_snapshot_reloads_total{}":                         2,
+		"metalinkd_snapshot_reload_failures_total{}":                 1,
+		"metalinkd_mirror_enabled{mirror=" + d.Mirrors[0].Name + "}": 0,
+		"metalinkd_mirror_enabled{mirror=" + d.Mirrors[1].Name + "}": 1,
+		"metalinkd_snapshot_objects{kind=mirrors}":                   4,
+		"metalinkd_serving_snapshot_cache{}":                         0,
+		"metalinkd_store_state{state=ok}":                            1,
+	} {
+		if v, ok := got[key]; !ok || v != want {
+			t.Errorf("%s = %v (present %t), want %v", key, v, ok, want)
+		}
+	}
+	if age, ok := got["metalinkd_snapshot_age_seconds{}"]; !ok || age < 0 {
+		t.Errorf("snapshot age %v (present %t)", age, ok)
 	}
 }
