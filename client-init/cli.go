@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/metalinkd/metalinkd/internal/logging"
+	"github.com/metalinkd/metalinkd/internal/version"
 )
 
 // Env is the process's standard streams, passed in so that the command is
@@ -23,6 +25,14 @@ type Env struct {
 func Main(ctx context.Context, env Env, args []string) int {
 	log := logging.New(env.Stderr, logging.Text, slog.LevelInfo)
 	var err error
+	if len(args) > 0 && (args[0] == "version" || args[0] == "--version" || args[0] == "-version") {
+		if len(args) > 1 {
+			log.Error("bad command line", "err", "version takes no arguments")
+			return exitUsage
+		}
+		fmt.Fprintln(env.Stdout, "client-init", version.Get().String())
+		return exitOK
+	}
 	if len(args) > 0 && args[0] == "repo-files" {
 		var cfg repoFilesConfig
 		if cfg, err = parseRepoFilesFlags(args[1:], env.Stderr); err == nil {

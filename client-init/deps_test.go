@@ -9,9 +9,9 @@ import (
 )
 
 // TestDependencies keeps the guest helper small: besides the standard
-// library it may link only itself, the location grammar and the logger
-// constructor (both standard library only), never server, store, database
-// or S3 code.
+// library it may link only itself, the location grammar, the logger
+// constructor and the build information (all standard library only), never
+// server, store, database or S3 code.
 func TestDependencies(t *testing.T) {
 	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./cmd/client-init")
 	cmd.Dir = moduleRoot(t)
@@ -25,6 +25,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/metalinkd/metalinkd/client-init":       true,
 		"github.com/metalinkd/metalinkd/internal/location": true,
 		"github.com/metalinkd/metalinkd/internal/logging":  true,
+		"github.com/metalinkd/metalinkd/internal/version":  true,
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		if !allowed[pkg] {

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/metalinkd/metalinkd/internal/version"
 )
 
 // placement is where a metadata service says the guest runs.
@@ -30,10 +32,13 @@ const maxAnswer = 1024
 // portals do).
 type metadataClient struct {
 	http *http.Client
+	// userAgent names the program and its version, so that a metadata
+	// service's logs tell which build asked.
+	userAgent string
 }
 
 func newMetadataClient() *metadataClient {
-	return &metadataClient{http: &http.Client{
+	return &metadataClient{userAgent: version.UserAgent("client-init"), http: &http.Client{
 		Transport: &http.Transport{
 			Proxy:                  nil,
 			MaxResponseHeaderBytes: 16 << 10,
@@ -63,7 +68,7 @@ func (c *metadataClient) do(ctx context.Context, cloud, method, url string, head
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("User-Agent", "client-init")
+	req.Header.Set("User-Agent", c.userAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return answer{}, &cloudError{kind: errNoMetadata, cloud: cloud, msg: err.Error()}

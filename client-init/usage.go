@@ -7,6 +7,7 @@ import (
 
 const runUsage = `Usage: client-init [flags]
        client-init repo-files [flags]
+       client-init version (or --version)
 
 Asks the cloud's instance metadata service (AWS IMDSv2, GCP, Azure) which
 region this guest runs in and writes the location name, followed by a

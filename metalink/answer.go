@@ -16,9 +16,9 @@ type Response struct {
 	Body        []byte
 	// Location is set for a redirect.
 	Location string
-	// Step is the selection step that listed the first mirror; StepNone
-	// when none was listed or the request failed before selection.
-	Step Step
+	// FirstStep is the selection step that listed the first mirror, or
+	// StepNone when none was listed (or the request failed).
+	FirstStep Step
 }
 
 // Options tune an answer.
@@ -58,14 +58,14 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	}
 	if isMetalink {
 		return Response{Status: http.StatusOK, ContentType: MetalinkType,
-			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now), Step: sel.first}
+			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now), FirstStep: sel.first}
 	}
 	if q.Redirect {
 		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
 		if u == "" {
 			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
 		}
-		return Response{Status: http.StatusFound, ContentType: MirrorlistType, Body: dst, Location: u, Step: sel.first}
+		return Response{Status: http.StatusFound, ContentType: MirrorlistType, Body: dst, Location: u, FirstStep: sel.first}
 	}
 	dst = append(dst, t.header...)
 	dst = append(dst, sel.header...)
@@ -75,7 +75,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	}
 	dst = append(dst, '\n')
 	dst = appendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
-	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst, Step: sel.first}
+	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst, FirstStep: sel.first}
 }
 
 // Failure renders an error answer: a metalink failure document or the

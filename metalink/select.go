@@ -63,7 +63,7 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
-	// step is the step being run; first the one that listed out[0].
+	// step is the step running; first is the one that listed out[0].
 	step, first Step
 }
 
@@ -85,8 +85,8 @@ var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 // minimum were found.
 func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
-	s.step, s.first = StepNone, StepNone
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
+	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
 	if q.HasProtocol {
@@ -95,9 +95,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 	s.location(q.Location, c.Addr)
 	countries := splitList(q.Country, true)
 	if len(countries) == 0 && (!q.HasNetblock || q.Netblock == "1") {
-		s.step = StepNetblock
 		s.netblocks(c.Addr, c.Claimed)
-		s.step = StepASN
 		s.asn(c.ASN)
 	}
 	onlyCountry := false
@@ -105,11 +103,10 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 		onlyCountry = s.requestedCountries(countries)
 	}
 	if !onlyCountry {
-		s.step = StepCountry
 		if c.Country != "" {
+			s.step = StepCountry
 			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
-		s.step = StepContinent
 		s.continent(c.Country)
 		if s.counted < minimum {
 			s.step = StepGlobal
@@ -148,6 +145,7 @@ func (s *selector) location(loc string, addr netip.Addr) {
 // address selects public mirrors only: a private mirror's netblock must
 // hold the real address.
 func (s *selector) netblocks(addr, claimed netip.Addr) {
+	s.step = StepNetblock
 	s.nb = s.snap.netblocksOf(s.nb[:0], addr)
 	if claimed.IsValid() && claimed != addr {
 		s.nb = slices.DeleteFunc(s.nb, func(e prefixValue[mirrorID]) bool { return !s.snap.mirrors[e.Value].Hidden })
@@ -181,6 +179,7 @@ func (s *selector) asn(asn uint32) {
 	if asn == 0 {
 		return
 	}
+	s.step = StepASN
 	ids := s.snap.byASN(asn)
 	start := len(s.keys)
 	for _, id := range ids {
@@ -208,7 +207,6 @@ func (s *selector) requestedCountries(countries []string) bool {
 		}
 	}
 	if len(s.out) == before {
-		s.step = StepContinent
 		for _, c := range countries {
 			s.continentExcept(store.Continent(c), c)
 		}
@@ -228,6 +226,7 @@ func (s *selector) continentExcept(cont, except string) {
 	if cont == "" {
 		return
 	}
+	s.step = StepContinent
 	start := len(s.keys)
 	for _, id := range s.dir.ByContinent[cont] {
 		if s.snap.mirrors[id].Country != except {

@@ -1,28 +1,28 @@
 package metalink
 
-// Step is the selection step (DESIGN §4) that listed a mirror.
+// Step names the selection step that listed a mirror (DESIGN §4).
 type Step uint8
 
-// The steps, in selection order; StepNone means no mirror was listed.
+// The selection steps, in their order.
 const (
-	StepNone Step = iota
-	StepLocation
-	StepCloud
-	StepNetblock
-	StepASN
-	StepCountry
-	StepContinent
-	StepGlobal
-	// NumSteps is the number of steps, StepNone included.
-	NumSteps
+	StepNone      Step = iota // nothing was listed
+	StepLocation              // the location the guest sent
+	StepCloud                 // the cloud region of the client's address
+	StepNetblock              // a mirror's netblock contains the client
+	StepASN                   // a mirror's ASN is the client's
+	StepCountry               // the client's (or the requested) country
+	StepContinent             // the rest of that continent
+	StepGlobal                // the global list
 )
 
-var stepNames = [NumSteps]string{"none", "location", "cloud", "netblock", "asn", "country", "continent", "global"}
+var stepNames = [...]string{"", "location", "cloud", "netblock", "asn", "country", "continent", "global"}
 
-// String returns the step's name as logs and metrics spell it.
+// String is the step's name as the access log writes it: "location",
+// "cloud", "netblock", "asn", "country", "continent", "global", or "" for
+// StepNone.
 func (s Step) String() string {
-	if s < NumSteps {
+	if int(s) < len(stepNames) {
 		return stepNames[s]
 	}
-	return "none"
+	return ""
 }

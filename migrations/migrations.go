@@ -39,6 +39,10 @@ func All() ([]Migration, error) {
 	return parse(files)
 }
 
+// Parse returns the numbered migrations of fsys in version order, checked
+// as All checks its own (the embedded store keeps its schema this way too).
+func Parse(fsys fs.FS) ([]Migration, error) { return parse(fsys) }
+
 func parse(fsys fs.FS) ([]Migration, error) {
 	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {

@@ -2,72 +2,340 @@ package server
 
 import (
 	"io"
+	"net/netip"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/metalinkd/metalinkd/metalink"
 )
 
 // The access log is written by hand rather than through slog: at tens of
 // thousands of requests per second slog's generic record handling costs
-// more than selecting and rendering a metalink. Each line is one JSON
-// object with the keys slog's JSON handler would write.
+// more than selecting and rendering a metalink. A line is one JSON object
+// with the keys slog's JSON handler would write, or, in text format, the
+// key=value line slog's text handler would write.
 
-var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+// Bounds on what a client controls, in bytes: a line stays short whatever
+// it sends.
+const (
+	maxPathLog      = 512
+	maxQueryLog     = 512
+	maxUserAgentLog = 256
+	maxLocationLog  = 64
+)
+
+// lineBufs are one line's buffers: the line and the redacted query.
+type lineBufs struct{ line, query []byte }
+
+var linePool = sync.Pool{New: func() any { return &lineBufs{line: make([]byte, 0, 768), query: make([]byte, 0, 256)} }}
 
 // accessEntry is what one request line says.
 type accessEntry struct {
 	at                      time.Time
 	id, method, path, query string
-	remote                  string
-	status, bytes           int
-	duration                time.Duration
+	// client is the address selection used; peer is the socket's
+	// host:port, written only when its address is not client's (a trusted
+	// proxy, or ip=).
+	client    netip.Addr
+	peer      string
+	userAgent string
+	firstStep metalink.Step
+	location  string
+	status    int
+	bytes     int
+	duration  time.Duration
+	// gone says the client went away before the answer was written.
+	gone bool
 }
 
-// writeAccessLine writes e to w as one JSON line.
-func writeAccessLine(w io.Writer, e *accessEntry) {
-	bp := linePool.Get().(*[]byte)
-	b := appendAccessLine((*bp)[:0], e)
+// writeAccessLine writes e to w as one line, as text or JSON.
+func writeAccessLine(w io.Writer, e *accessEntry, text bool) {
+	bufs := linePool.Get().(*lineBufs)
+	query := e.query
+	if mayHoldSecret(query) {
+		bufs.query = appendRedactedQuery(bufs.query[:0], query)
+		query = bytesString(bufs.query)
+	}
+	var b []byte
+	if text {
+		b = appendAccessText(bufs.line[:0], e, query)
+	} else {
+		b = appendAccessLine(bufs.line[:0], e, query)
+	}
 	w.Write(b)
-	*bp = b
-	linePool.Put(bp)
+	bufs.line = b
+	linePool.Put(bufs)
 }
 
-func appendAccessLine(b []byte, e *accessEntry) []byte {
+// level is the line's level: a client that went away is no event worth
+// more than debug.
+func (e *accessEntry) level() string {
+	if e.gone {
+		return "DEBUG"
+	}
+	return "INFO"
+}
+
+// appendAccessLine appends e as a JSON line; query is its redacted query.
+func appendAccessLine(b []byte, e *accessEntry, query string) []byte {
 	b = append(b, `{"time":"`...)
 	b = e.at.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","level":"INFO","msg":"request","request_id":`...)
-	b = appendJSONString(b, e.id)
+	b = append(b, `","level":"`...)
+	b = append(b, e.level()...)
+	b = append(b, `","msg":"request","request_id":`...)
+	b = appendJSONString(b, e.id, 0)
 	b = append(b, `,"method":`...)
-	b = appendJSONString(b, e.method)
+	b = appendJSONString(b, e.method, 0)
 	b = append(b, `,"path":`...)
-	b = appendJSONString(b, e.path)
+	b = appendJSONString(b, e.path, maxPathLog)
 	b = append(b, `,"query":`...)
-	b = appendJSONString(b, e.query)
-	b = append(b, `,"remote":`...)
-	b = appendJSONString(b, e.remote)
+	b = appendJSONString(b, query, maxQueryLog)
+	b = append(b, `,"client":"`...)
+	b = appendAddr(b, e.client)
+	b = append(b, '"')
+	if peer := e.peerIfOther(); peer != "" {
+		b = append(b, `,"peer":`...)
+		b = appendJSONString(b, peer, 0)
+	}
+	b = append(b, `,"user_agent":`...)
+	b = appendJSONString(b, e.userAgent, maxUserAgentLog)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(e.status), 10)
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, int64(e.bytes), 10)
-	b = append(b, `,"duration":`...)
-	b = strconv.AppendInt(b, int64(e.duration), 10)
+	b = append(b, `,"duration_ms":`...)
+	b = appendMillis(b, e.duration)
+	b = append(b, `,"first_step":"`...)
+	b = append(b, e.firstStep.String()...)
+	b = append(b, `","location":`...)
+	b = appendJSONString(b, e.location, maxLocationLog)
 	return append(b, "}\n"...)
+}
+
+// appendAccessText appends e as a key=value line; query is its redacted query.
+func appendAccessText(b []byte, e *accessEntry, query string) []byte {
+	b = append(b, "time="...)
+	b = e.at.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = append(b, " level="...)
+	b = append(b, e.level()...)
+	b = append(b, " msg=request request_id="...)
+	b = appendTextValue(b, e.id, 0)
+	b = append(b, " method="...)
+	b = appendTextValue(b, e.method, 0)
+	b = append(b, " path="...)
+	b = appendTextValue(b, e.path, maxPathLog)
+	b = append(b, " query="...)
+	b = appendTextValue(b, query, maxQueryLog)
+	b = append(b, " client="...)
+	if e.client.IsValid() {
+		b = e.client.AppendTo(b)
+	} else {
+		b = append(b, `""`...)
+	}
+	if peer := e.peerIfOther(); peer != "" {
+		b = append(b, " peer="...)
+		b = appendTextValue(b, peer, 0)
+	}
+	b = append(b, " user_agent="...)
+	b = appendTextValue(b, e.userAgent, maxUserAgentLog)
+	b = append(b, " status="...)
+	b = strconv.AppendInt(b, int64(e.status), 10)
+	b = append(b, " bytes="...)
+	b = strconv.AppendInt(b, int64(e.bytes), 10)
+	b = append(b, " duration_ms="...)
+	b = appendMillis(b, e.duration)
+	b = append(b, " first_step="...)
+	b = appendTextValue(b, e.firstStep.String(), 0)
+	b = append(b, " location="...)
+	b = appendTextValue(b, e.location, maxLocationLog)
+	return append(b, '\n')
+}
+
+// peerIfOther returns the peer when its address is not the client's.
+func (e *accessEntry) peerIfOther() string {
+	if e.peer == "" {
+		return ""
+	}
+	if e.client.IsValid() {
+		// Comparing the text is cheap and nearly always decides; parsing
+		// settles the rest (an IPv4-mapped peer, say).
+		var buf [64]byte
+		host := e.peer
+		if i := strings.LastIndexByte(host, ':'); i > 0 && strings.IndexByte(host, ']') < 0 && strings.Count(host, ":") == 1 {
+			host = host[:i]
+		}
+		if string(e.client.AppendTo(buf[:0])) == host || peerAddr(e.peer) == e.client {
+			return ""
+		}
+	}
+	return e.peer
+}
+
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return b
+	}
+	return a.AppendTo(b)
+}
+
+// appendMillis appends d in milliseconds with microsecond decimals: 0.412.
+func appendMillis(b []byte, d time.Duration) []byte {
+	us := d.Microseconds()
+	if us < 0 {
+		b = append(b, '-')
+		us = -us
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+}
+
+// bytesString views b as a string without copying it; the caller does not
+// change b while the string is in use (one append call).
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// mayHoldSecret reports whether q may name a credential: it contains
+// "token" in any letter case, or a percent-encoding that might spell it.
+// Most queries do not, and are written as they came.
+func mayHoldSecret(q string) bool {
+	for i := 0; i < len(q); i++ {
+		switch q[i] {
+		case '%':
+			return true
+		case 't', 'T':
+			if i+5 <= len(q) && strings.EqualFold(q[i:i+5], "token") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// appendRedactedQuery appends the raw query q with the value of every
+// parameter that carries a credential replaced by REDACTED: an API token in
+// a URL must not end up in log files.
+func appendRedactedQuery(b []byte, q string) []byte {
+	for q != "" {
+		pair, rest, more := strings.Cut(q, "&")
+		if key, _, _ := strings.Cut(pair, "="); isSecretParam(key) {
+			b = append(b, key...)
+			b = append(b, "=REDACTED"...)
+		} else {
+			b = append(b, pair...)
+		}
+		if more {
+			b = append(b, '&')
+		}
+		q = rest
+	}
+	return b
+}
+
+// isSecretParam reports whether a query parameter names a credential, in
+// any letter case and percent-encoding.
+func isSecretParam(key string) bool {
+	if strings.ContainsAny(key, "%+") {
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+	}
+	key = strings.TrimSpace(key)
+	return strings.EqualFold(key, "token") || strings.EqualFold(key, "access_token")
+}
+
+// bounded returns s cut to at most max bytes (0: no bound) at a character
+// boundary, and whether it was cut.
+func bounded(s string, max int) (string, bool) {
+	if max <= 0 || len(s) <= max {
+		return s, false
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i], true
+}
+
+// appendTextValue appends s as slog's text handler writes a value: bare
+// when it has no space, quote, '=' or non-printable character, else quoted.
+// A value cut to max bytes ends in "…".
+func appendTextValue(b []byte, s string, max int) []byte {
+	s, cut := bounded(s, max)
+	switch textQuoting(s) {
+	case bare:
+		b = append(b, s...)
+		if cut {
+			b = append(b, "…"...)
+		}
+		return b
+	case plainQuotes:
+		b = append(b, '"')
+		b = append(b, s...)
+	default:
+		b = strconv.AppendQuote(b, s)
+		b = b[:len(b)-1]
+	}
+	if cut {
+		b = append(b, "…"...)
+	}
+	return append(b, '"')
+}
+
+// How a text value is written.
+const (
+	bare        = iota // as it is
+	plainQuotes        // in quotes, nothing escaped
+	escaped            // quoted by strconv.Quote
+)
+
+// textQuoting says how slog's text handler would write s: bare unless it is
+// empty or has a space, '=', a quote or a character that is not printable
+// ASCII; plain quotes suffice when nothing inside needs an escape.
+func textQuoting(s string) int {
+	if s == "" {
+		return plainQuotes
+	}
+	q := bare
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < ' ' || c == '"' || c == '\\' || c >= 0x7f:
+			return escaped
+		case c == ' ' || c == '=':
+			q = plainQuotes
+		}
+	}
+	return q
 }
 
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and
-// control characters escaped, invalid UTF-8 replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
+// control characters escaped, invalid UTF-8 replaced by U+FFFD. A string
+// cut to max bytes (0: no bound) ends in "…".
+func appendJSONString(b []byte, s string, max int) []byte {
+	s, cut := bounded(s, max)
 	b = append(b, '"')
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			b = append(b, c)
-			i++
-			continue
+		// Copy the run of characters that need no escape at once.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && s[j] < utf8.RuneSelf {
+			j++
 		}
+		b = append(b, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			switch c {
 			case '"', '\\':
@@ -89,6 +357,9 @@ func appendJSONString(b []byte, s string) []byte {
 			b = append(b, s[i:i+size]...)
 		}
 		i += size
+	}
+	if cut {
+		b = append(b, "…"...)
 	}
 	return append(b, '"')
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +11,7 @@ import (
 
 	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/server/admin"
-	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // TestAdminBudgetCountsForwardedClient checks that behind a trusted proxy
@@ -18,7 +19,7 @@ import (
 // for, not the proxy: one client spending its budget does not lock out
 // another behind the same proxy.
 func TestAdminBudgetCountsForwardedClient(t *testing.T) {
-	st, err := store.OpenEmbedded(t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

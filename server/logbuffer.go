@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"io"
+	"os"
 	"sync"
 	"time"
 )
@@ -61,4 +62,54 @@ func (b *BufferedWriter) Close() error {
 	close(b.stop)
 	<-b.done
 	return b.Flush()
+}
+
+// LogFile is a log file that can be reopened at the same path, so that
+// logrotate may rename it and have the next lines go to a new file (on
+// SIGHUP) instead of truncating it under the writer.
+type LogFile struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+}
+
+// OpenLogFile opens path for appending, creating it (mode 0640) if needed.
+func OpenLogFile(path string) (*LogFile, error) {
+	f, err := openAppend(path)
+	if err != nil {
+		return nil, err
+	}
+	return &LogFile{path: path, f: f}, nil
+}
+
+func openAppend(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+}
+
+// Write appends p to the current file.
+func (l *LogFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Write(p)
+}
+
+// Reopen opens the path anew and closes the file written so far. When the
+// path cannot be opened the old file stays in use.
+func (l *LogFile) Reopen() error {
+	f, err := openAppend(l.path)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	old := l.f
+	l.f = f
+	l.mu.Unlock()
+	return old.Close()
+}
+
+// Close closes the file.
+func (l *LogFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
 }

@@ -25,7 +25,7 @@ type Metrics struct {
 
 	requests [numEndpoints][numCodes]atomic.Uint64
 	latency  [numEndpoints]prometheus.Observer
-	steps    [metalink.NumSteps]atomic.Uint64
+	steps    [numSteps]atomic.Uint64
 	// locations counts location= by registered location; otherLocation
 	// counts every other value.
 	locations     atomic.Pointer[locationTable]
@@ -76,7 +76,7 @@ func endpointOf(path string) endpoint {
 // The status codes the server and the admin API answer are counted one by
 // one; any other is counted in its class, so the label set stays bounded.
 var codeNames = [...]string{"200", "201", "204", "302", "304", "400", "401", "403", "404", "405", "409",
-	"413", "414", "415", "422", "429", "431", "500", "503", "1xx", "2xx", "3xx", "4xx", "5xx", "other"}
+	"413", "414", "415", "422", "429", "431", "499", "500", "503", "1xx", "2xx", "3xx", "4xx", "5xx", "other"}
 
 const numCodes = len(codeNames)
 
@@ -148,6 +148,19 @@ func (m *Metrics) WatchConns(l *ConnLimiter) {
 	}
 }
 
+// observe counts a request answered through sw, with the status the
+// access log gives it (499 for a client that went away).
+func (m *Metrics) observe(sw *statusWriter, r *http.Request, start time.Time) {
+	code := sw.status
+	if sw.gone || r.Context().Err() != nil {
+		code = StatusClientClosedRequest
+	}
+	m.request(r.URL.Path, sw.redirect, sw.route, code, time.Since(start))
+	if sw.hasClient {
+		m.answered(sw.firstStep, sw.location)
+	}
+}
+
 // request counts one answered request; route is the admin API's route
 // pattern, for admin requests.
 func (m *Metrics) request(path string, redirect bool, route string, code int, d time.Duration) {
@@ -166,9 +179,23 @@ func (m *Metrics) request(path string, redirect bool, route string, code int, d 
 	}
 }
 
+// numSteps bounds metalink.Step; a step beyond it counts as none.
+const numSteps = metalink.StepGlobal + 1
+
+// stepName is a step's label: metalink's name, "none" for StepNone.
+func stepName(s metalink.Step) string {
+	if s == metalink.StepNone {
+		return "none"
+	}
+	return s.String()
+}
+
 // answered counts an answer's first step and the location it named.
 func (m *Metrics) answered(step metalink.Step, location string) {
-	m.steps[min(step, metalink.NumSteps-1)].Add(1)
+	if step >= numSteps {
+		step = metalink.StepNone
+	}
+	m.steps[step].Add(1)
 	if location == "" {
 		return
 	}
@@ -177,6 +204,13 @@ func (m *Metrics) answered(step metalink.Step, location string) {
 		return
 	}
 	m.otherLocation.Add(1)
+}
+
+// noteRedirect marks the answer written through w as a redirect.
+func noteRedirect(w http.ResponseWriter) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.redirect = true
+	}
 }
 
 // AdminRoute is the admin API's route hook (admin.Options.Route): it

@@ -4,8 +4,6 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/metalinkd/metalinkd/metalink"
 )
 
 // metricsCollector exports, at scrape time, the counters the request path
@@ -61,8 +59,8 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
-	for s := range metalink.NumSteps {
-		ch <- prometheus.MustNewConstMetric(stepsDesc, prometheus.CounterValue, float64(m.steps[s].Load()), s.String())
+	for s := range numSteps {
+		ch <- prometheus.MustNewConstMetric(stepsDesc, prometheus.CounterValue, float64(m.steps[s].Load()), stepName(s))
 	}
 	if t := m.locations.Load(); t != nil {
 		for _, name := range t.names {

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // gathered returns the value of every counter and gauge sample as
@@ -249,12 +248,11 @@ func BenchmarkMetricsRecord(b *testing.B) {
 // TestReloadMetrics checks that reloads and their failures are counted and
 // that a reload refreshes the per-mirror metrics.
 func TestReloadMetrics(t *testing.T) {
-	dir := t.TempDir()
-	st, err := store.OpenEmbedded(dir)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	d := benchDataset(3)
 	if err := st.Restore(ctx, d); err != nil {
 		t.Fatal(err)
@@ -270,11 +268,12 @@ func TestReloadMetrics(t *testing.T) {
 	if err := rl.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "metalinkd.json"), []byte("{torn"), 0o600); err != nil {
+	// A broken store (here: its handle closed under the reloader).
+	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := rl.Reload(ctx); err == nil {
-		t.Fatal("a torn store reloaded")
+		t.Fatal("a closed store reloaded")
 	}
 	got := gathered(t, m)
 	for key, want := range map[string]float64{

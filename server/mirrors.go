@@ -36,7 +36,8 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	defer bufPool.Put(bp)
 	var resp metalink.Response
 	snap := s.state.Snapshot()
-	if addr, claimed, ok := s.clientAddr(r, q.IP); !ok {
+	addr, claimed, ok := s.clientAddr(r, q.IP)
+	if !ok {
 		resp = metalink.Failure((*bp)[:0], isMetalink, http.StatusBadRequest, "Cannot parse client IP address: "+strconv.Quote(q.IP), now)
 	} else {
 		geoAddr := addr
@@ -47,11 +48,9 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation})
 	}
-	if m := s.opts.Metrics; m != nil {
-		m.answered(resp.Step, q.Location)
-		if sw, ok := w.(*statusWriter); ok {
-			sw.redirect = q.Redirect && !isMetalink
-		}
+	noteAnswer(w, addr, resp.FirstStep, q.Location)
+	if q.Redirect && !isMetalink {
+		noteRedirect(w)
 	}
 	h := w.Header()
 	if resp.ContentType == metalink.MetalinkType {

@@ -16,12 +16,13 @@ import (
 	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // flakyStore is an embedded store whose loads and pings fail with the
 // error put in down, as the PostgreSQL store's do during an outage.
 type flakyStore struct {
-	*store.Embedded
+	*sqlite.Store
 	down atomic.Pointer[error]
 }
 
@@ -36,7 +37,7 @@ func (f *flakyStore) Load(ctx context.Context) (*store.Dataset, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Embedded.Load(ctx)
+	return f.Store.Load(ctx)
 }
 
 func (f *flakyStore) Ping(context.Context) error { return f.fail() }
@@ -53,10 +54,13 @@ var errOutage = fmt.Errorf("postgres: %w: connection refused", store.ErrUnavaila
 
 func demoStore(t *testing.T) *flakyStore {
 	t.Helper()
-	e, err := store.OpenEmbedded(t.TempDir())
+	e, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Closed before its directory is removed: its pollers would otherwise
+	// open the database again while the directory goes.
+	t.Cleanup(func() { e.Close() })
 	d, err := demo.Dataset(time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +68,7 @@ func demoStore(t *testing.T) *flakyStore {
 	if err := e.Restore(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
-	return &flakyStore{Embedded: e}
+	return &flakyStore{Store: e}
 }
 
 func newCache(t *testing.T, path string) *store.CacheFile {

@@ -31,8 +31,15 @@ type Reloader struct {
 	// the first successful reload.
 	cachedAt atomic.Pointer[time.Time]
 	health   dbHealth
+	// changes is the store's change signal, subscribed to before the first
+	// load so that a change committed between that load and Run is not
+	// missed; stopChanges ends the subscription.
+	changes     <-chan struct{}
+	stopChanges context.CancelFunc
 	// kick asks Run for a reload at once (the store answers again).
 	kick chan struct{}
+	// asked holds a reload requested through Trigger; at most one waits.
+	asked chan struct{}
 	// toCache holds the newest dataset the cache writer has not written.
 	toCache  atomic.Pointer[store.Dataset]
 	cacheDue chan struct{}
@@ -90,13 +97,20 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 		opts.PingEvery = 2 * time.Second
 	}
 	r := &Reloader{st: st, log: log, opts: opts, debounce: 100 * time.Millisecond, timeout: reloadTimeout,
-		kick: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), now: time.Now}
+		kick: make(chan struct{}, 1), asked: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), now: time.Now}
 	opts.Metrics.watchReloader(r)
+	// The subscription outlives ctx (serve's, which ends on SIGTERM while
+	// the reloader goes on through the drain): Run's context, or Close of
+	// the store, ends it.
+	var sub context.Context
+	sub, r.stopChanges = context.WithCancel(context.WithoutCancel(ctx))
+	r.changes = st.Changes(sub)
 	err := r.Reload(ctx)
 	if err == nil {
 		return r, nil
 	}
 	if opts.Cache == nil || !errors.Is(err, store.ErrUnavailable) {
+		r.stopChanges()
 		return nil, err
 	}
 	d, saved, cerr := opts.Cache.Load()
@@ -177,14 +191,24 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Run reloads on change signals, timer ticks and, while reloads fail, on
-// retries with backoff, until ctx ends. It also runs the health check and
-// the cache writer, when configured.
+// Trigger asks Run to reload at once, without waiting for a change signal
+// or the timer (metalinkd serve does on SIGHUP). Requests made while one is
+// pending count as one.
+func (r *Reloader) Trigger() { signal(r.asked) }
+
+// Run reloads on change signals, Trigger, timer ticks and, while reloads
+// fail, on retries with backoff, until ctx ends. It also runs the health
+// check and the cache writer, when configured. A reload asked for with
+// Trigger is logged at info level, the others at debug level.
 func (r *Reloader) Run(ctx context.Context) {
 	done := make(chan struct{})
 	defer func() { <-done }()
 	go func() { defer close(done); r.background(ctx) }()
-	changes := r.st.Changes(ctx)
+	changes := r.changes
+	if r.stopChanges != nil {
+		stop := context.AfterFunc(ctx, r.stopChanges)
+		defer stop()
+	}
 	tick := time.NewTicker(r.opts.Every)
 	defer tick.Stop()
 	backoff := minRetry
@@ -193,10 +217,12 @@ func (r *Reloader) Run(ctx context.Context) {
 		if r.lastErr.Load() != nil || r.cachedAt.Load() != nil {
 			retry = time.After(backoff)
 		}
+		level, reason := slog.LevelDebug, "interval"
 		select {
 		case <-ctx.Done():
 			return
 		case <-changes:
+			reason = "change"
 			// Let a burst of changes settle into one rebuild.
 			select {
 			case <-ctx.Done():
@@ -204,19 +230,23 @@ func (r *Reloader) Run(ctx context.Context) {
 			case <-time.After(r.debounce):
 			}
 		case <-tick.C:
+		case <-r.asked:
+			level, reason = slog.LevelInfo, "request"
 		case <-r.kick:
+			reason = "store back"
 		case <-retry:
+			reason = "retry"
 			backoff = min(2*backoff, maxRetry)
 		}
 		start := time.Now()
 		if err := r.Reload(ctx); err != nil {
 			if ctx.Err() == nil {
-				r.log.Warn("reload failed; serving the previous snapshot", "err", err)
+				r.log.Warn("reload failed; serving the previous snapshot", "reason", reason, "err", err)
 			}
 			continue
 		}
 		backoff = minRetry
-		r.log.Debug("snapshot reloaded", "duration_ms", time.Since(start).Milliseconds(),
+		r.log.Log(ctx, level, "snapshot reloaded", "reason", reason, "duration_ms", time.Since(start).Milliseconds(),
 			"mirrors", r.Snapshot().MirrorCount())
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +11,12 @@ import (
 	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 func TestReloadPicksUpChangesAndSurvivesBrokenStore(t *testing.T) {
 	dir := t.TempDir()
-	st, err := store.OpenEmbedded(dir)
+	st, err := sqlite.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +38,11 @@ func TestReloadPicksUpChangesAndSurvivesBrokenStore(t *testing.T) {
 	defer ts.Close()
 
 	// Another process (here: another handle on the same directory) disables a mirror.
-	other, err := store.OpenEmbedded(dir)
+	other, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer other.Close()
 	m, err := other.UpdateMirror(ctx, d.Mirrors[0].Name, func(m *store.Mirror) error { m.Enabled = false; return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,8 @@ func TestReloadPicksUpChangesAndSurvivesBrokenStore(t *testing.T) {
 	})
 
 	// A damaged store: the last snapshot goes on serving and readyz says degraded.
-	if err := os.WriteFile(filepath.Join(dir, "metalinkd.json"), []byte("{torn"), 0o600); err != nil {
+	// (here: the server's handle is closed under it).
+	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 	testpeer.MustEventually(t, 10*time.Second, "readyz to report degraded", func() bool {

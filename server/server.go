@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/metalinkd/metalinkd/internal/geoip"
+	"github.com/metalinkd/metalinkd/internal/logging"
+	"github.com/metalinkd/metalinkd/internal/version"
 	"github.com/metalinkd/metalinkd/metalink"
 )
 
@@ -23,8 +26,11 @@ type Options struct {
 	Minimum int
 	// MaxURLLength bounds the request target; longer ones get 414.
 	MaxURLLength int
-	// AccessLog, when set, gets one JSON line per request.
+	// AccessLog, when set, gets one line per request.
 	AccessLog io.Writer
+	// AccessLogFormat is the access log's format: logging.Text for
+	// key=value lines, JSON otherwise.
+	AccessLogFormat logging.Format
 	// VerifyLocation honours location= only from the location's own cloud ranges.
 	VerifyLocation bool
 	// Rand orders mirrors; nil means math/rand/v2's generator.
@@ -49,10 +55,14 @@ type Geo interface {
 
 // Server answers from the current snapshot, which Reloader replaces.
 type Server struct {
-	opts  Options
-	log   *slog.Logger
-	geo   Geo
-	state *Reloader
+	opts    Options
+	log     *slog.Logger
+	geo     Geo
+	state   *Reloader
+	version version.Info
+	// draining is set by Drain; /readyz then answers 503.
+	draining atomic.Bool
+	degraded degradedLog
 }
 
 // New returns a server answering from r's snapshots.
@@ -69,7 +79,7 @@ func New(r *Reloader, geo Geo, log *slog.Logger, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, log: log, geo: geo, state: r}
+	return &Server{opts: opts, log: log, geo: geo, state: r, version: version.Get()}
 }
 
 // Handler returns the routing table wrapped in the request middleware.

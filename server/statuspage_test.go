@@ -14,6 +14,7 @@ import (
 	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // TestStatusPageFollowsReloads checks that /mirrors and /mirrors/ show
@@ -21,7 +22,7 @@ import (
 // since the last page was viewed.
 func TestStatusPageFollowsReloads(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenEmbedded(t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

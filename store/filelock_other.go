@@ -14,5 +14,3 @@ var errNoFileLock = errors.New("the embedded store needs a unix system's file lo
 func lockFileExclusive(*os.File) error { return errNoFileLock }
 
 func unlockFile(*os.File) error { return nil }
-
-func inode(os.FileInfo) uint64 { return 0 }

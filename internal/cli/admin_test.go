@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/metalinkd/metalinkd/internal/logging"
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/store"
 )
@@ -38,10 +39,11 @@ func adminServer(t *testing.T) (storeEnv, apiEnv map[string]string) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil)
+	w, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil, logging.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := w.srv.Handler()
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() { ts.Close(); cancel(); cleanup() })
 	return storeEnv, map[string]string{"METALINKD_SERVER": ts.URL, "METALINKD_TOKEN": secret}

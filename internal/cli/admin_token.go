@@ -62,7 +62,7 @@ func tokenCreate(ctx context.Context, env Env, args []string) error {
 	if len(scopes) == 0 {
 		return usageError{"--scope is required: admin or report:MIRROR"}
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func tokenList(ctx context.Context, env Env, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func tokenRevoke(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/signal"
 	"path/filepath"
 
 	"github.com/metalinkd/metalinkd/internal/logging"
+	"github.com/metalinkd/metalinkd/internal/version"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -25,7 +28,27 @@ type Env struct {
 	// TTY says whether Stderr is a terminal: --log-format auto then
 	// writes text, and JSON otherwise.
 	TTY bool
+	// Signals relays the process's signals to the commands that handle
+	// some themselves (serve: SIGHUP); nil relays none. Cancelling the
+	// context passed to Main is how SIGINT and SIGTERM reach a command.
+	Signals Signals
 }
+
+// Signals relays operating-system signals, as signal.Notify and
+// signal.Stop do.
+type Signals interface {
+	Notify(c chan<- os.Signal, sig ...os.Signal)
+	Stop(c chan<- os.Signal)
+}
+
+// OSSignals relays the process's own signals.
+type OSSignals struct{}
+
+// Notify relays sig to c.
+func (OSSignals) Notify(c chan<- os.Signal, sig ...os.Signal) { signal.Notify(c, sig...) }
+
+// Stop relays no more signals to c.
+func (OSSignals) Stop(c chan<- os.Signal) { signal.Stop(c) }
 
 // Exit codes.
 const (
@@ -53,6 +76,7 @@ func commands() []command {
 		{"location", "list, add or delete locations (admin API)", runLocation},
 		{"repo", "list, add, delete, disable or enable repositories (admin API)", runRepo},
 		{"token", "create, list or revoke admin API tokens (on the store)", runToken},
+		{"version", "print the version, VCS revision, commit time and Go version", runVersion},
 	}
 }
 
@@ -69,6 +93,9 @@ func Main(ctx context.Context, env Env, args []string) int {
 			return ExitUsage
 		}
 		return ExitOK
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -94,6 +121,19 @@ func Main(ctx context.Context, env Env, args []string) int {
 	return ExitUsage
 }
 
+// runVersion prints the build: "metalinkd v1.2.3 (abc1234, 2026-11-30T00:00:00Z, go1.26.8)".
+func runVersion(_ context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "version", "", "Print the module version, VCS revision, commit time and Go version.")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	_, err := fmt.Fprintln(env.Stdout, "metalinkd", version.Get().String())
+	return err
+}
+
 // cliActor names the person running a command in the audit log.
 func cliActor(env Env) string {
 	if u := env.Getenv("USER"); u != "" {
@@ -109,7 +149,7 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'metalinkd COMMAND -h' for the flags of a command.")
+	fmt.Fprintln(w, "\nRun 'metalinkd COMMAND -h' for the flags of a command, 'metalinkd --version' for the build.")
 	fmt.Fprintln(w, "Exit codes: 0 success, 1 the command failed, 2 bad usage.")
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/metalinkd/metalinkd/internal/geoip/geoiptest"
+	"github.com/metalinkd/metalinkd/internal/logging"
 )
 
 type run struct {
@@ -97,10 +98,11 @@ func TestImportScanReportServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil)
+	w, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil, logging.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := w.srv.Handler()
 	defer cleanup()
 	ts := httptest.NewServer(h)
 	defer ts.Close()

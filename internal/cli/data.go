@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +29,12 @@ const importAbout = "Load a mirrors file (YAML or JSON; '-' reads standard input
 	"The file is validated first: on any error nothing is changed. The store is read, compared\n" +
 	"and written in two steps, not one transaction: a change made through the admin API while\n" +
 	"an import runs is not seen by the check and may be undone by it.\n" +
+	"\n" +
+	"A file that holds only 'freshness:' rows (mirror, directory, sha256, reported) records them\n" +
+	"as reports, in bulk: each is checked as 'report' checks it, and one refused refuses all.\n" +
+	"\n" +
+	"YAML files are limited to 64 MiB; JSON files are read as a stream and have no limit, so\n" +
+	"large networks are best exported with --format json.\n" +
 	"\n" +
 	"Exit codes: 0 imported (or dry run), 1 failed or invalid file, 2 bad usage or a removal\n" +
 	"refused for want of --replace or --merge."
@@ -56,11 +63,14 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if mf.FreshnessOnly {
+		return importFreshness(ctx, env, st, mf.Dataset.Freshness, *dryRun)
+	}
 	stored, err := st.Load(ctx)
 	if err != nil {
 		return err
@@ -80,9 +90,13 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if removed := plan.diff.Removals(); len(removed) > 0 && !*replace && !*merge {
 		return refusal(removed)
 	}
-	if mf.Complete {
+	switch {
+	case plan.diff.Empty():
+		// The store holds the file already (a re-import of an export, say):
+		// rewriting a large network to the same rows would cost minutes.
+	case mf.Complete:
 		err = st.Restore(ctx, plan.apply)
-	} else {
+	default:
 		err = st.Import(ctx, plan.apply)
 	}
 	if err != nil {
@@ -107,8 +121,10 @@ type importPlan struct {
 // validate it. Repositories the scan derives from the stored directories
 // are derived again by Import, so a file that lacks them does not remove
 // them.
+//
+// It normalises stored in place: the caller hands over a dataset it just
+// loaded, which at the scale of a large network is not worth a copy.
 func planImport(stored *store.Dataset, mf *mirrorsfile.File, merge bool) (importPlan, error) {
-	stored = stored.Clone()
 	stored.Normalize()
 	var p importPlan
 	var after *store.Dataset
@@ -123,10 +139,12 @@ func planImport(stored *store.Dataset, mf *mirrorsfile.File, merge bool) (import
 		p.apply = mf.Dataset
 	}
 	if mf.Complete {
-		after = p.apply.Clone()
+		// Restored as is, so normalised in place: an export's freshness is
+		// the bulk of a large network, not worth a copy.
+		after = p.apply
 	} else {
-		after = stored.Clone()
-		after.ApplyImport(p.apply.Clone())
+		after = stored.Copy()
+		after.ApplyImport(p.apply.Copy())
 	}
 	after.Normalize()
 	if err := after.Validate(); err != nil {
@@ -223,19 +241,117 @@ func runExport(ctx context.Context, env Env, args []string) error {
 			"and freshness, so that 'import' of the output restores the store exactly.")
 	choice := storeFlags(env, fs)
 	declOnly := fs.Bool("declarative", false, "leave out scanned directories and freshness (a plain mirrors file)")
+	format := fs.String("format", string(mirrorsfile.YAML), "`yaml` or json; import reads JSON as a stream, with no size limit, so use it for large networks")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	f := mirrorsfile.Format(*format)
+	if f != mirrorsfile.YAML && f != mirrorsfile.JSON {
+		return usageError{"--format must be yaml or json"}
+	}
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if ex, ok := st.(exporter); ok {
+		return ex.Export(ctx, func(d *store.Dataset, rows func(yield func(store.Freshness) error) error) error {
+			return mirrorsfile.Write(env.Stdout, f, d, !*declOnly, rows)
+		})
+	}
 	d, err := st.Load(ctx)
 	if err != nil {
 		return err
 	}
-	return mirrorsfile.Write(env.Stdout, d, !*declOnly)
+	return mirrorsfile.Write(env.Stdout, f, d, !*declOnly, nil)
+}
+
+// exporter is a store that hands out its freshness one row at a time, from
+// the same snapshot as the rest of the dataset (the embedded store), so
+// that export holds no more than the declarative part and directories.
+type exporter interface {
+	Export(ctx context.Context, fn func(d *store.Dataset, rows func(yield func(store.Freshness) error) error) error) error
+}
+
+// loadWithoutFreshness returns the dataset, without its freshness when the
+// store can leave it out: at the scale of a large network it is most of it.
+func loadWithoutFreshness(ctx context.Context, st store.Store) (*store.Dataset, error) {
+	ex, ok := st.(exporter)
+	if !ok {
+		return st.Load(ctx)
+	}
+	var d *store.Dataset
+	err := ex.Export(ctx, func(head *store.Dataset, _ func(yield func(store.Freshness) error) error) error {
+		d = head
+		return nil
+	})
+	return d, err
+}
+
+// freshnessLoader is a store that records many freshness reports in one
+// transaction (the embedded store).
+type freshnessLoader interface {
+	LoadFreshness(ctx context.Context, fs []store.Freshness) error
+}
+
+// checkReports refuses rows unless the store would accept every one of
+// them as a report, read once for all (store.Dataset.ApplyReport decides).
+func checkReports(ctx context.Context, st store.Store, rows []store.Freshness) error {
+	mirrors, err := st.Mirrors(ctx)
+	if err != nil {
+		return err
+	}
+	dirs, err := st.Directories(ctx, "")
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(mirrors))
+	for _, m := range mirrors {
+		known[m.Name] = true
+	}
+	byPath := make(map[string]store.Directory, len(dirs))
+	for _, d := range dirs {
+		byPath[d.Path] = d
+	}
+	for i, f := range rows {
+		d := &store.Dataset{}
+		if known[f.Mirror] {
+			d.Mirrors = []store.Mirror{{Name: f.Mirror}}
+		}
+		if dir, ok := byPath[f.Directory]; ok {
+			d.Directories = []store.Directory{dir}
+		}
+		if err := d.ApplyReport(f); err != nil {
+			return fmt.Errorf("freshness[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// importFreshness records the reports of a file that holds only freshness:
+// each is checked as 'report' checks it, and all are recorded or none.
+// Stores without a bulk path record them one report at a time.
+func importFreshness(ctx context.Context, env Env, st store.Store, rows []store.Freshness, dryRun bool) error {
+	if dryRun {
+		fmt.Fprintf(env.Stdout, "dry run: would record %d freshness reports; nothing was changed\n", len(rows))
+		return nil
+	}
+	if l, ok := st.(freshnessLoader); ok {
+		if err := l.LoadFreshness(ctx, rows); err != nil {
+			return err
+		}
+	} else {
+		if err := checkReports(ctx, st, rows); err != nil {
+			return err
+		}
+		for i, f := range rows {
+			if err := st.Report(ctx, f); err != nil {
+				return fmt.Errorf("freshness[%d]: %w (the %d before it were recorded)", i, err, i)
+			}
+		}
+	}
+	fmt.Fprintf(env.Stdout, "recorded %d freshness reports\n", len(rows))
+	return nil
 }
 
 func runScan(ctx context.Context, env Env, args []string) error {
@@ -256,12 +372,12 @@ func runScan(ctx context.Context, env Env, args []string) error {
 	if *maxAge < 0 {
 		return usageError{"--max-age must not be negative"}
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	d, err := st.Load(ctx)
+	d, err := loadWithoutFreshness(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -295,7 +411,7 @@ func runExpire(ctx context.Context, env Env, args []string) error {
 	if *d == "" {
 		return usageError{"--directory is required"}
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -336,24 +452,20 @@ func runReport(ctx context.Context, env Env, args []string) error {
 	if *sum != "" && !sha256RE.MatchString(*sum) {
 		return usageError{"--sha256 must be 64 lower-case hex digits"}
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if *sum == "" {
-		data, err := st.Load(ctx)
+		dir, err := st.Directory(ctx, *d)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("directory %q: %w (run scan first)", *d, store.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		for _, x := range data.Directories {
-			if x.Path == *d {
-				*sum = x.Current.SHA256
-			}
-		}
-		if *sum == "" {
-			return fmt.Errorf("directory %q: %w (run scan first)", *d, store.ErrNotFound)
-		}
+		*sum = dir.Current.SHA256
 	}
 	if err := st.Report(ctx, store.Freshness{Mirror: *mirror, Directory: *d, SHA256: *sum, Reported: time.Now().UTC()}); err != nil {
 		return err

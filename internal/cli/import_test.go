@@ -8,6 +8,7 @@ import (
 
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/postgres"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // importBase is the mirrors file every import test starts from.
@@ -59,7 +60,7 @@ func openTestStore(t *testing.T, env map[string]string) store.Store {
 	if u := env["DATABASE_URL"]; u != "" {
 		st, err = postgres.Open(context.Background(), u)
 	} else {
-		st, err = store.OpenEmbedded(env["METALINKD_DATA_DIR"])
+		st, err = sqlite.Open(context.Background(), env["METALINKD_DATA_DIR"])
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/metalinkd/metalinkd/internal/logging"
 	"github.com/metalinkd/metalinkd/store/postgres/pgtest"
 )
 
@@ -70,10 +71,11 @@ func TestPostgresMigrateImportServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil)
+	w, cleanup, err := wireServer(ctx, c, slog.New(slog.DiscardHandler), nil, logging.JSON)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := w.srv.Handler()
 	defer cleanup()
 	ts := httptest.NewServer(h)
 	defer ts.Close()

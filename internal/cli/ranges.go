@@ -27,7 +27,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if choice.DatabaseURL == "" {
-		return usageError{"migrate needs --database-url or DATABASE_URL (the embedded store has no schema)"}
+		return usageError{"migrate needs --database-url or DATABASE_URL (the embedded store applies its migrations itself whenever it is opened)"}
 	}
 	pool, err := pgxpool.New(ctx, choice.DatabaseURL)
 	if err != nil {
@@ -60,7 +60,7 @@ func runRanges(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	st, err := choice.open(ctx, env)
+	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -10,12 +10,16 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/internal/geoip"
+	"github.com/metalinkd/metalinkd/internal/logging"
+	"github.com/metalinkd/metalinkd/internal/version"
 	"github.com/metalinkd/metalinkd/server"
 	"github.com/metalinkd/metalinkd/server/admin"
 	"github.com/metalinkd/metalinkd/store"
@@ -35,6 +39,8 @@ type ServeConfig struct {
 	Minimum           int            `json:"minimum"`
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
+	LogFile           string         `json:"log_file"`
+	AccessLogFile     string         `json:"access_log_file"`
 	VerifyLocation    bool           `json:"verify_location"`
 	AllowIPParam      bool           `json:"allow_ip_param"`
 	LogFormat         string         `json:"log_format"`
@@ -42,6 +48,7 @@ type ServeConfig struct {
 	Reload            time.Duration  `json:"reload_interval"`
 	ReadHeaderTimeout time.Duration  `json:"read_header_timeout"`
 	IdleTimeout       time.Duration  `json:"idle_timeout"`
+	Drain             time.Duration  `json:"drain"`
 	PrintConfig       bool           `json:"-"`
 	ServeLimits
 
@@ -73,6 +80,8 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.IntVar(&c.Minimum, "minimum", envInt(env, "METALINKD_MINIMUM", 5), "add the global list when fewer than this many mirrors were found (env METALINKD_MINIMUM)")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
+	fs.StringVar(&c.LogFile, "log-file", env.Getenv("METALINKD_LOG_FILE"), "append the server log to `path` instead of stderr; reopened on SIGHUP (env METALINKD_LOG_FILE)")
+	fs.StringVar(&c.AccessLogFile, "access-log-file", env.Getenv("METALINKD_ACCESS_LOG_FILE"), "append the access log to `path` instead of stderr; reopened on SIGHUP (env METALINKD_ACCESS_LOG_FILE)")
 	fs.BoolVar(&c.VerifyLocation, "verify-location", envOr(env, "METALINKD_VERIFY_LOCATION", "false") == "true", "honour location= only from addresses inside that location's cloud ranges (env METALINKD_VERIFY_LOCATION=true|false)")
 	fs.BoolVar(&c.AllowIPParam, "allow-ip-param", envOr(env, "METALINKD_ALLOW_IP_PARAM", "false") == "true", "honour ip= (select as if from that address) from any client, not only from --trusted-proxy peers; it never reaches private mirrors, cloud ranges or --verify-location (env METALINKD_ALLOW_IP_PARAM=true|false)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(env, "METALINKD_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json or text (env METALINKD_LOG_FORMAT)")
@@ -81,6 +90,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
 	limitFlags(env, fs, &c.ServeLimits)
+	fs.DurationVar(&c.Drain, "drain", envDuration(env, "METALINKD_DRAIN", 5*time.Second), "on SIGTERM or SIGINT, answer /readyz with 503 for this long before shutting down, so that load balancers stop sending requests (env METALINKD_DRAIN)")
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as JSON and exit")
 	outageFlags(env, fs, &c)
 	fs.StringVar(&c.MetricsListen, "metrics-listen", env.Getenv("METALINKD_METRICS_LISTEN"),
@@ -125,7 +135,17 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	if !c.ServeLimits.valid() {
 		return c, usageError{"--max-conns must be >= 1, --max-conns-per-client >= 0, --max-header-bytes >= 1024, --max-body-bytes >= 0, and timeouts positive"}
 	}
+	if c.Drain < 0 {
+		return c, usageError{"--drain must not be negative"}
+	}
 	return c, nil
+}
+
+func envDuration(env Env, name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(env.Getenv(name)); err == nil {
+		return v
+	}
+	return def
 }
 
 func envInt(env Env, name string, def int) int {
@@ -145,16 +165,21 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(c)
 	}
-	log, err := newLogger(env, c.LogFormat, c.LogLevel)
+	// SIGHUP is taken at once: its default action would end the process
+	// while it starts.
+	hup := make(chan os.Signal, 1)
+	if env.Signals != nil {
+		env.Signals.Notify(hup, syscall.SIGHUP)
+		defer env.Signals.Stop(hup)
+	}
+	logs, err := openLogs(env, c)
 	if err != nil {
 		return err
 	}
-	var access io.Writer
-	if c.AccessLog {
-		// Request lines are batched: one write per batch, not per request.
-		bw := server.NewBufferedWriter(env.Stderr, 200*time.Millisecond)
-		defer bw.Close()
-		access = bw
+	defer logs.close()
+	log, err := newLogger(logs.serverEnv, c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
 	}
 	if c.MetricsListen != "" {
 		c.metrics = server.NewMetrics()
@@ -164,25 +189,51 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		}
 		defer stop()
 	}
-	handler, cleanup, err := wireServer(ctx, c, log, access)
+	w, cleanup, err := wireServer(ctx, c, log, logs.access, logs.accessFormat)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	srv, ln, err := listen(c, handler, log)
+	srv, ln, err := listen(c, w.srv.Handler(), log)
 	if err != nil {
 		return err
 	}
 	if lim, ok := ln.(*server.ConnLimiter); ok {
 		c.metrics.WatchConns(lim)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "store", c.StoreDescription, "demo", c.Demo)
+	log.Info("listening", "addr", ln.Addr().String(), "store", c.StoreDescription, "demo", c.Demo,
+		"version", version.Get().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	for ctx.Err() == nil {
+		select {
+		case err := <-errc:
+			return err
+		case <-hup:
+			logs.reopen(log)
+			w.reloader.Trigger()
+		case <-ctx.Done():
+		}
+	}
+	return drainAndShutdown(srv, w.srv, errc, c.Drain, log)
+}
+
+// drainAndShutdown ends serving in two steps: /readyz answers 503 for the
+// drain while every other path goes on answering, so that load balancers
+// take the replica out before it stops; then the server closes its
+// listener and waits (10 s at most) for the requests in flight.
+func drainAndShutdown(srv *http.Server, s *server.Server, errc <-chan error, drain time.Duration, log *slog.Logger) error {
+	if drain > 0 {
+		log.Info("draining: /readyz answers 503", "drain", drain.String())
+		s.Drain()
+		// Connections close after their current request, so that clients
+		// reconnect through the load balancer to another replica.
+		srv.SetKeepAlivesEnabled(false)
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(drain):
+		}
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -196,19 +247,19 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // geoCacheBytes bounds the GeoIP lookup cache: about 100,000 addresses.
 const geoCacheBytes = 24 << 20
 
+// wired is what serve runs: the HTTP surface and the reloader behind it.
+type wired struct {
+	srv      *server.Server
+	reloader *server.Reloader
+}
+
 // wireServer opens the store and the GeoIP databases, loads the first
-// snapshot, starts the reloader and returns the handler and a cleanup.
-func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer) (http.Handler, func(), error) {
-	var st store.Store
-	var err error
-	if c.Store.DatabaseURL != "" {
-		// Lazily: the first load decides whether to start live, from the
-		// snapshot cache, or not at all.
-		st, err = postgres.Open(ctx, c.Store.DatabaseURL, postgres.WithLogger(log),
-			postgres.WithTimeouts(c.DBTimeouts), postgres.Lazily())
-	} else {
-		st, err = store.OpenEmbedded(c.Store.DataDir)
-	}
+// snapshot, starts the reloader and returns the server, its reloader and
+// a cleanup.
+func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.Writer, accessFormat logging.Format) (*wired, func(), error) {
+	// PostgreSQL opens lazily: the first load decides whether to start
+	// live, from the snapshot cache, or not at all.
+	st, err := c.Store.open(ctx, postgres.WithLogger(log), postgres.WithTimeouts(c.DBTimeouts), postgres.Lazily())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,7 +283,9 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 		st.Close()
 		return nil, nil, err
 	}
-	rctx, cancel := context.WithCancel(ctx)
+	// The reloader outlives a cancelled ctx (SIGTERM): it goes on during
+	// the drain, and cleanup stops it.
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { rl.Run(rctx); close(done) }()
 	// The admin API's failure budget counts the client the server resolves
@@ -245,10 +298,10 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	clientAddr := func(r *http.Request) netip.Addr { return srv.ClientAddr(r) }
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
-		VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
+		AccessLogFormat: accessFormat, VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
 		Admin:   rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
 		Metrics: c.metrics,
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
-	return srv.Handler(), cleanup, nil
+	return &wired{srv: srv, reloader: rl}, cleanup, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/metalinkd/metalinkd/internal/secret"
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/postgres"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // storeChoice says which store a command uses: PostgreSQL when a database
@@ -44,15 +45,21 @@ func (c *storeChoice) resolve(env Env, demo bool) error {
 	return nil
 }
 
-// open opens the chosen store.
-func (c *storeChoice) open(ctx context.Context, env Env) (store.Store, error) {
+// resolveAndOpen resolves the choice and opens the store.
+func (c *storeChoice) resolveAndOpen(ctx context.Context, env Env) (store.Store, error) {
 	if err := c.resolve(env, false); err != nil {
 		return nil, err
 	}
+	return c.open(ctx)
+}
+
+// open opens the chosen store, once resolved: the embedded one is created,
+// or its schema brought up to date, on the way.
+func (c *storeChoice) open(ctx context.Context, opts ...postgres.Option) (store.Store, error) {
 	if c.DatabaseURL != "" {
-		return postgres.Open(ctx, c.DatabaseURL)
+		return postgres.Open(ctx, c.DatabaseURL, opts...)
 	}
-	return store.OpenEmbedded(c.DataDir)
+	return sqlite.Open(ctx, c.DataDir)
 }
 
 // String describes the store without secrets, for logs and --print-config.

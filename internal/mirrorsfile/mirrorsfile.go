@@ -4,6 +4,7 @@
 package mirrorsfile
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -17,29 +18,29 @@ import (
 
 // mirror is store.Mirror as written in the file: enabled defaults to true.
 type mirror struct {
-	Name           string   `yaml:"name"`
-	Country        string   `yaml:"country"`
-	Bandwidth      int      `yaml:"bandwidth"`
-	Enabled        *bool    `yaml:"enabled"`
-	Private        bool     `yaml:"private,omitempty"`
-	AlwaysUpToDate bool     `yaml:"always_up_to_date,omitempty"`
-	URLs           []string `yaml:"urls"`
-	Netblocks      []string `yaml:"netblocks,omitempty"`
-	ASN            uint32   `yaml:"asn,omitempty"`
-	Locations      []string `yaml:"locations,omitempty"`
-	Region         string   `yaml:"region,omitempty"`
-	Bucket         string   `yaml:"bucket,omitempty"`
+	Name           string   `yaml:"name" json:"name"`
+	Country        string   `yaml:"country" json:"country"`
+	Bandwidth      int      `yaml:"bandwidth" json:"bandwidth"`
+	Enabled        *bool    `yaml:"enabled" json:"enabled"`
+	Private        bool     `yaml:"private,omitempty" json:"private,omitempty"`
+	AlwaysUpToDate bool     `yaml:"always_up_to_date,omitempty" json:"always_up_to_date,omitempty"`
+	URLs           []string `yaml:"urls" json:"urls"`
+	Netblocks      []string `yaml:"netblocks,omitempty" json:"netblocks,omitempty"`
+	ASN            uint32   `yaml:"asn,omitempty" json:"asn,omitempty"`
+	Locations      []string `yaml:"locations,omitempty" json:"locations,omitempty"`
+	Region         string   `yaml:"region,omitempty" json:"region,omitempty"`
+	Bucket         string   `yaml:"bucket,omitempty" json:"bucket,omitempty"`
 }
 
 type file struct {
-	Locations    []store.Location   `yaml:"locations"`
-	Mirrors      []mirror           `yaml:"mirrors"`
-	Repositories []store.Repository `yaml:"repositories"`
-	Redirects    []store.Redirect   `yaml:"redirects,omitempty"`
-	ScanRules    []store.ScanRule   `yaml:"scan_rules,omitempty"`
+	Locations    []store.Location   `yaml:"locations" json:"locations"`
+	Mirrors      []mirror           `yaml:"mirrors" json:"mirrors"`
+	Repositories []store.Repository `yaml:"repositories" json:"repositories"`
+	Redirects    []store.Redirect   `yaml:"redirects,omitempty" json:"redirects,omitempty"`
+	ScanRules    []store.ScanRule   `yaml:"scan_rules,omitempty" json:"scan_rules,omitempty"`
 	// Present in exports only.
-	Directories []store.Directory `yaml:"directories,omitempty"`
-	Freshness   []store.Freshness `yaml:"freshness,omitempty"`
+	Directories []store.Directory `yaml:"directories,omitempty" json:"directories,omitempty"`
+	Freshness   []store.Freshness `yaml:"freshness,omitempty" json:"freshness,omitempty"`
 }
 
 // File is a parsed mirrors file.
@@ -48,20 +49,35 @@ type File struct {
 	// Complete is true when the file is an export with scanned directories:
 	// importing it replaces everything rather than the declarative part.
 	Complete bool
+	// FreshnessOnly is true when the file holds freshness rows and nothing
+	// else: reports to record in bulk. They are checked against the store,
+	// not against the file, which names neither mirrors nor directories.
+	FreshnessOnly bool
 }
 
-// maxFileSize bounds what Parse reads.
-const maxFileSize = 64 << 20
+// maxYAMLSize bounds what Parse reads of a YAML file, which it holds whole
+// with its syntax tree (for the line numbers of errors). JSON is read as a
+// stream, without a limit: it is the format for large networks.
+const maxYAMLSize = 64 << 20
 
-// Parse reads a mirrors file and validates it on its own. Errors name the
-// entry, the field and the line.
+// Parse reads a mirrors file, YAML or JSON (an object at the start), and
+// validates it on its own. Errors name the entry and the field, and in
+// YAML the line.
 func Parse(r io.Reader) (*File, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	br := bufio.NewReaderSize(r, 64<<10)
+	if startsJSONObject(br) {
+		f, err := decodeJSON(br)
+		if err != nil {
+			return nil, fmt.Errorf("mirrors file: %w", err)
+		}
+		return check(f, nil)
+	}
+	b, err := io.ReadAll(io.LimitReader(br, maxYAMLSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxFileSize {
-		return nil, fmt.Errorf("mirrors file: larger than %d MiB", maxFileSize>>20)
+	if len(b) > maxYAMLSize {
+		return nil, fmt.Errorf("mirrors file: larger than %d MiB; write large data sets as JSON (export --format json)", maxYAMLSize>>20)
 	}
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -76,6 +92,12 @@ func Parse(r io.Reader) (*File, error) {
 	if err := yaml.Unmarshal(b, &root); err != nil {
 		return nil, fmt.Errorf("mirrors file: %w", err)
 	}
+	return check(&f, &root)
+}
+
+// check turns a decoded file into a validated File; root, when there is
+// one, gives errors their line numbers.
+func check(f *file, root *yaml.Node) (*File, error) {
 	d := &store.Dataset{
 		Locations: f.Locations, Repositories: f.Repositories, Redirects: f.Redirects,
 		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness,
@@ -89,10 +111,14 @@ func Parse(r io.Reader) (*File, error) {
 		store.NormalizeMirror(&sm)
 		d.Mirrors = append(d.Mirrors, sm)
 	}
+	if len(d.Freshness) > 0 && len(d.Mirrors)+len(d.Locations)+len(d.Repositories)+len(d.Redirects)+
+		len(d.ScanRules)+len(d.Directories) == 0 {
+		return &File{Dataset: d, FreshnessOnly: true}, nil
+	}
 	if err := d.Validate(); err != nil {
 		var ve *store.ValidationError
-		if errors.As(err, &ve) {
-			lines := lineIndex(&root)
+		if errors.As(err, &ve) && root != nil {
+			lines := lineIndex(root)
 			for i := range ve.Fields {
 				ve.Fields[i].Line = lineOf(lines, ve.Fields[i].Field)
 			}
@@ -147,27 +173,4 @@ func lineOf(lines map[string]int, field string) int {
 		field = field[:i]
 	}
 	return 0
-}
-
-// Write writes d as a mirrors file; with complete, the scanned directories
-// and freshness are included, so that the file restores the whole store.
-func Write(w io.Writer, d *store.Dataset, complete bool) error {
-	f := file{Locations: d.Locations, Repositories: d.Repositories, Redirects: d.Redirects, ScanRules: d.ScanRules}
-	for _, m := range d.Mirrors {
-		enabled := m.Enabled
-		f.Mirrors = append(f.Mirrors, mirror{
-			Name: m.Name, Country: m.Country, Bandwidth: m.Bandwidth, Enabled: &enabled, Private: m.Private,
-			AlwaysUpToDate: m.AlwaysUpToDate, URLs: m.URLs, Netblocks: m.Netblocks, ASN: m.ASN,
-			Locations: m.Locations, Region: m.Region, Bucket: m.Bucket,
-		})
-	}
-	if complete {
-		f.Directories, f.Freshness = d.Directories, d.Freshness
-	}
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(&f); err != nil {
-		return err
-	}
-	return enc.Close()
 }

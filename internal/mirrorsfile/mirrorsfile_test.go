@@ -55,7 +55,7 @@ func TestRoundTrip(t *testing.T) {
 	f.Dataset.Directories = []store.Directory{{Path: "releases/41/Everything/x86_64/os", Current: store.Repomd{Size: 1, SHA256: strings.Repeat("a", 64)}}}
 	f.Dataset.Freshness = []store.Freshness{{Mirror: "m1", Directory: "releases/41/Everything/x86_64/os", SHA256: strings.Repeat("a", 64)}}
 	var buf bytes.Buffer
-	if err := Write(&buf, f.Dataset, true); err != nil {
+	if err := Write(&buf, YAML, f.Dataset, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	g, err := Parse(&buf)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // benchDataset is a mirror network of a few MB: 2,000 mirrors with a
@@ -32,7 +33,7 @@ func benchDataset() *store.Dataset {
 // unknown, on the embedded store holding benchDataset. Each request comes
 // from its own address, so that no failure budget runs out.
 func BenchmarkBogusToken(b *testing.B) {
-	st, err := store.OpenEmbedded(b.TempDir())
+	st, err := sqlite.Open(context.Background(), b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

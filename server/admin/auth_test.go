@@ -14,6 +14,7 @@ import (
 
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/postgres"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // tokenReadCounter counts the store's token reads.
@@ -60,8 +61,8 @@ func secondReplica(t *testing.T, f *fixture, kind storeKind) *fixture {
 	var st2 store.Store
 	var err error
 	switch st := f.st.(type) {
-	case *store.Embedded:
-		st2, err = store.OpenEmbedded(st.Dir())
+	case *sqlite.Store:
+		st2, err = sqlite.Open(context.Background(), st.Dir())
 	case *postgres.Store:
 		url, _ := pgURLs.Load(st)
 		st2, err = postgres.Open(context.Background(), url.(string))

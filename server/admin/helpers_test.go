@@ -22,6 +22,7 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/postgres"
 	"github.com/metalinkd/metalinkd/store/postgres/pgtest"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // The fixture's directory and the sha256 of its current and alternate repomd.
@@ -87,10 +88,11 @@ type storeKind struct {
 // when no server is reachable (and fail when CI=true).
 var storeKinds = []storeKind{
 	{"embedded", func(t *testing.T) store.Store {
-		st, err := store.OpenEmbedded(t.TempDir())
+		st, err := sqlite.Open(context.Background(), t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { st.Close() })
 		return st
 	}},
 	{"postgres", func(t *testing.T) store.Store {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 func TestTokenLifecycle(t *testing.T) { eachStore(t, testTokenLifecycle) }
@@ -33,7 +34,7 @@ func testTokenLifecycle(t *testing.T, kind storeKind) {
 	if err != nil || stored.ID != created.ID {
 		t.Fatalf("stored token %+v, %v", stored, err)
 	}
-	if e, ok := f.st.(*store.Embedded); ok && bytes.Contains(embeddedFiles(t, e), []byte(created.Secret)) {
+	if e, ok := f.st.(*sqlite.Store); ok && bytes.Contains(embeddedFiles(t, e), []byte(created.Secret)) {
 		t.Error("the secret is in the store's files")
 	}
 
@@ -130,7 +131,7 @@ func testAudit(t *testing.T, kind storeKind) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // embeddedFiles returns the content of every file of an embedded store.
-func embeddedFiles(t *testing.T, st *store.Embedded) []byte {
+func embeddedFiles(t *testing.T, st *sqlite.Store) []byte {
 	t.Helper()
 	entries, err := os.ReadDir(st.Dir())
 	if err != nil {
@@ -171,10 +172,11 @@ func (failingStore) Directories(context.Context, string) ([]store.Directory, err
 }
 
 func TestInternalErrorsHidden(t *testing.T) {
-	st, err := store.OpenEmbedded(t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { st.Close() })
 	f := newFixtureOn(t, st, failingStore{st})
 	a := f.do(http.MethodGet, "/mirrors", "admin", nil)
 	if a.status != http.StatusInternalServerError || a.error().Error != "Internal Server Error" || bytes.Contains(a.body, []byte("hunter2")) {
@@ -197,10 +199,11 @@ func (unavailableStore) Mirrors(context.Context) ([]store.Mirror, error) { retur
 // database down or frozen past the call's deadline) answers 503, which a
 // client may retry, not 500.
 func TestUnavailableStoreIs503(t *testing.T) {
-	st, err := store.OpenEmbedded(t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { st.Close() })
 	f := newFixtureOn(t, st, unavailableStore{failingStore{st}})
 	if a := f.do(http.MethodGet, "/mirrors", "admin", nil); a.status != http.StatusServiceUnavailable || a.error().Error != "Service Unavailable" {
 		t.Errorf("= %d %s, want 503 with the status text", a.status, a.body)

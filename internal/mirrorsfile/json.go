@@ -1,0 +1,123 @@
+package mirrorsfile
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// startsJSONObject reports whether the input's first character, after
+// white space, opens a JSON object.
+func startsJSONObject(br *bufio.Reader) bool {
+	for n := 1; ; n++ {
+		b, _ := br.Peek(n)
+		if len(b) < n {
+			return false
+		}
+		switch c := b[n-1]; c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// decodeJSON reads a JSON mirrors file as a stream: the large lists
+// (directories, freshness) entry by entry, with the names that repeat in
+// them held once, so that memory follows the data and not the text.
+func decodeJSON(r io.Reader) (*file, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if _, err := dec.Token(); err != nil { // the opening brace, seen by startsJSONObject
+		return nil, err
+	}
+	var f file
+	names := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := names[s]; ok {
+			return v
+		}
+		names[s] = s
+		return s
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "locations":
+			err = dec.Decode(&f.Locations)
+		case "mirrors":
+			err = dec.Decode(&f.Mirrors)
+		case "repositories":
+			err = dec.Decode(&f.Repositories)
+		case "redirects":
+			err = dec.Decode(&f.Redirects)
+		case "scan_rules":
+			err = dec.Decode(&f.ScanRules)
+		case "directories":
+			err = eachElement(dec, key, func() error {
+				var d store.Directory
+				if err := dec.Decode(&d); err != nil {
+					return err
+				}
+				d.Path = intern(d.Path)
+				f.Directories = append(f.Directories, d)
+				return nil
+			})
+		case "freshness":
+			err = eachElement(dec, key, func() error {
+				var x store.Freshness
+				if err := dec.Decode(&x); err != nil {
+					return err
+				}
+				x.Mirror, x.Directory, x.SHA256 = intern(x.Mirror), intern(x.Directory), intern(x.SHA256)
+				f.Freshness = append(f.Freshness, x)
+				return nil
+			})
+		default:
+			err = fmt.Errorf("unknown field %q", key)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the end of the object")
+	}
+	return &f, nil
+}
+
+// eachElement calls decode for each element of the JSON array that comes
+// next (null is an empty one).
+func eachElement(dec *json.Decoder, key string, decode func() error) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return fmt.Errorf("want a list, got %v", tok)
+	}
+	for dec.More() {
+		if err := decode(); err != nil {
+			return err
+		}
+	}
+	_, err = dec.Token() // the closing bracket
+	return err
+}

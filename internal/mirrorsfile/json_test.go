@@ -1,0 +1,72 @@
+package mirrorsfile
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+func TestJSONRoundTrip(t *testing.T) {
+	f, err := Parse(strings.NewReader(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := "releases/41/Everything/x86_64/os"
+	f.Dataset.Directories = []store.Directory{{Path: dir, Current: store.Repomd{Size: 1, SHA256: strings.Repeat("a", 64)}}}
+	for range 2500 { // more than one YAML batch
+		f.Dataset.Freshness = append(f.Dataset.Freshness, store.Freshness{Mirror: "m1", Directory: dir, SHA256: strings.Repeat("a", 64)})
+	}
+	for _, format := range []Format{JSON, YAML} {
+		var buf bytes.Buffer
+		if err := Write(&buf, format, f.Dataset, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		if isJSON := strings.HasPrefix(buf.String(), "{"); isJSON != (format == JSON) {
+			t.Errorf("%s: written as %.20q", format, buf.String())
+		}
+		g, err := Parse(&buf)
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if !g.Complete || g.FreshnessOnly {
+			t.Errorf("%s: complete %v, freshness only %v", format, g.Complete, g.FreshnessOnly)
+		}
+		if diff := cmp.Diff(f.Dataset, g.Dataset); diff != "" {
+			t.Errorf("%s round trip (-want +got):\n%s", format, diff)
+		}
+	}
+}
+
+func TestJSONRefusals(t *testing.T) {
+	for name, doc := range map[string]string{
+		"unknown key":          `{"mirors": []}`,
+		"unknown nested field": `{"mirrors": [{"name": "m1", "colour": "red"}]}`,
+		"unknown row field":    `{"freshness": [{"mirror": "m1", "dir": "x"}]}`,
+		"trailing data":        `{"mirrors": []} {}`,
+		"truncated":            `{"mirrors": [`,
+		"invalid mirror":       `{"mirrors": [{"name": "m1", "country": "XX", "bandwidth": 1, "urls": ["https://m1.example/"]}]}`,
+	} {
+		if _, err := Parse(strings.NewReader(" \n" + doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestFreshnessOnly(t *testing.T) {
+	for _, doc := range []string{
+		`{"freshness": [{"mirror": "m1", "directory": "d", "sha256": "` + strings.Repeat("a", 64) + `", "reported": "2026-03-01T12:00:00Z"}]}`,
+		"freshness:\n- mirror: m1\n  directory: d\n  sha256: " + strings.Repeat("a", 64) + "\n  reported: 2026-03-01T12:00:00Z\n",
+	} {
+		f, err := Parse(strings.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !f.FreshnessOnly || f.Complete || len(f.Dataset.Freshness) != 1 {
+			t.Errorf("freshness only %v, complete %v, %d rows", f.FreshnessOnly, f.Complete, len(f.Dataset.Freshness))
+		}
+	}
+}

@@ -1,0 +1,32 @@
+package store
+
+import "slices"
+
+// Copy returns a deep copy of d, as Clone does, made directly rather than
+// through JSON: at the scale of a large network (hundreds of thousands of
+// freshness rows) the round trip costs more than the change it guards.
+// Strings are shared, being immutable.
+func (d *Dataset) Copy() *Dataset {
+	c := &Dataset{
+		Mirrors:      slices.Clone(d.Mirrors),
+		Locations:    slices.Clone(d.Locations),
+		Repositories: slices.Clone(d.Repositories),
+		Redirects:    slices.Clone(d.Redirects),
+		ScanRules:    slices.Clone(d.ScanRules),
+		Directories:  slices.Clone(d.Directories),
+		Freshness:    slices.Clone(d.Freshness),
+		CloudRanges:  slices.Clone(d.CloudRanges),
+		CloudSources: slices.Clone(d.CloudSources),
+	}
+	for i := range c.Mirrors {
+		m := &c.Mirrors[i]
+		m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
+	}
+	for i := range c.Locations {
+		c.Locations[i].CloudRegions = slices.Clone(c.Locations[i].CloudRegions)
+	}
+	for i := range c.Directories {
+		c.Directories[i].Alternates = slices.Clone(c.Directories[i].Alternates)
+	}
+	return c
+}
