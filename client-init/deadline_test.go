@@ -1,46 +1,14 @@
 package clientinit
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"sync"
 	"testing"
 	"time"
-)
 
-// silentEndpoint returns a loopback URL whose listener accepts connections
-// and never answers, as a firewalled or hung metadata address does.
-func silentEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String()
-}
+	"github.com/metalinkd/metalinkd/internal/testpeer"
+)
 
 // TestNoMetadataDeadline is the one test that measures time: with the
 // default --timeout, a guest whose metadata address never answers must be
@@ -50,7 +18,7 @@ func TestNoMetadataDeadline(t *testing.T) {
 		name     string
 		endpoint func(*testing.T) string
 	}{
-		{"silent endpoint", silentEndpoint},
+		{"silent endpoint", func(t *testing.T) string { return testpeer.SilentEndpoint(t) }},
 		{"refused connections", closedEndpoint},
 	}
 	for _, tt := range tests {
@@ -77,7 +45,7 @@ func TestNoMetadataDeadline(t *testing.T) {
 // against a silent metadata address: the whole process must end within
 // 2 seconds with exit code 3.
 func TestBinaryNoMetadataDeadline(t *testing.T) {
-	ep := silentEndpoint(t)
+	ep := testpeer.SilentEndpoint(t)
 	root := t.TempDir()
 	cmd := exec.Command(clientInitBinary(t), withEndpoints(ep, ep, ep, "--root", root)...)
 	start := time.Now()

@@ -61,6 +61,8 @@ var debianPackages = map[string]string{
 	"rpmbuild":     "rpm",
 	"createrepo_c": "createrepo-c",
 	"aria2c":       "aria2",
+	"wget2":        "wget2",
+	"curl":         "curl",
 	"librepo":      "python3-librepo",
 }
 

@@ -29,39 +29,50 @@ type Options struct {
 	// VerifyLocation honours location= only from addresses inside that
 	// location's cloud ranges.
 	VerifyLocation bool
+	// Meta4 asks for a Metalink 4 answer (RFC 5854) instead of Metalink
+	// 3.0, as the server negotiated it; meta4=1 in the query does too.
+	Meta4 bool
+	// MaxBandwidth caps a mirror's declared bandwidth (Mbit/s) in the
+	// selection weights; 0 means DefaultMaxBandwidth.
+	MaxBandwidth int
 }
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
 // request; dst is a buffer the body may be appended to.
 func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o Options) Response {
+	meta4 := isMetalink && (o.Meta4 || q.Meta4)
 	if !(q.HasRepo && q.HasArch) && !q.HasPath {
-		return Failure(dst, isMetalink, http.StatusOK, "# either path=, or repo= and arch= must be specified", o.Now)
+		return failure4(dst, isMetalink, meta4, http.StatusOK, "# either path=, or repo= and arch= must be specified", o.Now)
 	}
 	// Bad input gets the same kind of answer as missing input; the value
 	// itself is not echoed.
 	if p := q.Invalid(); p != "" {
-		return Failure(dst, isMetalink, http.StatusOK, "# invalid value of "+p+"=", o.Now)
+		return failure4(dst, isMetalink, meta4, http.StatusOK, "# invalid value of "+p+"=", o.Now)
 	}
 	t, fail, ok := resolve(snap, q, isMetalink)
 	if !ok {
-		return Failure(dst, isMetalink, fail.Status, fail.msg, o.Now)
+		return failure4(dst, isMetalink, meta4, fail.Status, fail.msg, o.Now)
 	}
 	if isMetalink && t.dir.State == nil {
-		return Failure(dst, true, http.StatusNotFound, t.dir.Path+repomdSuffix+" not found or has not metalink", o.Now)
+		return failure4(dst, true, meta4, http.StatusNotFound, t.dir.Path+repomdSuffix+" not found or has not metalink", o.Now)
 	}
 	sel := selectorPool.Get().(*selector)
 	defer selectorPool.Put(sel)
-	sel.run(snap, t.dir, q, c, o.Minimum, o.Rand, o.VerifyLocation)
+	sel.run(snap, t.dir, q, c, o)
 	var protos []string
 	if q.HasProtocol {
 		protos = splitList(q.Protocol, false)
+	}
+	if meta4 {
+		return Response{Status: http.StatusOK, ContentType: Metalink4Type,
+			Body: appendMeta4(dst, snap, t.dir, sel.out, protos, o.Now), FirstStep: sel.first}
 	}
 	if isMetalink {
 		return Response{Status: http.StatusOK, ContentType: MetalinkType,
 			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now), FirstStep: sel.first}
 	}
 	if q.Redirect {
-		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out)
+		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
 		if u == "" {
 			return Response{Status: http.StatusNotFound, ContentType: MirrorlistType, Body: dst}
 		}
@@ -85,6 +96,19 @@ func Failure(dst []byte, isMetalink bool, status int, msg string, now time.Time)
 		return Response{Status: status, ContentType: MetalinkType, Body: appendFailure(dst, now, msg)}
 	}
 	return Response{Status: status, ContentType: MirrorlistType, Body: append(dst, msg...)}
+}
+
+// Meta4Failure renders an error answer as a Metalink 4 document.
+func Meta4Failure(dst []byte, status int, msg string, now time.Time) Response {
+	return Response{Status: status, ContentType: Metalink4Type, Body: appendMeta4Failure(dst, now, msg)}
+}
+
+// failure4 renders an error answer in the negotiated format.
+func failure4(dst []byte, isMetalink, meta4 bool, status int, msg string, now time.Time) Response {
+	if meta4 {
+		return Meta4Failure(dst, status, msg, now)
+	}
+	return Failure(dst, isMetalink, status, msg, now)
 }
 
 // target is what a request resolved to.

@@ -39,6 +39,13 @@ func TestGolden(t *testing.T) {
 		{"mirrorlist-path-file.txt", "path=/releases/41//Everything/x86_64/os/Packages/f/foo.rpm", false, de, 200},
 		{"mirrorlist-asn.txt", "repo=fedora-41&arch=x86_64", false, Client{Addr: netip.MustParseAddr("100.64.0.1"), Country: "GB", ASN: 64500}, 200},
 		{"mirrorlist-unknown-repo.txt", "repo=nope&arch=x86_64", false, de, 404},
+		{"meta4-location.meta4", "repo=fedora-41&arch=x86_64&location=us-east-1&meta4=1", true, de, 200},
+		{"meta4-netblock.meta4", "repo=fedora-41&arch=x86_64&meta4=1", true, Client{Addr: netip.MustParseAddr("198.51.100.7"), Country: "DE"}, 200},
+		{"meta4-protocol.meta4", "repo=fedora-41&arch=x86_64&protocol=https&meta4=1", true, de, 200},
+		{"meta4-unknown-repo.meta4", "repo=fedora-99&arch=x86_64&meta4=1", true, de, 404},
+		{"meta4-missing.meta4", "arch=x86_64&meta4=1", true, de, 200},
+		{"meta4-unscanned.meta4", "repo=unscanned&arch=x86_64&meta4=1", true, de, 404},
+		{"mirrorlist-meta4-ignored.txt", "repo=fedora-41&arch=x86_64&country=fr&meta4=1", false, de, 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,6 +56,9 @@ func TestGolden(t *testing.T) {
 			wantType := MirrorlistType
 			if c.metalink {
 				wantType = MetalinkType
+				if strings.HasSuffix(c.name, ".meta4") {
+					wantType = Metalink4Type
+				}
 				var doc struct{ XMLName xml.Name }
 				if err := xml.Unmarshal(r.Body, &doc); err != nil {
 					t.Errorf("not well-formed XML: %v", err)

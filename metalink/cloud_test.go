@@ -37,7 +37,7 @@ func TestCloudRangesAndVerification(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			q := ParseQuery(c.query)
 			s := &selector{}
-			s.run(snap, dir, &q, Client{Addr: c.addr}, DefaultMinimum, seeded(), c.verify)
+			s.run(snap, dir, &q, Client{Addr: c.addr}, Options{Minimum: DefaultMinimum, Rand: seeded(), VerifyLocation: c.verify})
 			got := names(snap, s.out)
 			hasBucket := len(got) > 0 && got[0] == "s3-us-east-1"
 			if hasBucket != c.wantBucket || (!c.wantBucket && slices.Contains(got, "s3-us-east-1")) {
@@ -77,7 +77,7 @@ func TestClaimedAddress(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			q := ParseQuery(c.query)
 			s := &selector{}
-			s.run(snap, dir, &q, Client{Addr: c.real, Claimed: c.claimed}, DefaultMinimum, seeded(), c.verify)
+			s.run(snap, dir, &q, Client{Addr: c.real, Claimed: c.claimed}, Options{Minimum: DefaultMinimum, Rand: seeded(), VerifyLocation: c.verify})
 			got := names(snap, s.out)
 			if len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
 				t.Errorf("order %v, want it to start with %v", got, c.want)

@@ -16,7 +16,8 @@ import (
 // sends can add a line or an element to an answer. A mirrorlist is the '#'
 // header line (and the creation time with time=) followed by mirror URLs
 // only; an error answer has comment lines only; a metalink has exactly the
-// elements of the format, in their places, and every <url> is a mirror's.
+// elements of the format (Metalink 3.0 or 4), in their places, and every
+// <url> is a mirror's.
 func FuzzAnswer(f *testing.F) {
 	for _, s := range []string{
 		"repo=fedora-41&arch=x86_64&location=us-east-1",
@@ -29,6 +30,8 @@ func FuzzAnswer(f *testing.F) {
 		"repo=fedora-41&arch=x86_64&country=de%0Ahttp://evil.example/",
 		"path=releases/41/Everything/x86_64/os/%0Ahttp://evil.example/",
 		"&&=&repo&arch&path",
+		"repo=fedora-41&arch=x86_64&meta4=1&protocol=https,rsync",
+		"repo=nope&arch=x86_64&meta4=1",
 	} {
 		f.Add(s)
 	}
@@ -99,6 +102,11 @@ func checkMirrorlist(snap *Snapshot, status int, body []byte) error {
 var metalinkPlaces = map[string]bool{}
 
 func init() {
+	for _, p := range []string{"m4:metalink", "m4:metalink/m4:generator", "m4:metalink/m4:published", "m4:metalink/m4:file",
+		"m4:metalink/m4:file/m4:size", "m4:metalink/m4:file/m4:hash", "m4:metalink/m4:file/m4:url",
+		"m4:metalink/m4:file/m4:pieces", "m4:metalink/m4:file/m4:pieces/m4:hash"} {
+		metalinkPlaces[p] = true
+	}
 	details := []string{"mm0:timestamp", "size", "verification", "verification/hash"}
 	for _, p := range []string{"metalink", "metalink/files", "metalink/files/file", "metalink/files/file/mm0:alternates",
 		"metalink/files/file/mm0:alternates/mm0:alternate", "metalink/files/file/resources", "metalink/files/file/resources/url"} {
@@ -131,6 +139,8 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 			name := tok.Name.Local
 			if tok.Name.Space == "http://fedorahosted.org/mirrormanager" {
 				name = "mm0:" + name
+			} else if tok.Name.Space == "urn:ietf:params:xml:ns:metalink" {
+				name = "m4:" + name
 			} else if tok.Name.Space != "http://www.metalinker.org/" {
 				return errors.New("element " + name + " in namespace " + strconv.Quote(tok.Name.Space))
 			}
@@ -144,7 +154,7 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 		case xml.CharData:
 			text.Write(tok)
 		case xml.EndElement:
-			if strings.Join(path, "/") == "metalink/files/file/resources/url" {
+			if p := strings.Join(path, "/"); p == "metalink/files/file/resources/url" || p == "m4:metalink/m4:file/m4:url" {
 				u := text.String()
 				if !strings.HasSuffix(u, repomdSuffix) || !fromMirror(snap, u) {
 					return errors.New("url " + strconv.Quote(u) + " is not a mirror's repomd.xml")
@@ -153,6 +163,9 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 			path = path[:len(path)-1]
 			text.Reset()
 		}
+	}
+	if count["m4:metalink"] == 1 && count["metalink"] == 0 {
+		return checkMeta4Counts(count)
 	}
 	if count["metalink"] != 1 {
 		return errors.New("not one metalink root")
@@ -167,6 +180,22 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 		if count[p] != 1 {
 			return errors.New("not exactly one " + p)
 		}
+	}
+	return nil
+}
+
+// checkMeta4Counts checks a Metalink 4 document's shape: one generator and
+// one published, then either nothing more (an error document) or one file
+// with at most one size.
+func checkMeta4Counts(count map[string]int) error {
+	if count["m4:metalink/m4:generator"] != 1 || count["m4:metalink/m4:published"] != 1 {
+		return errors.New("not one generator and one published")
+	}
+	if count["m4:metalink/m4:file"] > 1 || count["m4:metalink/m4:file/m4:size"] > 1 {
+		return errors.New("more than one file or size")
+	}
+	if count["m4:metalink/m4:file"] == 0 && len(count) != 3 {
+		return errors.New("error document with elements")
 	}
 	return nil
 }

@@ -22,11 +22,16 @@ type Query struct {
 	HasProtocol               bool
 	Redirect, Time            bool
 	Location                  string
+	// Meta4 asks for a Metalink 4 answer (meta4=1).
+	Meta4 bool
 }
 
-// ParseQuery parses a raw query string. Values are percent-decoded (a value
-// that does not decode is kept as sent); the last occurrence of a parameter
-// wins; parameters the server does not know are ignored.
+// ParseQuery parses a raw query string. Percent-escapes in values are
+// decoded (a value that does not decode is kept as sent), but a '+' stays a
+// '+': dnf and curl send a metalink or mirrorlist URL as written, and
+// Fedora's server reads values verbatim, so path=…/libstdc++-…rpm names
+// that file, not one with spaces. The last occurrence of a parameter wins;
+// parameters the server does not know are ignored.
 func ParseQuery(raw string) Query {
 	var q Query
 	for raw != "" {
@@ -36,8 +41,8 @@ func ParseQuery(raw string) Query {
 			continue
 		}
 		key, val, _ := strings.Cut(pair, "=")
-		if strings.ContainsAny(val, "%+") {
-			if v, err := url.QueryUnescape(val); err == nil {
+		if strings.IndexByte(val, '%') >= 0 {
+			if v, err := url.PathUnescape(val); err == nil {
 				val = v
 			}
 		}
@@ -62,6 +67,8 @@ func ParseQuery(raw string) Query {
 			q.Time = true
 		case "location":
 			q.Location = val
+		case "meta4":
+			q.Meta4 = val != "" && val != "0"
 		}
 	}
 	return q

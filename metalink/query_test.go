@@ -47,3 +47,41 @@ func TestProtocolInjection(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryPlusIsNotSpace pins how values are decoded: percent-escapes are
+// decoded, a '+' stays a '+' (Fedora's server reads values verbatim and
+// dnf and curl send them as written), and a broken escape is kept as sent.
+func TestQueryPlusIsNotSpace(t *testing.T) {
+	cases := []struct{ query, want string }{
+		{"path=Packages/l/libstdc++-14.2.1-3.fc41.x86_64.rpm", "Packages/l/libstdc++-14.2.1-3.fc41.x86_64.rpm"},
+		{"path=Packages/l/libstdc%2B%2B-14.rpm", "Packages/l/libstdc++-14.rpm"},
+		{"path=a%20b+c", "a b+c"},
+		{"path=a%zzb+", "a%zzb+"},
+	}
+	for _, c := range cases {
+		if q := ParseQuery(c.query); q.Path != c.want {
+			t.Errorf("%q: Path = %q, want %q", c.query, q.Path, c.want)
+		}
+	}
+	if q := ParseQuery("repo=epel-9+x&arch=x86_64"); q.Repo != "epel-9+x" {
+		t.Errorf("repo = %q, want epel-9+x", q.Repo)
+	}
+}
+
+// TestRedirectKeepsPlus is the reported case: a redirect for libstdc++
+// named a file with two spaces. The file part comes back as the client's
+// URL named it.
+func TestRedirectKeepsPlus(t *testing.T) {
+	const dir = "releases/41/Everything/x86_64/os/Packages/l/"
+	cases := []struct{ path, wantSuffix string }{
+		{dir + "libstdc++-14.2.1-3.fc41.x86_64.rpm", "/" + dir + "libstdc++-14.2.1-3.fc41.x86_64.rpm"},
+		{dir + "libstdc%2B%2B-14.2.1-3.fc41.x86_64.rpm", "/" + dir + "libstdc++-14.2.1-3.fc41.x86_64.rpm"},
+		{dir + "a%20b%25c.rpm", "/" + dir + "a%20b%25c.rpm"},
+	}
+	for _, c := range cases {
+		r := answer(t, "path="+c.path+"&redirect=1&country=DE", false, de)
+		if r.Status != http.StatusFound || !strings.HasSuffix(r.Location, c.wantSuffix) {
+			t.Errorf("path=%s: got %d %q, want 302 to …%s", c.path, r.Status, r.Location, c.wantSuffix)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package metalink
 
 import (
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -123,29 +124,30 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 }
 
 // appendMetalink appends the whole metalink document for a scanned
-// directory: one <url> per URL of each selected mirror, in selection order,
-// with preference 100 dropping by one per mirror, never below 1.
+// directory: one <url> per listed URL of each selected mirror, in selection
+// order and, within a mirror, in the admin's order, with preference 100
+// dropping by one per listed mirror, never below 1.
 func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendHeader(dst, now)
 	dst = append(dst, v.filesPart()...)
-	if protos != nil && !anyHasProtocol(snap, sel, protos) {
-		protos = nil // as MirrorManager: a filter that leaves nothing is dropped
-	}
+	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.urlPieces()
 	pref := 100
 	for _, id := range sel {
 		m := &snap.mirrors[id]
-		for i, p := range pieces[id] {
-			if protos != nil && !contains(protos, m.URLs[i].Scheme) {
-				continue
-			}
+		n := 0
+		for i := f.next(m, 0, 0); i >= 0; i = f.next(m, i+1, n) {
+			p := &pieces[id][i]
 			dst = append(dst, p.open...)
 			dst = strconv.AppendInt(dst, int64(pref), 10)
 			dst = append(dst, p.mid...)
 			dst = append(dst, v.PathXML...)
 			dst = append(dst, repomdSuffix+"</url>\n"...)
+			n++
 		}
-		pref = max(pref-1, 1)
+		if n > 0 {
+			pref = max(pref-1, 1)
+		}
 	}
 	return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
 }
@@ -180,44 +182,29 @@ func renderURLPieces(snap *Snapshot) [][]urlPiece {
 	return out
 }
 
-func anyHasProtocol(snap *Snapshot, sel []mirrorID, protos []string) bool {
-	for _, id := range sel {
-		if hasProtocol(&snap.mirrors[id], protos) {
-			return true
-		}
-	}
-	return false
-}
-
-// defaultOrder is the protocol preference of a mirrorlist.
-var defaultOrder = []string{"https", "http", "ftp"}
-
-// preferredURL returns the mirror's URL of the first protocol in order, or nil.
-func preferredURL(m *mirror, order []string) *mirrorURL {
-	for _, p := range order {
-		for i := range m.URLs {
-			if m.URLs[i].Scheme == p {
-				return &m.URLs[i]
+// appendMirrorlist appends the listed URLs of each selected mirror: one
+// per mirror by default; with protocol=, each URL of those protocols (up to
+// one per protocol asked for). Each is the directory (with a trailing
+// slash) or the file under it.
+func appendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID, protos []string) []byte {
+	f, given := protocolFilter(snap, sel, protos)
+	if !given {
+		for _, id := range sel {
+			if m := &snap.mirrors[id]; m.ListURL >= 0 {
+				dst = appendURL(dst, m.URLs[m.ListURL].Base, dir, sub, isDir)
+				dst = append(dst, '\n')
 			}
 		}
-	}
-	return nil
-}
-
-// appendMirrorlist appends one URL per selected mirror: the directory (with
-// a trailing slash) or the file under it.
-func appendMirrorlist(dst []byte, snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID, protos []string) []byte {
-	order := defaultOrder
-	if protos != nil && anyHasProtocol(snap, sel, protos) {
-		order = protos
+		return dst
 	}
 	for _, id := range sel {
-		u := preferredURL(&snap.mirrors[id], order)
-		if u == nil {
-			continue
+		m := &snap.mirrors[id]
+		n := 0
+		for i := f.next(m, 0, 0); i >= 0; i = f.next(m, i+1, n) {
+			dst = appendURL(dst, m.URLs[i].Base, dir, sub, isDir)
+			dst = append(dst, '\n')
+			n++
 		}
-		dst = appendURL(dst, u.Base, dir, sub, isDir)
-		dst = append(dst, '\n')
 	}
 	return dst
 }
@@ -228,7 +215,7 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 	dst = append(dst, dir...)
 	if sub != "" {
 		dst = append(dst, '/')
-		dst = append(dst, sub...)
+		dst = appendPathEscaped(dst, sub)
 	}
 	if isDir {
 		dst = append(dst, '/')
@@ -236,13 +223,47 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 	return dst
 }
 
-// redirectURL returns the first http or https URL of the selection (https
-// preferred within a mirror), or "" when there is none.
-func redirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID) string {
+// redirectURL returns the first http or https URL, in the admin's order, of
+// the first selected mirror that has one among the URLs protocol= lists, or
+// "" when there is none.
+func redirectURL(snap *Snapshot, dir, sub string, isDir bool, sel []mirrorID, protos []string) string {
+	f, _ := protocolFilter(snap, sel, protos)
 	for _, id := range sel {
-		if u := preferredURL(&snap.mirrors[id], defaultOrder[:2]); u != nil {
-			return string(appendURL(nil, u.Base, dir, sub, isDir))
+		m := &snap.mirrors[id]
+		n := 0
+		for i := f.next(m, 0, 0); i >= 0; i = f.next(m, i+1, n) {
+			if s := m.URLs[i].Scheme; s == "https" || s == "http" {
+				return string(appendURL(nil, m.URLs[i].Base, dir, sub, isDir))
+			}
+			n++
 		}
 	}
 	return ""
+}
+
+// appendPathEscaped appends a decoded path= remainder as a URL path: bytes
+// that RFC 3986 allows in a path (a '+' among them) are written as they are,
+// any other byte percent-encoded, so that the client's own escapes come back
+// and a mirror receives the file it named.
+func appendPathEscaped(dst []byte, p string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if pathByte(c) {
+			dst = append(dst, c)
+			continue
+		}
+		dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
+	}
+	return dst
+}
+
+// pathByte reports whether c may appear unescaped in a URL path: an
+// unreserved or sub-delimiter character, ':', '@' or '/'.
+func pathByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/metalinkd/metalinkd/internal/location"
@@ -15,6 +16,11 @@ import (
 // DefaultMinimum is the number of mirrors below which the global list is
 // added, as in MirrorManager.
 const DefaultMinimum = 5
+
+// DefaultMaxBandwidth is the cap on a mirror's bandwidth (Mbit/s) in the
+// selection weights, as Fedora's server has it: a mirror declaring
+// 100 Gbit/s draws no more traffic than one declaring 10 Gbit/s.
+const DefaultMaxBandwidth = 10000
 
 // Rand is the randomness selection needs; *rand.Rand satisfies it, and
 // tests pass a seeded one so that answers are reproducible.
@@ -63,6 +69,8 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
+	// maxBW caps bandwidth in the weights.
+	maxBW int
 	// step is the step running; first is the one that listed out[0].
 	step, first Step
 }
@@ -83,8 +91,13 @@ var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 // reusing s's buffers, following the steps of DESIGN §4: location (or cloud
 // range), netblocks, ASN, country, continent, then global when fewer than
 // minimum were found.
-func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum int, rnd Rand, verify bool) {
-	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, rnd, 0, nil, verify
+func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Options) {
+	minimum := o.Minimum
+	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, o.Rand, 0, nil, o.VerifyLocation
+	s.maxBW = o.MaxBandwidth
+	if s.maxBW <= 0 {
+		s.maxBW = DefaultMaxBandwidth
+	}
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
 	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
@@ -108,7 +121,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
 		}
 		s.continent(c.Country)
-		if s.counted < minimum {
+		if s.found() < minimum {
 			s.step = StepGlobal
 			s.weighted(dir.Global, "country = global ", "")
 		}
@@ -119,11 +132,24 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, minimum
 	}
 }
 
-// location lists the mirrors of the guest's location, or, when it sent
-// none, of the cloud region its address belongs to. With verification on,
+// found is the number of mirrors that count towards the minimum: those with
+// a URL of a protocol= asked for or, when none has one (the filter is then
+// dropped), every one listed.
+func (s *selector) found() int {
+	if s.counted == 0 {
+		return len(s.out)
+	}
+	return s.counted
+}
+
+// location lists the mirrors of the guest's location (matched without
+// regard to case), or, when it sent none, of the cloud region its address
+// belongs to. With verification on,
 // a location is honoured only from an address in that location's own cloud
 // ranges; otherwise the address's region (if any) is used instead.
 func (s *selector) location(loc string, addr netip.Addr) {
+	// A vars file written by hand may say US-EAST-1; names are lower case.
+	loc = strings.ToLower(loc)
 	cloud := s.snap.cloudLocation(addr)
 	claimed := location.Valid(loc)
 	if claimed && s.snap.knownLocation(loc) && (!s.verify || cloud == loc) {
@@ -193,23 +219,34 @@ func (s *selector) asn(asn uint32) {
 }
 
 // requestedCountries handles country=: those countries (or the global list),
-// else their continents. It reports whether anything was found, in which case
-// the client asked for that list alone.
+// else their continents, each as one weighted shuffle over all of them, as
+// Fedora's server draws it; the header names them in sorted order, as there.
+// It reports whether anything was found, in which case the client asked for
+// that list alone.
 func (s *selector) requestedCountries(countries []string) bool {
+	slices.Sort(countries)
 	before := len(s.out)
-	for _, c := range countries {
-		if c == "GLOBAL" {
-			s.step = StepGlobal
-			s.weighted(s.dir.Global, "country = global ", "")
-		} else if ids := s.dir.ByCountry[c]; len(ids) > 0 {
-			s.step = StepCountry
-			s.weighted(ids, "country = ", c)
-		}
+	start := len(s.keys)
+	// One draw covers every requested country: it counts as the country
+	// step unless the global list alone was asked for.
+	s.step = StepCountry
+	if len(countries) == 1 && countries[0] == "GLOBAL" {
+		s.step = StepGlobal
 	}
-	if len(s.out) == before {
-		for _, c := range countries {
-			s.continentExcept(store.Continent(c), c)
+	for _, c := range countries {
+		ids, label, name := s.dir.ByCountry[c], "country = ", c
+		if c == "GLOBAL" {
+			ids, label, name = s.dir.Global, "country = global ", ""
 		}
+		s.addKeys(ids, label, name)
+	}
+	s.flush(start)
+	if len(s.out) == before {
+		s.step = StepContinent
+		for _, c := range countries {
+			s.continentKeys(store.Continent(c), c)
+		}
+		s.flush(start)
 	}
 	return len(s.out) > before
 }
@@ -219,21 +256,23 @@ func (s *selector) continent(country string) {
 	if country == "" {
 		return
 	}
-	s.continentExcept(store.Continent(country), country)
+	s.step = StepContinent
+	start := len(s.keys)
+	s.continentKeys(store.Continent(country), country)
+	s.flush(start)
 }
 
-func (s *selector) continentExcept(cont, except string) {
+// continentKeys adds the weighted keys of the mirrors of cont outside
+// country except, and their countries to the header.
+func (s *selector) continentKeys(cont, except string) {
 	if cont == "" {
 		return
 	}
-	s.step = StepContinent
-	start := len(s.keys)
 	for _, id := range s.dir.ByContinent[cont] {
 		if s.snap.mirrors[id].Country != except {
 			s.keys = append(s.keys, sortKey(s.weightKey(id), id))
 		}
 	}
-	s.flush(start)
 	for _, c := range s.dir.Countries[cont] {
 		if c != except {
 			s.header = append(s.header, "country = "...)
@@ -248,10 +287,16 @@ func (s *selector) continentExcept(cont, except string) {
 // header text: label, then name and a space when name is not empty.
 func (s *selector) weighted(ids []mirrorID, label, name string) {
 	start := len(s.keys)
+	s.addKeys(ids, label, name)
+	s.flush(start)
+}
+
+// addKeys adds the weighted keys of ids and, when there are any, the
+// step's header text.
+func (s *selector) addKeys(ids []mirrorID, label, name string) {
 	for _, id := range ids {
 		s.keys = append(s.keys, sortKey(s.weightKey(id), id))
 	}
-	s.flush(start)
 	if len(ids) > 0 {
 		s.header = append(s.header, label...)
 		if name != "" {
@@ -261,11 +306,12 @@ func (s *selector) weighted(ids []mirrorID, label, name string) {
 	}
 }
 
-// weightKey is an exponential variate with rate = bandwidth: sorting by it
-// ascending draws without replacement with probability proportional to
-// bandwidth (Efraimidis and Spirakis), in O(n log n).
+// weightKey is an exponential variate with rate = bandwidth (at least 1, at
+// most the cap): sorting by it ascending draws without replacement with
+// probability proportional to bandwidth (Efraimidis and Spirakis), in
+// O(n log n).
 func (s *selector) weightKey(id mirrorID) float64 {
-	return s.rnd.ExpFloat64() / float64(s.snap.mirrors[id].Bandwidth)
+	return s.rnd.ExpFloat64() / float64(min(s.snap.mirrors[id].Bandwidth, s.maxBW))
 }
 
 // flush sorts the keys added since start, appends their mirrors, and

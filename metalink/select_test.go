@@ -22,7 +22,7 @@ func names(snap *Snapshot, ids []mirrorID) []string {
 // selectFor runs the selection as Answer does, without location verification.
 func selectFor(snap *Snapshot, dir *dirView, q *Query, c Client, rnd Rand) []mirrorID {
 	s := &selector{}
-	s.run(snap, dir, q, c, DefaultMinimum, rnd, false)
+	s.run(snap, dir, q, c, Options{Minimum: DefaultMinimum, Rand: rnd})
 	return s.out
 }
 
@@ -46,7 +46,12 @@ func TestSelect(t *testing.T) {
 			absent: []string{"s3-us-east-1"}, first: []string{}},
 		{name: "empty location ignored", query: "location=", client: de, absent: []string{"s3-us-east-1"}},
 		{name: "unknown location ignored", query: "location=mars-1", client: de, absent: []string{"s3-us-east-1"}},
-		{name: "upper-case location is not a location", query: "location=US-EAST-1", client: de, absent: []string{"s3-us-east-1"}},
+		{name: "location matched case-insensitively", query: "location=US-EAST-1", client: de,
+			first: []string{"s3-us-east-1"}},
+		{name: "mixed-case location", query: "location=Us-East-1", client: de, first: []string{"s3-us-east-1"}},
+		{name: "upper-case literal $LOCATION ignored", query: "location=$LOCATION", client: de, absent: []string{"s3-us-east-1"}},
+		{name: "upper-case location with a bad character ignored", query: "location=US_EAST_1", client: de,
+			absent: []string{"s3-us-east-1"}},
 		{name: "location with no mirror of its own", query: "location=eu-west-1", client: Client{},
 			absent: []string{"s3-us-east-1"}},
 		{name: "regional never by country", query: "", client: Client{Country: "US"},
@@ -69,6 +74,10 @@ func TestSelect(t *testing.T) {
 			set: []string{"fr", "de1", "de2", "alt", "wide", "isp"}},
 		{name: "global added below minimum", query: "", client: Client{Country: "JP"},
 			first: []string{"jp"}, set: []string{"jp", "de1", "de2", "fr", "us", "alt", "wide", "isp"}},
+		{name: "Cyprus is in Asia, as in MirrorManager's table", query: "", client: Client{Country: "CY"},
+			first: []string{"jp"}},
+		{name: "Kosovo has no continent in MirrorManager's table", query: "", client: Client{Country: "XK"},
+			set: []string{"de1", "de2", "fr", "us", "jp", "alt", "wide", "isp"}},
 		{name: "unknown client gets global", query: "", client: Client{},
 			set: []string{"de1", "de2", "fr", "us", "jp", "alt", "wide", "isp"}},
 	}
@@ -178,6 +187,90 @@ func TestGlobalTopUpCountsOnlyCarriers(t *testing.T) {
 		}
 		if len(got) != 5-stale+map[bool]int{true: 1, false: 0}[wantFar] {
 			t.Errorf("%d stale of 5: listed %v", stale, got)
+		}
+	}
+}
+
+// TestBandwidthCap pins Fedora's cap of 10,000 on bandwidth weights: a
+// mirror declaring 100 Gbit/s leads no more often than one declaring
+// 10 Gbit/s, unless the cap is raised.
+func TestBandwidthCap(t *testing.T) {
+	d := &store.Dataset{
+		Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
+		Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
+		Mirrors: []store.Mirror{
+			{Name: "big", Country: "SE", Bandwidth: 100000, Enabled: true, AlwaysUpToDate: true, URLs: []string{"https://big.example/x"}},
+			{Name: "ten", Country: "SE", Bandwidth: 10000, Enabled: true, AlwaysUpToDate: true, URLs: []string{"https://ten.example/x"}},
+		},
+	}
+	snap := NewSnapshot(d, testNow)
+	dir := snap.repo("r", "a").Dir
+	q := ParseQuery("country=SE")
+	cases := []struct {
+		name    string
+		max     int
+		wantBig float64
+	}{
+		{"default cap", 0, 0.5},
+		{"cap 10000", 10000, 0.5},
+		{"cap raised", 1000000, 100000.0 / 110000},
+		{"cap 1", 1, 0.5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(3, 4))
+			const n = 20000
+			big := 0
+			for range n {
+				s := &selector{}
+				s.run(snap, dir, &q, Client{}, Options{Minimum: DefaultMinimum, Rand: rnd, MaxBandwidth: c.max})
+				if snap.mirrors[s.out[0]].Name == "big" {
+					big++
+				}
+			}
+			if got := float64(big) / n; got < c.wantBig-0.02 || got > c.wantBig+0.02 {
+				t.Errorf("big first %.3f of the time, want about %.3f", got, c.wantBig)
+			}
+		})
+	}
+}
+
+// TestRequestedCountriesOneShuffle pins country=CA,US as Fedora's server
+// draws it: one bandwidth-weighted shuffle over both countries' mirrors,
+// not all of CA's before all of US's; the header names them sorted.
+func TestRequestedCountriesOneShuffle(t *testing.T) {
+	d := &store.Dataset{
+		Repositories: []store.Repository{{Prefix: "r", Arch: "a", Directory: "d"}},
+		Directories:  []store.Directory{{Path: "d", Current: store.Repomd{SHA256: sha}}},
+	}
+	for _, m := range []struct {
+		name, cc string
+		bw       int
+	}{{"ca", "CA", 1}, {"us1", "US", 1000}, {"us2", "US", 1000}} {
+		d.Mirrors = append(d.Mirrors, store.Mirror{Name: m.name, Country: m.cc, Bandwidth: m.bw, Enabled: true,
+			AlwaysUpToDate: true, URLs: []string{"https://" + m.name + ".example/x"}})
+	}
+	snap := NewSnapshot(d, testNow)
+	for _, query := range []string{"country=CA,US", "country=us,ca", "cc=CA,US,CA"} {
+		q := ParseQuery(query)
+		rnd := rand.New(rand.NewPCG(5, 6))
+		last := 0
+		const n = 2000
+		for range n {
+			s := &selector{}
+			s.run(snap, snap.repo("r", "a").Dir, &q, Client{}, Options{Minimum: DefaultMinimum, Rand: rnd})
+			if len(s.out) != 3 {
+				t.Fatalf("%s: %v", query, names(snap, s.out))
+			}
+			if snap.mirrors[s.out[2]].Name == "ca" {
+				last++
+			}
+			if got := string(s.header); got != "country = CA country = US " {
+				t.Fatalf("%s: header %q", query, got)
+			}
+		}
+		if last < n*9/10 {
+			t.Errorf("%s: the 1 Mbit/s CA mirror came last %d of %d times; want nearly always", query, last, n)
 		}
 	}
 }

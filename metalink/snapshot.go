@@ -26,8 +26,12 @@ type mirror struct {
 	Hidden   bool
 	Regional bool
 	ASN      uint32
-	// URLs in protocol preference order: https, http, ftp, rsync.
+	// URLs in the order the admin gave them, which answers keep, as
+	// Fedora's server does.
 	URLs []mirrorURL
+	// ListURL indexes the URL a mirrorlist gives by default (the first
+	// https, http or ftp one), -1 when there is none.
+	ListURL int
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -58,6 +62,9 @@ type dirView struct {
 	// built on first use (see filesPart).
 	filesOnce sync.Once
 	files     []byte
+	// meta4File is the Metalink 4 counterpart (see meta4FilePart).
+	meta4Once sync.Once
+	meta4File []byte
 }
 
 // Carries reports whether mirror id carries this directory's content.
@@ -96,6 +103,8 @@ type Snapshot struct {
 	// indexed by mirrorID, built on first use (see urlPieces).
 	piecesOnce sync.Once
 	pieces     [][]urlPiece
+	// meta4 holds the Metalink 4 counterparts (see meta4Pieces).
+	meta4 meta4Cache
 }
 
 // MirrorCount returns the number of mirrors the snapshot answers with: the
@@ -137,8 +146,6 @@ func (s *Snapshot) netblocksOf(dst []prefixValue[mirrorID], a netip.Addr) []pref
 
 // byASN returns the mirrors registered for an autonomous system.
 func (s *Snapshot) byASN(asn uint32) []mirrorID { return s.asn[asn] }
-
-var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
 
 // NewSnapshot builds the indexed view of d at time built. d must be valid.
 func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
@@ -217,7 +224,7 @@ func newMirror(m *store.Mirror) mirror {
 		scheme, _, _ := strings.Cut(u, ":")
 		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
-	slices.SortStableFunc(sm.URLs, func(a, b mirrorURL) int { return schemeRank[a.Scheme] - schemeRank[b.Scheme] })
+	sm.ListURL = mirrorlistDefault.next(&sm, 0, 0)
 	return sm
 }
 

@@ -3,7 +3,6 @@ package mirrorsync
 import (
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,38 +14,6 @@ import (
 
 	"github.com/metalinkd/metalinkd/internal/testpeer"
 )
-
-// frozenEndpoint is a loopback listener that accepts connections and never
-// answers, as a hung S3 endpoint does. It returns its URL.
-func frozenEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String()
-}
 
 // TestBreakerStopsRefusedEndpoint syncs against a closed loopback port with
 // many retries allowed: the breaker stops the region after a few attempts,
@@ -84,7 +51,7 @@ func TestBreakerStopsRefusedEndpoint(t *testing.T) {
 // naming it, and so does the run's.
 func TestDeadlineStopsFrozenEndpoint(t *testing.T) {
 	e := newSyncEnv(t)
-	e.endpoint = frozenEndpoint(t)
+	e.endpoint = testpeer.SilentEndpoint(t)
 	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1"})
 	for _, tc := range []struct{ extra, want string }{
 		{"request_timeout: 1h\nregion_deadline: 300ms", "region us-east-1: the region's deadline of 300ms passed"},
@@ -152,7 +119,7 @@ func (c *child) wait() (int, string) {
 // with its process), then runs until its deadline.
 func TestRunLock(t *testing.T) {
 	e := newSyncEnv(t)
-	e.endpoint = frozenEndpoint(t)
+	e.endpoint = testpeer.SilentEndpoint(t)
 	e.extra = "request_timeout: 1h"
 	makeRepo(t, smallSet(t), e.root, testDir, []string{"alpha-1-1"})
 	config := e.writeConfig()

@@ -14,22 +14,73 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &
 // Header values shared by every answer; net/http only reads them.
 var (
 	metalinkType   = []string{metalink.MetalinkType}
+	metalink4Type  = []string{metalink.Metalink4Type}
 	mirrorlistType = []string{metalink.MirrorlistType}
+	varyAccept     = []string{"Accept"}
 )
+
+// meta4Suffix is the path suffix that asks for a Metalink 4 answer, as in
+// /metalink.meta4?repo=….
+const meta4Suffix = "/metalink.meta4"
 
 // isAnswerPath reports whether a path asks for a metalink or a mirrorlist.
 func isAnswerPath(p string) bool {
-	return strings.HasSuffix(p, "/metalink") || strings.HasSuffix(p, "/mirrorlist")
+	return strings.HasSuffix(p, "/metalink") || strings.HasSuffix(p, "/mirrorlist") || strings.HasSuffix(p, meta4Suffix)
+}
+
+// prefersMeta4 reports whether an Accept header asks for Metalink 4 over
+// Metalink 3.0: it names application/metalink4+xml with a quality above
+// zero and above that of application/metalink+xml, if that is named. A
+// client accepting both alike (aria2 sends both) gets Metalink 3.0, the
+// answer Fedora's server gives.
+func prefersMeta4(values []string) bool {
+	q4, q3 := -1.0, -1.0
+	for _, v := range values {
+		for v != "" {
+			var item string
+			item, v, _ = strings.Cut(v, ",")
+			typ, params, _ := strings.Cut(item, ";")
+			switch typ = strings.TrimSpace(typ); {
+			case strings.EqualFold(typ, metalink.Metalink4Type):
+				q4 = max(q4, quality(params))
+			case strings.EqualFold(typ, metalink.MetalinkType):
+				q3 = max(q3, quality(params))
+			}
+		}
+	}
+	return q4 > 0 && q4 > q3
+}
+
+// quality returns the q parameter of a media range's parameters: 1 when
+// absent, 0 when malformed.
+func quality(params string) float64 {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err != nil {
+				return 0
+			}
+			return q
+		}
+	}
+	return 1
 }
 
 // mirrors answers any path ending in /metalink or /mirrorlist, as Fedora's
 // server does (so /metalink, /mirrorlist and /pub/fedora/metalink all work).
+// A metalink comes as Metalink 4 when the path ends in /metalink.meta4, the
+// client prefers application/metalink4+xml, or the query has meta4=1.
 func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	if !isAnswerPath(r.URL.Path) {
 		http.NotFound(w, r)
 		return
 	}
-	isMetalink := strings.HasSuffix(r.URL.Path, "/metalink")
+	meta4Path := strings.HasSuffix(r.URL.Path, meta4Suffix)
+	isMetalink := meta4Path || strings.HasSuffix(r.URL.Path, "/metalink")
+	meta4 := meta4Path || isMetalink && prefersMeta4(r.Header["Accept"])
 	q := metalink.ParseQuery(r.URL.RawQuery)
 	now := s.opts.Now()
 	bp := bufPool.Get().(*[]byte)
@@ -38,7 +89,12 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	snap := s.state.Snapshot()
 	addr, claimed, ok := s.clientAddr(r, q.IP)
 	if !ok {
-		resp = metalink.Failure((*bp)[:0], isMetalink, http.StatusBadRequest, "Cannot parse client IP address: "+strconv.Quote(q.IP), now)
+		msg := "Cannot parse client IP address: " + strconv.Quote(q.IP)
+		if meta4 || isMetalink && q.Meta4 {
+			resp = metalink.Meta4Failure((*bp)[:0], http.StatusBadRequest, msg, now)
+		} else {
+			resp = metalink.Failure((*bp)[:0], isMetalink, http.StatusBadRequest, msg, now)
+		}
 	} else {
 		geoAddr := addr
 		if claimed.IsValid() {
@@ -46,17 +102,23 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		}
 		g := s.geo.Lookup(geoAddr)
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
-		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation})
+		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4})
 	}
 	noteAnswer(w, addr, resp.FirstStep, q.Location)
 	if q.Redirect && !isMetalink {
 		noteRedirect(w)
 	}
 	h := w.Header()
-	if resp.ContentType == metalink.MetalinkType {
+	switch resp.ContentType {
+	case metalink.MetalinkType:
 		h["Content-Type"] = metalinkType
-	} else {
+	case metalink.Metalink4Type:
+		h["Content-Type"] = metalink4Type
+	default:
 		h["Content-Type"] = mirrorlistType
+	}
+	if isMetalink && !meta4Path {
+		h["Vary"] = varyAccept
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
 	if resp.Location != "" {

@@ -46,6 +46,9 @@ type Options struct {
 	// proxies' requests may name an address. ip= never changes location
 	// verification, cloud-range steering or private mirrors.
 	AllowIPParam bool
+	// MaxBandwidth caps a mirror's bandwidth in the selection weights; 0
+	// means metalink.DefaultMaxBandwidth.
+	MaxBandwidth int
 }
 
 // Geo looks up what is known of a client address.

@@ -37,6 +37,7 @@ type ServeConfig struct {
 	ASNDB             string         `json:"asn_db"`
 	TrustedProxies    []netip.Prefix `json:"trusted_proxies"`
 	Minimum           int            `json:"minimum"`
+	MaxBandwidth      int            `json:"max_bandwidth"`
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
 	LogFile           string         `json:"log_file"`
@@ -78,6 +79,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.StringVar(&c.ASNDB, "asn-db", env.Getenv("METALINKD_ASN_DB"), "MaxMind-format ASN database (`mmdb`) for the ASN step (env METALINKD_ASN_DB)")
 	proxies := fs.String("trusted-proxy", env.Getenv("METALINKD_TRUSTED_PROXIES"), "comma-separated `CIDRs` of proxies whose X-Forwarded-For is believed (env METALINKD_TRUSTED_PROXIES)")
 	fs.IntVar(&c.Minimum, "minimum", envInt(env, "METALINKD_MINIMUM", 5), "add the global list when fewer than this many mirrors were found (env METALINKD_MINIMUM)")
+	fs.IntVar(&c.MaxBandwidth, "max-bandwidth", envInt(env, "METALINKD_MAX_BANDWIDTH", 10000), "cap (`Mbit/s`) on a mirror's bandwidth in the selection weights, as Fedora's server caps it (env METALINKD_MAX_BANDWIDTH)")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
 	fs.StringVar(&c.LogFile, "log-file", env.Getenv("METALINKD_LOG_FILE"), "append the server log to `path` instead of stderr; reopened on SIGHUP (env METALINKD_LOG_FILE)")
@@ -128,6 +130,9 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil || c.MetricsListen == c.Listen {
 			return c, usageError{fmt.Sprintf("--metrics-listen %q: want host:port, other than --listen", c.MetricsListen)}
 		}
+	}
+	if c.MaxBandwidth < 1 {
+		return c, usageError{"--max-bandwidth must be >= 1"}
 	}
 	if c.Minimum < 1 || c.MaxURLLength < 256 || c.Reload <= 0 || c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 {
 		return c, usageError{"--minimum must be >= 1, --max-url-length >= 256, and durations positive"}
@@ -299,8 +304,9 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		AccessLogFormat: accessFormat, VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
-		Admin:   rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
-		Metrics: c.metrics,
+		MaxBandwidth: c.MaxBandwidth,
+		Admin:        rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
+		Metrics:      c.metrics,
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return &wired{srv: srv, reloader: rl}, cleanup, nil
