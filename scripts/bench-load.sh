@@ -7,7 +7,9 @@
 #
 # Usage: scripts/bench-load.sh
 # Environment: RUNS (5), DURATION (10s), WARMUP (3s), CONNECTIONS (32),
-# SERVER_CPU (0), LOAD_CPU (1), OUT_DIR (bench-out/load-DATE: raw wrk output).
+# SERVER_CPU (0), LOAD_CPU (1), OUT_DIR (bench-out/load-DATE: raw wrk output),
+# METRICS (0; 1 serves Prometheus metrics on a second loopback port, scraped
+# once per run, to measure what counting costs the answers).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -16,6 +18,7 @@ WARMUP=${WARMUP:-3s}
 CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+METRICS=${METRICS:-0}
 MIRRORS=50
 REPO_DIR=releases/41/Everything/x86_64/os
 QUERY='/metalink?repo=fedora-41&arch=x86_64'
@@ -151,8 +154,14 @@ data="$work/data"
 # metalinkd logs one line per request; the cost of formatting and writing it
 # is part of what is measured, the lines themselves are not kept.
 port=$(free_port)
+metrics_flags=() metrics_url=
+if [[ $METRICS == 1 ]]; then
+	metrics_port=$(free_port)
+	metrics_flags=(--metrics-listen "127.0.0.1:$metrics_port")
+	metrics_url="http://127.0.0.1:$metrics_port/metrics"
+fi
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data" \
-	--listen "127.0.0.1:$port" 2>/dev/null &
+	--listen "127.0.0.1:$port" "${metrics_flags[@]}" 2>/dev/null &
 metalinkd_pid=$!
 wait_ready "http://127.0.0.1:$port/healthz" "$metalinkd_pid"
 metalinkd_url="http://127.0.0.1:$port$QUERY"
@@ -178,6 +187,9 @@ taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$baseline_url" >/de
 metalinkd_rps=() metalinkd_p99=() baseline_rps=() baseline_p99=()
 for i in $(seq "$RUNS"); do
 	run_once metalinkd "$metalinkd_url" "$i"
+	if [[ -n $metrics_url ]]; then
+		curl -fsS -o "$OUT_DIR/metrics-$i.txt" "$metrics_url" || die "metrics scrape failed"
+	fi
 	run_once baseline "$baseline_url" "$i"
 done
 stop_pid "$metalinkd_pid"
@@ -188,7 +200,7 @@ m_rps=$(printf '%s\n' "${metalinkd_rps[@]}" | median) m_p99=$(printf '%s\n' "${m
 b_rps=$(printf '%s\n' "${baseline_rps[@]}" | median) b_p99=$(printf '%s\n' "${baseline_p99[@]}" | median)
 
 {
-	echo "# $RUNS alternating runs of $DURATION each, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors"
+	echo "# $RUNS alternating runs of $DURATION each, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors; metrics $([[ $METRICS == 1 ]] && echo on || echo off)"
 	printf '%-10s %12s %10s\n' server 'req/s' 'p99 ms'
 	printf '%-10s %12.0f %10.3f\n' metalinkd "$m_rps" "$m_p99"
 	printf '%-10s %12.0f %10.3f\n' baseline "$b_rps" "$b_p99"

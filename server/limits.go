@@ -38,7 +38,9 @@ type ConnLimiter struct {
 	perClient map[netip.Addr]int
 	shed      uint64 // idle connections closed for new ones
 	refused   uint64 // connections refused
-	warned    time.Time
+	// refusedPerClient counts the refusals at the per-client limit.
+	refusedPerClient uint64
+	warned           time.Time
 	// lingering bounds the refused connections still being answered.
 	lingering chan struct{}
 }
@@ -120,6 +122,7 @@ func (l *ConnLimiter) admit(c net.Conn) (lc, victim *limitedConn, refusal string
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.limits.PerClient > 0 && l.perClient[client] >= l.limits.PerClient {
+		l.refusedPerClient++
 		l.refusedLocked("per-client connection limit reached")
 		return nil, nil, tooMany
 	}
@@ -216,13 +219,15 @@ func (l *ConnLimiter) ConnState(c net.Conn, state http.ConnState) {
 type ConnStats struct {
 	Open, Idle    int
 	Shed, Refused uint64
+	// RefusedPerClient is the part of Refused at the per-client limit.
+	RefusedPerClient uint64
 }
 
 // Stats returns the limiter's counters.
 func (l *ConnLimiter) Stats() ConnStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return ConnStats{Open: l.open, Idle: l.idle.Len(), Shed: l.shed, Refused: l.refused}
+	return ConnStats{Open: l.open, Idle: l.idle.Len(), Shed: l.shed, Refused: l.refused, RefusedPerClient: l.refusedPerClient}
 }
 
 // LimitBody bounds every request body to n bytes: reading past it fails

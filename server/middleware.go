@@ -30,6 +30,10 @@ type statusWriter struct {
 	hasClient bool
 	firstStep metalink.Step
 	location  string
+	// redirect marks an answer to redirect=1; route is the admin API's
+	// route pattern. Both label the metrics.
+	redirect bool
+	route    string
 }
 
 // statusWriters saves one allocation per request.
@@ -79,6 +83,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				if sw.status == 0 {
 					http.Error(sw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 				}
+			}
+			if m := s.opts.Metrics; m != nil {
+				m.observe(sw, r, start)
 			}
 			s.logRequest(sw, r, id, start)
 			// net/http forbids using a ResponseWriter after ServeHTTP

@@ -105,6 +105,9 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4})
 	}
 	noteAnswer(w, addr, resp.FirstStep, q.Location)
+	if q.Redirect && !isMetalink {
+		noteRedirect(w)
+	}
 	h := w.Header()
 	switch resp.ContentType {
 	case metalink.MetalinkType:

@@ -62,6 +62,8 @@ type ReloaderOptions struct {
 	// bounded by as long; a failed ping makes Status degraded at once.
 	Health    Pinger
 	PingEvery time.Duration
+	// Metrics, when set, get each dataset loaded and each failure.
+	Metrics *Metrics
 }
 
 // reloadTimeout bounds one rebuild. A database that vanished without
@@ -96,6 +98,7 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 	}
 	r := &Reloader{st: st, log: log, opts: opts, debounce: 100 * time.Millisecond, timeout: reloadTimeout,
 		kick: make(chan struct{}, 1), asked: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), now: time.Now}
+	opts.Metrics.watchReloader(r)
 	// The subscription outlives ctx (serve's, which ends on SIGTERM while
 	// the reloader goes on through the drain): Run's context, or Close of
 	// the store, ends it.
@@ -116,6 +119,7 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 	}
 	r.snap.Store(metalink.NewSnapshot(d, saved))
 	r.cachedAt.Store(&saved)
+	opts.Metrics.loaded(d, 0)
 	log.Warn("the store is unavailable; serving the snapshot cache until it answers",
 		"cache", opts.Cache.Path(), "saved", saved.UTC(), "mirrors", r.Snapshot().MirrorCount(), "err", err)
 	return r, nil
@@ -163,12 +167,14 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, r.timeout)
 		defer cancel()
 	}
+	start := time.Now()
 	d, err := r.st.Load(ctx)
 	if err == nil {
 		err = d.Validate()
 	}
 	if err != nil {
 		r.lastErr.Store(&err)
+		r.opts.Metrics.reloadFailed()
 		return err
 	}
 	snap := metalink.NewSnapshot(d, r.now())
@@ -176,6 +182,8 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	r.snap.Store(snap)
 	r.lastErr.Store(nil)
 	r.cachedAt.Store(nil)
+	// Tallied once the snapshot serves, so that the change is not delayed.
+	r.opts.Metrics.loaded(d, time.Since(start))
 	if r.opts.Cache != nil {
 		r.toCache.Store(d)
 		signal(r.cacheDue)

@@ -39,6 +39,8 @@ type Options struct {
 	Now func() time.Time
 	// Admin serves the admin API under /api/v1; nil leaves it out.
 	Admin http.Handler
+	// Metrics, when set, count requests; serve them on another listener.
+	Metrics *Metrics
 
 	// AllowIPParam honours ip= from any client; without it only trusted
 	// proxies' requests may name an address. ip= never changes location
@@ -97,6 +99,9 @@ func (s *Server) Handler() http.Handler {
 	}))
 }
 
+// adminPrefix is where the admin API is mounted.
+const adminPrefix = "/api/v1"
+
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	r.Get("/healthz", s.healthz)
@@ -104,7 +109,7 @@ func (s *Server) routes() chi.Router {
 	r.Handle("/mirrors", &s.state.status)
 	r.Handle("/mirrors/", &s.state.status)
 	if s.opts.Admin != nil {
-		r.Mount("/api/v1", s.opts.Admin)
+		r.Mount(adminPrefix, s.opts.Admin)
 	}
 	r.Get("/*", s.mirrors)
 	r.Head("/*", s.mirrors)

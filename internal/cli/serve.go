@@ -57,6 +57,13 @@ type ServeConfig struct {
 	DBTimeouts     postgres.Timeouts `json:"db_timeouts"`
 	DBPingInterval time.Duration     `json:"db_ping_interval"`
 	SnapshotCache  string            `json:"snapshot_cache"`
+
+	// MetricsListen is the address of the Prometheus metrics listener,
+	// empty for none.
+	MetricsListen string `json:"metrics_listen"`
+	// metrics, set by runServe when MetricsListen is, are what wireServer
+	// instruments.
+	metrics *server.Metrics
 }
 
 // LoadServeConfig parses serve's flags over environment defaults and validates them.
@@ -88,6 +95,8 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.DurationVar(&c.Drain, "drain", envDuration(env, "METALINKD_DRAIN", 5*time.Second), "on SIGTERM or SIGINT, answer /readyz with 503 for this long before shutting down, so that load balancers stop sending requests (env METALINKD_DRAIN)")
 	fs.BoolVar(&c.PrintConfig, "print-config", false, "print the effective configuration as JSON and exit")
 	outageFlags(env, fs, &c)
+	fs.StringVar(&c.MetricsListen, "metrics-listen", env.Getenv("METALINKD_METRICS_LISTEN"),
+		"`address` to serve Prometheus metrics on at /metrics, never the public one; off when empty (env METALINKD_METRICS_LISTEN)")
 	if err := parse(fs, args); err != nil {
 		return c, err
 	}
@@ -116,6 +125,11 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return c, usageError{fmt.Sprintf("--listen %q: want host:port", c.Listen)}
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil || c.MetricsListen == c.Listen {
+			return c, usageError{fmt.Sprintf("--metrics-listen %q: want host:port, other than --listen", c.MetricsListen)}
+		}
 	}
 	if c.MaxBandwidth < 1 {
 		return c, usageError{"--max-bandwidth must be >= 1"}
@@ -172,6 +186,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.MetricsListen != "" {
+		c.metrics = server.NewMetrics()
+		stop, err := serveMetrics(c.MetricsListen, c.metrics, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	w, cleanup, err := wireServer(ctx, c, log, logs.access, logs.accessFormat)
 	if err != nil {
 		return err
@@ -180,6 +202,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	srv, ln, err := listen(c, w.srv.Handler(), log)
 	if err != nil {
 		return err
+	}
+	if lim, ok := ln.(*server.ConnLimiter); ok {
+		c.metrics.WatchConns(lim)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "store", c.StoreDescription, "demo", c.Demo,
 		"version", version.Get().String())
@@ -271,12 +296,17 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	// The admin API's failure budget counts the client the server resolves
 	// (behind a trusted proxy, the one it forwarded for), not the proxy.
 	var srv *server.Server
+	var route func(http.ResponseWriter, string)
+	if c.metrics != nil {
+		route = server.AdminRoute
+	}
 	clientAddr := func(r *http.Request) netip.Addr { return srv.ClientAddr(r) }
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		AccessLogFormat: accessFormat, VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
 		MaxBandwidth: c.MaxBandwidth,
-		Admin:        rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr})),
+		Admin:        rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
+		Metrics:      c.metrics,
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return &wired{srv: srv, reloader: rl}, cleanup, nil

@@ -41,6 +41,9 @@ type Options struct {
 	// reverse proxy, it should return the client the proxy forwarded for,
 	// or every client behind the proxy shares one budget.
 	ClientAddr func(r *http.Request) netip.Addr
+	// Route, when set, is told each request's route pattern (such as
+	// /mirrors/{name}, or "unmatched"), before authentication, for metrics.
+	Route func(w http.ResponseWriter, pattern string)
 }
 
 // API serves the admin endpoints.
@@ -52,6 +55,7 @@ type API struct {
 	index      *tokenIndex
 	failures   *failures
 	clientAddr func(r *http.Request) netip.Addr
+	route      func(w http.ResponseWriter, pattern string)
 	// router is the routing table, kept to list a path's methods in 405s.
 	router *chi.Mux
 }
@@ -62,7 +66,7 @@ func New(opts Options) http.Handler {
 }
 
 func newAPI(opts Options) *API {
-	a := &API{st: opts.Store, tokens: opts.Tokens, log: opts.Log, now: opts.Now, clientAddr: opts.ClientAddr}
+	a := &API{st: opts.Store, tokens: opts.Tokens, log: opts.Log, now: opts.Now, clientAddr: opts.ClientAddr, route: opts.Route}
 	if a.tokens == nil {
 		a.tokens = opts.Store
 	}
@@ -102,7 +106,7 @@ func newAPI(opts Options) *API {
 func (a *API) routes() *chi.Mux {
 	r := chi.NewRouter()
 	a.router = r
-	r.Use(a.requestID, a.authenticate)
+	r.Use(a.routeLabel, a.requestID, a.authenticate)
 	r.NotFound(a.handle(func(http.ResponseWriter, *http.Request) error { return errNoRoute }))
 	r.MethodNotAllowed(a.handle(func(http.ResponseWriter, *http.Request) error { return errMethod }))
 

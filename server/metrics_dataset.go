@@ -1,0 +1,113 @@
+package server
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/metalinkd/metalinkd/internal/freshness"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// datasetStats is what the metrics say of a dataset, computed once per
+// reload so that a scrape only copies numbers.
+type datasetStats struct {
+	mirrors, directories, netblocks, locations int
+	perMirror                                  []mirrorStats
+}
+
+// mirrorStats is one mirror's state as of a reload. Its health, once a
+// crawler checks mirrors, belongs here too.
+type mirrorStats struct {
+	name                  string
+	enabled               bool
+	fresh, stale, unknown int
+	// lastReport is the newest of the mirror's freshness reports; zero
+	// when it never reported.
+	lastReport time.Time
+}
+
+// newDatasetStats tallies d with the freshness rules the status page and
+// the admin API's freshness view use.
+func newDatasetStats(d *store.Dataset) *datasetStats {
+	s := &datasetStats{mirrors: len(d.Mirrors), directories: len(d.Directories), locations: len(d.Locations)}
+	last := make(map[string]time.Time, len(d.Mirrors))
+	for _, f := range d.Freshness {
+		if f.Reported.After(last[f.Mirror]) {
+			last[f.Mirror] = f.Reported
+		}
+	}
+	t := freshness.Count(d.Mirrors, d.Directories, d.Freshness)
+	s.perMirror = make([]mirrorStats, len(d.Mirrors))
+	for i := range d.Mirrors {
+		m := &d.Mirrors[i]
+		s.netblocks += len(m.Netblocks)
+		c := t.Mirrors[i].Directories
+		s.perMirror[i] = mirrorStats{name: m.Name, enabled: m.Enabled, fresh: c.Fresh, stale: c.Stale(),
+			unknown: c.Unknown, lastReport: last[m.Name]}
+	}
+	return s
+}
+
+// locationNames returns d's location names, sorted.
+func locationNames(d *store.Dataset) []string {
+	names := make([]string, len(d.Locations))
+	for i, l := range d.Locations {
+		names[i] = l.Name
+	}
+	slices.SortFunc(names, strings.Compare)
+	return names
+}
+
+// collect sends the dataset's sizes and the per-mirror metrics.
+func (s *datasetStats) collect(ch chan<- prometheus.Metric, now time.Time) {
+	if s == nil {
+		return
+	}
+	for _, kv := range []struct {
+		kind string
+		n    int
+	}{{"mirrors", s.mirrors}, {"directories", s.directories}, {"netblocks", s.netblocks}, {"locations", s.locations}} {
+		ch <- prometheus.MustNewConstMetric(snapshotSizeDesc, prometheus.GaugeValue, float64(kv.n), kv.kind)
+	}
+	for i := range s.perMirror {
+		m := &s.perMirror[i]
+		ch <- prometheus.MustNewConstMetric(mirrorEnabledDesc, prometheus.GaugeValue, b2f(m.enabled), m.name)
+		ch <- prometheus.MustNewConstMetric(mirrorDirsDesc, prometheus.GaugeValue, float64(m.fresh), m.name, "fresh")
+		ch <- prometheus.MustNewConstMetric(mirrorDirsDesc, prometheus.GaugeValue, float64(m.stale), m.name, "stale")
+		ch <- prometheus.MustNewConstMetric(mirrorDirsDesc, prometheus.GaugeValue, float64(m.unknown), m.name, "unknown")
+		if !m.lastReport.IsZero() {
+			ch <- prometheus.MustNewConstMetric(mirrorReportAgeDesc, prometheus.GaugeValue, now.Sub(m.lastReport).Seconds(), m.name)
+		}
+	}
+}
+
+// watchReloader reports r's snapshot age and store state.
+func (m *Metrics) watchReloader(r *Reloader) {
+	if m != nil {
+		m.reloader.Store(r)
+	}
+}
+
+// loaded records a dataset now being served; took is the reload's
+// duration, 0 for the snapshot cache.
+func (m *Metrics) loaded(d *store.Dataset, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.setLocations(locationNames(d))
+	m.dataset.Store(newDatasetStats(d))
+	if took > 0 {
+		m.reloads.Inc()
+		m.buildSeconds.Set(took.Seconds())
+	}
+}
+
+// reloadFailed counts a reload that failed.
+func (m *Metrics) reloadFailed() {
+	if m != nil {
+		m.reloadFailures.Inc()
+	}
+}
