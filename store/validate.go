@@ -161,6 +161,8 @@ func validateLocation(v *validator, f string, l Location) {
 	}
 	if len(l.Description) > 200 {
 		v.add(f+".description", l.Name, "longer than 200 characters")
+	} else if !utf8.ValidString(l.Description) || strings.IndexFunc(l.Description, invisible) >= 0 {
+		v.add(f+".description", l.Name, "contains a control or invisible character (one line of plain text, please)")
 	}
 	for i, r := range l.CloudRegions {
 		if !location.Valid(r) {
@@ -318,12 +320,22 @@ func validateRepository(v *validator, f string, r Repository) {
 	}
 }
 
+// maxDirectory bounds a directory path; the tree's are a few dozen bytes.
+const maxDirectory = 1024
+
 // checkDirectory returns why p is not a clean directory path relative to the
-// master tree root, or "".
+// master tree root, or "". It is written into every URL of an answer, so
+// what a mirror's base URL may not hold, it may not hold either.
 func checkDirectory(p string) string {
 	switch {
 	case p == "":
 		return "a directory is required"
+	case len(p) > maxDirectory:
+		return fmt.Sprintf("longer than %d bytes (%d)", maxDirectory, len(p))
+	case !utf8.ValidString(p):
+		return "not valid UTF-8"
+	case strings.IndexFunc(p, invisible) >= 0:
+		return fmt.Sprintf("%q contains a control or invisible character", p)
 	case p == ".":
 		return `"." is the tree root, not a directory of it`
 	case strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/"):

@@ -69,6 +69,8 @@ func TestValidateRules(t *testing.T) {
 		// Locations.
 		{"location name not a token", func(d *Dataset) { d.Locations = append(d.Locations, Location{Name: "US East"}) }, "locations[1].name"},
 		{"location description too long", func(d *Dataset) { d.Locations[0].Description = strings.Repeat("x", 201) }, "locations[0].description"},
+		{"location description with a line break", func(d *Dataset) { d.Locations[0].Description = "N.\nVirginia" }, "locations[0].description"},
+		{"location description with U+202E", func(d *Dataset) { d.Locations[0].Description = "N. \u202eVirginia" }, "locations[0].description"},
 		{"location cloud region not a region id", func(d *Dataset) { d.Locations[0].CloudRegions = []string{"us-east-2", "US_EAST"} }, "locations[0].cloud_regions[1]"},
 		{"duplicate location", func(d *Dataset) { d.Locations = append(d.Locations, Location{Name: "us-east-1"}) }, "locations[1].name"},
 
@@ -113,6 +115,8 @@ func TestValidateRules(t *testing.T) {
 		{"repository directory not clean", func(d *Dataset) { d.Repositories[0].Directory = "releases/../41" }, "repositories[0].directory"},
 		{"repository directory above the root", func(d *Dataset) { d.Repositories[0].Directory = "../41" }, "repositories[0].directory"},
 		{"repository directory with a space", func(d *Dataset) { d.Repositories[0].Directory = "releases/4 1" }, "repositories[0].directory"},
+		{"repository directory with U+2028", func(d *Dataset) { d.Repositories[0].Directory = "releases/4\u20281" }, "repositories[0].directory"},
+		{"repository directory of 2 KB", func(d *Dataset) { d.Repositories[0].Directory = strings.Repeat("a/", 1024) + "b" }, "repositories[0].directory"},
 		{"duplicate repository", func(d *Dataset) { d.Repositories = append(d.Repositories, d.Repositories[0]) }, "repositories[1]"},
 
 		// Redirects.
