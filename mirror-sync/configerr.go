@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/metalinkd/metalinkd/internal/yamlpos"
 	"gopkg.in/yaml.v3"
 )
 
@@ -43,7 +44,7 @@ func withLine(file string, raw []byte, err error) error {
 	if !errors.As(err, &fe) {
 		return err
 	}
-	if line := lineOf(lineIndex(raw), fe.Field); line > 0 {
+	if line := yamlpos.LineOf(lineIndex(raw), fe.Field); line > 0 {
 		return configError("config %s line %d: %s", file, line, fe)
 	}
 	return configError("config %s: %s", file, fe)
@@ -105,40 +106,11 @@ func typeWord(goType string) string {
 
 // lineIndex maps field paths such as "regions[2].bucket" to lines of raw.
 func lineIndex(raw []byte) map[string]int {
-	lines := map[string]int{}
 	var root yaml.Node
 	if yaml.Unmarshal(raw, &root) != nil {
-		return lines
+		return map[string]int{}
 	}
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		if path != "" {
-			if _, ok := lines[path]; !ok {
-				lines[path] = n.Line
-			}
-		}
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				key := n.Content[i].Value
-				if path != "" {
-					key = path + "." + key
-				}
-				lines[key] = n.Content[i].Line
-				walk(n.Content[i+1], key)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				walk(c, fmt.Sprintf("%s[%d]", path, i))
-			}
-		}
-	}
-	walk(&root, "")
-	return lines
+	return yamlpos.Lines(&root)
 }
 
 // pathsByLine inverts lineIndex, keeping the longest path of each line.
@@ -150,19 +122,4 @@ func pathsByLine(lines map[string]int) map[int]string {
 		}
 	}
 	return out
-}
-
-// lineOf finds the line of a field, or of its nearest enclosing entry.
-func lineOf(lines map[string]int, field string) int {
-	for field != "" {
-		if l, ok := lines[field]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(field, ".[")
-		if i < 0 {
-			break
-		}
-		field = field[:i]
-	}
-	return 0
 }

@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/metalinkd/metalinkd/internal/yamlpos"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -118,59 +118,12 @@ func check(f *file, root *yaml.Node) (*File, error) {
 	if err := d.Validate(); err != nil {
 		var ve *store.ValidationError
 		if errors.As(err, &ve) && root != nil {
-			lines := lineIndex(root)
+			lines := yamlpos.Lines(root)
 			for i := range ve.Fields {
-				ve.Fields[i].Line = lineOf(lines, ve.Fields[i].Field)
+				ve.Fields[i].Line = yamlpos.LineOf(lines, ve.Fields[i].Field)
 			}
 		}
 		return nil, fmt.Errorf("mirrors file: %w", err)
 	}
 	return &File{Dataset: d, Complete: len(d.Directories) > 0 || len(d.Freshness) > 0}, nil
-}
-
-// lineIndex maps field paths such as "mirrors[2].urls[0]" to source lines.
-func lineIndex(root *yaml.Node) map[string]int {
-	lines := map[string]int{}
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		if path != "" {
-			lines[path] = n.Line
-		}
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				key := n.Content[i].Value
-				if path != "" {
-					key = path + "." + key
-				}
-				walk(n.Content[i+1], key)
-				lines[key] = n.Content[i].Line
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				walk(c, fmt.Sprintf("%s[%d]", path, i))
-			}
-		}
-	}
-	walk(root, "")
-	return lines
-}
-
-// lineOf finds the line of a field, or of its nearest enclosing entry.
-func lineOf(lines map[string]int, field string) int {
-	for field != "" {
-		if l, ok := lines[field]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(field, ".[")
-		if i < 0 {
-			break
-		}
-		field = field[:i]
-	}
-	return 0
 }
