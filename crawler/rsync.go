@@ -144,9 +144,14 @@ func (mc *mirrorCrawl) listRsync(src string) (entries []Entry, reason, detail st
 	return entries, "", ""
 }
 
-// lastLine returns the last non-empty line of s.
+// lastLine returns the daemon's @ERROR line of s, else its last non-empty line.
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "@ERROR") {
+			return strings.TrimSpace(l)
+		}
+	}
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
