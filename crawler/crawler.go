@@ -120,6 +120,7 @@ func (c *Crawler) Crawl(ctx context.Context, mirrors []store.Mirror, dirs []stor
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
 
+	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sem := make(chan struct{}, c.cfg.Concurrency)
@@ -146,13 +147,10 @@ func (c *Crawler) Crawl(ctx context.Context, mirrors []store.Mirror, dirs []stor
 		}(mirrors[i])
 	}
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return ErrInterrupted
-		}
-		return err
+	if parent.Err() != nil {
+		return ErrInterrupted
 	}
-	return nil
+	return context.Cause(ctx)
 }
 
 // crawlMirror crawls one mirror; ok is false when ctx ended first.

@@ -107,6 +107,10 @@ func TestSelectMirrors(t *testing.T) {
 	if diff := cmp.Diff([]string{"public2"}, names(got)); diff != "" || !cmp.Equal(unknown, []string{"nosuch"}) {
 		t.Errorf("named: (-want +got):\n%s unknown %v", diff, unknown)
 	}
+	got, unknown = crawler.Filter{Mirrors: []string{"public"}}.SelectMirrors(all)
+	if diff := cmp.Diff([]string{"public"}, names(got)); diff != "" || unknown != nil {
+		t.Errorf("one named: (-want +got):\n%s unknown %v", diff, unknown)
+	}
 }
 
 func TestSelectDirectories(t *testing.T) {

@@ -26,9 +26,10 @@ func (f Filter) SelectMirrors(all []store.Mirror) (out []store.Mirror, unknown [
 	for _, n := range f.Mirrors {
 		want[n] = true
 	}
+	named := len(want) > 0
 	for i := range all {
 		m := &all[i]
-		if len(want) > 0 && !want[m.Name] {
+		if named && !want[m.Name] {
 			continue
 		}
 		delete(want, m.Name)

@@ -6,6 +6,7 @@ package crawltest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -260,4 +261,24 @@ func RefusedURL(ip string) (string, error) {
 // 127.0.0.254, then 127.0.1.2 and on.
 func IP(n int) string {
 	return fmt.Sprintf("127.0.%d.%d", n/253, 2+n%253)
+}
+
+// Record records the tree in st as two scans: the alternates first, then
+// the current versions, which makes the first ones alternates.
+func (t *Tree) Record(ctx context.Context, st store.Store) error {
+	for _, v := range []Version{Alternate, Current} {
+		var scanned []store.ScannedRepomd
+		for _, d := range t.Dirs {
+			b, mod := t.Repomd(d.Path, v)
+			scanned = append(scanned, store.ScannedRepomd{Directory: d.Path, Repomd: scan.Describe(b, mod.Unix())})
+		}
+		now := time.Now().Add(-time.Hour)
+		if v == Current {
+			now = time.Now()
+		}
+		if _, err := st.RecordScan(ctx, scanned, now, store.DefaultAlternateMaxAge); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/metalinkd/metalinkd/crawler"
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// crawlRun records one crawl's results as they come and counts them for
+// the summary.
+type crawlRun struct {
+	env      Env
+	st       store.Store
+	cs       store.CrawlStore
+	o        *crawlOptions
+	started  time.Time
+	tally    *crawler.Tally
+	progress *crawlProgress
+
+	mu                                  sync.Mutex
+	out                                 io.Writer
+	mirrors, failedMirrors              int
+	fresh, stale, failed                int
+	written                             int
+	disabled, recovered                 []string
+	totalMirrors, totalDirs, wouldWrite int
+}
+
+func newCrawlRun(env Env, st store.Store, cs store.CrawlStore, o *crawlOptions, mirrors int, dirs []store.Directory) *crawlRun {
+	r := &crawlRun{env: env, st: st, cs: cs, o: o, started: time.Now(), tally: crawler.NewTally(dirs),
+		totalMirrors: mirrors, totalDirs: len(dirs), out: env.Stdout}
+	r.progress = newCrawlProgress(env, mirrors)
+	return r
+}
+
+// record is the crawl's sink.
+func (r *crawlRun) record(ctx context.Context, res store.CrawlResult) error {
+	var outcome store.CrawlOutcome
+	var changes []string
+	var err error
+	if r.o.dryRun {
+		changes, err = r.wouldChange(ctx, res)
+	} else {
+		outcome, err = r.cs.RecordCrawl(ctx, res, r.o.policy)
+	}
+	if err != nil {
+		return err
+	}
+	r.tally.Add(res)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mirrors++
+	if res.Failed() {
+		r.failedMirrors++
+	}
+	var fresh, stale, failed int
+	for _, o := range res.Observations {
+		switch o.Status {
+		case store.SeenOK:
+			fresh++
+		case store.SeenError:
+			failed++
+		default:
+			stale++
+		}
+	}
+	r.fresh, r.stale, r.failed = r.fresh+fresh, r.stale+stale, r.failed+failed
+	r.written += outcome.Written
+	r.wouldWrite += len(changes)
+	if outcome.Disabled {
+		r.disabled = append(r.disabled, res.Mirror)
+	}
+	if outcome.Recovered {
+		r.recovered = append(r.recovered, res.Mirror)
+	}
+	line := fmt.Sprintf("%s: %d fresh, %d stale, %d failed; %s%s", res.Mirror, fresh, stale, failed, checksText(res.Checks), outcomeText(outcome))
+	r.progress.mirrorDone(line)
+	for _, c := range changes {
+		r.progress.println(c)
+	}
+	return nil
+}
+
+func checksText(checks []store.ProtocolCheck) string {
+	var parts []string
+	for _, c := range checks {
+		if c.OK {
+			parts = append(parts, c.Protocol+" ok")
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", c.Protocol, c.Reason, c.Detail))
+		}
+	}
+	if len(parts) == 0 {
+		return "no protocol checked"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func outcomeText(o store.CrawlOutcome) string {
+	switch {
+	case o.Disabled:
+		return "; DISABLED"
+	case o.Recovered:
+		return "; recovered"
+	}
+	return ""
+}
+
+// wouldChange compares a result with the mirror's stored freshness, for
+// --dry-run: a directory it would list, drop or move to another repomd.
+func (r *crawlRun) wouldChange(ctx context.Context, res store.CrawlResult) ([]string, error) {
+	fr, err := r.st.Freshness(ctx, res.Mirror, "")
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]string, len(fr))
+	for _, f := range fr {
+		have[f.Directory] = f.SHA256
+	}
+	var out []string
+	for _, o := range res.Observations {
+		sha, listed := have[o.Directory]
+		switch {
+		case o.Status == store.SeenOK && !listed:
+			out = append(out, fmt.Sprintf("  %s %s: would list (serves %.12s)", res.Mirror, o.Directory, o.SHA256))
+		case o.Status == store.SeenOK && sha != o.SHA256:
+			out = append(out, fmt.Sprintf("  %s %s: would move from %.12s to %.12s", res.Mirror, o.Directory, sha, o.SHA256))
+		case (o.Status == store.SeenOther || o.Status == store.SeenMissing) && listed:
+			why := "serves another repomd.xml"
+			if o.Status == store.SeenMissing {
+				why = "does not have it"
+			}
+			out = append(out, fmt.Sprintf("  %s %s: would drop (%s)", res.Mirror, o.Directory, why))
+		}
+	}
+	return out, nil
+}
+
+func (r *crawlRun) printSummary() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w := r.out
+	took := time.Since(r.started).Round(time.Millisecond)
+	fmt.Fprintf(w, "crawled %d of %d mirrors (%d failed) in %s\n", r.mirrors, r.totalMirrors, r.failedMirrors, took)
+	fmt.Fprintf(w, "directories: %d fresh, %d stale, %d failed (of %d per mirror)\n", r.fresh, r.stale, r.failed, r.totalDirs)
+	if r.o.dryRun {
+		fmt.Fprintf(w, "dry run: %d freshness changes would be written; nothing was\n", r.wouldWrite)
+		return
+	}
+	fmt.Fprintf(w, "freshness rows written: %d\n", r.written)
+	fmt.Fprintf(w, "disabled: %d%s\n", len(r.disabled), names(r.disabled))
+	fmt.Fprintf(w, "recovered: %d%s\n", len(r.recovered), names(r.recovered))
+}
+
+func names(n []string) string {
+	if len(n) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(n, ", ") + ")"
+}
+
+// crawlProgress shows the crawl: a bar of mirrors on a terminal, a line
+// per mirror otherwise.
+type crawlProgress struct {
+	out  io.Writer
+	bars *mpb.Progress
+	bar  *mpb.Bar
+}
+
+func newCrawlProgress(env Env, total int) *crawlProgress {
+	p := &crawlProgress{out: env.Stdout}
+	if env.TTY {
+		p.bars = mpb.New(mpb.WithOutput(env.Stderr), mpb.WithRefreshRate(200*time.Millisecond))
+		p.bar = p.bars.AddBar(int64(total),
+			mpb.PrependDecorators(decor.Name("mirrors", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
+			mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO)))
+	}
+	return p
+}
+
+// mirrorDone counts a mirror: on a terminal the bar moves; else its line.
+func (p *crawlProgress) mirrorDone(line string) {
+	if p.bar != nil {
+		p.bar.Increment()
+		return
+	}
+	fmt.Fprintln(p.out, line)
+}
+
+func (p *crawlProgress) println(line string) { fmt.Fprintln(p.out, line) }
+
+// done removes the bar before the summary is printed.
+func (p *crawlProgress) done() {
+	if p.bars != nil {
+		p.bar.Abort(true)
+		p.bars.Wait()
+	}
+}

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/metalinkd/metalinkd/crawler/crawltest"
+	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
+)
+
+// crawlFixture is an embedded store holding a scanned tree and mirrors
+// served on loopback: fresh, stale (reported fresh before), alternate,
+// dead, and a private and a regional one that are never crawled.
+type crawlFixture struct {
+	dir  string
+	tree *crawltest.Tree
+}
+
+func newCrawlFixture(t *testing.T) crawlFixture {
+	t.Helper()
+	ctx := context.Background()
+	f := crawlFixture{dir: t.TempDir(), tree: crawltest.NewTree(2)}
+	st, err := sqlite.Open(ctx, f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := f.tree.Record(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(ip string, k crawltest.Kind) string {
+		s, err := crawltest.Serve(ip, f.tree, k, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s.URL
+	}
+	dead, err := crawltest.RefusedURL("127.0.5.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []store.Mirror{
+		{Name: "fresh", URLs: []string{serve("127.0.5.1", crawltest.Fresh)}},
+		{Name: "stale", URLs: []string{serve("127.0.5.2", crawltest.StaleKind)}},
+		{Name: "alt", URLs: []string{serve("127.0.5.3", crawltest.AltOnly)}},
+		{Name: "dead", URLs: []string{dead}},
+		{Name: "private", Private: true, URLs: []string{serve("127.0.5.5", crawltest.Fresh)}},
+		{Name: "regional", Region: "us-east-1", Bucket: "regional-bucket", URLs: []string{serve("127.0.5.6", crawltest.Fresh)}},
+	} {
+		m.Country, m.Bandwidth, m.Enabled = "DE", 100, true
+		if err := st.CreateMirror(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range f.tree.Dirs {
+		if err := st.Report(ctx, store.Freshness{Mirror: "stale", Directory: d.Path, SHA256: d.Current.SHA256}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func TestCrawlDryRun(t *testing.T) {
+	f := newCrawlFixture(t)
+	r := runCLI(t, nil, "", "crawl", "--data-dir", f.dir, "--dry-run", "--timeout", "5s", "--deadline", "20s")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	var want []string
+	for _, d := range f.tree.Dirs {
+		want = append(want,
+			fmt.Sprintf("  fresh %s: would list (serves %.12s)", d.Path, d.Current.SHA256),
+			fmt.Sprintf("  alt %s: would list (serves %.12s)", d.Path, d.Alternates[0].SHA256),
+			fmt.Sprintf("  stale %s: would drop (serves another repomd.xml)", d.Path))
+	}
+	var got []string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(l, "  ") {
+			got = append(got, l)
+		}
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s\nstdout:\n%s", diff, r.stdout)
+	}
+	for _, s := range []string{
+		"fresh: 2 fresh, 0 stale, 0 failed; http ok\n",
+		"stale: 0 fresh, 2 stale, 0 failed; http ok\n",
+		"dead: 0 fresh, 0 stale, 2 failed; http refused (",
+		"crawled 4 of 4 mirrors (1 failed) in ",
+		"directories: 4 fresh, 2 stale, 2 failed (of 2 per mirror)\n",
+		"dry run: 6 freshness changes would be written; nothing was\n",
+	} {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "private") || strings.Contains(r.stdout, "regional") {
+		t.Errorf("a private or regional mirror was crawled:\n%s", r.stdout)
+	}
+	// The filters: one mirror, one category.
+	r = runCLI(t, nil, "", "crawl", "--data-dir", f.dir, "--dry-run", "--mirror", "fresh", "--category", f.tree.Dirs[1].Path)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "crawled 1 of 1 mirrors (0 failed)") || strings.Count(r.stdout, "would list") != 1 {
+		t.Errorf("filtered: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestCrawlUsage(t *testing.T) {
+	f := newCrawlFixture(t)
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--concurrency", "0"}, "--concurrency must be at least 1"},
+		{[]string{"--repo", "a/b/c"}, `--repo "a/b/c": want PREFIX or PREFIX/ARCH`},
+		{[]string{"--mirror", "nosuch", "--dry-run"}, "no such mirror: nosuch"},
+		{[]string{"--category", "epel", "--dry-run"}, "no scanned directory matches"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		r := runCLI(t, nil, "", append([]string{"crawl", "--data-dir", f.dir}, tc.args...)...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.msg)
+		}
+	}
+}
