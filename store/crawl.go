@@ -98,9 +98,9 @@ const DefaultDisableAfter = 4
 
 // CrawlOutcome says what recording one crawl result changed.
 type CrawlOutcome struct {
-	Written   int  // freshness rows written or removed
-	Disabled  bool // this result took the mirror out of answers
-	Recovered bool // this result brought it back
+	Written   int  `json:"written"`             // freshness rows written or removed
+	Disabled  bool `json:"disabled,omitempty"`  // this result took the mirror out of answers
+	Recovered bool `json:"recovered,omitempty"` // this result brought it back
 }
 
 // ProtocolHealth is a mirror's crawl history over one protocol.
