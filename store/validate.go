@@ -144,6 +144,17 @@ func (d *Dataset) Validate() error {
 			v.add(f+".directory", fr.Directory, "unknown directory")
 		}
 		checkHex(v, f+".sha256", fr.Mirror, fr.SHA256, 64, false)
+		if !validSource(fr.Source) {
+			v.add(f+".source", fr.Mirror, "must be %q or %q", SourceReport, SourceCrawl)
+		}
+	}
+	healthy := map[string]bool{}
+	for i, h := range d.Health {
+		validateHealth(v, fmt.Sprintf("health[%d]", i), &h, mirrors)
+		if healthy[h.Mirror] {
+			v.add(fmt.Sprintf("health[%d].mirror", i), h.Mirror, "duplicate health of one mirror")
+		}
+		healthy[h.Mirror] = true
 	}
 	return v.err()
 }

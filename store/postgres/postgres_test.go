@@ -42,6 +42,14 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
+func TestCrawlLock(t *testing.T) {
+	server.Require(t)
+	storetest.RunCrawlLock(t, func(t *testing.T) (store.Store, store.Store) {
+		url := server.NewDatabase(t, true)
+		return openURL(t, url), openURL(t, url)
+	})
+}
+
 func TestAuditRetention(t *testing.T) {
 	server.Require(t)
 	storetest.RunAuditRetention(t, func(t *testing.T, r store.AuditRetention) store.Store {

@@ -29,6 +29,15 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t, t.TempDir()) })
 }
 
+func TestCrawlLock(t *testing.T) {
+	storetest.RunCrawlLock(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		a, b := open(t, dir), open(t, dir)
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return a, b
+	})
+}
+
 func mirror(name string) store.Mirror {
 	return store.Mirror{Name: name, Country: "DE", Bandwidth: 10, Enabled: true, URLs: []string{"https://" + name + ".example/pub"}}
 }
