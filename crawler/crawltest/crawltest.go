@@ -211,6 +211,15 @@ func Serve(ip string, t *Tree, k Kind, conns *atomic.Int64) (*Server, error) {
 	return serveOn(l, "http", Handler(t, k), k, conns), nil
 }
 
+// ServeAt serves tree as a mirror of kind k at addr (host:port).
+func ServeAt(addr string, t *Tree, k Kind) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return serveOn(l, "http", Handler(t, k), k, nil), nil
+}
+
 func serveOn(l net.Listener, scheme string, h http.Handler, k Kind, conns *atomic.Int64) *Server {
 	s := &Server{Kind: k, URL: scheme + "://" + l.Addr().String() + "/pub"}
 	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

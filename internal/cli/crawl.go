@@ -130,14 +130,10 @@ func runCrawl(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	cs, ok := st.(store.CrawlStore)
-	if !ok && !o.dryRun {
-		return fmt.Errorf("the %s store cannot record crawls", choice)
-	}
 	c := crawler.New(o.cfg)
 	for {
 		started := time.Now()
-		err := crawlOnce(ctx, env, st, cs, c, o)
+		err := crawlOnce(ctx, env, st, c, o)
 		var ee exitError
 		if o.every > 0 && errors.As(err, &ee) && ee.code == ExitInterrupted {
 			fmt.Fprintln(env.Stdout, "stopped during a crawl: the mirrors done were recorded")
@@ -169,9 +165,9 @@ func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
 // crawlOnce runs one crawl under the crawl lock (none for --dry-run).
-func crawlOnce(ctx context.Context, env Env, st store.Store, cs store.CrawlStore, c *crawler.Crawler, o *crawlOptions) error {
+func crawlOnce(ctx context.Context, env Env, st store.Store, c *crawler.Crawler, o *crawlOptions) error {
 	if !o.dryRun {
-		unlock, err := cs.LockCrawl(ctx)
+		unlock, err := st.LockCrawl(ctx)
 		if errors.Is(err, store.ErrLocked) {
 			return exitError{ExitLocked, fmt.Errorf("%w; try again once it is done", err)}
 		}
@@ -184,7 +180,7 @@ func crawlOnce(ctx context.Context, env Env, st store.Store, cs store.CrawlStore
 	if err != nil {
 		return err
 	}
-	run := newCrawlRun(env, st, cs, o, len(mirrors), dirs)
+	run := newCrawlRun(env, st, o, len(mirrors), dirs)
 	err = c.Crawl(ctx, mirrors, dirs, run.record)
 	run.progress.done()
 	if errors.Is(err, crawler.ErrInterrupted) {
@@ -195,7 +191,7 @@ func crawlOnce(ctx context.Context, env Env, st store.Store, cs store.CrawlStore
 		return err
 	}
 	if !o.dryRun {
-		if err := cs.RecordPropagation(ctx, run.tally.Points(run.started), o.keepPropagation); err != nil {
+		if err := st.RecordPropagation(ctx, run.tally.Points(run.started), o.keepPropagation); err != nil {
 			return err
 		}
 	}

@@ -20,7 +20,6 @@ import (
 type crawlRun struct {
 	env      Env
 	st       store.Store
-	cs       store.CrawlStore
 	o        *crawlOptions
 	started  time.Time
 	tally    *crawler.Tally
@@ -35,8 +34,8 @@ type crawlRun struct {
 	totalMirrors, totalDirs, wouldWrite int
 }
 
-func newCrawlRun(env Env, st store.Store, cs store.CrawlStore, o *crawlOptions, mirrors int, dirs []store.Directory) *crawlRun {
-	r := &crawlRun{env: env, st: st, cs: cs, o: o, started: time.Now(), tally: crawler.NewTally(dirs),
+func newCrawlRun(env Env, st store.Store, o *crawlOptions, mirrors int, dirs []store.Directory) *crawlRun {
+	r := &crawlRun{env: env, st: st, o: o, started: time.Now(), tally: crawler.NewTally(dirs),
 		totalMirrors: mirrors, totalDirs: len(dirs), out: env.Stdout}
 	r.progress = newCrawlProgress(env, mirrors)
 	return r
@@ -50,7 +49,7 @@ func (r *crawlRun) record(ctx context.Context, res store.CrawlResult) error {
 	if r.o.dryRun {
 		changes, err = r.wouldChange(ctx, res)
 	} else {
-		outcome, err = r.cs.RecordCrawl(ctx, res, r.o.policy)
+		outcome, err = r.st.RecordCrawl(ctx, res, r.o.policy)
 	}
 	if err != nil {
 		return err

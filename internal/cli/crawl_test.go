@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/metalinkd/metalinkd/crawler/crawltest"
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/postgres"
 	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
@@ -19,16 +20,42 @@ import (
 type crawlFixture struct {
 	dir  string
 	tree *crawltest.Tree
+	// storeArgs select the fixture's store on the command line.
+	storeArgs []string
+	open      func(t *testing.T) store.Store
+	// deadAddr is where the dead mirror would listen.
+	deadAddr string
 }
 
-func newCrawlFixture(t *testing.T) crawlFixture {
+func newCrawlFixture(t *testing.T) crawlFixture { return newCrawlFixtureIn(t, "embedded") }
+
+// newCrawlFixtureIn makes the fixture in the embedded store or, for
+// "postgres", in a database of its own.
+func newCrawlFixtureIn(t *testing.T, kind string) crawlFixture {
 	t.Helper()
 	ctx := context.Background()
 	f := crawlFixture{dir: t.TempDir(), tree: crawltest.NewTree(2)}
-	st, err := sqlite.Open(ctx, f.dir)
-	if err != nil {
-		t.Fatal(err)
+	f.storeArgs = []string{"--data-dir", f.dir}
+	f.open = func(t *testing.T) store.Store {
+		st, err := sqlite.Open(ctx, f.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
 	}
+	if kind == "postgres" {
+		pg.Require(t)
+		dsn := pg.NewDatabase(t, true)
+		f.storeArgs = []string{"--database-url", dsn}
+		f.open = func(t *testing.T) store.Store {
+			st, err := postgres.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+	}
+	st := f.open(t)
 	defer st.Close()
 	if err := f.tree.Record(ctx, st); err != nil {
 		t.Fatal(err)
@@ -45,6 +72,7 @@ func newCrawlFixture(t *testing.T) crawlFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.deadAddr = strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/pub")
 	for _, m := range []store.Mirror{
 		{Name: "fresh", URLs: []string{serve("127.0.5.1", crawltest.Fresh)}},
 		{Name: "stale", URLs: []string{serve("127.0.5.2", crawltest.StaleKind)}},
