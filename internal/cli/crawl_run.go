@@ -178,7 +178,7 @@ type crawlProgress struct {
 func newCrawlProgress(env Env, total int) *crawlProgress {
 	p := &crawlProgress{out: env.Stdout}
 	if env.TTY {
-		p.bars = mpb.New(mpb.WithOutput(env.Stderr), mpb.WithRefreshRate(200*time.Millisecond))
+		p.bars = mpb.New(mpb.WithOutput(env.Stderr), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithAutoRefresh())
 		p.bar = p.bars.AddBar(int64(total),
 			mpb.PrependDecorators(decor.Name("mirrors", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d")),
 			mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO)))
@@ -197,10 +197,13 @@ func (p *crawlProgress) mirrorDone(line string) {
 
 func (p *crawlProgress) println(line string) { fmt.Fprintln(p.out, line) }
 
-// done removes the bar before the summary is printed.
+// done draws the bar a last time (stopped where an interrupted crawl
+// left it) before the summary is printed.
 func (p *crawlProgress) done() {
 	if p.bars != nil {
-		p.bar.Abort(true)
+		if !p.bar.Completed() {
+			p.bar.Abort(false)
+		}
 		p.bars.Wait()
 	}
 }

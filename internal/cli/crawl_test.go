@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -156,5 +157,92 @@ func TestCrawlUsage(t *testing.T) {
 		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.msg)
 		}
+	}
+}
+
+// On a terminal the progress is a bar on stderr: stdout keeps the
+// summary alone.
+func TestCrawlProgressOnTerminal(t *testing.T) {
+	f := newCrawlFixture(t)
+	var out, errb strings.Builder
+	env := Env{Getenv: func(string) string { return "" }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, TTY: true}
+	if code := Main(context.Background(), env, []string{"crawl", "--data-dir", f.dir, "--dry-run"}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if strings.Contains(out.String(), "fresh: 2 fresh") || !strings.Contains(out.String(), "crawled 4 of 4 mirrors") {
+		t.Errorf("stdout on a terminal:\n%s", out.String())
+	}
+	if !strings.Contains(errb.String(), "mirrors") {
+		t.Errorf("no progress bar on stderr: %q", errb.String())
+	}
+}
+
+// --every crawls, waits, and stops cleanly (exit 0) when its context
+// ends, as SIGINT and SIGTERM end it.
+func TestCrawlEvery(t *testing.T) {
+	f := newCrawlFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &notifyingBuffer{want: "next crawl at", seen: make(chan struct{})}
+	var errb strings.Builder
+	env := Env{Getenv: func(string) string { return "" }, Stdin: strings.NewReader(""), Stdout: out, Stderr: &errb}
+	done := make(chan int)
+	go func() { done <- Main(ctx, env, []string{"crawl", "--data-dir", f.dir, "--every", "1h"}) }()
+	<-out.seen
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Errorf("exit %d after the context ended, want 0; stderr: %s", code, errb.String())
+	}
+	if s := out.String(); strings.Count(s, "crawled 4 of 4 mirrors") != 1 {
+		t.Errorf("stdout:\n%s", s)
+	}
+}
+
+// notifyingBuffer closes seen once want was written.
+type notifyingBuffer struct {
+	mu   sync.Mutex
+	b    strings.Builder
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (n *notifyingBuffer) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.b.Write(p)
+	if strings.Contains(n.b.String(), n.want) {
+		n.once.Do(func() { close(n.seen) })
+	}
+	return len(p), nil
+}
+
+func (n *notifyingBuffer) String() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.b.String()
+}
+
+// With --manual-recovery a mirror the crawler disabled stays out after a
+// successful crawl, until an admin recovers it.
+func TestCrawlManualRecovery(t *testing.T) {
+	f := newCrawlFixture(t)
+	args := []string{"crawl", "--data-dir", f.dir, "--mirror", "dead", "--disable-after", "1", "--manual-recovery"}
+	if r := runCLI(t, nil, "", args...); r.code != ExitOK || !strings.Contains(r.stdout, "disabled: 1 (dead)") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	back, err := crawltest.ServeAt(f.deadAddr, f.tree, crawltest.Fresh)
+	if err != nil {
+		t.Skipf("the dead mirror's address was taken meanwhile: %v", err)
+	}
+	defer back.Close()
+	if r := runCLI(t, nil, "", args...); r.code != ExitOK || !strings.Contains(r.stdout, "recovered: 0\n") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	st := f.open(t)
+	defer st.Close()
+	hs, err := st.Health(context.Background(), "dead")
+	if err != nil || len(hs) != 1 || !hs[0].Disabled || hs[0].ConsecutiveFailures != 0 {
+		t.Errorf("dead's health after a successful crawl under --manual-recovery: %+v %v", hs, err)
 	}
 }
