@@ -64,7 +64,7 @@ func crawlFlags(env Env, fs *flag.FlagSet) *crawlOptions {
 	fs.Var((*listFlag)(&o.filter.Mirrors), "mirror", "crawl only this mirror `NAME` (repeatable)")
 	fs.Var((*listFlag)(&o.filter.Categories), "category", "crawl only directories equal to or under this leading `PATH` of the master tree (repeatable)")
 	fs.Var((*listFlag)(&o.filter.Repos), "repo", "crawl only the directories of this repository, `PREFIX[/ARCH]` (repeatable)")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would change per mirror and directory; write nothing")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print what recording would change per mirror and directory, and which mirrors would be disabled or recover; write nothing")
 	fs.IntVar(&o.cfg.Concurrency, "concurrency", crawler.DefaultConcurrency, "mirrors crawled at once")
 	fs.IntVar(&o.cfg.PerMirror, "per-mirror", crawler.DefaultPerMirror, "connections to one mirror at once")
 	fs.DurationVar(&o.cfg.Timeout, "timeout", crawler.DefaultTimeout, "bound on one request (connect, headers, body) or rsync's I/O")

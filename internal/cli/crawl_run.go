@@ -24,20 +24,25 @@ type crawlRun struct {
 	started  time.Time
 	tally    *crawler.Tally
 	progress *crawlProgress
+	dirs     map[string]*store.Directory // what the crawl checks, by path
 
-	mu                                  sync.Mutex
-	out                                 io.Writer
-	mirrors, failedMirrors              int
-	fresh, stale, failed                int
-	written                             int
-	disabled, recovered                 []string
-	totalMirrors, totalDirs, wouldWrite int
+	mu                      sync.Mutex
+	out                     io.Writer
+	mirrors, failedMirrors  int
+	fresh, stale, failed    int
+	written                 int
+	disabled, recovered     []string
+	totalMirrors, totalDirs int
 }
 
 func newCrawlRun(env Env, st store.Store, o *crawlOptions, mirrors int, dirs []store.Directory) *crawlRun {
 	r := &crawlRun{env: env, st: st, o: o, started: time.Now(), tally: crawler.NewTally(dirs),
 		totalMirrors: mirrors, totalDirs: len(dirs), out: env.Stdout}
 	r.progress = newCrawlProgress(env, mirrors)
+	r.dirs = make(map[string]*store.Directory, len(dirs))
+	for i := range dirs {
+		r.dirs[dirs[i].Path] = &dirs[i]
+	}
 	return r
 }
 
@@ -47,7 +52,7 @@ func (r *crawlRun) record(ctx context.Context, res store.CrawlResult) error {
 	var changes []string
 	var err error
 	if r.o.dryRun {
-		changes, err = r.wouldChange(ctx, res)
+		changes, outcome, err = r.wouldChange(ctx, res)
 	} else {
 		outcome, err = r.st.RecordCrawl(ctx, res, r.o.policy)
 	}
@@ -74,7 +79,6 @@ func (r *crawlRun) record(ctx context.Context, res store.CrawlResult) error {
 	}
 	r.fresh, r.stale, r.failed = r.fresh+fresh, r.stale+stale, r.failed+failed
 	r.written += outcome.Written
-	r.wouldWrite += len(changes)
 	if outcome.Disabled {
 		r.disabled = append(r.disabled, res.Mirror)
 	}
@@ -114,34 +118,55 @@ func outcomeText(o store.CrawlOutcome) string {
 	return ""
 }
 
-// wouldChange compares a result with the mirror's stored freshness, for
-// --dry-run: a directory it would list, drop or move to another repomd.
-func (r *crawlRun) wouldChange(ctx context.Context, res store.CrawlResult) ([]string, error) {
+// wouldChange applies the store's own rule (store.ApplyCrawl) to a
+// result and the mirror's stored freshness and health, for --dry-run: the
+// directories it would list, drop or move to another repomd, and whether
+// the mirror would be disabled or recovered.
+func (r *crawlRun) wouldChange(ctx context.Context, res store.CrawlResult) ([]string, store.CrawlOutcome, error) {
 	fr, err := r.st.Freshness(ctx, res.Mirror, "")
 	if err != nil {
-		return nil, err
+		return nil, store.CrawlOutcome{}, err
 	}
-	have := make(map[string]string, len(fr))
+	hs, err := r.st.Health(ctx, res.Mirror)
+	if err != nil {
+		return nil, store.CrawlOutcome{}, err
+	}
+	state := store.CrawlState{Freshness: make(map[string]store.Freshness, len(fr)), Directories: r.dirs}
 	for _, f := range fr {
-		have[f.Directory] = f.SHA256
+		state.Freshness[f.Directory] = f
 	}
+	if len(hs) == 1 {
+		state.Health = hs[0]
+	}
+	plan := store.ApplyCrawl(&state, &res, r.o.policy)
 	var out []string
-	for _, o := range res.Observations {
-		sha, listed := have[o.Directory]
-		switch {
-		case o.Status == store.SeenOK && !listed:
-			out = append(out, fmt.Sprintf("  %s %s: would list (serves %.12s)", res.Mirror, o.Directory, o.SHA256))
-		case o.Status == store.SeenOK && sha != o.SHA256:
-			out = append(out, fmt.Sprintf("  %s %s: would move from %.12s to %.12s", res.Mirror, o.Directory, sha, o.SHA256))
-		case (o.Status == store.SeenOther || o.Status == store.SeenMissing) && listed:
-			why := "serves another repomd.xml"
-			if o.Status == store.SeenMissing {
-				why = "does not have it"
-			}
-			out = append(out, fmt.Sprintf("  %s %s: would drop (%s)", res.Mirror, o.Directory, why))
+	for _, p := range plan.Put {
+		if old, ok := state.Freshness[p.Directory]; ok {
+			out = append(out, fmt.Sprintf("  %s %s: would move from %.12s to %.12s", res.Mirror, p.Directory, old.SHA256, p.SHA256))
+		} else {
+			out = append(out, fmt.Sprintf("  %s %s: would list (serves %.12s)", res.Mirror, p.Directory, p.SHA256))
 		}
 	}
-	return out, nil
+	for _, d := range plan.Delete {
+		out = append(out, fmt.Sprintf("  %s %s: would drop (%s)", res.Mirror, d, seenText(res.Observations, d)))
+	}
+	if plan.Outcome.Disabled {
+		out = append(out, fmt.Sprintf("  %s: would be disabled (%s)", res.Mirror, plan.Health.Reason))
+	}
+	if plan.Outcome.Recovered {
+		out = append(out, fmt.Sprintf("  %s: would recover", res.Mirror))
+	}
+	return out, plan.Outcome, nil
+}
+
+// seenText says what the crawl saw in a directory it would drop.
+func seenText(obs []store.Observation, dir string) string {
+	for _, o := range obs {
+		if o.Directory == dir && o.Status == store.SeenMissing {
+			return "does not have it"
+		}
+	}
+	return "serves another repomd.xml"
 }
 
 func (r *crawlRun) printSummary() {
@@ -152,7 +177,9 @@ func (r *crawlRun) printSummary() {
 	fmt.Fprintf(w, "crawled %d of %d mirrors (%d failed) in %s\n", r.mirrors, r.totalMirrors, r.failedMirrors, took)
 	fmt.Fprintf(w, "directories: %d fresh, %d stale, %d failed (of %d per mirror)\n", r.fresh, r.stale, r.failed, r.totalDirs)
 	if r.o.dryRun {
-		fmt.Fprintf(w, "dry run: %d freshness changes would be written; nothing was\n", r.wouldWrite)
+		fmt.Fprintf(w, "dry run: %d freshness rows would be written; nothing was\n", r.written)
+		fmt.Fprintf(w, "would be disabled: %d%s\n", len(r.disabled), names(r.disabled))
+		fmt.Fprintf(w, "would recover: %d%s\n", len(r.recovered), names(r.recovered))
 		return
 	}
 	fmt.Fprintf(w, "freshness rows written: %d\n", r.written)

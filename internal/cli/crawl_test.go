@@ -125,7 +125,8 @@ func TestCrawlDryRun(t *testing.T) {
 		"dead: 0 fresh, 0 stale, 2 failed; http refused (",
 		"crawled 4 of 4 mirrors (1 failed) in ",
 		"directories: 4 fresh, 2 stale, 2 failed (of 2 per mirror)\n",
-		"dry run: 6 freshness changes would be written; nothing was\n",
+		"dry run: 6 freshness rows would be written; nothing was\n",
+		"would be disabled: 0\n",
 	} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
@@ -134,6 +135,23 @@ func TestCrawlDryRun(t *testing.T) {
 	if strings.Contains(r.stdout, "private") || strings.Contains(r.stdout, "regional") {
 		t.Errorf("a private or regional mirror was crawled:\n%s", r.stdout)
 	}
+	// The health rule too: with --disable-after 1 the dead mirror would
+	// be disabled, and nothing is written.
+	r = runCLI(t, nil, "", "crawl", "--data-dir", f.dir, "--dry-run", "--mirror", "dead", "--disable-after", "1")
+	for _, s := range []string{"  dead: would be disabled (1 consecutive failed crawls; last: http refused (", "would be disabled: 1 (dead)\n"} {
+		if r.code != ExitOK || !strings.Contains(r.stdout, s) {
+			t.Errorf("exit %d, stdout lacks %q:\n%s", r.code, s, r.stdout)
+		}
+	}
+	st := f.open(t)
+	defer st.Close()
+	if hs, err := st.Health(context.Background(), ""); err != nil || len(hs) != 0 {
+		t.Errorf("a dry run recorded health: %+v %v", hs, err)
+	}
+	if fr, err := st.Freshness(context.Background(), "", ""); err != nil || len(fr) != 2 {
+		t.Errorf("a dry run changed freshness: %+v %v", fr, err)
+	}
+
 	// The filters: one mirror, one category.
 	r = runCLI(t, nil, "", "crawl", "--data-dir", f.dir, "--dry-run", "--mirror", "fresh", "--category", f.tree.Dirs[1].Path)
 	if r.code != ExitOK || !strings.Contains(r.stdout, "crawled 1 of 1 mirrors (0 failed)") || strings.Count(r.stdout, "would list") != 1 {
