@@ -3,6 +3,8 @@ package crawler_test
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -164,5 +166,48 @@ func TestPropagation(t *testing.T) {
 	want := []store.PropagationPoint{{Directory: d, At: at, SHA256: tree.SHA256(d, crawltest.Current), Current: 2, Older: 1, Other: 2, Failed: 1}}
 	if diff := cmp.Diff(want, crawler.Propagation(tree.Dirs, results, at)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// serveHandler serves h on ip as a mirror's base URL.
+func serveHandler(t *testing.T, ip string, h http.Handler) string {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + l.Addr().String() + "/pub"
+}
+
+// Redirects within the host are followed up to MaxRedirects; a body over
+// MaxBody is not a repomd.xml.
+func TestCrawlRedirectAndBodyCaps(t *testing.T) {
+	tree := crawltest.NewTree(1)
+	loop := serveHandler(t, "127.0.4.5", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Path+"x", http.StatusFound)
+	}))
+	big := serveHandler(t, "127.0.4.6", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<repomd>" + strings.Repeat("x", 2000) + "</repomd>"))
+	}))
+	mirrors := []store.Mirror{{Name: "loop", Enabled: true, URLs: []string{loop}}, {Name: "big", Enabled: true, URLs: []string{big}}}
+	got := collect(t, crawler.New(crawler.Config{MaxRedirects: 3, MaxBody: 1000}), mirrors, tree.Dirs)
+	d := tree.Dirs[0].Path
+	want := map[string]store.CrawlResult{
+		"loop": {Checks: []store.ProtocolCheck{{Protocol: "http", Reason: store.ReasonHTTPStatus, Detail: "more than 3 redirects"}},
+			Observations: []store.Observation{{Directory: d, Status: store.SeenError, Detail: "more than 3 redirects"}}},
+		"big": {Checks: []store.ProtocolCheck{{Protocol: "http", Reason: store.ReasonWrongContent, Detail: "more than 1000 bytes: not a repomd.xml"}},
+			Observations: []store.Observation{{Directory: d, Status: store.SeenOther, Detail: "more than 1000 bytes: not a repomd.xml"}}},
+	}
+	for name, w := range want {
+		r := got[name]
+		if diff := cmp.Diff(w.Checks, r.Checks); diff != "" {
+			t.Errorf("%s checks (-want +got):\n%s", name, diff)
+		}
+		if diff := cmp.Diff(w.Observations, r.Observations); diff != "" {
+			t.Errorf("%s observations (-want +got):\n%s", name, diff)
+		}
 	}
 }

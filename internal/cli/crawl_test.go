@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -262,5 +264,39 @@ func TestCrawlManualRecovery(t *testing.T) {
 	hs, err := st.Health(context.Background(), "dead")
 	if err != nil || len(hs) != 1 || !hs[0].Disabled || hs[0].ConsecutiveFailures != 0 {
 		t.Errorf("dead's health after a successful crawl under --manual-recovery: %+v %v", hs, err)
+	}
+}
+
+// --ca-file is how an HTTPS mirror with a private CA is trusted.
+func TestCrawlCAFile(t *testing.T) {
+	f := newCrawlFixture(t)
+	ca, err := crawltest.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := crawltest.ServeTLS("127.0.5.7", f.tree, crawltest.Fresh, ca, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	st := f.open(t)
+	if err := st.CreateMirror(context.Background(), store.Mirror{Name: "tls", Country: "DE", Bandwidth: 1, Enabled: true, URLs: []string{s.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca.PEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"crawl", "--data-dir", f.dir, "--dry-run", "--mirror", "tls"}
+	if r := runCLI(t, nil, "", base...); r.code != ExitOK || !strings.Contains(r.stdout, "tls: 0 fresh, 0 stale, 2 failed; https tls (") {
+		t.Errorf("without the CA: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := runCLI(t, map[string]string{"METALINKD_CRAWL_CA_FILE": caFile}, "", base...)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "tls: 2 fresh, 0 stale, 0 failed; https ok") {
+		t.Errorf("with the CA: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, nil, "", append(base, "--ca-file", filepath.Join(f.dir, "metalinkd.db"))...); r.code != ExitUsage || !strings.Contains(r.stderr, "holds no PEM certificate") {
+		t.Errorf("a file without certificates: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
