@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -55,6 +56,12 @@ func (r *crawlRun) record(ctx context.Context, res store.CrawlResult) error {
 		changes, outcome, err = r.wouldChange(ctx, res)
 	} else {
 		outcome, err = r.st.RecordCrawl(ctx, res, r.o.policy)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted by an admin while it was crawled: nothing to record,
+		// and no reason to stop the crawl of the others.
+		r.progress.println(fmt.Sprintf("%s: deleted during the crawl; not recorded", res.Mirror))
+		return nil
 	}
 	if err != nil {
 		return err

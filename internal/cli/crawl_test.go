@@ -9,8 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/metalinkd/metalinkd/crawler"
 	"github.com/metalinkd/metalinkd/crawler/crawltest"
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/postgres"
@@ -298,5 +300,36 @@ func TestCrawlCAFile(t *testing.T) {
 	}
 	if r := runCLI(t, nil, "", append(base, "--ca-file", filepath.Join(f.dir, "metalinkd.db"))...); r.code != ExitUsage || !strings.Contains(r.stderr, "holds no PEM certificate") {
 		t.Errorf("a file without certificates: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A mirror deleted while the crawl runs is skipped, not a failed crawl.
+func TestCrawlMirrorDeletedMeanwhile(t *testing.T) {
+	f := newCrawlFixture(t)
+	st := f.open(t)
+	defer st.Close()
+	mirrors, err := st.Mirrors(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteMirror(context.Background(), "alt"); err != nil {
+		t.Fatal(err)
+	}
+	o := &crawlOptions{policy: store.CrawlPolicy{DisableAfter: 4}, keepPropagation: time.Hour}
+	var out strings.Builder
+	run := newCrawlRun(Env{Stdout: &out, Stderr: &out}, st, o, 1, f.tree.Dirs)
+	// The crawl had listed "alt" before it was deleted.
+	var alt store.Mirror
+	for _, m := range mirrors {
+		if m.Name == "alt" {
+			alt = m
+		}
+	}
+	c := crawler.New(crawler.Config{})
+	if err := c.Crawl(context.Background(), []store.Mirror{alt}, f.tree.Dirs, run.record); err != nil {
+		t.Fatalf("Crawl: %v", err)
+	}
+	if !strings.Contains(out.String(), "alt: deleted during the crawl; not recorded") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }
