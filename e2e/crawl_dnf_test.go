@@ -11,9 +11,10 @@ import (
 
 // TestCrawlDNF: three public mirrors that nobody reports for, one fresh,
 // one serving the repomd.xml the master had before (no longer accepted),
-// one dead. Before a crawl no mirror is listed; after it, the metalink
-// lists the fresh one alone and real dnf in an installroot reads
-// repomd.xml from it, never asking the stale or the dead one.
+// one dead but flagged always up to date. Before a crawl only the dead one
+// is listed; the crawl (--disable-after 1) takes it out of answers, and
+// the metalink then lists the fresh one alone: real dnf in an installroot
+// reads repomd.xml from it, never asking the stale or the dead one.
 func TestCrawlDNF(t *testing.T) {
 	requireTools(t, "dnf", "rpmbuild", "createrepo_c")
 	fx := getFixture(t)
@@ -26,7 +27,7 @@ func TestCrawlDNF(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("mirrors:\n")
 	for _, m := range []*mirror{fresh, stale, dead} {
-		fmt.Fprintf(&b, "  - name: %s\n    country: DE\n    bandwidth: 100\n    urls: [%q]\n", m.name, m.URL())
+		fmt.Fprintf(&b, "  - name: %s\n    country: DE\n    bandwidth: 100\n    urls: [%q]\n    always_up_to_date: %v\n", m.name, m.URL(), m == dead)
 	}
 	mf := filepath.Join(dir, "mirrors.yaml")
 	if err := os.WriteFile(mf, []byte(b.String()), 0o644); err != nil {
@@ -41,23 +42,26 @@ func TestCrawlDNF(t *testing.T) {
 	md.run(t, "expire", "--directory", repoDir)
 	md.serve(t)
 	const query = "repo=fedora-41&arch=x86_64"
-	if body := md.metalink(t, query); strings.Contains(body, "<url") {
-		t.Fatalf("before any crawl a mirror is listed:\n%s", body)
+	if body := md.metalink(t, query); strings.Count(body, "<url") != 1 || !strings.Contains(body, dead.URL()) {
+		t.Fatalf("before any crawl the metalink does not list the dead mirror alone:\n%s", body)
 	}
 
-	cmd := exec.Command(md.bin, "crawl", "--data-dir", md.dataDir, "--timeout", "5s", "--deadline", "30s")
+	cmd := exec.Command(md.bin, "crawl", "--data-dir", md.dataDir, "--timeout", "5s", "--deadline", "30s", "--disable-after", "1")
 	cmd.Env = append(os.Environ(), "AWS_EC2_METADATA_DISABLED=true")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("metalinkd crawl: %v\n%s", err, out)
 	}
 	t.Logf("metalinkd crawl:\n%s", out)
-	for _, s := range []string{"fresh: 1 fresh, 0 stale, 0 failed; http ok", "stale: 0 fresh, 1 stale, 0 failed; http ok", "dead: 0 fresh, 0 stale, 1 failed; http refused"} {
+	for _, s := range []string{"fresh: 1 fresh, 0 stale, 0 failed; http ok", "stale: 0 fresh, 1 stale, 0 failed; http ok",
+		"dead: 0 fresh, 0 stale, 1 failed; http refused", "; DISABLED", "disabled: 1 (dead)"} {
 		if !strings.Contains(string(out), s) {
 			t.Errorf("crawl output lacks %q", s)
 		}
 	}
-	body := md.waitForMetalink(t, query, "the fresh mirror", func(s string) bool { return strings.Contains(s, fresh.URL()) })
+	body := md.waitForMetalink(t, query, "the fresh mirror alone", func(s string) bool {
+		return strings.Contains(s, fresh.URL()) && strings.Count(s, "<url") == 1
+	})
 	for _, m := range []*mirror{stale, dead} {
 		if strings.Contains(body, m.URL()) {
 			t.Errorf("the %s mirror is listed after the crawl:\n%s", m.name, body)
