@@ -94,4 +94,5 @@ echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 
 log "fuzzing the network parsers briefly"
 go test -run='^$' -fuzz='^FuzzAnswer$' -fuzztime=15s ./metalink >/dev/null
+go test -run='^$' -fuzz='^FuzzParseListing$' -fuzztime=15s ./crawler >/dev/null
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
