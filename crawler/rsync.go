@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
 	"strconv"
@@ -107,7 +108,8 @@ func (mc *mirrorCrawl) listRsync(src string) (entries []Entry, reason, detail st
 	cmd := exec.CommandContext(mc.ctx, mc.c.cfg.Rsync, "--list-only", "--recursive", "--no-motd", "--no-human-readable",
 		"--timeout="+secs, "--contimeout="+secs,
 		"--include=*/", "--include=repomd.xml", "--exclude=*", "--prune-empty-dirs", src)
-	cmd.Env = []string{"TZ=UTC", "LC_ALL=C", "PATH=/usr/bin:/bin"}
+	// The listing's times are printed in the client's zone: UTC.
+	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
 	cmd.WaitDelay = time.Second
 	var stdout, stderr limitedBuffer
 	stdout.max, stderr.max = maxListing, 64<<10
