@@ -202,18 +202,39 @@ func CheckReport(f Freshness, dir *Directory, seen *LastObservation) error {
 	if !ok || !seen.Seen.After(recorded) {
 		return nil
 	}
-	what := "a repomd.xml that is neither the current one nor an alternate"
-	switch {
-	case seen.Status == SeenMissing:
-		what = "no repomd.xml"
-	case seen.Status == SeenOK:
-		what = "repomd.xml " + seen.SHA256
-	}
-	return fmt.Errorf("mirror %q: the crawler saw it serve %s for %s at %s, after repomd.xml %s was recorded (%s); "+
-		"a report cannot make it fresh there until a crawl sees that repomd.xml: %w",
-		f.Mirror, what, f.Directory, seen.Seen.UTC().Format(time.RFC3339), f.SHA256,
-		recorded.UTC().Format(time.RFC3339), ErrConflict)
+	return &ReportRefusedError{Report: f, Seen: *seen, Recorded: recorded}
 }
+
+// ReportRefusedError is a self-report refused by the precedence rule
+// (CheckReport). It matches ErrConflict.
+type ReportRefusedError struct {
+	Report   Freshness
+	Seen     LastObservation // what the crawler saw instead, and when
+	Recorded time.Time       // when the scan recorded the reported repomd
+}
+
+func (e *ReportRefusedError) Error() string {
+	return fmt.Sprintf("mirror %q: the crawler saw it serve %s for %s at %s, after repomd.xml %s was recorded (%s); "+
+		"a report cannot make it fresh there until a crawl sees that repomd.xml",
+		e.Report.Mirror, e.Saw(), e.Report.Directory, e.Seen.Seen.UTC().Format(time.RFC3339), e.Report.SHA256,
+		e.Recorded.UTC().Format(time.RFC3339))
+}
+
+// Saw says what the crawler saw, in words.
+func (e *ReportRefusedError) Saw() string {
+	switch {
+	case e.Seen.Status == SeenMissing:
+		return "no repomd.xml"
+	case e.Seen.Status == SeenOK:
+		return "repomd.xml " + e.Seen.SHA256
+	case e.Seen.SHA256 != "":
+		return "repomd.xml " + e.Seen.SHA256 + ", neither the current one nor an alternate"
+	}
+	return "a repomd.xml that is neither the current one nor an alternate"
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *ReportRefusedError) Unwrap() error { return ErrConflict }
 
 // recorded returns when the scan recorded the repomd with sha256, if d
 // accepts it.
