@@ -213,3 +213,14 @@ func TestCarryOverNeverOverwrites(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRecordCrawl records a crawl of one mirror × 3,000 directories
+// (Fedora's scale) that changes nothing.
+func BenchmarkRecordCrawl(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchRecordCrawl(b, s, 3000)
+}
