@@ -156,13 +156,17 @@ type CrawlStore interface {
 	// admin's Mirror.Enabled is not touched.
 	Recover(ctx context.Context, mirror string) error
 	// RecordPropagation adds one crawl's counts and drops points older
-	// than keep.
+	// than keep before the newest of points (none for keep <= 0). Answers
+	// do not depend on them: it is not signalled by Changes.
 	RecordPropagation(ctx context.Context, points []PropagationPoint, keep time.Duration) error
 	// Propagation returns the points of one directory (all for "") at or
 	// after since, oldest first.
 	Propagation(ctx context.Context, directory string, since time.Time) ([]PropagationPoint, error)
 	// LockCrawl takes the crawl lock, held until unlock is called or the
-	// process ends; ErrLocked when another crawler holds it.
+	// process ends; ErrLocked when another crawler holds it, in this
+	// process or another (PostgreSQL: a session advisory lock on a
+	// connection of its own; the embedded store: a file lock in the data
+	// directory). unlock may be called more than once.
 	LockCrawl(ctx context.Context) (unlock func() error, err error)
 }
 
