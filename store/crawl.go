@@ -314,10 +314,8 @@ func ValidateCrawlResult(r *CrawlResult) error {
 		default:
 			v.add(f+".status", o.Directory, "must be ok, other, missing or error")
 		}
-		if o.Status == SeenOK {
-			checkHex(v, f+".sha256", o.Directory, o.SHA256, 64, false)
-		} else if o.SHA256 != "" {
-			checkHex(v, f+".sha256", o.Directory, o.SHA256, 64, false)
+		if (o.Status == SeenOK || o.SHA256 != "") && !isHex(o.SHA256, 64) {
+			v.add(f+".sha256", o.Directory, "must be 64 lower-case hex digits")
 		}
 		if dirs[o.Directory] {
 			v.add(f+".directory", o.Directory, "observed twice")
