@@ -156,13 +156,17 @@ type CrawlStore interface {
 	// admin's Mirror.Enabled is not touched.
 	Recover(ctx context.Context, mirror string) error
 	// RecordPropagation adds one crawl's counts and drops points older
-	// than keep.
+	// than keep before the newest of points (none for keep <= 0). Answers
+	// do not depend on them: it is not signalled by Changes.
 	RecordPropagation(ctx context.Context, points []PropagationPoint, keep time.Duration) error
 	// Propagation returns the points of one directory (all for "") at or
 	// after since, oldest first.
 	Propagation(ctx context.Context, directory string, since time.Time) ([]PropagationPoint, error)
 	// LockCrawl takes the crawl lock, held until unlock is called or the
-	// process ends; ErrLocked when another crawler holds it.
+	// process ends; ErrLocked when another crawler holds it, in this
+	// process or another (PostgreSQL: a session advisory lock on a
+	// connection of its own; the embedded store: a file lock in the data
+	// directory). unlock may be called more than once.
 	LockCrawl(ctx context.Context) (unlock func() error, err error)
 }
 
@@ -202,18 +206,39 @@ func CheckReport(f Freshness, dir *Directory, seen *LastObservation) error {
 	if !ok || !seen.Seen.After(recorded) {
 		return nil
 	}
-	what := "a repomd.xml that is neither the current one nor an alternate"
-	switch {
-	case seen.Status == SeenMissing:
-		what = "no repomd.xml"
-	case seen.Status == SeenOK:
-		what = "repomd.xml " + seen.SHA256
-	}
-	return fmt.Errorf("mirror %q: the crawler saw it serve %s for %s at %s, after repomd.xml %s was recorded (%s); "+
-		"a report cannot make it fresh there until a crawl sees that repomd.xml: %w",
-		f.Mirror, what, f.Directory, seen.Seen.UTC().Format(time.RFC3339), f.SHA256,
-		recorded.UTC().Format(time.RFC3339), ErrConflict)
+	return &ReportRefusedError{Report: f, Seen: *seen, Recorded: recorded}
 }
+
+// ReportRefusedError is a self-report refused by the precedence rule
+// (CheckReport). It matches ErrConflict.
+type ReportRefusedError struct {
+	Report   Freshness
+	Seen     LastObservation // what the crawler saw instead, and when
+	Recorded time.Time       // when the scan recorded the reported repomd
+}
+
+func (e *ReportRefusedError) Error() string {
+	return fmt.Sprintf("mirror %q: the crawler saw it serve %s for %s at %s, after repomd.xml %s was recorded (%s); "+
+		"a report cannot make it fresh there until a crawl sees that repomd.xml",
+		e.Report.Mirror, e.Saw(), e.Report.Directory, e.Seen.Seen.UTC().Format(time.RFC3339), e.Report.SHA256,
+		e.Recorded.UTC().Format(time.RFC3339))
+}
+
+// Saw says what the crawler saw, in words.
+func (e *ReportRefusedError) Saw() string {
+	switch {
+	case e.Seen.Status == SeenMissing:
+		return "no repomd.xml"
+	case e.Seen.Status == SeenOK:
+		return "repomd.xml " + e.Seen.SHA256
+	case e.Seen.SHA256 != "":
+		return "repomd.xml " + e.Seen.SHA256 + ", neither the current one nor an alternate"
+	}
+	return "a repomd.xml that is neither the current one nor an alternate"
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *ReportRefusedError) Unwrap() error { return ErrConflict }
 
 // recorded returns when the scan recorded the repomd with sha256, if d
 // accepts it.
@@ -289,10 +314,8 @@ func ValidateCrawlResult(r *CrawlResult) error {
 		default:
 			v.add(f+".status", o.Directory, "must be ok, other, missing or error")
 		}
-		if o.Status == SeenOK {
-			checkHex(v, f+".sha256", o.Directory, o.SHA256, 64, false)
-		} else if o.SHA256 != "" {
-			checkHex(v, f+".sha256", o.Directory, o.SHA256, 64, false)
+		if (o.Status == SeenOK || o.SHA256 != "") && !isHex(o.SHA256, 64) {
+			v.add(f+".sha256", o.Directory, "must be 64 lower-case hex digits")
 		}
 		if dirs[o.Directory] {
 			v.add(f+".directory", o.Directory, "observed twice")

@@ -75,11 +75,9 @@ func loadCrawlState(ctx context.Context, tx pgx.Tx, r *store.CrawlResult) (*stor
 	if st.Seen, err = loadObservations(ctx, tx, r.Mirror, ""); err != nil {
 		return nil, err
 	}
-	paths := make([]string, 0, len(r.Observations))
-	for _, o := range r.Observations {
-		paths = append(paths, o.Directory)
-	}
-	dirs, err := loadDirectories(ctx, tx, paths)
+	// All of them: a crawl observes most, and matching thousands of paths
+	// with = ANY costs more than reading the rest.
+	dirs, err := loadDirectories(ctx, tx, nil)
 	if err != nil {
 		return nil, err
 	}

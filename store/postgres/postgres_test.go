@@ -61,3 +61,15 @@ func TestAuditRetention(t *testing.T) {
 		return s
 	})
 }
+
+// BenchmarkRecordCrawl records a crawl of one mirror × 3,000 directories
+// (Fedora's scale) that changes nothing.
+func BenchmarkRecordCrawl(b *testing.B) {
+	server.Require(b)
+	s, err := postgres.Open(context.Background(), server.NewDatabase(b, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchRecordCrawl(b, s, 3000)
+}

@@ -325,7 +325,8 @@ func testCrawlRejected(t *testing.T, s store.Store) {
 }
 
 // Health and crawl-sourced freshness go through Restore and Load; health
-// must name existing mirrors; a deleted mirror takes its health along.
+// must name existing mirrors; Import keeps it; a deleted mirror takes its
+// health along.
 func testCrawlRestoreRoundTrip(t *testing.T, s store.Store) {
 	d := crawlDataset()
 	d.Freshness = []store.Freshness{
@@ -361,6 +362,11 @@ func testCrawlRestoreRoundTrip(t *testing.T, s store.Store) {
 	bad.Freshness[0].Source = "rumour"
 	rejected(t, s, store.ErrInvalid, func() error { return s.Restore(ctx(t), bad) })
 
+	// Import changes the declarative part only: the health stays.
+	must(t, "Import", s.Import(ctx(t), declarative(d)))
+	if hs, err := s.Health(ctx(t), ""); err != nil || len(hs) != 2 {
+		t.Errorf("Health after Import = %+v, %v; want both kept", hs, err)
+	}
 	must(t, "DeleteMirror", s.DeleteMirror(ctx(t), "pub2.example.org"))
 	if hs, err := s.Health(ctx(t), ""); err != nil || len(hs) != 1 || hs[0].Mirror != "pub1.example.org" {
 		t.Errorf("Health after deleting pub2 = %+v, %v", hs, err)
