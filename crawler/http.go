@@ -90,12 +90,9 @@ func (mc *mirrorCrawl) checkHTTP(base string, d *store.Directory) dirResult {
 	u := base + "/" + d.Path + "/repodata/repomd.xml"
 	ctx, cancel := context.WithTimeout(mc.ctx, mc.c.cfg.Timeout)
 	defer cancel()
-	fail := func(reason, detail string) dirResult {
-		return dirResult{done: true, reason: reason, obs: store.Observation{Directory: d.Path, Status: store.SeenError, Detail: detail}}
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fail(store.ReasonError, err.Error())
+		return failed(d, store.ReasonError, err.Error())
 	}
 	req.Header.Set("User-Agent", "metalinkd-crawler")
 	prev, cached := mc.c.cache.get(u)
@@ -110,7 +107,7 @@ func (mc *mirrorCrawl) checkHTTP(base string, d *store.Directory) dirResult {
 	resp, err := mc.client.Do(req)
 	if err != nil {
 		reason, detail := classify(err)
-		return fail(reason, detail)
+		return failed(d, reason, detail)
 	}
 	defer func() {
 		// Drain a short error page, so the connection is kept alive.
@@ -121,14 +118,20 @@ func (mc *mirrorCrawl) checkHTTP(base string, d *store.Directory) dirResult {
 	case resp.StatusCode == http.StatusNotModified && cached:
 		return judge(d, prev.size, prev.sha256, "")
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return dirResult{done: true, obs: store.Observation{Directory: d.Path, Status: store.SeenMissing, Detail: "HTTP " + fmt.Sprint(resp.StatusCode)}}
+		return dirResult{done: true, obs: store.Observation{Directory: d.Path, Status: store.SeenMissing, Detail: fmt.Sprintf("HTTP %d", resp.StatusCode)}}
 	case resp.StatusCode != http.StatusOK:
-		return fail(store.ReasonHTTPStatus, fmt.Sprintf("HTTP %d", resp.StatusCode))
+		return failed(d, store.ReasonHTTPStatus, fmt.Sprintf("HTTP %d", resp.StatusCode))
 	}
+	return mc.readRepomd(d, u, resp)
+}
+
+// readRepomd reads a 200 answer's body, at most MaxBody bytes, and judges
+// it; a repomd is remembered with its validators.
+func (mc *mirrorCrawl) readRepomd(d *store.Directory, u string, resp *http.Response) dirResult {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, mc.c.cfg.MaxBody+1))
 	if err != nil {
 		reason, detail := classify(err)
-		return fail(reason, detail)
+		return failed(d, reason, detail)
 	}
 	if int64(len(body)) > mc.c.cfg.MaxBody {
 		return dirResult{done: true, reason: store.ReasonWrongContent, obs: store.Observation{Directory: d.Path, Status: store.SeenOther,
@@ -136,14 +139,16 @@ func (mc *mirrorCrawl) checkHTTP(base string, d *store.Directory) dirResult {
 	}
 	sum := sha256.Sum256(body)
 	sha := hex.EncodeToString(sum[:])
-	wrong := ""
 	if !bytes.Contains(body, []byte("<repomd")) {
-		wrong = "not a repomd.xml"
+		return judge(d, int64(len(body)), sha, "not a repomd.xml")
 	}
-	if wrong == "" {
-		mc.c.cache.put(u, validators{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified"), size: int64(len(body)), sha256: sha})
-	}
-	return judge(d, int64(len(body)), sha, wrong)
+	mc.c.cache.put(u, validators{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified"), size: int64(len(body)), sha256: sha})
+	return judge(d, int64(len(body)), sha, "")
+}
+
+// failed is a directory whose request failed for reason.
+func failed(d *store.Directory, reason, detail string) dirResult {
+	return dirResult{done: true, reason: reason, obs: store.Observation{Directory: d.Path, Status: store.SeenError, Detail: detail}}
 }
 
 // judge compares what a mirror served with the directory's current
