@@ -65,13 +65,21 @@ func testCrawlRecords(t *testing.T, kind string) {
 	}
 
 	// Health: the dead mirror's refusal, one failure so far.
+	times := cmpopts.IgnoreFields(store.MirrorHealth{}, "LastCrawl", "Since")
+	ptimes := cmpopts.IgnoreFields(store.ProtocolHealth{}, "LastSuccess", "LastFailure", "LastDetail")
 	dead := health(t, st, "dead")
-	if dead.ConsecutiveFailures != 1 || dead.Disabled || len(dead.Protocols) != 1 ||
-		dead.Protocols[0].LastReason != store.ReasonRefused || dead.Protocols[0].ConsecutiveFailures != 1 {
-		t.Errorf("dead's health: %+v", dead)
+	wantDead := store.MirrorHealth{Mirror: "dead", ConsecutiveFailures: 1,
+		Protocols: []store.ProtocolHealth{{Protocol: "http", LastReason: store.ReasonRefused, ConsecutiveFailures: 1}}}
+	if diff := cmp.Diff(wantDead, dead, times, ptimes); diff != "" || dead.LastCrawl.IsZero() || dead.Protocols[0].LastFailure.IsZero() ||
+		!dead.Protocols[0].LastSuccess.IsZero() || !strings.Contains(dead.Protocols[0].LastDetail, "connection refused") {
+		t.Errorf("dead's health (-want +got):\n%s%+v", diff, dead)
 	}
-	if h := health(t, st, "fresh"); h.ConsecutiveFailures != 0 || len(h.Protocols) != 1 || h.Protocols[0].LastSuccess.IsZero() || h.LastCrawl.IsZero() {
-		t.Errorf("fresh's health: %+v", h)
+	for _, m := range []string{"fresh", "stale", "alt"} {
+		h := health(t, st, m)
+		want := store.MirrorHealth{Mirror: m, Protocols: []store.ProtocolHealth{{Protocol: "http"}}}
+		if diff := cmp.Diff(want, h, times, ptimes); diff != "" || h.LastCrawl.IsZero() || h.Protocols[0].LastSuccess.IsZero() || !h.Protocols[0].LastFailure.IsZero() {
+			t.Errorf("%s's health (-want +got):\n%s%+v", m, diff, h)
+		}
 	}
 	if hs, err := st.Health(ctx, "private"); err != nil || len(hs) != 0 && !hs[0].LastCrawl.IsZero() {
 		t.Errorf("private was crawled: %+v %v", hs, err)
@@ -118,8 +126,11 @@ func testCrawlRecords(t *testing.T, kind string) {
 		t.Errorf("second failed crawl did not disable dead:\n%s", r.stdout)
 	}
 	dead = health(t, st, "dead")
-	if !dead.Disabled || dead.ConsecutiveFailures != 2 || !strings.HasPrefix(dead.Reason, "2 consecutive failed crawls; last: http refused") {
-		t.Errorf("dead's health after two failed crawls: %+v", dead)
+	wantDead.ConsecutiveFailures, wantDead.Protocols[0].ConsecutiveFailures, wantDead.Disabled = 2, 2, true
+	wantDead.Reason = dead.Reason
+	if diff := cmp.Diff(wantDead, dead, times, ptimes); diff != "" || dead.Since.IsZero() ||
+		!strings.HasPrefix(dead.Reason, "2 consecutive failed crawls; last: http refused (dial tcp "+f.deadAddr) {
+		t.Errorf("dead's health after two failed crawls (-want +got):\n%s%+v", diff, dead)
 	}
 
 	// It comes back once it serves, and is fresh at once.
