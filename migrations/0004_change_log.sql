@@ -1,0 +1,119 @@
+-- The change log: what each committed write touched, so that a server
+-- patches its snapshot instead of rebuilding it. Triggers write it in the
+-- transaction of the change itself, whichever code made it. Kinds:
+-- 'freshness' (one mirror and directory), 'mirror' (a mirror's row, its
+-- lists, or its crawler health turning disabled or back), 'all' (anything
+-- else answers depend on: patches cannot follow it). The log keeps the last
+-- 100,000 entries; floor is the newest sequence number pruned, so that a
+-- reader further behind knows it missed some.
+
+CREATE TABLE change_log (
+	seq       bigserial PRIMARY KEY,
+	kind      text NOT NULL CHECK (kind IN ('freshness', 'mirror', 'all')),
+	mirror    text NOT NULL DEFAULT '',
+	directory text NOT NULL DEFAULT ''
+);
+
+CREATE TABLE change_log_floor (
+	id  integer PRIMARY KEY CHECK (id = 1),
+	seq bigint NOT NULL
+);
+INSERT INTO change_log_floor (id, seq) VALUES (1, 0);
+
+-- Sequence numbers must be handed out in commit order, or a reader could
+-- read past a change still being committed: every logged write holds the
+-- writers' lock (the same key as store/postgres's writeLock) until commit.
+CREATE FUNCTION change_log_add(k text, m text, d text) RETURNS void AS $$
+DECLARE
+	s bigint;
+BEGIN
+	PERFORM pg_advisory_xact_lock(30800032737883237);
+	INSERT INTO change_log (kind, mirror, directory) VALUES (k, m, d) RETURNING seq INTO s;
+	IF s % 1024 = 0 THEN
+		DELETE FROM change_log WHERE seq <= s - 100000;
+		UPDATE change_log_floor SET seq = greatest(seq, s - 100000) WHERE id = 1;
+	END IF;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE FUNCTION freshness_log() RETURNS trigger AS $$
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		IF TG_OP = 'DELETE' OR old.sha256 <> new.sha256 OR old.mirror <> new.mirror OR old.directory <> new.directory THEN
+			PERFORM change_log_add('freshness', old.mirror, old.directory);
+		END IF;
+	END IF;
+	IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (old.mirror <> new.mirror OR old.directory <> new.directory)) THEN
+		PERFORM change_log_add('freshness', new.mirror, new.directory);
+	END IF;
+	RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER freshness_log AFTER INSERT OR UPDATE OR DELETE ON freshness
+	FOR EACH ROW EXECUTE FUNCTION freshness_log();
+
+CREATE FUNCTION mirrors_log() RETURNS trigger AS $$
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		PERFORM change_log_add('mirror', old.name, '');
+	END IF;
+	IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND old.name <> new.name) THEN
+		PERFORM change_log_add('mirror', new.name, '');
+	END IF;
+	RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER mirrors_log AFTER INSERT OR UPDATE OR DELETE ON mirrors
+	FOR EACH ROW EXECUTE FUNCTION mirrors_log();
+
+-- A mirror's lists (URLs, netblocks, locations).
+CREATE FUNCTION mirror_list_log() RETURNS trigger AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		PERFORM change_log_add('mirror', old.mirror, '');
+	ELSE
+		PERFORM change_log_add('mirror', new.mirror, '');
+	END IF;
+	RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER mirror_urls_log AFTER INSERT OR UPDATE OR DELETE ON mirror_urls
+	FOR EACH ROW EXECUTE FUNCTION mirror_list_log();
+CREATE TRIGGER mirror_netblocks_log AFTER INSERT OR UPDATE OR DELETE ON mirror_netblocks
+	FOR EACH ROW EXECUTE FUNCTION mirror_list_log();
+CREATE TRIGGER mirror_locations_log AFTER INSERT OR UPDATE OR DELETE ON mirror_locations
+	FOR EACH ROW EXECUTE FUNCTION mirror_list_log();
+
+-- Only the crawler's verdict matters to answers, not its bookkeeping.
+CREATE FUNCTION mirror_health_log() RETURNS trigger AS $$
+BEGIN
+	IF (TG_OP = 'INSERT' AND new.disabled) OR (TG_OP = 'DELETE' AND old.disabled) THEN
+		PERFORM change_log_add('mirror', coalesce(new.mirror, old.mirror), '');
+	ELSIF TG_OP = 'UPDATE' AND (old.disabled <> new.disabled OR old.mirror <> new.mirror) THEN
+		PERFORM change_log_add('mirror', new.mirror, '');
+	END IF;
+	RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER mirror_health_log AFTER INSERT OR UPDATE OR DELETE ON mirror_health
+	FOR EACH ROW EXECUTE FUNCTION mirror_health_log();
+
+-- Everything else answers depend on, once per statement.
+CREATE FUNCTION everything_log() RETURNS trigger AS $$
+BEGIN
+	PERFORM change_log_add('all', '', '');
+	RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER locations_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON locations
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
+CREATE TRIGGER repositories_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON repositories
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
+CREATE TRIGGER redirects_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON redirects
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
+CREATE TRIGGER directories_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON directories
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
+CREATE TRIGGER repomd_alternates_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON repomd_alternates
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
+CREATE TRIGGER cloud_ranges_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cloud_ranges
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
