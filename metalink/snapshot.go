@@ -3,6 +3,7 @@ package metalink
 import (
 	"fmt"
 	"html"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -32,6 +33,8 @@ type mirror struct {
 	// ListURL indexes the URL a mirrorlist gives by default (the first
 	// https, http or ftp one), -1 when there is none.
 	ListURL int
+	// src is the stored mirror, for patches and the candidate lists.
+	src *store.Mirror
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -92,7 +95,12 @@ type Snapshot struct {
 	redirects map[string]string
 	dirs      map[string]*dirView
 	locations map[string]bool
+	// byName finds a mirror's id.
+	byName map[string]mirrorID
+	// netblocks holds slots of nbSlots, which map them to mirror ids (-1:
+	// gone), so that a patch renumbers mirrors without rebuilding it.
 	netblocks prefixTable[mirrorID]
+	nbSlots   []mirrorID
 	asn       map[uint32][]mirrorID
 	// cloud maps published cloud address ranges to locations.
 	cloud prefixTable[string]
@@ -141,7 +149,16 @@ func (s *Snapshot) netblocksOf(dst []prefixValue[mirrorID], a netip.Addr) []pref
 	if !a.IsValid() || s.netblocks.Len() == 0 {
 		return dst
 	}
-	return s.netblocks.Lookup(dst, a)
+	start := len(dst)
+	dst = s.netblocks.Lookup(dst, a)
+	kept := dst[:start]
+	for _, pv := range dst[start:] {
+		if id := s.nbSlots[pv.Value]; id >= 0 {
+			pv.Value = id
+			kept = append(kept, pv)
+		}
+	}
+	return kept
 }
 
 // byASN returns the mirrors registered for an autonomous system.
@@ -149,6 +166,8 @@ func (s *Snapshot) byASN(asn uint32) []mirrorID { return s.asn[asn] }
 
 // NewSnapshot builds the indexed view of d at time built. d must be valid.
 // Mirrors disabled by their admin or by the crawler (d.Health) are left out.
+// Mirrors are numbered in d's order (by name, as the stores load them), and
+// every candidate list keeps that order.
 func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	s := &Snapshot{
 		Built:     built,
@@ -156,27 +175,16 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		redirects: make(map[string]string, len(d.Redirects)),
 		dirs:      make(map[string]*dirView, len(d.Directories)),
 		locations: d.LocationNames(),
-		asn:       map[uint32][]mirrorID{},
 	}
-	byName := make(map[string]mirrorID, len(d.Mirrors))
 	down := d.CrawlerDisabled()
+	rows := make([]*store.Mirror, 0, len(d.Mirrors))
 	for i := range d.Mirrors {
-		m := &d.Mirrors[i]
-		if !m.Enabled || down[m.Name] {
-			continue
-		}
-		id := mirrorID(len(s.mirrors))
-		byName[m.Name] = id
-		s.mirrors = append(s.mirrors, newMirror(m))
-		for _, nb := range m.Netblocks {
-			if p, err := store.ParseNetblock(nb); err == nil {
-				s.netblocks.Insert(p, id)
-			}
-		}
-		if m.ASN != 0 && !m.Regional() {
-			s.asn[m.ASN] = append(s.asn[m.ASN], id)
+		if m := &d.Mirrors[i]; m.Enabled && !down[m.Name] {
+			rows = append(rows, m)
 		}
 	}
+	s.setMirrors(rows)
+	s.setNetblocks()
 	for _, r := range d.Redirects {
 		s.redirects[r.From] = r.To
 	}
@@ -202,25 +210,84 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	}
 	slices.Sort(list)
 	s.repoList = strings.Join(list, "")
-	fresh := map[string]map[mirrorID]string{}
-	for _, f := range d.Freshness {
-		if id, ok := byName[f.Mirror]; ok {
-			if fresh[f.Directory] == nil {
-				fresh[f.Directory] = map[mirrorID]string{}
-			}
-			fresh[f.Directory][id] = f.SHA256
+	s.setCarries(d.Freshness)
+	s.indexAll(mapsValues(s.dirs))
+	return s
+}
+
+// setMirrors numbers the mirrors of rows, in their order, and indexes them
+// by name and by ASN.
+func (s *Snapshot) setMirrors(rows []*store.Mirror) {
+	s.mirrors = make([]mirror, len(rows))
+	s.byName = make(map[string]mirrorID, len(rows))
+	s.asn = map[uint32][]mirrorID{}
+	for i, m := range rows {
+		id := mirrorID(i)
+		s.byName[m.Name] = id
+		s.mirrors[i] = newMirror(m)
+		if m.ASN != 0 && !m.Regional() {
+			s.asn[m.ASN] = append(s.asn[m.ASN], id)
 		}
 	}
-	for _, v := range s.dirs {
-		s.index(v, d, byName, fresh[v.Path])
+}
+
+// setNetblocks builds the netblock table of the mirrors. Its values are
+// slots of nbSlots, which patches renumber without rebuilding the table.
+func (s *Snapshot) setNetblocks() {
+	s.netblocks = prefixTable[mirrorID]{}
+	s.nbSlots = make([]mirrorID, len(s.mirrors))
+	for id := range s.mirrors {
+		s.nbSlots[id] = mirrorID(id)
+		for _, nb := range s.mirrors[id].src.Netblocks {
+			if p, err := store.ParseNetblock(nb); err == nil {
+				s.netblocks.Insert(p, mirrorID(id))
+			}
+		}
 	}
-	return s
+}
+
+// setCarries sets, in every directory, the bits of the mirrors that carry
+// its content: those flagged always up to date, and those that reported a
+// repomd the directory still accepts. The bitsets share one allocation.
+func (s *Snapshot) setCarries(fresh []store.Freshness) {
+	words := carriesWords(len(s.mirrors))
+	all := make([]uint64, words*len(s.dirs))
+	for _, v := range s.dirs {
+		v.carries, all = all[:words:words], all[words:]
+		for id := range s.mirrors {
+			if s.mirrors[id].src.AlwaysUpToDate {
+				setBit(v.carries, mirrorID(id))
+			}
+		}
+	}
+	for i := range fresh {
+		f := &fresh[i]
+		id, ok := s.byName[f.Mirror]
+		if v := s.dirs[f.Directory]; ok && v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
+			setBit(v.carries, id)
+		}
+	}
+}
+
+func trailingZeros(w uint64) int { return bits.TrailingZeros64(w) }
+
+func carriesWords(mirrors int) int { return (mirrors + 63) / 64 }
+
+func setBit(bits []uint64, id mirrorID) { bits[id/64] |= 1 << (uint(id) % 64) }
+
+func mapsValues[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }
 
 func newMirror(m *store.Mirror) mirror {
 	sm := mirror{
 		Name: m.Name, Country: m.Country, Continent: store.Continent(m.Country),
 		Bandwidth: max(m.Bandwidth, 1), Hidden: m.Private || m.Regional(), Regional: m.Regional(), ASN: m.ASN,
+		src: m,
 	}
 	for _, u := range m.URLs {
 		scheme, _, _ := strings.Cut(u, ":")
@@ -230,42 +297,58 @@ func newMirror(m *store.Mirror) mirror {
 	return sm
 }
 
-// index fills a directory's candidate lists. A mirror carries the content
-// when it is flagged always up to date or reported a repomd the directory
-// still accepts.
-func (s *Snapshot) index(v *dirView, d *store.Dataset, byName map[string]mirrorID, fresh map[mirrorID]string) {
+// indexAll fills the candidate lists of views from their carries bits,
+// over two goroutines when there are many.
+func (s *Snapshot) indexAll(views []*dirView) {
+	if len(views) < 256 {
+		for _, v := range views {
+			s.index(v)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	half := len(views) / 2
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, v := range views[half:] {
+			s.index(v)
+		}
+	}()
+	for _, v := range views[:half] {
+		s.index(v)
+	}
+	wg.Wait()
+}
+
+// index fills a directory's candidate lists from its carries bits, in
+// mirror order.
+func (s *Snapshot) index(v *dirView) {
 	v.PathXML = html.EscapeString(v.Path)
-	v.carries = make([]uint64, (len(s.mirrors)+63)/64)
 	v.ByLocation = map[string][]mirrorID{}
 	v.ByCountry = map[string][]mirrorID{}
 	v.ByContinent = map[string][]mirrorID{}
 	v.Countries = map[string][]string{}
-	for i := range d.Mirrors {
-		m := &d.Mirrors[i]
-		id, ok := byName[m.Name]
-		if !ok {
-			continue
+	for w, word := range v.carries {
+		for word != 0 {
+			id := mirrorID(w*64 + trailingZeros(word))
+			word &= word - 1
+			sm := &s.mirrors[id]
+			for _, l := range sm.src.Locations {
+				v.ByLocation[l] = append(v.ByLocation[l], id)
+			}
+			if sm.Hidden {
+				continue
+			}
+			if len(v.ByCountry[sm.Country]) == 0 && sm.Continent != "" {
+				v.Countries[sm.Continent] = append(v.Countries[sm.Continent], sm.Country)
+			}
+			v.ByCountry[sm.Country] = append(v.ByCountry[sm.Country], id)
+			if sm.Continent != "" {
+				v.ByContinent[sm.Continent] = append(v.ByContinent[sm.Continent], id)
+			}
+			v.Global = append(v.Global, id)
 		}
-		sha, reported := fresh[id]
-		if !m.AlwaysUpToDate && !(reported && v.State != nil && v.State.Accepts(sha)) {
-			continue
-		}
-		v.carries[id/64] |= 1 << (uint(id) % 64)
-		for _, l := range m.Locations {
-			v.ByLocation[l] = append(v.ByLocation[l], id)
-		}
-		sm := &s.mirrors[id]
-		if sm.Hidden {
-			continue
-		}
-		if len(v.ByCountry[sm.Country]) == 0 && sm.Continent != "" {
-			v.Countries[sm.Continent] = append(v.Countries[sm.Continent], sm.Country)
-		}
-		v.ByCountry[sm.Country] = append(v.ByCountry[sm.Country], id)
-		if sm.Continent != "" {
-			v.ByContinent[sm.Continent] = append(v.ByContinent[sm.Continent], id)
-		}
-		v.Global = append(v.Global, id)
 	}
 	for _, cs := range v.Countries {
 		slices.Sort(cs)
