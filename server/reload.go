@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,8 +15,12 @@ import (
 )
 
 // Reloader keeps the current snapshot: it builds one from the store at
-// start, rebuilds it when the store signals a change (debounced) and on a
-// timer as a safety net, and keeps the last good one when a rebuild fails,
+// start; when the store signals a change, it reads what changed from the
+// store's change log and patches the snapshot (freshness, mirrors), or
+// rebuilds it (debounced) when the change touched more; on a timer, as a
+// safety net, it does the same, and rebuilds when patches were applied
+// since the last rebuild, so that the status page, the dataset metrics and
+// the cache catch up. It keeps the last good snapshot when a rebuild fails,
 // so that the server goes on answering while the store is away. With a
 // snapshot cache it can also start while the store is away; with a health
 // check it notices a store that stopped answering before a reload does.
@@ -26,7 +31,13 @@ type Reloader struct {
 	debounce time.Duration
 	timeout  time.Duration
 	snap     atomic.Pointer[metalink.Snapshot]
-	lastErr  atomic.Pointer[error]
+	// mu serialises rebuilds and patches; seq is the change-log number the
+	// snapshot includes; patched says patches were applied since the last
+	// rebuild.
+	mu      sync.Mutex
+	seq     int64
+	patched bool
+	lastErr atomic.Pointer[error]
 	// cachedAt is when the cached dataset being served was saved, until
 	// the first successful reload.
 	cachedAt atomic.Pointer[time.Time]
@@ -167,8 +178,17 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, r.timeout)
 		defer cancel()
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	start := time.Now()
-	d, err := r.st.Load(ctx)
+	// The change-log number is read first: the load includes at least
+	// every change up to it, and patches are idempotent, so the next patch
+	// may safely start there.
+	seq, err := r.st.ChangeSeq(ctx)
+	var d *store.Dataset
+	if err == nil {
+		d, err = r.st.Load(ctx)
+	}
 	if err == nil {
 		err = d.Validate()
 	}
@@ -180,6 +200,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	snap := metalink.NewSnapshot(d, r.now())
 	r.status.Update(d, snap)
 	r.snap.Store(snap)
+	r.seq, r.patched = seq, false
 	r.lastErr.Store(nil)
 	r.cachedAt.Store(nil)
 	// Tallied once the snapshot serves, so that the change is not delayed.
@@ -191,13 +212,59 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	return nil
 }
 
+// Update brings the snapshot up to date with the store's change log: it
+// patches it when only freshness and mirrors changed, and rebuilds it
+// otherwise (after the debounce, so that a burst of such changes settles
+// into one rebuild). It reports whether it rebuilt.
+func (r *Reloader) Update(ctx context.Context) (rebuilt bool, err error) {
+	cs, err := r.patch(ctx)
+	if err != nil {
+		r.lastErr.Store(&err)
+		r.opts.Metrics.reloadFailed()
+		return false, err
+	}
+	if !cs.Full {
+		return false, nil
+	}
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-time.After(r.debounce):
+	}
+	return true, r.Reload(ctx)
+}
+
+// patch reads the changes since the snapshot's and, unless they need a
+// rebuild, applies them.
+func (r *Reloader) patch(ctx context.Context) (*store.ChangeSet, error) {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cs, err := r.st.ChangesSince(ctx, r.seq)
+	if err != nil || cs.Full {
+		return cs, err
+	}
+	if !cs.Empty() {
+		r.snap.Store(r.Snapshot().Patch(cs, r.now()))
+		r.patched = true
+	}
+	r.seq = cs.Through
+	return cs, nil
+}
+
 // Trigger asks Run to reload at once, without waiting for a change signal
 // or the timer (metalinkd serve does on SIGHUP). Requests made while one is
 // pending count as one.
 func (r *Reloader) Trigger() { signal(r.asked) }
 
-// Run reloads on change signals, Trigger, timer ticks and, while reloads
-// fail, on retries with backoff, until ctx ends. It also runs the health
+// Run updates the snapshot on change signals (Update: a patch at once, or a
+// debounced rebuild), and rebuilds it on Trigger, on timer ticks that
+// follow patches and, while reloads fail, on retries with backoff, until
+// ctx ends. It also runs the health
 // check and the cache writer, when configured. A reload asked for with
 // Trigger is logged at info level, the others at debug level.
 func (r *Reloader) Run(ctx context.Context) {
@@ -218,18 +285,18 @@ func (r *Reloader) Run(ctx context.Context) {
 			retry = time.After(backoff)
 		}
 		level, reason := slog.LevelDebug, "interval"
+		full := true
 		select {
 		case <-ctx.Done():
 			return
 		case <-changes:
-			reason = "change"
-			// Let a burst of changes settle into one rebuild.
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(r.debounce):
-			}
+			reason, full = "change", false
 		case <-tick.C:
+			// A safety net for a lost signal; a rebuild only to refresh
+			// what patches do not (status page, metrics, cache).
+			r.mu.Lock()
+			full = r.patched
+			r.mu.Unlock()
 		case <-r.asked:
 			level, reason = slog.LevelInfo, "request"
 		case <-r.kick:
@@ -239,14 +306,24 @@ func (r *Reloader) Run(ctx context.Context) {
 			backoff = min(2*backoff, maxRetry)
 		}
 		start := time.Now()
-		if err := r.Reload(ctx); err != nil {
+		var err error
+		if full || r.lastErr.Load() != nil || r.cachedAt.Load() != nil {
+			err = r.Reload(ctx)
+		} else {
+			full, err = r.Update(ctx)
+		}
+		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Warn("reload failed; serving the previous snapshot", "reason", reason, "err", err)
 			}
 			continue
 		}
 		backoff = minRetry
-		r.log.Log(ctx, level, "snapshot reloaded", "reason", reason, "duration_ms", time.Since(start).Milliseconds(),
+		what := "snapshot patched"
+		if full {
+			what = "snapshot reloaded"
+		}
+		r.log.Log(ctx, level, what, "reason", reason, "duration_ms", time.Since(start).Milliseconds(),
 			"mirrors", r.Snapshot().MirrorCount())
 	}
 }
