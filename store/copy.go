@@ -17,6 +17,9 @@ func (d *Dataset) Copy() *Dataset {
 		Freshness:    slices.Clone(d.Freshness),
 		CloudRanges:  slices.Clone(d.CloudRanges),
 		CloudSources: slices.Clone(d.CloudSources),
+
+		TreeDirectories: slices.Clone(d.TreeDirectories),
+		Files:           slices.Clone(d.Files),
 	}
 	for i := range c.Mirrors {
 		m := &c.Mirrors[i]

@@ -135,6 +135,7 @@ func (d *Dataset) Validate() error {
 		}
 		dirs[dir.Path] = true
 	}
+	validateTree(v, d)
 	for i, fr := range d.Freshness {
 		f := fmt.Sprintf("freshness[%d]", i)
 		if !mirrors[fr.Mirror] {

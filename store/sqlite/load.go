@@ -63,8 +63,15 @@ func loadAllBut(ctx context.Context, tx *sql.Tx) (*store.Dataset, error) {
 		if d.CloudRanges, err = loadCloudRanges(ctx, tx); err != nil {
 			return err
 		}
-		d.CloudSources, err = loadCloudSources(ctx, tx)
-		return err
+		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
+			return err
+		}
+		t, err := loadTree(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d.TreeDirectories, d.Files = t.TreeDirectories, t.Files
+		return nil
 	}()
 	return &d, err
 }

@@ -34,6 +34,9 @@
 //     not from the mirrors file. Their order is not part of the contract.
 //   - Every change is recorded in the audit log, in the same transaction,
 //     with the actor of its context; a rejected change records nothing.
+//   - RecordTree replaces the recorded directories and file details as a
+//     whole (a directory or file the scan no longer saw is gone), keeps the
+//     repomd state, and Import keeps the tree as it keeps the directories.
 //   - Forget matches whole path components: prefix "pub/fedora" covers
 //     "pub/fedora/x" but not "pub/fedora-secondary"; an unknown mirror is
 //     ErrNotFound.
@@ -93,6 +96,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ImportKeepsScanDerivedRepositories", testImportKeepsScanDerivedRepositories},
 		{"ScanInvalid", testScanInvalid},
 		{"ExpireAlternates", testExpireAlternates},
+		{"TreeRecorded", testTreeRecorded},
+		{"TreeInvalid", testTreeInvalid},
 		{"Report", testReport},
 		{"ReportRejected", testReportRejected},
 		{"Forget", testForget},
