@@ -111,3 +111,7 @@ func validateTree(v *validator, d *Dataset) {
 		checkHex(v, f+".sha256", tf.Path, tf.SHA256, 64, true)
 	}
 }
+
+// CheckTreePath returns why p cannot be recorded as a directory or file of
+// the master tree, or "" when it can.
+func CheckTreePath(p string) string { return checkDirectory(p) }
