@@ -91,13 +91,13 @@ func renderMeta4File(nameXML string, r *store.Repomd) []byte {
 // same URLs in the same order as appendMetalink, each with its mirror's
 // priority.
 func appendMeta4(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.PathXML, repomdSuffix, sel, protos, now)
+	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.PathXML, repomdSuffix+"</url>\n", sel, protos, now)
 }
 
 // appendMeta4Doc appends a Metalink 4 document: the header, file (the
-// <file> opening, size and hashes), then each URL with pathXML and suffix
-// after the mirror's base URL.
-func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, pathXML, suffix string, sel []mirrorID, protos []string, now time.Time) []byte {
+// <file> opening, size and hashes), then each URL: the mirror's base URL,
+// pathXML, and tail, which closes the element.
+func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, pathXML, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendMeta4Header(dst, now)
 	dst = append(dst, file...)
 	f, _ := protocolFilter(snap, sel, protos)
@@ -112,8 +112,7 @@ func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, pathXML, suffix str
 			dst = strconv.AppendInt(dst, int64(101-pref), 10)
 			dst = append(dst, p.mid...)
 			dst = append(dst, pathXML...)
-			dst = append(dst, suffix...)
-			dst = append(dst, "</url>\n"...)
+			dst = append(dst, tail...)
 			n++
 		}
 		if n > 0 {

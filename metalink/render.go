@@ -128,13 +128,13 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 // order and, within a mirror, in the admin's order, with preference 100
 // dropping by one per listed mirror, never below 1.
 func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	return appendMetalinkDoc(dst, snap, v.filesPart(), v.PathXML, repomdSuffix, sel, protos, now)
+	return appendMetalinkDoc(dst, snap, v.filesPart(), v.PathXML, repomdSuffix+"</url>\n", sel, protos, now)
 }
 
 // appendMetalinkDoc appends a Metalink 3.0 document: the header, files (the
-// <files> part up to <resources>), then each URL with pathXML and suffix
-// after the mirror's base URL.
-func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, suffix string, sel []mirrorID, protos []string, now time.Time) []byte {
+// <files> part up to <resources>), then each URL: the mirror's base URL,
+// pathXML, and tail, which closes the element.
+func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendHeader(dst, now)
 	dst = append(dst, files...)
 	f, _ := protocolFilter(snap, sel, protos)
@@ -149,8 +149,7 @@ func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, suffix
 			dst = strconv.AppendInt(dst, int64(pref), 10)
 			dst = append(dst, p.mid...)
 			dst = append(dst, pathXML...)
-			dst = append(dst, suffix...)
-			dst = append(dst, "</url>\n"...)
+			dst = append(dst, tail...)
 			n++
 		}
 		if n > 0 {
