@@ -43,6 +43,9 @@ type file struct {
 	TreeDirectories []string          `yaml:"tree_directories,omitempty" json:"tree_directories,omitempty"`
 	Files           []store.TreeFile  `yaml:"files,omitempty" json:"files,omitempty"`
 	Freshness       []store.Freshness `yaml:"freshness,omitempty" json:"freshness,omitempty"`
+	// The crawler's health of the mirrors (exports only): which it took
+	// out of answers, and why.
+	Health []store.MirrorHealth `yaml:"health,omitempty" json:"health,omitempty"`
 }
 
 // File is a parsed mirrors file.
@@ -102,7 +105,7 @@ func Parse(r io.Reader) (*File, error) {
 func check(f *file, root *yaml.Node) (*File, error) {
 	d := &store.Dataset{
 		Locations: f.Locations, Repositories: f.Repositories, Redirects: f.Redirects,
-		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness,
+		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness, Health: f.Health,
 		TreeDirectories: f.TreeDirectories, Files: f.Files,
 	}
 	for _, m := range f.Mirrors {
@@ -115,7 +118,7 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		d.Mirrors = append(d.Mirrors, sm)
 	}
 	if len(d.Freshness) > 0 && len(d.Mirrors)+len(d.Locations)+len(d.Repositories)+len(d.Redirects)+
-		len(d.ScanRules)+len(d.Directories)+len(d.TreeDirectories)+len(d.Files) == 0 {
+		len(d.ScanRules)+len(d.Directories)+len(d.Health)+len(d.TreeDirectories)+len(d.Files) == 0 {
 		return &File{Dataset: d, FreshnessOnly: true}, nil
 	}
 	if err := d.Validate(); err != nil {

@@ -37,6 +37,8 @@
 //   - RecordTree replaces the recorded directories and file details as a
 //     whole (a directory or file the scan no longer saw is gone), keeps the
 //     repomd state, and Import keeps the tree as it keeps the directories.
+//   - The crawler's part (RecordCrawl, Health, Recover, propagation, the
+//     crawl lock) is settled in crawl.go.
 //   - Forget matches whole path components: prefix "pub/fedora" covers
 //     "pub/fedora/x" but not "pub/fedora-secondary"; an unknown mirror is
 //     ErrNotFound.
@@ -109,6 +111,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"AuditPaging", testAuditPaging},
 		{"AuditDetail", testAuditDetail},
+		{"CrawlWritesOnlyChanges", testCrawlWritesOnlyChanges},
+		{"CrawlPrecedence", testCrawlPrecedence},
+		{"CrawlDisableAndRecover", testCrawlDisableAndRecover},
+		{"CrawlRejected", testCrawlRejected},
+		{"CrawlRestoreRoundTrip", testCrawlRestoreRoundTrip},
+		{"CrawlChanges", testCrawlChanges},
+		{"Propagation", testPropagation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
