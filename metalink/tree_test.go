@@ -147,3 +147,34 @@ func TestTreeAbsentKeepsAnswers(t *testing.T) {
 		t.Errorf("status %d, want 404: %s", r.Status, r.Body)
 	}
 }
+
+// TestTreeMountPrefixOnStoredPaths pins the other direction of the mount
+// prefix: a store whose directories carry pub/fedora/linux (a scan of the
+// tree above it) answers path= sent without it.
+func TestTreeMountPrefixOnStoredPaths(t *testing.T) {
+	const mount = "pub/fedora/linux"
+	d := fixture()
+	for i := range d.Repositories {
+		d.Repositories[i].Directory = mount + "/" + d.Repositories[i].Directory
+	}
+	for i := range d.Directories {
+		d.Directories[i].Path = mount + "/" + d.Directories[i].Path
+	}
+	for i := range d.Freshness {
+		d.Freshness[i].Directory = mount + "/" + d.Freshness[i].Directory
+	}
+	d.TreeDirectories = []string{mount + "/" + isoDir}
+	d.Files = []store.TreeFile{{Path: mount + "/" + isoPath, Size: 10, MTime: 1, SHA256: isoSHA}}
+	d.Normalize()
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	snap := NewSnapshot(d, testNow)
+	for _, path := range []string{isoPath, mount + "/" + isoPath} {
+		q := ParseQuery("path=" + path + "&redirect=1")
+		r := Answer(nil, snap, &q, false, de, Options{Minimum: DefaultMinimum, Rand: seeded(), Now: testNow, MountPrefix: mount})
+		if want := "https://de1.example/pub/" + mount + "/" + isoPath; r.Status != http.StatusFound || r.Location != want {
+			t.Errorf("path=%s: %d %q, want 302 to %s", path, r.Status, r.Location, want)
+		}
+	}
+}
