@@ -19,7 +19,7 @@ import (
 func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 	n := &Snapshot{
 		Built: built, repos: s.repos, redirects: s.redirects, dirs: s.dirs, locations: s.locations,
-		cloud: s.cloud, repoList: s.repoList,
+		cloud: s.cloud, repoList: s.repoList, tree: s.tree, files: s.files,
 		mirrors: s.mirrors, byName: s.byName, netblocks: s.netblocks, nbSlots: s.nbSlots, asn: s.asn,
 	}
 	next := map[string]*dirView{}
@@ -27,6 +27,9 @@ func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 		n.patchMirrors(s, cs.Mirrors, next)
 	}
 	n.patchFreshness(cs.Freshness, next)
+	if len(s.tree) > 0 && (len(cs.Mirrors) > 0 || len(next) > 0) {
+		n.tree = n.patchTree(s.tree, next, len(cs.Mirrors) > 0)
+	}
 	if len(next) == 0 {
 		return n
 	}
@@ -174,7 +177,7 @@ func (n *Snapshot) patchFreshness(changes []store.FreshnessChange, next map[stri
 		if !ok || v == nil {
 			continue // not answered with, or a directory no repository or scan knows
 		}
-		carry := n.mirrors[id].src.AlwaysUpToDate || (f.SHA256 != "" && v.State != nil && v.State.Accepts(f.SHA256))
+		carry := n.mirrors[id].AlwaysUpToDate || (f.SHA256 != "" && v.State != nil && v.State.Accepts(f.SHA256))
 		nv := next[f.Directory]
 		if nv == nil {
 			if v.Carries(id) == carry {
@@ -190,4 +193,37 @@ func (n *Snapshot) patchFreshness(changes []store.FreshnessChange, next map[stri
 			nv.carries[id/64] &^= 1 << (uint(id) % 64)
 		}
 	}
+}
+
+// patchTree returns the tree of n: the groups of old whose members include
+// a directory of next, or all of them when the mirrors changed, are new
+// views (their lists built on first use, from n); the others are shared.
+func (n *Snapshot) patchTree(old, next map[string]*dirView, all bool) map[string]*dirView {
+	groups := map[*dirView]*dirView{}
+	for _, g := range old {
+		if _, done := groups[g]; done {
+			continue
+		}
+		touched := all
+		for _, m := range g.group.members {
+			touched = touched || next[m.Path] != nil
+		}
+		if !touched {
+			groups[g] = g
+			continue
+		}
+		ng := &dirView{Path: g.Path, group: &treeGroup{snap: n, members: make([]*dirView, len(g.group.members))}}
+		for i, m := range g.group.members {
+			ng.group.members[i] = m
+			if nm := next[m.Path]; nm != nil {
+				ng.group.members[i] = nm
+			}
+		}
+		groups[g] = ng
+	}
+	tree := make(map[string]*dirView, len(old))
+	for p, g := range old {
+		tree[p] = groups[g]
+	}
+	return tree
 }

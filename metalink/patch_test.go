@@ -44,6 +44,7 @@ func newNetwork(seed uint64) *network {
 		})
 		n.d.Repositories = append(n.d.Repositories, store.Repository{Prefix: fmt.Sprintf("repo-%02d", i), Arch: "x86_64", Directory: dir})
 	}
+	n.d.TreeDirectories = []string{"other", "pub", "pub/d01", "pub/d01/iso", "pub/d01/os", "pub/d01/os/Packages", "pub/d02", "pub/d02/os", "pub/iso"}
 	// A repository whose directory the scan never saw.
 	n.d.Repositories = append(n.d.Repositories, store.Repository{Prefix: "unscanned", Arch: "x86_64", Directory: "pub/none/os"})
 	for range 30 {
@@ -274,10 +275,11 @@ func compareAnswers(t *testing.T, want, got *Snapshot, seed uint64, step int) {
 		{Addr: netip.MustParseAddr("192.0.2.2"), Country: "ZA"},
 	}
 	extras := []string{"", "&location=us-east-1", "&location=eu-west-1", "&country=FR,US", "&country=global", "&netblock=0", "&protocol=https"}
-	for i, repo := range []string{"repo-00", "repo-03", "repo-07", "repo-11", "unscanned"} {
+	for i, repo := range []string{"repo=repo-00&arch=x86_64", "repo=repo-03&arch=x86_64", "repo=repo-07&arch=x86_64",
+		"repo=repo-11&arch=x86_64", "repo=unscanned&arch=x86_64", "path=pub/iso", "path=pub/d01/iso", "path=pub/d01/os/Packages"} {
 		for j, c := range clients {
 			extra := extras[(i+j+step)%len(extras)]
-			q := ParseQuery("repo=" + repo + "&arch=x86_64" + extra)
+			q := ParseQuery(repo + extra)
 			for _, isMetalink := range []bool{true, false} {
 				o := Options{Now: testNow, Rand: rand.New(rand.NewPCG(seed, uint64(step*100+i*10+j)))}
 				a := Answer(nil, want, &q, isMetalink, c, o)
@@ -319,11 +321,12 @@ type snapshotSummary struct {
 	ASN       map[uint32][]mirrorID
 	Dirs      map[string]dirSummary
 	Repos     map[string]string
+	Tree      map[string]dirSummary
 	Netblocks map[string][]prefixValue[mirrorID]
 }
 
 func snapshotView(s *Snapshot) snapshotSummary {
-	v := snapshotSummary{ByName: s.byName, ASN: s.asn, Dirs: map[string]dirSummary{}, Repos: map[string]string{},
+	v := snapshotSummary{ByName: s.byName, ASN: s.asn, Dirs: map[string]dirSummary{}, Repos: map[string]string{}, Tree: map[string]dirSummary{},
 		Netblocks: map[string][]prefixValue[mirrorID]{}}
 	for _, m := range s.mirrors {
 		mv := mirrorView{mirror: m, Src: *m.src}
@@ -331,12 +334,10 @@ func snapshotView(s *Snapshot) snapshotSummary {
 		v.Mirrors = append(v.Mirrors, mv)
 	}
 	for path, d := range s.dirs {
-		bits := slices.Clone(d.carries)
-		for len(bits) > 0 && bits[len(bits)-1] == 0 {
-			bits = bits[:len(bits)-1]
-		}
-		v.Dirs[path] = dirSummary{PathXML: d.PathXML, State: d.State, Carries: bits, ByLocation: d.ByLocation, ByCountry: d.ByCountry,
-			ByContinent: d.ByContinent, Global: d.Global, Countries: d.Countries}
+		v.Dirs[path] = summarise(d)
+	}
+	for path, d := range s.tree {
+		v.Tree[path] = summarise(d.ready())
 	}
 	for k, r := range s.repos {
 		if s.dirs[r.Dir.Path] != r.Dir {
@@ -354,4 +355,13 @@ func snapshotView(s *Snapshot) snapshotSummary {
 		}
 	}
 	return v
+}
+
+func summarise(d *dirView) dirSummary {
+	bits := slices.Clone(d.carries)
+	for len(bits) > 0 && bits[len(bits)-1] == 0 {
+		bits = bits[:len(bits)-1]
+	}
+	return dirSummary{PathXML: d.PathXML, State: d.State, Carries: bits, ByLocation: d.ByLocation, ByCountry: d.ByCountry,
+		ByContinent: d.ByContinent, Global: d.Global, Countries: d.Countries}
 }

@@ -20,8 +20,8 @@ func (s *Store) ChangeSeq(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// ChangesSince implements store.ChangeLog. The triggers of migration 0004
-// write the log, handing out sequence numbers in commit order.
+// ChangesSince implements store.ChangeLog. The change_log migration's
+// triggers write the log, handing out sequence numbers in commit order.
 func (s *Store) ChangesSince(ctx context.Context, since int64) (*store.ChangeSet, error) {
 	defer s.bound(&ctx, s.timeouts.Bulk)()
 	var cs *store.ChangeSet

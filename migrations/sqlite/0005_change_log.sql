@@ -143,3 +143,21 @@ END;
 CREATE TRIGGER cloud_ranges_delete_log AFTER DELETE ON cloud_ranges BEGIN
 	INSERT INTO change_log (kind) VALUES ('all');
 END;
+CREATE TRIGGER tree_directories_insert_log AFTER INSERT ON tree_directories BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER tree_directories_update_log AFTER UPDATE ON tree_directories BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER tree_directories_delete_log AFTER DELETE ON tree_directories BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER tree_files_insert_log AFTER INSERT ON tree_files BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER tree_files_update_log AFTER UPDATE ON tree_files BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER tree_files_delete_log AFTER DELETE ON tree_files BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
