@@ -15,12 +15,13 @@ import (
 )
 
 // Reloader keeps the current snapshot: it builds one from the store at
-// start; when the store signals a change, it reads what changed from the
-// store's change log and patches the snapshot (freshness, mirrors), or
-// rebuilds it (debounced) when the change touched more; on a timer, as a
-// safety net, it does the same, and rebuilds when patches were applied
-// since the last rebuild, so that the status page, the dataset metrics and
-// the cache catch up. It keeps the last good snapshot when a rebuild fails,
+// start; when the store signals a change, and on a timer as a safety net,
+// it reads what changed from the store's change log and patches the
+// snapshot (freshness, mirrors), or rebuilds it (debounced) when the change
+// touched more. What is built from a whole dataset besides the snapshot
+// (the status page, the dataset metrics, the cache) catches up with patches
+// by a load of its own, at most every StatusEvery. It keeps the last good
+// snapshot when a rebuild fails,
 // so that the server goes on answering while the store is away. With a
 // snapshot cache it can also start while the store is away; with a health
 // check it notices a store that stopped answering before a reload does.
@@ -32,11 +33,11 @@ type Reloader struct {
 	timeout  time.Duration
 	snap     atomic.Pointer[metalink.Snapshot]
 	// mu serialises rebuilds and patches; seq is the change-log number the
-	// snapshot includes; patched says patches were applied since the last
-	// rebuild.
-	mu      sync.Mutex
-	seq     int64
-	patched bool
+	// snapshot includes.
+	mu  sync.Mutex
+	seq int64
+	// patched asks the status refresher for a load: patches were applied.
+	patched chan struct{}
 	lastErr atomic.Pointer[error]
 	// cachedAt is when the cached dataset being served was saved, until
 	// the first successful reload.
@@ -75,6 +76,9 @@ type ReloaderOptions struct {
 	PingEvery time.Duration
 	// Metrics, when set, get each dataset loaded and each failure.
 	Metrics *Metrics
+	// StatusEvery (default 10 s) bounds how often patched changes make
+	// the status page, the metrics and the cache load the dataset.
+	StatusEvery time.Duration
 }
 
 // reloadTimeout bounds one rebuild. A database that vanished without
@@ -107,8 +111,12 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 	if opts.PingEvery <= 0 {
 		opts.PingEvery = 2 * time.Second
 	}
+	if opts.StatusEvery <= 0 {
+		opts.StatusEvery = 10 * time.Second
+	}
 	r := &Reloader{st: st, log: log, opts: opts, debounce: 100 * time.Millisecond, timeout: reloadTimeout,
-		kick: make(chan struct{}, 1), asked: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), now: time.Now}
+		kick: make(chan struct{}, 1), asked: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), patched: make(chan struct{}, 1),
+		now: time.Now}
 	opts.Metrics.watchReloader(r)
 	// The subscription outlives ctx (serve's, which ends on SIGTERM while
 	// the reloader goes on through the drain): Run's context, or Close of
@@ -200,7 +208,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	snap := metalink.NewSnapshot(d, r.now())
 	r.status.Update(d, snap)
 	r.snap.Store(snap)
-	r.seq, r.patched = seq, false
+	r.seq = seq
 	r.lastErr.Store(nil)
 	r.cachedAt.Store(nil)
 	// Tallied once the snapshot serves, so that the change is not delayed.
@@ -250,7 +258,7 @@ func (r *Reloader) patch(ctx context.Context) (*store.ChangeSet, error) {
 	}
 	if !cs.Empty() {
 		r.snap.Store(r.Snapshot().Patch(cs, r.now()))
-		r.patched = true
+		signal(r.patched)
 	}
 	r.seq = cs.Through
 	return cs, nil
@@ -261,10 +269,9 @@ func (r *Reloader) patch(ctx context.Context) (*store.ChangeSet, error) {
 // pending count as one.
 func (r *Reloader) Trigger() { signal(r.asked) }
 
-// Run updates the snapshot on change signals (Update: a patch at once, or a
-// debounced rebuild), and rebuilds it on Trigger, on timer ticks that
-// follow patches and, while reloads fail, on retries with backoff, until
-// ctx ends. It also runs the health
+// Run updates the snapshot on change signals and timer ticks (Update: a
+// patch at once, or a debounced rebuild), and rebuilds it on Trigger and,
+// while reloads fail, on retries with backoff, until ctx ends. It also runs the health
 // check and the cache writer, when configured. A reload asked for with
 // Trigger is logged at info level, the others at debug level.
 func (r *Reloader) Run(ctx context.Context) {
@@ -292,11 +299,8 @@ func (r *Reloader) Run(ctx context.Context) {
 		case <-changes:
 			reason, full = "change", false
 		case <-tick.C:
-			// A safety net for a lost signal; a rebuild only to refresh
-			// what patches do not (status page, metrics, cache).
-			r.mu.Lock()
-			full = r.patched
-			r.mu.Unlock()
+			// A safety net for a lost signal.
+			full = false
 		case <-r.asked:
 			level, reason = slog.LevelInfo, "request"
 		case <-r.kick:
@@ -328,8 +332,12 @@ func (r *Reloader) Run(ctx context.Context) {
 	}
 }
 
-// background runs the health check and the cache writer until ctx ends.
+// background runs the health check, the status refresher and the cache
+// writer until ctx ends.
 func (r *Reloader) background(ctx context.Context) {
+	refreshed := make(chan struct{})
+	go func() { defer close(refreshed); r.refreshStatus(ctx) }()
+	defer func() { <-refreshed }()
 	done := make(chan struct{})
 	if r.opts.Health != nil {
 		go func() {
@@ -343,6 +351,45 @@ func (r *Reloader) background(ctx context.Context) {
 		r.writeCache(ctx)
 	}
 	<-done
+}
+
+// refreshStatus brings the status page, the dataset metrics and the cache
+// up to date with patched changes: after a patch, at most once per
+// StatusEvery, it loads the dataset (no snapshot is built from it), until
+// ctx ends.
+func (r *Reloader) refreshStatus(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.patched:
+		}
+		d, err := r.loadWithTimeout(ctx)
+		if err == nil {
+			r.status.Update(d, r.Snapshot())
+			r.opts.Metrics.loaded(d, 0)
+			if r.opts.Cache != nil {
+				r.toCache.Store(d)
+				signal(r.cacheDue)
+			}
+		} else if ctx.Err() == nil {
+			r.log.Warn("cannot load the dataset for the status page", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(r.opts.StatusEvery):
+		}
+	}
+}
+
+func (r *Reloader) loadWithTimeout(ctx context.Context) (*store.Dataset, error) {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	return r.st.Load(ctx)
 }
 
 // writeCache saves the newest loaded dataset to the cache whenever there is
