@@ -37,7 +37,7 @@ func (s *Store) ChangesSince(ctx context.Context, since int64) (*store.ChangeSet
 func changesSince(ctx context.Context, tx *sql.Tx, since int64) (*store.ChangeSet, error) {
 	var floor, through, n int64
 	err := tx.QueryRowContext(ctx, `SELECT (SELECT seq FROM change_log_floor WHERE id = 1),
-		coalesce(max(seq), 0), count(*) FILTER (WHERE seq > ?1) FROM change_log`, since).Scan(&floor, &through, &n)
+		(SELECT coalesce(max(seq), 0) FROM change_log), (SELECT count(*) FROM change_log WHERE seq > ?1)`, since).Scan(&floor, &through, &n)
 	if err != nil {
 		return nil, err
 	}
