@@ -20,7 +20,7 @@ func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 	n := &Snapshot{
 		Built: built, repos: s.repos, redirects: s.redirects, dirs: s.dirs, locations: s.locations,
 		cloud: s.cloud, repoList: s.repoList, tree: s.tree, files: s.files,
-		mirrors: s.mirrors, byName: s.byName, netblocks: s.netblocks, nbSlots: s.nbSlots, asn: s.asn,
+		mirrors: s.mirrors, byName: s.byName, names: s.names, netblocks: s.netblocks, nbSlots: s.nbSlots, asn: s.asn,
 	}
 	next := map[string]*dirView{}
 	if len(cs.Mirrors) > 0 {

@@ -3,6 +3,7 @@ package metalink
 import (
 	"fmt"
 	"html"
+	"maps"
 	"math/bits"
 	"net/netip"
 	"slices"
@@ -33,12 +34,18 @@ type mirror struct {
 	// ListURL indexes the URL a mirrorlist gives by default (the first
 	// https, http or ftp one), -1 when there is none.
 	ListURL int
+	// index is the mirror's id.
+	index int32
 	// Locations are the locations the mirror is registered for.
 	Locations []string
 	// AlwaysUpToDate mirrors carry every directory of the tree.
 	AlwaysUpToDate bool
 	// src is the stored mirror, for patches.
 	src *store.Mirror
+	// country, continent and locations index the snapshot's names of them
+	// (continent -1 when the country has none), for building lists.
+	country, continent int32
+	locations          []int32
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -106,6 +113,9 @@ type Snapshot struct {
 	locations map[string]bool
 	// byName finds a mirror's id.
 	byName map[string]mirrorID
+	// names are the countries (sorted), continents and locations of the
+	// mirrors, each once.
+	names mirrorNames
 	// netblocks holds slots of nbSlots, which map them to mirror ids (-1:
 	// gone), so that a patch renumbers mirrors without rebuilding it.
 	netblocks prefixTable[mirrorID]
@@ -240,10 +250,57 @@ func (s *Snapshot) setMirrors(rows []*store.Mirror) {
 		id := mirrorID(i)
 		s.byName[m.Name] = id
 		s.mirrors[i] = newMirror(m)
+		s.mirrors[i].index = int32(i)
 		if m.ASN != 0 && !m.Regional() {
 			s.asn[m.ASN] = append(s.asn[m.ASN], id)
 		}
 	}
+	s.names = nameMirrors(s.mirrors)
+}
+
+// mirrorNames are the distinct countries (sorted), continents and
+// locations of a snapshot's mirrors.
+type mirrorNames struct {
+	countries, continents, locations []string
+	// continentOf indexes each country's continent in continents, -1 for none.
+	continentOf []int32
+}
+
+// nameMirrors collects the names of ms and indexes each mirror's.
+func nameMirrors(ms []mirror) mirrorNames {
+	var n mirrorNames
+	countries := map[string]int32{}
+	for i := range ms {
+		countries[ms[i].Country] = 0
+	}
+	n.countries = slices.Sorted(maps.Keys(countries))
+	continents, locations := map[string]int32{}, map[string]int32{}
+	intern := func(m map[string]int32, list *[]string, name string) int32 {
+		if i, ok := m[name]; ok {
+			return i
+		}
+		m[name] = int32(len(*list))
+		*list = append(*list, name)
+		return m[name]
+	}
+	n.continentOf = make([]int32, len(n.countries))
+	for i, c := range n.countries {
+		countries[c] = int32(i)
+		n.continentOf[i] = -1
+		if cont := store.Continent(c); cont != "" {
+			n.continentOf[i] = intern(continents, &n.continents, cont)
+		}
+	}
+	for i := range ms {
+		m := &ms[i]
+		m.country = countries[m.Country]
+		m.continent = n.continentOf[m.country]
+		m.locations = make([]int32, len(m.Locations))
+		for j, l := range m.Locations {
+			m.locations[j] = intern(locations, &n.locations, l)
+		}
+	}
+	return n
 }
 
 // setNetblocks builds the netblock table of the mirrors. Its values are
@@ -316,8 +373,9 @@ func newMirror(m *store.Mirror) mirror {
 // over two goroutines when there are many.
 func (s *Snapshot) indexAll(views []*dirView) {
 	if len(views) < 256 {
+		var sc listCounts
 		for _, v := range views {
-			s.index(v)
+			s.index(v, &sc)
 		}
 		return
 	}
@@ -326,30 +384,156 @@ func (s *Snapshot) indexAll(views []*dirView) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		var sc listCounts
 		for _, v := range views[half:] {
-			s.index(v)
+			s.index(v, &sc)
 		}
 	}()
+	var sc listCounts
 	for _, v := range views[:half] {
-		s.index(v)
+		s.index(v, &sc)
 	}
 	wg.Wait()
 }
 
+// listCounts is index's scratch space: the length of each list, then the
+// lists being filled, by name index.
+type listCounts struct {
+	country, continent, location []int
+	countries, continents        [][]mirrorID
+	locations                    [][]mirrorID
+}
+
+func resetCounts(c []int, n int) []int {
+	c = slices.Grow(c[:0], n)[:n]
+	clear(c)
+	return c
+}
+
 // index fills a directory's candidate lists from its carries bits, in
-// mirror order.
-func (s *Snapshot) index(v *dirView) {
-	s.initLists(v)
+// mirror order: the lists share one allocation, sized by a first pass.
+func (s *Snapshot) index(v *dirView, sc *listCounts) {
+	v.PathXML = html.EscapeString(v.Path)
+	sc.country = resetCounts(sc.country, len(s.names.countries))
+	sc.continent = resetCounts(sc.continent, len(s.names.continents))
+	sc.location = resetCounts(sc.location, len(s.names.locations))
+	total, visible := 0, 0
+	s.eachCarrier(v, func(m *mirror) {
+		for _, l := range m.locations {
+			sc.location[l]++
+		}
+		total += len(m.locations)
+		if m.Hidden {
+			return
+		}
+		visible++
+		total += 2
+		sc.country[m.country]++
+		if m.continent >= 0 {
+			sc.continent[m.continent]++
+			total++
+		}
+	})
+	buf := make([]mirrorID, 0, total)
+	carve := func(n int) []mirrorID {
+		l := buf[len(buf) : len(buf) : len(buf)+n]
+		buf = buf[:len(buf)+n]
+		return l
+	}
+	sc.countries = carveAll(sc.countries, sc.country, carve)
+	sc.continents = carveAll(sc.continents, sc.continent, carve)
+	sc.locations = carveAll(sc.locations, sc.location, carve)
+	global := carve(visible)
+	s.eachCarrier(v, func(m *mirror) {
+		id := mirrorID(m.index)
+		for _, l := range m.locations {
+			sc.locations[l] = append(sc.locations[l], id)
+		}
+		if m.Hidden {
+			return
+		}
+		sc.countries[m.country] = append(sc.countries[m.country], id)
+		if m.continent >= 0 {
+			sc.continents[m.continent] = append(sc.continents[m.continent], id)
+		}
+		global = append(global, id)
+	})
+	if visible > 0 {
+		v.Global = global
+	}
+	v.ByLocation = listMap(sc.locations, s.names.locations)
+	v.ByCountry = listMap(sc.countries, s.names.countries)
+	v.ByContinent = listMap(sc.continents, s.names.continents)
+	v.Countries = s.countriesByContinent(sc.country)
+}
+
+// eachCarrier calls fn with each mirror that carries v, in id order.
+func (s *Snapshot) eachCarrier(v *dirView, fn func(*mirror)) {
 	for w, word := range v.carries {
 		for word != 0 {
-			id := mirrorID(w*64 + trailingZeros(word))
+			id := w*64 + trailingZeros(word)
 			word &= word - 1
-			s.addCandidate(v, id)
+			fn(&s.mirrors[id])
 		}
 	}
-	for _, cs := range v.Countries {
-		slices.Sort(cs)
+}
+
+// carveAll sets lists[i] to an empty list of capacity counts[i].
+func carveAll(lists [][]mirrorID, counts []int, carve func(int) []mirrorID) [][]mirrorID {
+	lists = slices.Grow(lists[:0], len(counts))[:len(counts)]
+	for i, n := range counts {
+		lists[i] = nil
+		if n > 0 {
+			lists[i] = carve(n)
+		}
 	}
+	return lists
+}
+
+// listMap maps the names of the non-empty lists to them.
+func listMap(lists [][]mirrorID, names []string) map[string][]mirrorID {
+	n := 0
+	for _, l := range lists {
+		if len(l) > 0 {
+			n++
+		}
+	}
+	m := make(map[string][]mirrorID, n)
+	for i, l := range lists {
+		if len(l) > 0 {
+			m[names[i]] = l
+		}
+	}
+	return m
+}
+
+// countriesByContinent lists, per continent, the countries with visible
+// carriers (counts, by country index), sorted.
+func (s *Snapshot) countriesByContinent(counts []int) map[string][]string {
+	per := make([]int, len(s.names.continents))
+	total := 0
+	for c, n := range counts {
+		if cont := s.names.continentOf[c]; n > 0 && cont >= 0 {
+			per[cont]++
+			total++
+		}
+	}
+	out := make(map[string][]string, len(per))
+	all := make([]string, 0, total)
+	for cont, n := range per {
+		if n == 0 {
+			continue
+		}
+		list := all[len(all):]
+		for c, k := range counts {
+			if k > 0 && s.names.continentOf[c] == int32(cont) {
+				list = append(list, s.names.countries[c])
+			}
+		}
+		all = all[:len(all)+len(list)]
+		out[s.names.continents[cont]] = list[:len(list):len(list)]
+	}
+	return out
 }
 
 // initLists makes a view's empty candidate lists.
