@@ -126,6 +126,8 @@ type Store interface {
 
 	// Tokens: admin API credentials and the audit log.
 	Tokens
+	// Stats: request and countme statistics.
+	Stats
 
 	// Changes delivers a value whenever the stored data may have changed,
 	// including changes made by other processes, until ctx ends.

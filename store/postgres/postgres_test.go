@@ -53,3 +53,11 @@ func TestAuditRetention(t *testing.T) {
 		return s
 	})
 }
+
+func TestStatsReplicas(t *testing.T) {
+	server.Require(t)
+	storetest.RunStatsReplicas(t, func(t *testing.T) (store.Store, store.Store) {
+		url := server.NewDatabase(t, true)
+		return openURL(t, url), openURL(t, url)
+	})
+}

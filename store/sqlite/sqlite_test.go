@@ -204,3 +204,12 @@ func TestCarryOverNeverOverwrites(t *testing.T) {
 		})
 	}
 }
+
+func TestStatsReplicas(t *testing.T) {
+	storetest.RunStatsReplicas(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		a, b := open(t, dir), open(t, dir)
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return a, b
+	})
+}

@@ -104,6 +104,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"AuditPaging", testAuditPaging},
 		{"AuditDetail", testAuditDetail},
+		{"Stats", testStats},
+		{"StatsInvalid", testStatsInvalid},
+		{"StatsRetention", testStatsRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
