@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/metalinkd/metalinkd/metalink"
+	"github.com/metalinkd/metalinkd/server/status"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -132,4 +133,20 @@ func (s *Stats) RunStats(ctx context.Context, o StatsOptions) {
 			flush(ctx)
 		}
 	}
+}
+
+// ShowUsage reads the statistics the status page charts from st and shows
+// them there; the page is rendered again on its next view.
+func (r *Reloader) ShowUsage(ctx context.Context, st store.Stats, now time.Time) error {
+	day, week := status.UsageSince(now)
+	reqs, err := st.RequestStats(ctx, store.StatsQuery{Since: day, By: []string{store.ByDay}})
+	if err != nil {
+		return err
+	}
+	cm, err := st.CountmeStats(ctx, store.StatsQuery{Since: week, By: []string{store.ByWeek, store.ByBucket}})
+	if err != nil {
+		return err
+	}
+	r.status.SetUsage(status.UsageFrom(reqs, cm, now))
+	return nil
 }

@@ -221,3 +221,43 @@ func TestLabelTableBounded(t *testing.T) {
 		t.Error("adding known names copied the table")
 	}
 }
+
+func TestStatsMetrics(t *testing.T) {
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	s, st := statsServer(t, &now)
+	m := NewMetrics()
+	m.WatchStats(st)
+	h := s.Handler()
+	for _, target := range []string{
+		"/metalink?repo=fedora-41&arch=x86_64&countme=1",
+		"/metalink?repo=fedora-41&arch=x86_64&countme=4",
+		"/metalink?repo=fedora-41&arch=x86_64&countme=4",
+		"/metalink?repo=fedora-41&arch=x86_64&countme=5",
+	} {
+		req := httptest.NewRequest("GET", target, nil)
+		req.RemoteAddr = "192.0.2.1:40000"
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	st.Flush(t.Context(), failingStats{}, now, store.DefaultStatsRetention)
+	db, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := st.Flush(t.Context(), db, now, store.DefaultStatsRetention); err != nil {
+		t.Fatal(err)
+	}
+	got := gathered(t, m)
+	for key, want := range map[string]float64{
+		`metalinkd_countme_hits_total{bucket=1}`: 1,
+		`metalinkd_countme_hits_total{bucket=2}`: 0,
+		`metalinkd_countme_hits_total{bucket=4}`: 2,
+		`metalinkd_stats_flushes_total{}`:        1,
+		`metalinkd_stats_flush_failures_total{}`: 1,
+		`metalinkd_stats_rows_written_total{}`:   3, // one request row, two countme rows
+	} {
+		if v, ok := got[key]; !ok || v != want {
+			t.Errorf("%s = %v (present %t), want %v", key, v, ok, want)
+		}
+	}
+}
