@@ -151,9 +151,9 @@ func columns(title string, dates []time.Time, values [][]int64, classes []string
 	if len(classes) > 1 {
 		c.LegendY = c.Height
 		c.Height += colLegend
-		c.Width = max(c.Width, colAxis+len(classes)*120)
+		c.Width = max(c.Width, colAxis+len(classes)*140)
 		for j, cl := range classes {
-			c.Legend = append(c.Legend, legendItem{X: colAxis + j*120, Class: cl, Label: bucketNames[j]})
+			c.Legend = append(c.Legend, legendItem{X: colAxis + j*140, Class: cl, Label: bucketNames[j]})
 		}
 	}
 	return c
