@@ -9,7 +9,10 @@
 # Environment: RUNS (5), DURATION (10s), WARMUP (3s), CONNECTIONS (32),
 # SERVER_CPU (0), LOAD_CPU (1), OUT_DIR (bench-out/load-DATE: raw wrk output),
 # METRICS (0; 1 serves Prometheus metrics on a second loopback port, scraped
-# once per run, to measure what counting costs the answers).
+# once per run, to measure what counting costs the answers),
+# STATS (0; 1 counts request and countme statistics and flushes them to the
+# store every STATS_FLUSH, 5s, so that runs include flushes), COUNTME (0; 1
+# adds countme=1 to every request, the statistics' costliest case).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -19,9 +22,15 @@ CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 METRICS=${METRICS:-0}
+STATS=${STATS:-0}
+STATS_FLUSH=${STATS_FLUSH:-5s}
+COUNTME=${COUNTME:-0}
 MIRRORS=50
 REPO_DIR=releases/41/Everything/x86_64/os
 QUERY='/metalink?repo=fedora-41&arch=x86_64'
+if [[ $COUNTME == 1 ]]; then
+	QUERY+='&countme=1'
+fi
 
 cd "$(dirname "$0")/.."
 OUT_DIR=${OUT_DIR:-bench-out/load-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -160,8 +169,12 @@ if [[ $METRICS == 1 ]]; then
 	metrics_flags=(--metrics-listen "127.0.0.1:$metrics_port")
 	metrics_url="http://127.0.0.1:$metrics_port/metrics"
 fi
+stats_flags=(--stats-flush 0)
+if [[ $STATS == 1 ]]; then
+	stats_flags=(--stats-flush "$STATS_FLUSH")
+fi
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data" \
-	--listen "127.0.0.1:$port" "${metrics_flags[@]}" 2>/dev/null &
+	--listen "127.0.0.1:$port" "${metrics_flags[@]}" "${stats_flags[@]}" 2>/dev/null &
 metalinkd_pid=$!
 wait_ready "http://127.0.0.1:$port/healthz" "$metalinkd_pid"
 metalinkd_url="http://127.0.0.1:$port$QUERY"
@@ -194,16 +207,26 @@ for i in $(seq "$RUNS"); do
 done
 stop_pid "$metalinkd_pid"
 metalinkd_pid=
+if [[ $STATS == 1 ]]; then
+	# The last flush ran at shutdown: the store holds every request answered.
+	"$work/metalinkd" stats --data-dir "$data" --by repo --csv >"$OUT_DIR/stats.csv" ||
+		die "metalinkd stats failed"
+	echo "statistics kept: $(tail -n +2 "$OUT_DIR/stats.csv" | tr '\n' ' ')" >&2
+fi
 stop_pid "$baseline_pid"
 baseline_pid=
 m_rps=$(printf '%s\n' "${metalinkd_rps[@]}" | median) m_p99=$(printf '%s\n' "${metalinkd_p99[@]}" | median)
 b_rps=$(printf '%s\n' "${baseline_rps[@]}" | median) b_p99=$(printf '%s\n' "${baseline_p99[@]}" | median)
 
 {
-	echo "# $RUNS alternating runs of $DURATION each, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors; metrics $([[ $METRICS == 1 ]] && echo on || echo off)"
+	echo "# $RUNS alternating runs of $DURATION each, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors; metrics $([[ $METRICS == 1 ]] && echo on || echo off); statistics $([[ $STATS == 1 ]] && echo "on, flushed every $STATS_FLUSH" || echo off); countme $([[ $COUNTME == 1 ]] && echo "in every request" || echo absent)"
 	printf '%-10s %12s %10s\n' server 'req/s' 'p99 ms'
 	printf '%-10s %12.0f %10.3f\n' metalinkd "$m_rps" "$m_p99"
 	printf '%-10s %12.0f %10.3f\n' baseline "$b_rps" "$b_p99"
 	awk -v a="$m_rps" -v b="$b_rps" -v pa="$m_p99" -v pb="$b_p99" \
 		'BEGIN { printf "ratio metalinkd/baseline: req/s %.2f, p99 %.2f\n", a / b, pa / pb }'
+	# The spread: each run's ratio to the baseline run that followed it.
+	for i in "${!metalinkd_rps[@]}"; do
+		awk -v a="${metalinkd_rps[$i]}" -v b="${baseline_rps[$i]}" 'BEGIN { printf "%.3f\n", a / b }'
+	done | sort -g | awk '{ v[NR] = $1 } END { printf "per-run ratios: min %.3f, median %.3f, max %.3f\n", v[1], v[int((NR + 1) / 2)], v[NR] }'
 } | tee "$OUT_DIR/summary.txt"
