@@ -148,6 +148,7 @@ func (a *API) routes() *chi.Mux {
 		r.Get("/directories/*", a.handle(a.getDirectory))
 
 		r.Get("/freshness", a.handle(a.freshnessView))
+		r.Get("/stats", a.handle(a.statsView))
 
 		r.Get("/tokens", a.handle(a.listTokens))
 		r.Post("/tokens", a.handle(a.createToken))

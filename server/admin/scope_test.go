@@ -55,6 +55,7 @@ var endpoints = []endpoint{
 	{"POST", "/directories/expire", "/directories/expire", map[string]string{"directory": dir}, 200, "", 0},
 	{"GET", "/directories/" + dir, "/directories/*", nil, 200, "", 0},
 	{"GET", "/freshness", "/freshness", nil, 200, "", 0},
+	{"GET", "/stats?kind=countme", "/stats", nil, 200, "", 0},
 	{"GET", "/tokens", "/tokens", nil, 200, "", 0},
 	{"POST", "/tokens", "/tokens", map[string]any{"scopes": []string{"admin"}}, 201, "", 0},
 	{"DELETE", "/tokens/{m2token}", "/tokens/{id}", nil, 204, "", 0},
