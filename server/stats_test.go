@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -260,4 +261,42 @@ func TestStatsMetrics(t *testing.T) {
 			t.Errorf("%s = %v (present %t), want %v", key, v, ok, want)
 		}
 	}
+}
+
+// BenchmarkMetalinkStats is a whole metalink answer of 50 mirrors with the
+// statistics off and on (a countme hit each time, the costliest case).
+func BenchmarkMetalinkStats(b *testing.B) {
+	const target = "/metalink?repo=fedora-41&arch=x86_64&location=us-east-1&countme=1"
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprintf("stats=%t", on), func(b *testing.B) {
+			opts := Options{}
+			if on {
+				opts.Stats = NewStats()
+			}
+			h := benchHandlerWith(50, opts)
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req.RemoteAddr = "192.0.2.1:40000"
+			dw := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(dw.h)
+				h.ServeHTTP(dw, req)
+			}
+		})
+	}
+}
+
+// BenchmarkStatsCount is what the statistics add to one answer, from
+// parallel goroutines as a server's connections count.
+func BenchmarkStatsCount(b *testing.B) {
+	s := NewStats()
+	s.loaded(benchDataset(5))
+	a := answer{now: time.Now(), repo: "fedora-41", arch: "x86_64", country: "DE", location: "us-east-1", step: metalink.StepLocation, countme: 1}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		a := a
+		for pb.Next() {
+			s.count(&a)
+		}
+	})
 }
