@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,4 +300,58 @@ func BenchmarkStatsCount(b *testing.B) {
 			s.count(&a)
 		}
 	})
+}
+
+// TestStatsFlushWhileCounting flushes while goroutines count: every count
+// reaches the store exactly once.
+func TestStatsFlushWhileCounting(t *testing.T) {
+	s := NewStats()
+	s.loaded(benchDataset(5))
+	db, err := sqlite.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	const workers, each = 4, 5000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := answer{now: now, repo: "fedora-41", arch: "x86_64", country: benchCountries[w], step: metalink.StepCountry, countme: 1 + w%4}
+			for range each {
+				s.count(&a)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	flushes := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		if err := s.Flush(t.Context(), db, now, store.DefaultStatsRetention); err != nil {
+			t.Fatal(err)
+		}
+		flushes++
+	}
+	got, err := db.RequestStats(t.Context(), store.StatsQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := db.CountmeStats(t.Context(), store.StatsQuery{By: []string{store.ByBucket}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Count != workers*each {
+		t.Errorf("after %d flushes the store holds %v requests, want %d", flushes, got, workers*each)
+	}
+	want := []store.CountmeCount{{Bucket: 1, Count: each}, {Bucket: 2, Count: each}, {Bucket: 3, Count: each}, {Bucket: 4, Count: each}}
+	if diff := cmp.Diff(want, cm); diff != "" {
+		t.Errorf("countme after concurrent flushes (-want +got):\n%s", diff)
+	}
 }
