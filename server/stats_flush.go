@@ -66,13 +66,18 @@ func stepByName(name string) (s metalink.Step) {
 }
 
 // Flush adds what was counted since the last flush to st, dropping what
-// keep no longer keeps as of now. When the store fails, the counts stay
-// here for the next flush.
+// keep no longer keeps as of now; with nothing counted it writes nothing.
+// When the store fails, the counts stay here for the next flush.
 func (s *Stats) Flush(ctx context.Context, st store.Stats, now time.Time, keep store.StatsRetention) error {
 	if s == nil {
 		return nil
 	}
 	reqs, cm := s.take()
+	if len(reqs) == 0 && len(cm) == 0 {
+		// Nothing to add: no write, so that an idle embedded store does
+		// not signal a change; the next flush with counts prunes.
+		return nil
+	}
 	if err := st.AddStats(ctx, reqs, cm, now, keep); err != nil {
 		s.putBack(reqs, cm)
 		s.flushFailures.Add(1)

@@ -355,3 +355,31 @@ func TestStatsFlushWhileCounting(t *testing.T) {
 		t.Errorf("countme after concurrent flushes (-want +got):\n%s", diff)
 	}
 }
+
+// recordingStats counts the statistics writes it is asked for.
+type recordingStats struct {
+	store.Stats
+	writes int
+}
+
+func (r *recordingStats) AddStats(context.Context, []store.RequestCount, []store.CountmeCount, time.Time, store.StatsRetention) error {
+	r.writes++
+	return nil
+}
+
+func TestStatsIdleFlushWritesNothing(t *testing.T) {
+	s := NewStats()
+	rec := &recordingStats{}
+	for range 3 {
+		if err := s.Flush(t.Context(), rec, time.Now(), store.DefaultStatsRetention); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.count(&answer{now: time.Now(), repo: "x"})
+	if err := s.Flush(t.Context(), rec, time.Now(), store.DefaultStatsRetention); err != nil {
+		t.Fatal(err)
+	}
+	if rec.writes != 1 || s.flushes.Load() != 1 {
+		t.Errorf("%d writes and %d flushes counted for three idle flushes and one with a request, want 1 and 1", rec.writes, s.flushes.Load())
+	}
+}
