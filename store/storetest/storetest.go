@@ -34,6 +34,8 @@
 //     not from the mirrors file. Their order is not part of the contract.
 //   - Every change is recorded in the audit log, in the same transaction,
 //     with the actor of its context; a rejected change records nothing.
+//   - The crawler's part (RecordCrawl, Health, Recover, propagation, the
+//     crawl lock) is settled in crawl.go.
 //   - Forget matches whole path components: prefix "pub/fedora" covers
 //     "pub/fedora/x" but not "pub/fedora-secondary"; an unknown mirror is
 //     ErrNotFound.
@@ -107,6 +109,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Stats", testStats},
 		{"StatsInvalid", testStatsInvalid},
 		{"StatsRetention", testStatsRetention},
+		{"CrawlWritesOnlyChanges", testCrawlWritesOnlyChanges},
+		{"CrawlPrecedence", testCrawlPrecedence},
+		{"CrawlDisableAndRecover", testCrawlDisableAndRecover},
+		{"CrawlRejected", testCrawlRejected},
+		{"CrawlRestoreRoundTrip", testCrawlRestoreRoundTrip},
+		{"CrawlChanges", testCrawlChanges},
+		{"Propagation", testPropagation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
--- Request and countme statistics, as in PostgreSQL's 0003. Days and weeks
+-- Request and countme statistics, as in PostgreSQL's 0004. Days and weeks
 -- are 'YYYY-MM-DD' text, which sorts as the dates do.
 
 CREATE TABLE request_stats (
