@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,12 +15,24 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// TestServeFlushesStatsOnShutdown serves a few answers with a flush period
-// far longer than the test, stops the server and reads what its last
-// flush wrote with `metalinkd stats`.
+// TestServeFlushesStatsOnShutdown serves a few answers through two
+// servers sharing one embedded store (two replicas), with a flush period far
+// longer than the test, stops both at once and reads what their last
+// flushes wrote with `metalinkd stats`.
 func TestServeFlushesStatsOnShutdown(t *testing.T) {
-	data, master := t.TempDir(), t.TempDir()
-	env := map[string]string{"METALINKD_DATA_DIR": data}
+	testServeFlushesStats(t, map[string]string{"METALINKD_DATA_DIR": t.TempDir()})
+}
+
+// TestPostgresServeFlushesStats is the same with two servers on one
+// PostgreSQL database.
+func TestPostgresServeFlushesStats(t *testing.T) {
+	pg.Require(t)
+	testServeFlushesStats(t, map[string]string{"DATABASE_URL": pg.NewDatabase(t, true),
+		"METALINKD_SNAPSHOT_CACHE": "off"})
+}
+
+func testServeFlushesStats(t *testing.T, env map[string]string) {
+	master := t.TempDir()
 	const dir = "releases/41/Everything/x86_64/os"
 	writeRepomd(t, master, dir, "1")
 	if r := runCLI(t, env, mirrorsYAML, "import", "-"); r.code != ExitOK {
@@ -34,22 +47,33 @@ func TestServeFlushesStatsOnShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, cleanup, err := wireServer(context.Background(), c, slog.New(slog.DiscardHandler), nil, logging.JSON)
-	if err != nil {
-		t.Fatal(err)
+	var cleanups []func()
+	var urls []string
+	for range 2 {
+		w, cleanup, err := wireServer(context.Background(), c, slog.New(slog.DiscardHandler), nil, logging.JSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(w.srv.Handler())
+		cleanups = append(cleanups, func() { ts.Close(); cleanup() })
+		urls = append(urls, ts.URL)
 	}
-	ts := httptest.NewServer(w.srv.Handler())
-	for _, q := range []string{
+	for i, q := range []string{
 		"/metalink?repo=fedora-41&arch=x86_64&countme=1&ip=192.0.2.9",
 		"/metalink?repo=fedora-41&arch=x86_64&countme=1&ip=192.0.2.9",
 		"/metalink?repo=fedora-41&arch=x86_64&countme=4&location=us-east-1&ip=192.0.2.9",
 		"/mirrorlist?repo=fedora-41&arch=x86_64&ip=192.0.2.9",
 		"/metalink?repo=fedora-99&arch=x86_64&countme=2&ip=192.0.2.9",
 	} {
-		fetch(t, ts.URL+q)
+		fetch(t, urls[i%2]+q)
 	}
-	ts.Close()
-	cleanup()
+	// Both replicas stop, and flush, at once.
+	var wg sync.WaitGroup
+	for _, stop := range cleanups {
+		wg.Add(1)
+		go func() { defer wg.Done(); stop() }()
+	}
+	wg.Wait()
 
 	today := time.Now().UTC().Format(time.DateOnly)
 	week := store.CountmeWeek(time.Now()).Format(time.DateOnly)
