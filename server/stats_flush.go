@@ -74,8 +74,8 @@ func (s *Stats) Flush(ctx context.Context, st store.Stats, now time.Time, keep s
 	}
 	reqs, cm := s.take()
 	if len(reqs) == 0 && len(cm) == 0 {
-		// Nothing to add: no write, so that an idle embedded store does
-		// not signal a change; the next flush with counts prunes.
+		// Nothing to add: an idle server writes nothing; the next flush
+		// with counts prunes.
 		return nil
 	}
 	if err := st.AddStats(ctx, reqs, cm, now, keep); err != nil {

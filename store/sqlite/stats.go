@@ -3,24 +3,67 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strconv"
 	"time"
 
+	sqlitemigrations "github.com/metalinkd/metalinkd/migrations/sqlite"
 	"github.com/metalinkd/metalinkd/store"
 )
+
+// StatsFileName is the statistics database in the data directory. It is
+// apart from FileName because every commit there makes the processes
+// sharing the directory rebuild their snapshots, and a flush of
+// statistics changes nothing they serve.
+const StatsFileName = "metalinkd-stats.db"
+
+// statsDB returns the statistics database, opening it and bringing its
+// schema up to date on first use; a failure is tried again on the next call.
+func (s *Store) statsDB(ctx context.Context) (*sql.DB, error) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if s.stats != nil {
+		return s.stats, nil
+	}
+	if s.closing.Err() != nil {
+		return nil, errors.New("embedded store: closed")
+	}
+	db, err := openDB(filepath.Join(s.dir, StatsFileName), "immediate")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Sub(sqlitemigrations.StatsFiles, "stats")
+	if err == nil {
+		err = migrateDB(ctx, db, files)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("embedded store: %s: %w", StatsFileName, err)
+	}
+	s.stats = db
+	return db, nil
+}
 
 // dateText is a day or week as the statistics tables keep it.
 func dateText(t time.Time) any { return t.UTC().Format(time.DateOnly) }
 
-// AddStats implements store.Stats: one write transaction adds every count
-// with an upsert and drops what the retention no longer keeps. It is no
-// change of the dataset, so it writes no audit entry.
+// AddStats implements store.Stats: one write transaction of the statistics
+// database adds every count with an upsert and drops what the retention no
+// longer keeps. It is no change of the dataset: no audit entry, and no
+// commit to the dataset's database, so no process rebuilds its snapshot.
 func (s *Store) AddStats(ctx context.Context, reqs []store.RequestCount, countme []store.CountmeCount, now time.Time, keep store.StatsRetention) error {
 	if err := store.CheckStats(reqs, countme); err != nil {
 		return wrap(err, "statistics")
 	}
 	reqs, countme = store.SumStats(reqs, countme)
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	db, err := s.statsDB(ctx)
+	if err != nil {
+		return err
+	}
+	err = inTx(ctx, db, func(tx *sql.Tx) error {
 		if err := addRequests(ctx, tx, reqs); err != nil {
 			return err
 		}
@@ -119,36 +162,40 @@ func (s *Store) statsRows(ctx context.Context, countme bool, q store.StatsQuery,
 		return err
 	}
 	query, args := store.StatsSelect(countme, q, func(int) string { return "?" }, dateText)
-	return s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
+	db, err := s.statsDB(ctx)
+	if err != nil {
+		return err
+	}
+	// One statement reads one state of the database (WAL): no transaction,
+	// which would take the write lock.
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]sql.NullString, len(q.By))
+	dest := make([]any, len(q.By)+1)
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	var sum sql.NullInt64
+	dest[len(q.By)] = &sum
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		defer rows.Close()
-		vals := make([]sql.NullString, len(q.By))
-		dest := make([]any, len(q.By)+1)
-		for i := range vals {
-			dest[i] = &vals[i]
+		if !sum.Valid {
+			continue
 		}
-		var sum sql.NullInt64
-		dest[len(q.By)] = &sum
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			if !sum.Valid {
-				continue
-			}
-			dims := make(map[string]string, len(q.By))
-			for i, b := range q.By {
-				dims[b] = vals[i].String
-			}
-			if err := fn(dims, sum.Int64); err != nil {
-				return err
-			}
+		dims := make(map[string]string, len(q.By))
+		for i, b := range q.By {
+			dims[b] = vals[i].String
 		}
-		return rows.Err()
-	})
+		if err := fn(dims, sum.Int64); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // parseDate reads a stored day or week; "" (summed away) is the zero time.
@@ -157,4 +204,19 @@ func parseDate(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.Parse(time.DateOnly, s)
+}
+
+// inTx runs fn in a transaction of db (IMMEDIATE: it holds the write lock
+// from its start, so that writers of several processes take turns) and
+// commits when fn succeeds.
+func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

@@ -1,4 +1,7 @@
--- Request and countme statistics, as in PostgreSQL's 0004. Days and weeks
+-- Request and countme statistics, as in PostgreSQL's 0004, in a database
+-- file of their own (metalinkd-stats.db): a flush is no change of the
+-- dataset, so it must not make the processes sharing the data directory
+-- rebuild their snapshots, as a commit to metalinkd.db does. Days and weeks
 -- are 'YYYY-MM-DD' text, which sorts as the dates do.
 
 CREATE TABLE request_stats (
