@@ -1,4 +1,4 @@
--- Request and countme statistics, as in PostgreSQL's 0004, in a database
+-- Request and countme statistics, as in PostgreSQL's 0005, in a database
 -- file of their own (metalinkd-stats.db): a flush is no change of the
 -- dataset, so it must not make the processes sharing the data directory
 -- rebuild their snapshots, as a commit to metalinkd.db does. Days and weeks
