@@ -36,21 +36,50 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
+-- Freshness is logged once per statement, from its transition tables, so
+-- that a bulk write (an import of the whole network) costs one statement,
+-- and one entry for everything past 20,000 rows, not one call per row.
 CREATE FUNCTION freshness_log() RETURNS trigger AS $$
+DECLARE
+	n bigint;
+	s bigint;
 BEGIN
-	IF TG_OP IN ('UPDATE', 'DELETE') THEN
-		IF TG_OP = 'DELETE' OR old.sha256 <> new.sha256 OR old.mirror <> new.mirror OR old.directory <> new.directory THEN
-			PERFORM change_log_add('freshness', old.mirror, old.directory);
-		END IF;
+	PERFORM pg_advisory_xact_lock(30800032737883237);
+	IF TG_OP = 'INSERT' THEN
+		SELECT count(*) INTO n FROM new_rows;
+	ELSE
+		SELECT count(*) INTO n FROM old_rows;
 	END IF;
-	IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (old.mirror <> new.mirror OR old.directory <> new.directory)) THEN
-		PERFORM change_log_add('freshness', new.mirror, new.directory);
+	IF n = 0 THEN
+		RETURN NULL;
 	END IF;
+	IF n > 20000 THEN
+		PERFORM change_log_add('all', '', '');
+		RETURN NULL;
+	END IF;
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO change_log (kind, mirror, directory) SELECT 'freshness', mirror, directory FROM new_rows;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO change_log (kind, mirror, directory) SELECT 'freshness', mirror, directory FROM old_rows;
+	ELSE
+		INSERT INTO change_log (kind, mirror, directory)
+		SELECT 'freshness', c.mirror, c.directory FROM (
+			(SELECT mirror, directory, sha256 FROM new_rows EXCEPT SELECT mirror, directory, sha256 FROM old_rows)
+			UNION
+			(SELECT mirror, directory, sha256 FROM old_rows EXCEPT SELECT mirror, directory, sha256 FROM new_rows)) c;
+	END IF;
+	SELECT max(seq) INTO s FROM change_log;
+	DELETE FROM change_log WHERE seq <= s - 100000;
+	UPDATE change_log_floor SET seq = s - 100000 WHERE id = 1 AND seq < s - 100000;
 	RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
-CREATE TRIGGER freshness_log AFTER INSERT OR UPDATE OR DELETE ON freshness
-	FOR EACH ROW EXECUTE FUNCTION freshness_log();
+CREATE TRIGGER freshness_insert_log AFTER INSERT ON freshness REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION freshness_log();
+CREATE TRIGGER freshness_update_log AFTER UPDATE ON freshness REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION freshness_log();
+CREATE TRIGGER freshness_delete_log AFTER DELETE ON freshness REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION freshness_log();
 
 CREATE FUNCTION mirrors_log() RETURNS trigger AS $$
 BEGIN
