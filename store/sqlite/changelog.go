@@ -95,3 +95,19 @@ func mirrorChange(ctx context.Context, tx *sql.Tx, name string) (store.MirrorCha
 	c.Freshness, err = loadFreshness(ctx, tx, name, "")
 	return c, err
 }
+
+// quietly runs fn, a bulk write, with the change log's triggers held back,
+// and logs one change to everything instead of one entry per row.
+func quietly(ctx context.Context, tx *sql.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE change_log_quiet SET quiet = 1 WHERE id = 1`); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE change_log_quiet SET quiet = 0 WHERE id = 1`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO change_log (kind) VALUES ('all')`)
+	return err
+}

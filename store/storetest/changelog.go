@@ -151,6 +151,7 @@ func testChangeLogFull(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"Import", func() error { return s.Import(ctx(t), declarative(crawlDataset())) }},
+		{"Restore", func() error { return s.Restore(ctx(t), crawlDataset()) }},
 	} {
 		seq := changeSeq(t, s)
 		must(t, tt.name, tt.change())
