@@ -22,8 +22,8 @@ import (
 // touched more. What is built from a whole dataset besides the snapshot
 // (the status page, the dataset metrics, the cache) catches up with patches
 // by a load of its own, at most every StatusEvery. It keeps the last good
-// snapshot when a rebuild fails,
-// so that the server goes on answering while the store is away. With a
+// snapshot when a rebuild fails, so that the server goes on answering
+// while the store is away. With a
 // snapshot cache it can also start while the store is away; with a health
 // check it notices a store that stopped answering before a reload does.
 type Reloader struct {
@@ -283,8 +283,9 @@ func (r *Reloader) Trigger() { signal(r.asked) }
 
 // Run updates the snapshot on change signals and timer ticks (Update: a
 // patch at once, or a debounced rebuild), and rebuilds it on Trigger and,
-// while reloads fail, on retries with backoff, until ctx ends. It also runs the health
-// check and the cache writer, when configured. A reload asked for with
+// while reloads fail, on retries with backoff, until ctx ends. It also
+// runs the status refresher and, when configured, the health check and
+// the cache writer. A reload asked for with
 // Trigger is logged at info level, the others at debug level.
 func (r *Reloader) Run(ctx context.Context) {
 	done := make(chan struct{})
