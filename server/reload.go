@@ -23,9 +23,9 @@ import (
 // (the status page, the dataset metrics, the cache) catches up with patches
 // by a load of its own, at most every StatusEvery. It keeps the last good
 // snapshot when a rebuild fails, so that the server goes on answering
-// while the store is away. With a
-// snapshot cache it can also start while the store is away; with a health
-// check it notices a store that stopped answering before a reload does.
+// while the store is away. With a snapshot cache it can also start while
+// the store is away; with a health check it notices a store that stopped
+// answering before a reload does.
 type Reloader struct {
 	st       store.Store
 	log      *slog.Logger
