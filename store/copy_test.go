@@ -15,6 +15,7 @@ func TestCopyIsDeep(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	m := mirror("a")
 	m.Netblocks, m.Locations = []string{"192.0.2.0/24"}, []string{"us-east-1"}
+	m.CountriesAllowed, m.IPv6 = []string{"US"}, store.Bool(false)
 	r := store.Repomd{SHA256: "x", Recorded: now}
 	d := &store.Dataset{
 		Mirrors:      []store.Mirror{m},
@@ -26,6 +27,9 @@ func TestCopyIsDeep(t *testing.T) {
 		Freshness:    []store.Freshness{{Mirror: "a", Directory: "d", SHA256: "x", Reported: now}},
 		CloudRanges:  []store.CloudRange{{Prefix: "198.51.100.0/24", Provider: "aws", Region: "us-east-1"}},
 		CloudSources: []store.CloudSource{{Provider: "aws", SyncToken: "1", Imported: now}},
+
+		NetblockCountries: []store.NetblockCountry{{Netblock: "198.51.100.0/24", Country: "IL"}},
+		CountryContinents: []store.CountryContinent{{Country: "IL", Continent: "EU"}},
 	}
 	// Every list of the model is set, so that a list added later and
 	// forgotten by Copy shows up as a difference from Clone.
@@ -44,7 +48,10 @@ func TestCopyIsDeep(t *testing.T) {
 	c.Locations[0].CloudRegions[0] = "changed"
 	c.Directories[0].Alternates[0].SHA256 = "changed"
 	c.Freshness[0].SHA256 = "changed"
-	if d.Mirrors[0].URLs[0] == "changed" || d.Mirrors[0].Netblocks[0] == "changed" || d.Locations[0].CloudRegions[0] == "changed" ||
+	c.Mirrors[0].CountriesAllowed[0] = "changed"
+	*c.Mirrors[0].IPv6 = true
+	if d.Mirrors[0].CountriesAllowed[0] == "changed" || *d.Mirrors[0].IPv6 ||
+		d.Mirrors[0].URLs[0] == "changed" || d.Mirrors[0].Netblocks[0] == "changed" || d.Locations[0].CloudRegions[0] == "changed" ||
 		d.Directories[0].Alternates[0].SHA256 == "changed" || d.Freshness[0].SHA256 == "changed" {
 		t.Error("changing the copy changed the original")
 	}

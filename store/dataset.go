@@ -51,6 +51,7 @@ func (d *Dataset) Normalize() {
 		}
 		return strings.Compare(a.Prefix, b.Prefix)
 	})
+	NormalizeOverrides(d.NetblockCountries, d.CountryContinents)
 	slices.SortFunc(d.CloudSources, func(a, b CloudSource) int { return strings.Compare(a.Provider, b.Provider) })
 	slices.SortFunc(d.Freshness, func(a, b Freshness) int {
 		if c := strings.Compare(a.Mirror, b.Mirror); c != 0 {
@@ -71,6 +72,14 @@ func NormalizeMirror(m *Mirror) {
 			m.Netblocks[i] = p.String()
 		}
 	}
+	for i, c := range m.CountriesAllowed {
+		m.CountriesAllowed[i] = strings.ToUpper(c)
+	}
+	if len(m.CountriesAllowed) == 0 {
+		m.CountriesAllowed = nil
+	}
+	normalizeFamily(&m.IPv4)
+	normalizeFamily(&m.IPv6)
 }
 
 // LocationNames returns the set of declared location names.
@@ -100,6 +109,8 @@ func (d *Dataset) ApplyImport(decl *Dataset) {
 	d.Repositories = decl.Repositories
 	d.Redirects = decl.Redirects
 	d.ScanRules = decl.ScanRules
+	d.NetblockCountries = decl.NetblockCountries
+	d.CountryContinents = decl.CountryContinents
 	d.Repositories = append(d.Repositories, d.ScannedRepositories()...)
 	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return d.mirrorIndex(f.Mirror) < 0 })
 }
