@@ -69,6 +69,18 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
+	// country is the client's country as selection sees it (after the
+	// netblock overrides); family its address family, 4, 6 or 0 (unknown).
+	country string
+	family  byte
+	// famAll and famCounted count the listed mirrors of the client's family:
+	// all of them, and those counted for protocol=.
+	famAll, famCounted int
+	// steps holds the step that listed each mirror of out; rest and
+	// restSteps are scratch for the family order (see byFamily).
+	steps     []Step
+	rest      []mirrorID
+	restSteps []Step
 	// maxBW caps bandwidth in the weights.
 	maxBW int
 	// step is the step running; first is the one that listed out[0].
@@ -99,6 +111,13 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		s.maxBW = DefaultMaxBandwidth
 	}
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
+	s.steps, s.famAll, s.famCounted = s.steps[:0], 0, 0
+	geoAddr := c.Addr
+	if c.Claimed.IsValid() {
+		geoAddr = c.Claimed
+	}
+	s.country = snap.clientCountry(geoAddr, c.Country)
+	s.family = addressFamily(q, geoAddr)
 	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
@@ -116,15 +135,18 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		onlyCountry = s.requestedCountries(countries)
 	}
 	if !onlyCountry {
-		if c.Country != "" {
+		if s.country != "" {
 			s.step = StepCountry
-			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
+			s.weighted(dir.ByCountry[s.country], "country = ", s.country)
 		}
-		s.continent(c.Country)
+		s.continent(s.country)
 		if s.found() < minimum {
 			s.step = StepGlobal
 			s.weighted(dir.Global, "country = global ", "")
 		}
+	}
+	if s.family != 0 {
+		s.byFamily(minimum)
 	}
 	if s.protos != nil {
 		s.header = append(s.header, "protocol = "...)
@@ -136,7 +158,12 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 // a URL of a protocol= asked for or, when none has one (the filter is then
 // dropped), every one listed.
 func (s *selector) found() int {
-	if s.counted == 0 {
+	switch {
+	case s.family != 0 && s.counted == 0:
+		return s.famAll
+	case s.family != 0:
+		return s.famCounted
+	case s.counted == 0:
 		return len(s.out)
 	}
 	return s.counted
@@ -244,7 +271,7 @@ func (s *selector) requestedCountries(countries []string) bool {
 	if len(s.out) == before {
 		s.step = StepContinent
 		for _, c := range countries {
-			s.continentKeys(store.Continent(c), c)
+			s.continentKeys(s.snap.continent(c), c)
 		}
 		s.flush(start)
 	}
@@ -258,7 +285,7 @@ func (s *selector) continent(country string) {
 	}
 	s.step = StepContinent
 	start := len(s.keys)
-	s.continentKeys(store.Continent(country), country)
+	s.continentKeys(s.snap.continent(country), country)
 	s.flush(start)
 }
 
@@ -331,7 +358,8 @@ func (s *selector) flush(start int) bool {
 // not listed yet; it reports whether it did.
 func (s *selector) add(id mirrorID) bool {
 	w, b := id/64, uint64(1)<<(uint(id)%64)
-	if s.seen[w]&b != 0 || !s.dir.Carries(id) {
+	m := &s.snap.mirrors[id]
+	if s.seen[w]&b != 0 || !s.dir.Carries(id) || !m.allows(s.country) {
 		return false
 	}
 	s.seen[w] |= b
@@ -339,8 +367,16 @@ func (s *selector) add(id mirrorID) bool {
 		s.first = s.step
 	}
 	s.out = append(s.out, id)
-	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
+	s.steps = append(s.steps, s.step)
+	counts := s.protos == nil || hasProtocol(m, s.protos)
+	if counts {
 		s.counted++
+	}
+	if m.serves(s.family) {
+		s.famAll++
+		if counts {
+			s.famCounted++
+		}
 	}
 	return true
 }

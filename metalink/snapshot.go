@@ -32,6 +32,11 @@ type mirror struct {
 	// ListURL indexes the URL a mirrorlist gives by default (the first
 	// https, http or ftp one), -1 when there is none.
 	ListURL int
+	// Allowed, when not empty, are the only client countries the mirror
+	// may be listed for (host_country_allowed).
+	Allowed []string
+	// IPv4 and IPv6 say which address families reach the mirror.
+	IPv4, IPv6 bool
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -96,6 +101,10 @@ type Snapshot struct {
 	asn       map[uint32][]mirrorID
 	// cloud maps published cloud address ranges to locations.
 	cloud prefixTable[string]
+	// countryOf maps the admin's netblocks to the country their clients
+	// count as, before GeoIP; continentOf overrides the continent table.
+	countryOf   prefixTable[string]
+	continentOf map[string]string
 	// repoList is the "# repo=R&arch=A" listing of every repository, one per line.
 	repoList string
 
@@ -157,6 +166,7 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		locations: d.LocationNames(),
 		asn:       map[uint32][]mirrorID{},
 	}
+	s.overrides(d)
 	byName := make(map[string]mirrorID, len(d.Mirrors))
 	for i := range d.Mirrors {
 		m := &d.Mirrors[i]
@@ -166,6 +176,7 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		id := mirrorID(len(s.mirrors))
 		byName[m.Name] = id
 		s.mirrors = append(s.mirrors, newMirror(m))
+		s.mirrors[id].Continent = s.continent(m.Country)
 		for _, nb := range m.Netblocks {
 			if p, err := store.ParseNetblock(nb); err == nil {
 				s.netblocks.Insert(p, id)
@@ -225,6 +236,7 @@ func newMirror(m *store.Mirror) mirror {
 		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
 	sm.ListURL = mirrorlistDefault.next(&sm, 0, 0)
+	sm.Allowed, sm.IPv4, sm.IPv6 = m.CountriesAllowed, m.ServesIPv4(), m.ServesIPv6()
 	return sm
 }
 
