@@ -104,3 +104,23 @@ func validateOverrides(v *validator, nc []NetblockCountry, cc []CountryContinent
 		}
 	}
 }
+
+// FamilyFlag is the Mirror field for a stored address-family column: nil
+// for the default (true).
+func FamilyFlag(serves bool) *bool {
+	if serves {
+		return nil
+	}
+	return Bool(false)
+}
+
+// ApplyOverrides replaces d's override lists with o's after validating them.
+func (d *Dataset) ApplyOverrides(o Overrides) error {
+	nc, cc := slices.Clone(o.NetblockCountries), slices.Clone(o.CountryContinents)
+	NormalizeOverrides(nc, cc)
+	if err := ValidateOverrides(nc, cc); err != nil {
+		return err
+	}
+	d.NetblockCountries, d.CountryContinents = nc, cc
+	return nil
+}
