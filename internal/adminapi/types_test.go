@@ -11,13 +11,15 @@ import (
 // order.
 func TestWireFormat(t *testing.T) {
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	yes, no := true, false
 	full := Mirror{Name: "m1", Country: "US", Bandwidth: 10, Enabled: true, Private: true, AlwaysUpToDate: true,
 		URLs: []string{"https://m1.example/pub"}, Netblocks: []string{"192.0.2.0/24"}, ASN: 64500,
-		Locations: []string{"us-east-1"}, Region: "us-east-1", Bucket: "b"}
+		Locations: []string{"us-east-1"}, Region: "us-east-1", Bucket: "b",
+		CountriesAllowed: []string{"US", "CA"}, IPv4: &yes, IPv6: &no}
 	fr := Freshness{Mirror: "m1", Directory: "d", SHA256: "aa", Reported: at}
 	repomd := Repomd{Size: 1, Timestamp: 2, MD5: "m", SHA1: "s1", SHA256: "s2", SHA512: "s5", Recorded: at}
 	const (
-		fullMirror  = `{"name":"m1","country":"US","bandwidth":10,"enabled":true,"private":true,"always_up_to_date":true,"urls":["https://m1.example/pub"],"netblocks":["192.0.2.0/24"],"asn":64500,"locations":["us-east-1"],"region":"us-east-1","bucket":"b"}`
+		fullMirror  = `{"name":"m1","country":"US","bandwidth":10,"enabled":true,"private":true,"always_up_to_date":true,"urls":["https://m1.example/pub"],"netblocks":["192.0.2.0/24"],"asn":64500,"locations":["us-east-1"],"region":"us-east-1","bucket":"b","countries_allowed":["US","CA"],"ipv4":true,"ipv6":false}`
 		freshness   = `{"mirror":"m1","directory":"d","sha256":"aa","reported":"2026-11-01T12:00:00Z"}`
 		repomdJSON  = `{"size":1,"timestamp":2,"md5":"m","sha1":"s1","sha256":"s2","sha512":"s5","recorded":"2026-11-01T12:00:00Z","superseded":"0001-01-01T00:00:00Z"}`
 		directory   = `{"path":"d","current":` + repomdJSON + `}`
@@ -32,6 +34,11 @@ func TestWireFormat(t *testing.T) {
 		{"Mirror empty", Mirror{}, `{"name":"","country":"","bandwidth":0,"enabled":false,"urls":null}`},
 		{"MirrorDetail", MirrorDetail{Mirror: full, Freshness: []Freshness{fr}},
 			fullMirror[:len(fullMirror)-1] + `,"freshness":[` + freshness + `]}`},
+		{"Overrides", Overrides{NetblockCountries: []NetblockCountry{{Netblock: "192.0.2.0/24", Country: "IL"}},
+			CountryContinents: []CountryContinent{{Country: "IL", Continent: "EU"}}},
+			`{"netblock_countries":[{"netblock":"192.0.2.0/24","country":"IL"}],"country_continents":[{"country":"IL","continent":"EU"}]}`},
+		{"Overrides empty", Overrides{NetblockCountries: []NetblockCountry{}, CountryContinents: []CountryContinent{}},
+			`{"netblock_countries":[],"country_continents":[]}`},
 		{"MirrorList", MirrorList{Mirrors: []Mirror{}}, `{"mirrors":[]}`},
 		{"Location", Location{Name: "us-east-1", Description: "d", CloudRegions: []string{"us-east-2"}},
 			`{"name":"us-east-1","description":"d","cloud_regions":["us-east-2"]}`},
