@@ -44,3 +44,36 @@ func TestHostRuleCommands(t *testing.T) {
 	cliExpect(t, api, ExitOK, []string{"2001:db8::/32", "IL             EU"}, "override", "list")
 	cliExpect(t, api, ExitOK, []string{"overrides replaced: 0 netblock → country, 0 country → continent"}, "override", "set", "--clear")
 }
+
+// hostRulesYAML declares a mirror with host rules and both overrides.
+const hostRulesYAML = `mirrors:
+  - {name: il, country: IL, bandwidth: 100, urls: [https://il.example/pub], countries_allowed: [IL, PS], ipv6: false}
+netblock_countries:
+  - {netblock: 192.0.2.0/24, country: IL}
+country_continents:
+  - {country: IL, continent: EU}
+`
+
+// TestHostRulesExportImport: export writes the host rules and overrides,
+// and importing the export changes nothing; an import whose file lacks
+// the overrides refuses to drop them without --replace.
+func TestHostRulesExportImport(t *testing.T) {
+	env := map[string]string{"METALINKD_DATA_DIR": t.TempDir(), "USER": "alice"}
+	if r := runCLI(t, env, hostRulesYAML, "import", "-"); r.code != ExitOK {
+		t.Fatalf("import: %+v", r)
+	}
+	exp := cliExpect(t, env, ExitOK, []string{"countries_allowed:", "- PS", "ipv6: false", "netblock_countries:",
+		"netblock: 192.0.2.0/24", "country_continents:", "continent: EU"}, "export", "--declarative")
+	if r := runCLI(t, env, exp.stdout, "import", "--dry-run", "-"); r.code != ExitOK || !strings.Contains(r.stdout+r.stderr, "no changes") {
+		t.Errorf("re-importing the export: %+v", r)
+	}
+	without := "mirrors:\n  - {name: il, country: IL, bandwidth: 100, urls: [https://il.example/pub]}\n"
+	r := runCLI(t, env, without, "import", "-")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "netblock country 192.0.2.0/24") || !strings.Contains(r.stderr, "country continent IL") {
+		t.Errorf("import without the overrides: %+v", r)
+	}
+	r = runCLI(t, env, without, "import", "--dry-run", "--replace", "-")
+	if !strings.Contains(r.stdout, "~ mirror il: countries_allowed, ipv6") {
+		t.Errorf("dry run names the changed fields: %+v", r)
+	}
+}
