@@ -156,7 +156,8 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 
 // found is the number of mirrors that count towards the minimum: those with
 // a URL of a protocol= asked for or, when none has one (the filter is then
-// dropped), every one listed.
+// dropped), every one listed; of those, only the ones reachable over the
+// client's address family when it is known.
 func (s *selector) found() int {
 	switch {
 	case s.family != 0 && s.counted == 0:
