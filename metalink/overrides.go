@@ -61,23 +61,50 @@ func (m *mirror) allows(country string) bool {
 	return false
 }
 
-// serves reports whether m is reachable over the address family (4 or 6;
-// 0 when unknown, which every mirror serves).
-func (m *mirror) serves(family byte) bool {
+// hostRule is a set of bits saying which of MirrorManager's host rules
+// apply to a mirror.
+type hostRule uint8
+
+const (
+	restricted hostRule = 1 << iota // countries_allowed is set
+	noIPv4                          // not reachable over IPv4
+	noIPv6                          // not reachable over IPv6
+)
+
+func hostRuleOf(m *store.Mirror) hostRule {
+	var r hostRule
+	if len(m.CountriesAllowed) > 0 {
+		r |= restricted
+	}
+	if !m.ServesIPv4() {
+		r |= noIPv4
+	}
+	if !m.ServesIPv6() {
+		r |= noIPv6
+	}
+	return r
+}
+
+// serves reports whether a mirror with rules r is reachable over the
+// address family (4 or 6; 0 when unknown, which every mirror serves).
+func (r hostRule) serves(family byte) bool {
 	switch family {
 	case 4:
-		return m.IPv4
+		return r&noIPv4 == 0
 	case 6:
-		return m.IPv6
+		return r&noIPv6 == 0
 	}
 	return true
 }
 
 // addressFamily returns the family the answer favours: ipv= when given,
 // else that of the address selection uses (ip= when honoured, else the
-// real one), 0 when unknown.
-func addressFamily(q *Query, a netip.Addr) byte {
+// real one), 0 when unknown or when every mirror of snap serves both
+// families (there is then nothing to order).
+func addressFamily(snap *Snapshot, q *Query, a netip.Addr) byte {
 	switch {
+	case !snap.familyLimited:
+		return 0
 	case q.IPV == "4" || q.IPV == "6":
 		return q.IPV[0] - '0'
 	case !a.IsValid():
@@ -96,7 +123,7 @@ func (s *selector) byFamily(minimum int) {
 	s.rest, s.restSteps = s.rest[:0], s.restSteps[:0]
 	n := 0
 	for i, id := range s.out {
-		if s.snap.mirrors[id].serves(s.family) {
+		if s.snap.hostRules[id].serves(s.family) {
 			s.out[n], s.steps[n] = id, s.steps[i]
 			n++
 			continue

@@ -117,7 +117,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		geoAddr = c.Claimed
 	}
 	s.country = snap.clientCountry(geoAddr, c.Country)
-	s.family = addressFamily(q, geoAddr)
+	s.family = addressFamily(snap, q, geoAddr)
 	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
@@ -359,8 +359,8 @@ func (s *selector) flush(start int) bool {
 // not listed yet; it reports whether it did.
 func (s *selector) add(id mirrorID) bool {
 	w, b := id/64, uint64(1)<<(uint(id)%64)
-	m := &s.snap.mirrors[id]
-	if s.seen[w]&b != 0 || !s.dir.Carries(id) || !m.allows(s.country) {
+	rule := s.snap.hostRules[id]
+	if s.seen[w]&b != 0 || !s.dir.Carries(id) || rule&restricted != 0 && !s.snap.mirrors[id].allows(s.country) {
 		return false
 	}
 	s.seen[w] |= b
@@ -368,15 +368,17 @@ func (s *selector) add(id mirrorID) bool {
 		s.first = s.step
 	}
 	s.out = append(s.out, id)
-	s.steps = append(s.steps, s.step)
-	counts := s.protos == nil || hasProtocol(m, s.protos)
+	counts := s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos)
 	if counts {
 		s.counted++
 	}
-	if m.serves(s.family) {
-		s.famAll++
-		if counts {
-			s.famCounted++
+	if s.family != 0 {
+		s.steps = append(s.steps, s.step)
+		if rule.serves(s.family) {
+			s.famAll++
+			if counts {
+				s.famCounted++
+			}
 		}
 	}
 	return true

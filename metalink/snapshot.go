@@ -35,8 +35,6 @@ type mirror struct {
 	// Allowed, when not empty, are the only client countries the mirror
 	// may be listed for (host_country_allowed).
 	Allowed []string
-	// IPv4 and IPv6 say which address families reach the mirror.
-	IPv4, IPv6 bool
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -105,6 +103,11 @@ type Snapshot struct {
 	// count as, before GeoIP; continentOf overrides the continent table.
 	countryOf   prefixTable[string]
 	continentOf map[string]string
+	// hostRules holds, per mirrorID, the hostRule bits selection tests for
+	// every candidate, kept apart from the mirrors so that the test reads
+	// one byte; familyLimited says whether any mirror lacks a family.
+	hostRules     []hostRule
+	familyLimited bool
 	// repoList is the "# repo=R&arch=A" listing of every repository, one per line.
 	repoList string
 
@@ -177,6 +180,8 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		byName[m.Name] = id
 		s.mirrors = append(s.mirrors, newMirror(m))
 		s.mirrors[id].Continent = s.continent(m.Country)
+		s.hostRules = append(s.hostRules, hostRuleOf(m))
+		s.familyLimited = s.familyLimited || !m.ServesIPv4() || !m.ServesIPv6()
 		for _, nb := range m.Netblocks {
 			if p, err := store.ParseNetblock(nb); err == nil {
 				s.netblocks.Insert(p, id)
@@ -236,7 +241,7 @@ func newMirror(m *store.Mirror) mirror {
 		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
 	sm.ListURL = mirrorlistDefault.next(&sm, 0, 0)
-	sm.Allowed, sm.IPv4, sm.IPv6 = m.CountriesAllowed, m.ServesIPv4(), m.ServesIPv6()
+	sm.Allowed = m.CountriesAllowed
 	return sm
 }
 
