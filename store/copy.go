@@ -17,9 +17,16 @@ func (d *Dataset) Copy() *Dataset {
 		Freshness:    slices.Clone(d.Freshness),
 		CloudRanges:  slices.Clone(d.CloudRanges),
 		CloudSources: slices.Clone(d.CloudSources),
+		Health:       slices.Clone(d.Health),
+
+		TreeDirectories: slices.Clone(d.TreeDirectories),
+		Files:           slices.Clone(d.Files),
 
 		NetblockCountries: slices.Clone(d.NetblockCountries),
 		CountryContinents: slices.Clone(d.CountryContinents),
+	}
+	for i := range c.Health {
+		c.Health[i].Protocols = slices.Clone(c.Health[i].Protocols)
 	}
 	for i := range c.Mirrors {
 		m := &c.Mirrors[i]

@@ -27,6 +27,11 @@ func TestCopyIsDeep(t *testing.T) {
 		Freshness:    []store.Freshness{{Mirror: "a", Directory: "d", SHA256: "x", Reported: now}},
 		CloudRanges:  []store.CloudRange{{Prefix: "198.51.100.0/24", Provider: "aws", Region: "us-east-1"}},
 		CloudSources: []store.CloudSource{{Provider: "aws", SyncToken: "1", Imported: now}},
+		Health: []store.MirrorHealth{{Mirror: "a", LastCrawl: now, Disabled: true, Reason: "r", Since: now,
+			Protocols: []store.ProtocolHealth{{Protocol: "https", LastFailure: now, ConsecutiveFailures: 4}}}},
+
+		TreeDirectories: []string{"d"},
+		Files:           []store.TreeFile{{Path: "d/a.iso", Size: 1}},
 
 		NetblockCountries: []store.NetblockCountry{{Netblock: "198.51.100.0/24", Country: "IL"}},
 		CountryContinents: []store.CountryContinent{{Country: "IL", Continent: "EU"}},
@@ -48,11 +53,19 @@ func TestCopyIsDeep(t *testing.T) {
 	c.Locations[0].CloudRegions[0] = "changed"
 	c.Directories[0].Alternates[0].SHA256 = "changed"
 	c.Freshness[0].SHA256 = "changed"
+	c.Health[0].Protocols[0].LastReason = "changed"
+	c.TreeDirectories[0], c.Files[0].Path = "changed", "changed"
+	if d.TreeDirectories[0] == "changed" || d.Files[0].Path == "changed" {
+		t.Error("changing the copy's tree changed the original")
+	}
 	c.Mirrors[0].CountriesAllowed[0] = "changed"
 	*c.Mirrors[0].IPv6 = true
-	if d.Mirrors[0].CountriesAllowed[0] == "changed" || *d.Mirrors[0].IPv6 ||
-		d.Mirrors[0].URLs[0] == "changed" || d.Mirrors[0].Netblocks[0] == "changed" || d.Locations[0].CloudRegions[0] == "changed" ||
-		d.Directories[0].Alternates[0].SHA256 == "changed" || d.Freshness[0].SHA256 == "changed" {
+	if d.Mirrors[0].CountriesAllowed[0] == "changed" || *d.Mirrors[0].IPv6 {
+		t.Error("changing the copy's host rules changed the original")
+	}
+	if d.Mirrors[0].URLs[0] == "changed" || d.Mirrors[0].Netblocks[0] == "changed" || d.Locations[0].CloudRegions[0] == "changed" ||
+		d.Directories[0].Alternates[0].SHA256 == "changed" || d.Freshness[0].SHA256 == "changed" ||
+		d.Health[0].Protocols[0].LastReason == "changed" {
 		t.Error("changing the copy changed the original")
 	}
 }

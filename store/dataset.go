@@ -37,6 +37,7 @@ func (d *Dataset) Normalize() {
 	})
 	slices.SortFunc(d.Redirects, func(a, b Redirect) int { return strings.Compare(a.From, b.From) })
 	slices.SortFunc(d.Directories, func(a, b Directory) int { return strings.Compare(a.Path, b.Path) })
+	d.normalizeTree()
 	for i := range d.CloudRanges {
 		if p, err := ParseNetblock(d.CloudRanges[i].Prefix); err == nil {
 			d.CloudRanges[i].Prefix = p.String()
@@ -53,12 +54,21 @@ func (d *Dataset) Normalize() {
 	})
 	NormalizeOverrides(d.NetblockCountries, d.CountryContinents)
 	slices.SortFunc(d.CloudSources, func(a, b CloudSource) int { return strings.Compare(a.Provider, b.Provider) })
+	for i := range d.Freshness {
+		if d.Freshness[i].Source == SourceReport {
+			d.Freshness[i].Source = ""
+		}
+	}
 	slices.SortFunc(d.Freshness, func(a, b Freshness) int {
 		if c := strings.Compare(a.Mirror, b.Mirror); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Directory, b.Directory)
 	})
+	slices.SortFunc(d.Health, func(a, b MirrorHealth) int { return strings.Compare(a.Mirror, b.Mirror) })
+	for i := range d.Health {
+		d.Health[i].normalize()
+	}
 }
 
 // NormalizeMirror puts one mirror in canonical form.
@@ -113,6 +123,7 @@ func (d *Dataset) ApplyImport(decl *Dataset) {
 	d.CountryContinents = decl.CountryContinents
 	d.Repositories = append(d.Repositories, d.ScannedRepositories()...)
 	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return d.mirrorIndex(f.Mirror) < 0 })
+	d.Health = slices.DeleteFunc(d.Health, func(h MirrorHealth) bool { return d.mirrorIndex(h.Mirror) < 0 })
 }
 
 // ScannedRepositories returns the repositories the scan rules map scanned
@@ -181,6 +192,7 @@ func (d *Dataset) ApplyDeleteMirror(name string) error {
 	}
 	d.Mirrors = slices.Delete(d.Mirrors, i, i+1)
 	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return f.Mirror == name })
+	d.Health = slices.DeleteFunc(d.Health, func(h MirrorHealth) bool { return h.Mirror == name })
 	return nil
 }
 

@@ -76,13 +76,18 @@ func DiffDeclarative(old, new *Dataset) Diff {
 }
 
 // DiffAll compares everything: the declarative parts, then the scanned
-// directories, freshness and cloud ranges that Restore replaces too.
+// directories, freshness, cloud ranges and the crawler's health that
+// Restore replaces too.
 func DiffAll(old, new *Dataset) Diff {
 	state := Diff{
 		diffKind("directory", "directories", old.Directories, new.Directories, directoryKey, directoryFields),
 		diffKind("freshness", "freshness", old.Freshness, new.Freshness, freshnessKey, freshnessFields),
 		diffKind("cloud range", "cloud ranges", old.CloudRanges, new.CloudRanges, cloudRangeKey, noFields[CloudRange]),
 		diffKind("cloud source", "cloud sources", old.CloudSources, new.CloudSources, cloudSourceKey, cloudSourceFields),
+		diffKind("tree directory", "tree directories", old.TreeDirectories, new.TreeDirectories,
+			func(p string) string { return p }, noFields[string]),
+		diffKind("file", "files", old.Files, new.Files, treeFileKey, treeFileFields),
+		diffKind("health", "health", old.Health, new.Health, healthKey, healthFields),
 	}
 	for i := range state {
 		state[i].Declarative = false
@@ -224,6 +229,28 @@ func freshnessFields(a, b Freshness) []string {
 	var f fieldList
 	f.check("sha256", a.SHA256 == b.SHA256)
 	f.check("reported", a.Reported.Equal(b.Reported))
+	f.check("source", canonicalSource(a.Source) == canonicalSource(b.Source))
+	return f
+}
+
+func canonicalSource(s string) string {
+	if s == SourceReport {
+		return ""
+	}
+	return s
+}
+
+func healthKey(h MirrorHealth) string { return h.Mirror }
+
+func healthFields(a, b MirrorHealth) []string {
+	var f fieldList
+	f.check("last_crawl", a.LastCrawl.Equal(b.LastCrawl))
+	f.check("consecutive_failures", a.ConsecutiveFailures == b.ConsecutiveFailures)
+	f.check("disabled", a.Disabled == b.Disabled && a.Reason == b.Reason && a.Since.Equal(b.Since))
+	f.check("protocols", slices.EqualFunc(a.Protocols, b.Protocols, func(x, y ProtocolHealth) bool {
+		return x.Protocol == y.Protocol && x.LastSuccess.Equal(y.LastSuccess) && x.LastFailure.Equal(y.LastFailure) &&
+			x.LastReason == y.LastReason && x.LastDetail == y.LastDetail && x.ConsecutiveFailures == y.ConsecutiveFailures
+	}))
 	return f
 }
 
@@ -255,6 +282,16 @@ func countryContinentFields(a, b CountryContinent) []string {
 }
 
 // noFields is the comparison of a kind whose key is all of it.
+func treeFileKey(f TreeFile) string { return f.Path }
+
+func treeFileFields(a, b TreeFile) []string {
+	var f fieldList
+	f.check("size", a.Size == b.Size)
+	f.check("mtime", a.MTime == b.MTime)
+	f.check("sha256", a.SHA256 == b.SHA256)
+	return f
+}
+
 func noFields[T any](T, T) []string { return nil }
 
 // Merge returns the declarative part of stored with file's entries added
@@ -275,9 +312,9 @@ func Merge(stored, file *Dataset) *Dataset {
 	return d.Clone()
 }
 
-// MergeAll is Merge of the whole dataset: the file's directories and
-// freshness are added or replace the stored ones, and stored cloud ranges
-// stay. Freshness that no longer matches its directory's current or
+// MergeAll is Merge of the whole dataset: the file's directories,
+// freshness and health are added or replace the stored ones, and stored
+// cloud ranges stay. Freshness that no longer matches its directory's current or
 // alternate repomd goes, as after a scan.
 func MergeAll(stored, file *Dataset) *Dataset {
 	d := Merge(stored, file)
@@ -285,6 +322,9 @@ func MergeAll(stored, file *Dataset) *Dataset {
 	d.Freshness = mergeKind(stored.Freshness, file.Freshness, freshnessKey)
 	d.CloudRanges = mergeKind(stored.CloudRanges, file.CloudRanges, cloudRangeKey)
 	d.CloudSources = mergeKind(stored.CloudSources, file.CloudSources, cloudSourceKey)
+	d.TreeDirectories = mergeKind(stored.TreeDirectories, file.TreeDirectories, func(p string) string { return p })
+	d.Files = mergeKind(stored.Files, file.Files, treeFileKey)
+	d.Health = mergeKind(stored.Health, file.Health, healthKey)
 	d = d.Clone()
 	d.dropStaleFreshness()
 	return d

@@ -129,12 +129,19 @@ type Freshness struct {
 	Directory string    `json:"directory" yaml:"directory"`
 	SHA256    string    `json:"sha256" yaml:"sha256"`
 	Reported  time.Time `json:"reported" yaml:"reported"`
+	// Source says where the record came from: SourceCrawl for what the
+	// crawler saw, empty for a report (the canonical form of SourceReport,
+	// and what data written before the crawler holds).
+	Source string `json:"source,omitempty" yaml:"source,omitempty"`
 }
+
+// FromCrawl reports whether the crawler wrote f.
+func (f *Freshness) FromCrawl() bool { return f.Source == SourceCrawl }
 
 // Dataset is the whole state of the mirror network. The declarative part
 // (mirrors, locations, repositories, redirects, scan rules) comes from the
 // mirrors file or the admin API; directories come from the master scan;
-// freshness from mirror reports.
+// freshness from mirror reports and crawls; health from crawls.
 type Dataset struct {
 	Mirrors      []Mirror     `json:"mirrors" yaml:"mirrors"`
 	Locations    []Location   `json:"locations" yaml:"locations"`
@@ -143,6 +150,10 @@ type Dataset struct {
 	ScanRules    []ScanRule   `json:"scan_rules,omitempty" yaml:"scan_rules,omitempty"`
 	Directories  []Directory  `json:"directories" yaml:"directories"`
 	Freshness    []Freshness  `json:"freshness" yaml:"freshness"`
+	// TreeDirectories are every directory of the master tree, repository
+	// or not; Files the details of the files the scan chose (see TreeFile).
+	TreeDirectories []string   `json:"tree_directories,omitempty" yaml:"tree_directories,omitempty"`
+	Files           []TreeFile `json:"files,omitempty" yaml:"files,omitempty"`
 	// CloudRanges steer clients without a location to their region's
 	// mirrors (selection step 2); CloudSources say which version is loaded.
 	CloudRanges  []CloudRange  `json:"cloud_ranges,omitempty" yaml:"cloud_ranges,omitempty"`
@@ -151,4 +162,7 @@ type Dataset struct {
 	// GeoIP and of the continent table (see overrides.go).
 	NetblockCountries []NetblockCountry  `json:"netblock_countries,omitempty" yaml:"netblock_countries,omitempty"`
 	CountryContinents []CountryContinent `json:"country_continents,omitempty" yaml:"country_continents,omitempty"`
+	// Health is the crawler's view of the mirrors it crawled, sorted by
+	// mirror; a mirror it disabled is left out of answers.
+	Health []MirrorHealth `json:"health,omitempty" yaml:"health,omitempty"`
 }

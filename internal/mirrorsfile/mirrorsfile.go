@@ -47,8 +47,13 @@ type file struct {
 	NetblockCountries []store.NetblockCountry  `yaml:"netblock_countries,omitempty" json:"netblock_countries,omitempty"`
 	CountryContinents []store.CountryContinent `yaml:"country_continents,omitempty" json:"country_continents,omitempty"`
 	// Present in exports only.
-	Directories []store.Directory `yaml:"directories,omitempty" json:"directories,omitempty"`
-	Freshness   []store.Freshness `yaml:"freshness,omitempty" json:"freshness,omitempty"`
+	Directories     []store.Directory `yaml:"directories,omitempty" json:"directories,omitempty"`
+	TreeDirectories []string          `yaml:"tree_directories,omitempty" json:"tree_directories,omitempty"`
+	Files           []store.TreeFile  `yaml:"files,omitempty" json:"files,omitempty"`
+	Freshness       []store.Freshness `yaml:"freshness,omitempty" json:"freshness,omitempty"`
+	// The crawler's health of the mirrors (exports only): which it took
+	// out of answers, and why.
+	Health []store.MirrorHealth `yaml:"health,omitempty" json:"health,omitempty"`
 }
 
 // File is a parsed mirrors file.
@@ -108,7 +113,8 @@ func Parse(r io.Reader) (*File, error) {
 func check(f *file, root *yaml.Node) (*File, error) {
 	d := &store.Dataset{
 		Locations: f.Locations, Repositories: f.Repositories, Redirects: f.Redirects,
-		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness,
+		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness, Health: f.Health,
+		TreeDirectories: f.TreeDirectories, Files: f.Files,
 		NetblockCountries: f.NetblockCountries, CountryContinents: f.CountryContinents,
 	}
 	for _, m := range f.Mirrors {
@@ -122,7 +128,8 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		d.Mirrors = append(d.Mirrors, sm)
 	}
 	if len(d.Freshness) > 0 && len(d.Mirrors)+len(d.Locations)+len(d.Repositories)+len(d.Redirects)+
-		len(d.ScanRules)+len(d.Directories)+len(d.NetblockCountries)+len(d.CountryContinents) == 0 {
+		len(d.ScanRules)+len(d.Directories)+len(d.Health)+len(d.TreeDirectories)+len(d.Files)+
+		len(d.NetblockCountries)+len(d.CountryContinents) == 0 {
 		return &File{Dataset: d, FreshnessOnly: true}, nil
 	}
 	// Codes in upper case before validation, sorted only after it, so that
@@ -145,5 +152,6 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		return nil, fmt.Errorf("mirrors file: %w", err)
 	}
 	store.NormalizeOverrides(d.NetblockCountries, d.CountryContinents)
-	return &File{Dataset: d, Complete: len(d.Directories) > 0 || len(d.Freshness) > 0}, nil
+	return &File{Dataset: d, Complete: len(d.Directories) > 0 || len(d.Freshness) > 0 ||
+		len(d.TreeDirectories) > 0 || len(d.Files) > 0}, nil
 }

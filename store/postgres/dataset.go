@@ -44,8 +44,9 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 	}
 	detail := map[string]int{"mirrors": len(d.Mirrors), "directories": len(d.Directories)}
 	err := s.write(ctx, change{"restore", "dataset", detail}, func(tx pgx.Tx) error {
-		// Mirrors and directories take their children and freshness along.
-		for _, table := range []string{"mirrors", "directories", "cloud_ranges", "cloud_sources"} {
+		// Mirrors and directories take their children, freshness, health
+		// and the crawler's observations along.
+		for _, table := range []string{"mirrors", "directories", "cloud_ranges", "cloud_sources", "tree_directories", "tree_files"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
 				return err
 			}
@@ -58,6 +59,14 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 		}
 		if err := upsertFreshness(ctx, tx, d.Freshness); err != nil {
 			return err
+		}
+		if err := writeTreeChanges(ctx, tx, &store.Dataset{}, d); err != nil {
+			return err
+		}
+		for _, h := range d.Health {
+			if err := putHealth(ctx, tx, h); err != nil {
+				return err
+			}
 		}
 		return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
 	})

@@ -47,8 +47,18 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 		if d.NetblockCountries, d.CountryContinents, err = loadOverrides(ctx, tx); err != nil {
 			return err
 		}
-		d.CloudSources, err = loadCloudSources(ctx, tx)
-		return err
+		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
+			return err
+		}
+		if d.Health, err = loadHealth(ctx, tx, ""); err != nil {
+			return err
+		}
+		t, err := loadTree(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d.TreeDirectories, d.Files = t.TreeDirectories, t.Files
+		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "loading the dataset")
@@ -169,12 +179,15 @@ func loadDirectories(ctx context.Context, tx pgx.Tx, paths []string) ([]store.Di
 // one mirror or one directory.
 func loadFreshness(ctx context.Context, tx pgx.Tx, mirror, directory string) ([]store.Freshness, error) {
 	rows, _ := tx.Query(ctx, `
-		SELECT mirror, directory, sha256, reported FROM freshness
+		SELECT mirror, directory, sha256, reported, source FROM freshness
 		WHERE ($1 = '' OR mirror = $1) AND ($2 = '' OR directory = $2)
 		ORDER BY mirror COLLATE "C", directory COLLATE "C"`, mirror, directory)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Freshness, error) {
 		var f store.Freshness
-		err := row.Scan(&f.Mirror, &f.Directory, &f.SHA256, &f.Reported)
+		err := row.Scan(&f.Mirror, &f.Directory, &f.SHA256, &f.Reported, &f.Source)
+		if f.Source == store.SourceReport {
+			f.Source = ""
+		}
 		return f, err
 	})
 }
