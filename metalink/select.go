@@ -73,6 +73,9 @@ type selector struct {
 	// netblock overrides); family its address family, 4, 6 or 0 (unknown).
 	country string
 	family  byte
+	// ruled is set when a host rule can matter to this selection (see
+	// addRuled).
+	ruled bool
 	// famAll and famCounted count the listed mirrors of the client's family:
 	// all of them, and those counted for protocol=.
 	famAll, famCounted int
@@ -118,6 +121,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 	}
 	s.country = snap.clientCountry(geoAddr, c.Country)
 	s.family = addressFamily(snap, q, geoAddr)
+	s.ruled = snap.restricted || s.family != 0
 	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
@@ -358,6 +362,31 @@ func (s *selector) flush(start int) bool {
 // add appends a mirror that carries the content, has a usable URL and was
 // not listed yet; it reports whether it did.
 func (s *selector) add(id mirrorID) bool {
+	if s.ruled {
+		return s.addRuled(id)
+	}
+	w, b := id/64, uint64(1)<<(uint(id)%64)
+	if s.seen[w]&b != 0 || !s.dir.Carries(id) {
+		return false
+	}
+	s.seen[w] |= b
+	if len(s.out) == 0 {
+		s.first = s.step
+	}
+	s.out = append(s.out, id)
+	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
+		s.counted++
+	}
+	return true
+}
+
+// addRuled is add when a host rule can matter (some mirror has
+// countries_allowed, or the family order runs): kept apart so that the
+// common path stays as short as it was without them. It also records the
+// step and the family counts that byFamily needs.
+//
+//go:noinline
+func (s *selector) addRuled(id mirrorID) bool {
 	w, b := id/64, uint64(1)<<(uint(id)%64)
 	rule := s.snap.hostRules[id]
 	if s.seen[w]&b != 0 || !s.dir.Carries(id) || rule&restricted != 0 && !s.snap.mirrors[id].allows(s.country) {

@@ -117,6 +117,8 @@ type Snapshot struct {
 	// one byte; familyLimited says whether any mirror lacks a family.
 	hostRules     []hostRule
 	familyLimited bool
+	// restricted says whether any mirror has countries_allowed.
+	restricted bool
 	// repoList is the "# repo=R&arch=A" listing of every repository, one per line.
 	repoList string
 
@@ -198,6 +200,7 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		s.mirrors[id].Continent = s.continent(m.Country)
 		s.hostRules = append(s.hostRules, hostRuleOf(m))
 		s.familyLimited = s.familyLimited || !m.ServesIPv4() || !m.ServesIPv6()
+		s.restricted = s.restricted || len(m.CountriesAllowed) > 0
 		for _, nb := range m.Netblocks {
 			if p, err := store.ParseNetblock(nb); err == nil {
 				s.netblocks.Insert(p, id)
