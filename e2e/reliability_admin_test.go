@@ -61,6 +61,7 @@ var adminRoutes = []adminRoute{
 	{"GET", "/audit", ""},
 	{"GET", "/overrides", ""},
 	{"PUT", "/overrides", `{"netblock_countries":[{"netblock":"198.51.100.0/24","country":"DE"}],"country_continents":[{"country":"IL","continent":"EU"}]}`},
+	{"GET", "/stats?kind=countme&by=week,repo", ""},
 }
 
 // adminCase is one refused admin request and the status it must get.

@@ -27,6 +27,9 @@ type Query struct {
 	// IPV forces the address family the answer favours (ipv=4 or ipv=6).
 	IPV    string
 	HasIPV bool
+	// Countme is dnf's countme= value as sent; it never changes the
+	// answer, only the statistics.
+	Countme string
 }
 
 // ParseQuery parses a raw query string. Percent-escapes in values are
@@ -74,6 +77,8 @@ func ParseQuery(raw string) Query {
 			q.IPV, q.HasIPV = val, true
 		case "meta4":
 			q.Meta4 = val != "" && val != "0"
+		case "countme":
+			q.Countme = val
 		}
 	}
 	return q
