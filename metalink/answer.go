@@ -54,7 +54,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 		return failure4(dst, isMetalink, meta4, http.StatusOK, "# invalid value of "+p+"=", o.Now)
 	}
 	if q.InvalidIPV() {
-		return failure4(dst, isMetalink, meta4, http.StatusBadRequest, "# invalid value of ipv= (4 or 6)", o.Now)
+		return failure4(dst, isMetalink, meta4, http.StatusOK, "# invalid value of ipv=", o.Now)
 	}
 	t, fail, ok := resolve(snap, q, isMetalink, o.MountPrefix)
 	if !ok {
