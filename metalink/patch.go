@@ -21,6 +21,7 @@ func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 		Built: built, repos: s.repos, redirects: s.redirects, dirs: s.dirs, locations: s.locations,
 		cloud: s.cloud, repoList: s.repoList, tree: s.tree, files: s.files,
 		mirrors: s.mirrors, byName: s.byName, names: s.names, netblocks: s.netblocks, nbSlots: s.nbSlots, asn: s.asn,
+		countryOf: s.countryOf, continentOf: s.continentOf, hostRules: s.hostRules, familyLimited: s.familyLimited, restricted: s.restricted,
 	}
 	next := map[string]*dirView{}
 	if len(cs.Mirrors) > 0 {

@@ -44,6 +44,9 @@ func newNetwork(seed uint64) *network {
 		})
 		n.d.Repositories = append(n.d.Repositories, store.Repository{Prefix: fmt.Sprintf("repo-%02d", i), Arch: "x86_64", Directory: dir})
 	}
+	// Overrides: Brazil counts as Europe, 10.3.0.0/16 as Japan.
+	n.d.CountryContinents = []store.CountryContinent{{Country: "BR", Continent: "EU"}}
+	n.d.NetblockCountries = []store.NetblockCountry{{Netblock: "10.3.0.0/16", Country: "JP"}}
 	n.d.TreeDirectories = []string{"other", "pub", "pub/d01", "pub/d01/iso", "pub/d01/os", "pub/d01/os/Packages", "pub/d02", "pub/d02/os", "pub/iso"}
 	// A repository whose directory the scan never saw.
 	n.d.Repositories = append(n.d.Repositories, store.Repository{Prefix: "unscanned", Arch: "x86_64", Directory: "pub/none/os"})
@@ -86,6 +89,17 @@ func (n *network) randomMirror(name string) store.Mirror {
 	}
 	if r.IntN(4) == 0 {
 		m.ASN = uint32(64500 + r.IntN(3))
+	}
+	if r.IntN(5) == 0 {
+		m.CountriesAllowed = []string{patchCountries[r.IntN(len(patchCountries))]}
+	}
+	if r.IntN(6) == 0 {
+		no := false
+		if r.IntN(2) == 0 {
+			m.IPv4 = &no
+		} else {
+			m.IPv6 = &no
+		}
 	}
 	if r.IntN(6) == 0 {
 		l := patchLocations[r.IntN(len(patchLocations))]
@@ -135,7 +149,7 @@ func (n *network) editMirror() {
 	m := n.anyMirror()
 	n.mirrors[m.Name] = true
 	fresh := n.randomMirror(m.Name)
-	switch n.r.IntN(9) {
+	switch n.r.IntN(10) {
 	case 0:
 		m.Enabled = !m.Enabled
 	case 1:
@@ -152,8 +166,10 @@ func (n *network) editMirror() {
 		m.AlwaysUpToDate = !m.AlwaysUpToDate
 	case 7:
 		m.Locations, m.Region, m.Bucket, m.Private = fresh.Locations, fresh.Region, fresh.Bucket, fresh.Private
-	default:
+	case 8:
 		m.ASN = fresh.ASN
+	default:
+		m.CountriesAllowed, m.IPv4, m.IPv6 = fresh.CountriesAllowed, fresh.IPv4, fresh.IPv6
 	}
 }
 
@@ -273,6 +289,7 @@ func compareAnswers(t *testing.T, want, got *Snapshot, seed uint64, step int) {
 		{Addr: netip.MustParseAddr("10.3.3.9"), Country: "JP", ASN: 64501},
 		{Addr: netip.MustParseAddr("192.0.2.1"), Country: "BR", ASN: 64500},
 		{Addr: netip.MustParseAddr("192.0.2.2"), Country: "ZA"},
+		{Addr: netip.MustParseAddr("2001:db8::1"), Country: "NL"},
 	}
 	extras := []string{"", "&location=us-east-1", "&location=eu-west-1", "&country=FR,US", "&country=global", "&netblock=0", "&protocol=https"}
 	for i, repo := range []string{"repo=repo-00&arch=x86_64", "repo=repo-03&arch=x86_64", "repo=repo-07&arch=x86_64",

@@ -40,6 +40,9 @@ type mirror struct {
 	Locations []string
 	// AlwaysUpToDate mirrors carry every directory of the tree.
 	AlwaysUpToDate bool
+	// Allowed, when not empty, are the only client countries the mirror
+	// may be listed for (host_country_allowed).
+	Allowed []string
 	// src is the stored mirror, for patches.
 	src *store.Mirror
 	// country, continent and locations index the snapshot's names of them
@@ -123,6 +126,17 @@ type Snapshot struct {
 	asn       map[uint32][]mirrorID
 	// cloud maps published cloud address ranges to locations.
 	cloud prefixTable[string]
+	// countryOf maps the admin's netblocks to the country their clients
+	// count as, before GeoIP; continentOf overrides the continent table.
+	countryOf   prefixTable[string]
+	continentOf map[string]string
+	// hostRules holds, per mirrorID, the hostRule bits selection tests for
+	// every candidate, kept apart from the mirrors so that the test reads
+	// one byte; familyLimited says whether any mirror lacks a family.
+	hostRules     []hostRule
+	familyLimited bool
+	// restricted says whether any mirror has countries_allowed.
+	restricted bool
 	// repoList is the "# repo=R&arch=A" listing of every repository, one per line.
 	repoList string
 
@@ -200,6 +214,7 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		dirs:      make(map[string]*dirView, len(d.Directories)),
 		locations: d.LocationNames(),
 	}
+	s.overrides(d)
 	down := d.CrawlerDisabled()
 	rows := make([]*store.Mirror, 0, len(d.Mirrors))
 	for i := range d.Mirrors {
@@ -246,16 +261,22 @@ func (s *Snapshot) setMirrors(rows []*store.Mirror) {
 	s.mirrors = make([]mirror, len(rows))
 	s.byName = make(map[string]mirrorID, len(rows))
 	s.asn = map[uint32][]mirrorID{}
+	s.hostRules = make([]hostRule, len(rows))
+	s.familyLimited, s.restricted = false, false
 	for i, m := range rows {
 		id := mirrorID(i)
 		s.byName[m.Name] = id
 		s.mirrors[i] = newMirror(m)
 		s.mirrors[i].index = int32(i)
+		s.mirrors[i].Continent = s.continent(m.Country)
+		s.hostRules[i] = hostRuleOf(m)
+		s.familyLimited = s.familyLimited || !m.ServesIPv4() || !m.ServesIPv6()
+		s.restricted = s.restricted || len(m.CountriesAllowed) > 0
 		if m.ASN != 0 && !m.Regional() {
 			s.asn[m.ASN] = append(s.asn[m.ASN], id)
 		}
 	}
-	s.names = nameMirrors(s.mirrors)
+	s.names = nameMirrors(s.mirrors, s.continent)
 }
 
 // mirrorNames are the distinct countries (sorted), continents and
@@ -267,7 +288,7 @@ type mirrorNames struct {
 }
 
 // nameMirrors collects the names of ms and indexes each mirror's.
-func nameMirrors(ms []mirror) mirrorNames {
+func nameMirrors(ms []mirror, continentOf func(country string) string) mirrorNames {
 	var n mirrorNames
 	countries := map[string]int32{}
 	for i := range ms {
@@ -287,7 +308,7 @@ func nameMirrors(ms []mirror) mirrorNames {
 	for i, c := range n.countries {
 		countries[c] = int32(i)
 		n.continentOf[i] = -1
-		if cont := store.Continent(c); cont != "" {
+		if cont := continentOf(c); cont != "" {
 			n.continentOf[i] = intern(continents, &n.continents, cont)
 		}
 	}
@@ -366,6 +387,7 @@ func newMirror(m *store.Mirror) mirror {
 		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
 	sm.ListURL = mirrorlistDefault.next(&sm, 0, 0)
+	sm.Allowed = m.CountriesAllowed
 	return sm
 }
 

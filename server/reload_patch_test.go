@@ -77,6 +77,10 @@ func patchChange(ctx context.Context, st store.Store, r *rand.Rand, step int) {
 		edit(func(m *store.Mirror) {
 			fresh := patchMirror(r, name)
 			m.Country, m.Bandwidth, m.Netblocks, m.Locations = fresh.Country, fresh.Bandwidth, fresh.Netblocks, fresh.Locations
+			m.CountriesAllowed = nil
+			if r.IntN(3) == 0 {
+				m.CountriesAllowed = []string{patchCountries[r.IntN(len(patchCountries))]}
+			}
 		})
 	case 6:
 		edit(func(m *store.Mirror) { m.AlwaysUpToDate = !m.AlwaysUpToDate })

@@ -150,3 +150,12 @@ CREATE TRIGGER tree_directories_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
 CREATE TRIGGER tree_files_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tree_files
 	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
+
+-- The host rules: a mirror's allowed countries are part of the mirror;
+-- the overrides of countries and continents change everything.
+CREATE TRIGGER mirror_countries_allowed_log AFTER INSERT OR UPDATE OR DELETE ON mirror_countries_allowed
+	FOR EACH ROW EXECUTE FUNCTION mirror_list_log();
+CREATE TRIGGER netblock_countries_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON netblock_countries
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();
+CREATE TRIGGER country_continents_log AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON country_continents
+	FOR EACH STATEMENT EXECUTE FUNCTION everything_log();

@@ -169,3 +169,33 @@ END;
 CREATE TRIGGER tree_files_delete_log AFTER DELETE ON tree_files WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
 	INSERT INTO change_log (kind) VALUES ('all');
 END;
+
+-- The host rules: a mirror's allowed countries are part of the mirror;
+-- the overrides of countries and continents change everything.
+CREATE TRIGGER mirror_countries_allowed_insert_log AFTER INSERT ON mirror_countries_allowed WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind, mirror) VALUES ('mirror', new.mirror);
+END;
+CREATE TRIGGER mirror_countries_allowed_update_log AFTER UPDATE ON mirror_countries_allowed WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind, mirror) VALUES ('mirror', new.mirror);
+END;
+CREATE TRIGGER mirror_countries_allowed_delete_log AFTER DELETE ON mirror_countries_allowed WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind, mirror) VALUES ('mirror', old.mirror);
+END;
+CREATE TRIGGER netblock_countries_insert_log AFTER INSERT ON netblock_countries WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER netblock_countries_update_log AFTER UPDATE ON netblock_countries WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER netblock_countries_delete_log AFTER DELETE ON netblock_countries WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER country_continents_insert_log AFTER INSERT ON country_continents WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER country_continents_update_log AFTER UPDATE ON country_continents WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
+CREATE TRIGGER country_continents_delete_log AFTER DELETE ON country_continents WHEN (SELECT quiet FROM change_log_quiet WHERE id = 1) = 0 BEGIN
+	INSERT INTO change_log (kind) VALUES ('all');
+END;
