@@ -89,7 +89,13 @@ func Explain(snap *Snapshot, q *Query, c Client, o Options) Explanation {
 		fail.Message = "invalid value of ipv="
 		return fail
 	}
-	t, f, ok := resolve(snap, q, false, o.MountPrefix)
+	t, f, ok := resolve(snap, q, true, o.MountPrefix)
+	if ok && t.file == nil && t.dir.State == nil {
+		ok, f = false, failure{http.StatusNotFound, t.dir.Path + repomdSuffix + " not found or has not metalink"}
+	}
+	if !ok && q.HasPath {
+		t, f, ok = resolve(snap, q, false, o.MountPrefix)
+	}
 	if !ok {
 		msg, _, _ := strings.Cut(f.msg, "\n")
 		return Explanation{Status: f.Status, Message: strings.TrimPrefix(msg, "# ")}

@@ -29,13 +29,21 @@ func explainSnapshot(t *testing.T) (*Snapshot, *store.Dataset) {
 	return NewSnapshot(d, testNow), d
 }
 
-var metalinkURL = regexp.MustCompile(`<url [^>]*>([^<]*)</url>`)
+var (
+	metalinkURL   = regexp.MustCompile(`<url [^>]*>([^<]*)</url>`)
+	mirrorlistURL = regexp.MustCompile(`(?m)^()([a-z]+://\S+)$`)
+)
 
-// answerMirrors names the mirrors of a metalink, in order, by their URLs.
+// answerMirrors names the mirrors of a metalink or mirrorlist, in order,
+// by their URLs.
 func answerMirrors(t *testing.T, d *store.Dataset, body []byte) []string {
 	t.Helper()
 	var out []string
-	for _, m := range metalinkURL.FindAllSubmatch(body, -1) {
+	urls := metalinkURL.FindAllSubmatch(body, -1)
+	for _, m := range mirrorlistURL.FindAllSubmatch(body, -1) {
+		urls = append(urls, [][]byte{nil, m[2]})
+	}
+	for _, m := range urls {
 		u := string(m[1])
 		i := slices.IndexFunc(d.Mirrors, func(mr store.Mirror) bool {
 			return slices.ContainsFunc(mr.URLs, func(b string) bool { return strings.HasPrefix(u, b+"/") })
@@ -62,8 +70,10 @@ func TestExplainMatchesAnswer(t *testing.T) {
 		query   string
 		client  Client
 		minimum int
-		steps   map[string]Step
-		reasons map[string]Reason
+		// mirrorlist compares with the mirrorlist: the path has no metalink.
+		mirrorlist bool
+		steps      map[string]Step
+		reasons    map[string]Reason
 	}{
 		{name: "country, then continent, rest over the list", client: Client{Country: "DE"}, minimum: 1,
 			steps:   map[string]Step{"de1": StepCountry, "de2": StepCountry, "fr": StepContinent, "wide": StepContinent},
@@ -91,6 +101,8 @@ func TestExplainMatchesAnswer(t *testing.T) {
 			steps: map[string]Step{"jp": StepCountry}, reasons: map[string]Reason{"de1": ReasonOverList}},
 		{name: "path", query: "&path=" + dirF41 + "/repodata/repomd.xml", client: Client{Country: "GB"}, minimum: 5,
 			steps: map[string]Step{"isp": StepCountry}},
+		{name: "path without a metalink: its mirrorlist's mirrors", query: "&path=" + dirF41 + "/Packages/", client: Client{Country: "DE"},
+			minimum: 5, mirrorlist: true, steps: map[string]Step{"de1": StepCountry}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,7 +111,7 @@ func TestExplainMatchesAnswer(t *testing.T) {
 				raw = strings.TrimPrefix(tc.query, "&")
 			}
 			q := ParseQuery(raw)
-			resp := Answer(nil, snap, &q, true, tc.client, Options{Minimum: tc.minimum, Rand: seeded(), Now: testNow})
+			resp := Answer(nil, snap, &q, !tc.mirrorlist, tc.client, Options{Minimum: tc.minimum, Rand: seeded(), Now: testNow})
 			if resp.Status != 200 {
 				t.Fatalf("answer status %d: %s", resp.Status, resp.Body)
 			}
