@@ -1,0 +1,136 @@
+package mm2
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// hostField maps one per-host field of MirrorManager2 onto a mirror. A
+// field the store cannot hold yet returns what it leaves out; when the
+// store gains it, its function sets the mirror's field instead.
+type hostField func(m *store.Mirror, h *hostData) []Unmapped
+
+// hostFields are applied to every converted mirror, in order.
+var hostFields = []hostField{
+	mapCountriesAllowed,
+	mapPeerASNs,
+	mapASNClients,
+	mapMaxConnections,
+	mapInternet2,
+}
+
+// datasetField maps network-wide rows of MirrorManager2 onto the dataset.
+type datasetField func(d *store.Dataset, src *Source) []Unmapped
+
+// datasetFields are applied once per conversion, in order.
+var datasetFields = []datasetField{
+	mapNetblockCountries,
+	mapContinentRedirects,
+	mapEmbargoed,
+	mapExclusiveHosts,
+}
+
+// mapCountriesAllowed: host_country_allowed restricts a host to clients of
+// those countries. The store has no such restriction yet.
+func mapCountriesAllowed(_ *store.Mirror, h *hostData) []Unmapped {
+	if len(h.countries) == 0 {
+		return nil
+	}
+	return []Unmapped{{Table: "host_country_allowed", Row: h.row,
+		Reason: fmt.Sprintf("countries allowed (%s): the store has no per-mirror country restriction yet; the mirror is listed for every country",
+			strings.Join(h.countries, ", "))}}
+}
+
+// mapPeerASNs: host_peer_asn lists further ASNs whose clients the host
+// serves; a mirror has one ASN.
+func mapPeerASNs(_ *store.Mirror, h *hostData) []Unmapped {
+	var out []Unmapped
+	for _, a := range h.peerASNs {
+		out = append(out, Unmapped{Table: "host_peer_asn", Row: h.row,
+			Reason: fmt.Sprintf("peer ASN %d: a mirror has one ASN", a)})
+	}
+	return out
+}
+
+// mapASNClients: with asn_clients off MirrorManager does not steer the
+// host's ASN to it, so the mirror gets no ASN (nothing is lost); the row
+// is still named, since the ASN is known.
+func mapASNClients(_ *store.Mirror, h *hostData) []Unmapped {
+	if h.ASN == nil || h.ASNClients {
+		return nil
+	}
+	return []Unmapped{{Table: "host", Row: h.row,
+		Reason: fmt.Sprintf("ASN %d with asn_clients off: the mirror gets no ASN, as MirrorManager steers none to it", *h.ASN)}}
+}
+
+// mapMaxConnections: max_connections is written into MirrorManager's
+// metalinks per host; ours write maxconnections="1".
+func mapMaxConnections(_ *store.Mirror, h *hostData) []Unmapped {
+	if h.MaxConnections == 1 || h.MaxConnections == 0 {
+		return nil
+	}
+	return []Unmapped{{Table: "host", Row: h.row,
+		Reason: fmt.Sprintf("max_connections %d: the store keeps no per-mirror connection limit", h.MaxConnections)}}
+}
+
+// mapInternet2: MirrorManager's Internet2 step has no counterpart.
+func mapInternet2(_ *store.Mirror, h *hostData) []Unmapped {
+	if !h.Internet2 && !h.Internet2Clients {
+		return nil
+	}
+	return []Unmapped{{Table: "host", Row: h.row, Reason: "internet2 / internet2_clients: there is no Internet2 step"}}
+}
+
+// mapNetblockCountries: netblock_country overrides GeoIP's country for a
+// netblock. The store has no such override yet.
+func mapNetblockCountries(_ *store.Dataset, src *Source) []Unmapped {
+	var out []Unmapped
+	for _, n := range src.NetblockCountries {
+		out = append(out, Unmapped{Table: "netblock_country", Row: "netblock_country " + n.Netblock,
+			Reason: fmt.Sprintf("country %s: the store has no netblock → country override yet", n.Country)})
+	}
+	return out
+}
+
+// mapContinentRedirects: country_continent_redirect moves a country to
+// another continent. The store has no such override yet.
+func mapContinentRedirects(_ *store.Dataset, src *Source) []Unmapped {
+	var out []Unmapped
+	for _, r := range src.ContinentRedirects {
+		out = append(out, Unmapped{Table: "country_continent_redirect", Row: "country_continent_redirect " + r.Country,
+			Reason: fmt.Sprintf("continent %s: the store has no country → continent override yet", r.Continent)})
+	}
+	return out
+}
+
+// mapEmbargoed: MirrorManager answers clients of embargoed countries with
+// nothing; the server has no such rule.
+func mapEmbargoed(_ *store.Dataset, src *Source) []Unmapped {
+	var out []Unmapped
+	for _, c := range src.Embargoed {
+		out = append(out, Unmapped{Table: "embargoed_country", Row: "embargoed_country " + c,
+			Reason: "the server has no embargo rule"})
+	}
+	return out
+}
+
+// mapExclusiveHosts: directory_exclusive_host reserves a directory to
+// some hosts; the store has no such reservation.
+func mapExclusiveHosts(_ *store.Dataset, src *Source) []Unmapped {
+	var out []Unmapped
+	for _, e := range src.ExclusiveHosts {
+		out = append(out, Unmapped{Table: "directory_exclusive_host",
+			Row:    fmt.Sprintf("directory_exclusive_host %s host %d", src.Directories[e.DirectoryID], e.HostID),
+			Reason: "the store has no directory reserved to some mirrors"})
+	}
+	return out
+}
+
+// fileDetailsUnmapped: file details other than a repodata/repomd.xml
+// (ISO checksums, for instance) are not held yet.
+func fileDetailsUnmapped(row string, versions int) []Unmapped {
+	return []Unmapped{{Table: "file_detail", Row: row,
+		Reason: fmt.Sprintf("%d version(s) of a file other than repodata/repomd.xml: the store holds repomd.xml details only", versions)}}
+}
