@@ -70,6 +70,7 @@ func commands() []command {
 		{"scan", "scan the master tree and record its repomd.xml files", runScan},
 		{"expire", "drop the alternates of a directory at once", runExpire},
 		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
+		{"compare", "compare our answers with a reference server's (a switch-over check)", runCompare},
 		{"ranges", "load a cloud provider's address ranges (selection by cloud region)", runRanges},
 		{"migrate", "apply the PostgreSQL schema migrations", runMigrate},
 		{"mirror", "list, add, update, delete, enable or disable mirrors (admin API)", runMirror},
