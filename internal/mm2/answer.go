@@ -35,6 +35,7 @@ const maxAnswer = 16 << 20
 // metalinkDoc is the part of a Metalink 3.0 document that is compared.
 type metalinkDoc struct {
 	XMLName xml.Name `xml:"metalink"`
+	Comment string   `xml:",comment"`
 	Files   []struct {
 		Name       string `xml:"name,attr"`
 		Alternates struct {
@@ -78,7 +79,10 @@ func ParseMetalink(body []byte) (*Answer, error) {
 	}
 	a := &Answer{}
 	if len(doc.Files) == 0 {
-		a.Error = comment
+		a.Error = strings.TrimSpace(doc.Comment)
+		if a.Error == "" {
+			a.Error = comment
+		}
 		if a.Error == "" {
 			a.Error = "no file listed"
 		}
