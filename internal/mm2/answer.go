@@ -22,7 +22,7 @@ type Answer struct {
 
 // ListedMirror is one mirror of an answer.
 type ListedMirror struct {
-	Host     string // the URLs' host, lower case
+	Host     string // the URLs' host (with its port, if any), lower case
 	Country  string // the location attribute (metalink only)
 	Private  bool   // mm0:private="True" (metalink only)
 	URLs     []string
@@ -146,7 +146,7 @@ func (a *Answer) add(raw, protocol, country string, private bool) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("answer: %q is not a URL with a host", raw)
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.ToLower(u.Host)
 	for i := range a.Mirrors {
 		if a.Mirrors[i].Host == host {
 			m := &a.Mirrors[i]
