@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Load benchmark: metalinkd answering /metalink for a 50-mirror repository,
-# against a trivial Go handler (scripts/benchbaseline) that returns a body of
+# Load benchmark: metalinkd answering /metalink for a repository of MIRRORS
+# (50) always-up-to-date mirrors, against a trivial Go handler (scripts/benchbaseline) that returns a body of
 # the same size and Content-Type. Each server runs in turn with GOMAXPROCS=1
 # pinned to one core while wrk runs pinned to the other, over loopback only.
 # Prints the median req/s and p99 latency of each and the ratio.
@@ -9,7 +9,7 @@
 # Environment: RUNS (5), DURATION (10s), WARMUP (3s), CONNECTIONS (32),
 # SERVER_CPU (0), LOAD_CPU (1), OUT_DIR (bench-out/load-DATE: raw wrk output),
 # METRICS (0; 1 serves Prometheus metrics on a second loopback port, scraped
-# once per run, to measure what counting costs the answers).
+# once per run, to measure what counting costs the answers), MIRRORS (50).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -19,7 +19,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 METRICS=${METRICS:-0}
-MIRRORS=50
+MIRRORS=${MIRRORS:-50}
 REPO_DIR=releases/41/Everything/x86_64/os
 QUERY='/metalink?repo=fedora-41&arch=x86_64'
 

@@ -268,3 +268,27 @@ func fieldsOf(ve *ValidationError) []string {
 	}
 	return out
 }
+
+func TestIsHex(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want bool
+	}{
+		{hexOf(64), 64, true},
+		{"0123456789abcdef", 16, true},
+		{hexOf(64), 62, false},
+		{"", 0, true},
+		{"", 64, false},
+		{"0123456789ABCDEF", 16, false},
+		{"g123456789abcdef", 16, false},
+		{"0123456789abcde/", 16, false},
+		{"0123456789abcde:", 16, false},
+		{"0123456789abcde`", 16, false},
+		{"0123456789abcdeé", 17, false},
+	} {
+		if got := isHex(c.s, c.n); got != c.want {
+			t.Errorf("isHex(%q, %d) = %v, want %v", c.s, c.n, got, c.want)
+		}
+	}
+}
