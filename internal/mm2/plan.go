@@ -46,11 +46,11 @@ func Merge(stored *store.Dataset, r *Result, prefix string) *store.Dataset {
 		prefix = DefaultPrefix
 	}
 	o := Ownership{Prefix: prefix, Trees: r.Trees}
-	in := r.Dataset
-	out := stored.Clone()
+	in := r.Dataset.Copy()
+	out := stored.Copy()
 
 	out.Mirrors = slices.DeleteFunc(out.Mirrors, func(m store.Mirror) bool { return o.ownsMirror(m.Name) })
-	out.Mirrors = append(out.Mirrors, in.Clone().Mirrors...)
+	out.Mirrors = append(out.Mirrors, in.Mirrors...)
 
 	have := out.LocationNames()
 	for _, l := range in.Locations {
@@ -83,7 +83,7 @@ func Merge(stored *store.Dataset, r *Result, prefix string) *store.Dataset {
 	out.Redirects = append(out.Redirects, in.Redirects...)
 
 	out.Directories = slices.DeleteFunc(out.Directories, func(d store.Directory) bool { return o.ownsPath(d.Path) })
-	out.Directories = append(out.Directories, in.Clone().Directories...)
+	out.Directories = append(out.Directories, in.Directories...)
 
 	dirs := map[string]*store.Directory{}
 	for i := range out.Directories {
