@@ -134,7 +134,7 @@ func importMM2Once(ctx context.Context, env Env, st store.Store, url string, opt
 		return nil
 	}
 	if !diff.Empty() {
-		if err := st.Restore(ctx, merged); err != nil {
+		if err := writeMM2(ctx, st, stored, merged, diff); err != nil {
 			return err
 		}
 	}
@@ -164,4 +164,26 @@ func writeUnmapped(w io.Writer, us []mm2.Unmapped) {
 		return
 	}
 	fmt.Fprintf(w, "unmapped: %d rows (%s)\n", len(us), strings.Join(parts, ", "))
+}
+
+// writeMM2 writes the merged dataset in one transaction. When only the
+// declarative part changed (a mirror's bandwidth, say) and the store's
+// Import gives exactly the merged dataset, Import writes just that part;
+// otherwise Restore rewrites the whole dataset, freshness included.
+func writeMM2(ctx context.Context, st store.Store, stored, merged *store.Dataset, diff store.Diff) error {
+	declarativeOnly := true
+	for _, k := range diff {
+		if !k.Declarative && !k.Empty() {
+			declarativeOnly = false
+		}
+	}
+	if declarativeOnly {
+		after := stored.Copy()
+		after.ApplyImport(merged.Copy())
+		after.Normalize()
+		if store.DiffDeclarative(merged, after).Empty() {
+			return st.Import(ctx, merged)
+		}
+	}
+	return st.Restore(ctx, merged)
 }
