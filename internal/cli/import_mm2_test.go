@@ -41,7 +41,7 @@ func TestImportFromMirrorManager2(t *testing.T) {
 				"directories: 5 added, 0 removed, 0 changed\n",
 				"unmapped host: host 44 nourls.example.org: no URL",
 				"unmapped host_country_allowed: host 37 cn-only.example.cn: countries allowed (CN)",
-				"unmapped: 21 rows (",
+				"unmapped: 22 rows (",
 				"dry run: would add 261, remove 0, change 0 (mirrors +48, locations +1, repositories +6, redirects +1, directories +5, freshness +200); nothing was changed\n",
 			} {
 				if !strings.Contains(dry.stdout, want) {

@@ -184,6 +184,7 @@ func TestConvertUnmapped(t *testing.T) {
 		"directory_exclusive_host: directory_exclusive_host pub/fedora/linux/development/rawhide/Everything/x86_64/os host 3",
 		"embargoed_country: embargoed_country KP",
 		"file_detail: file_detail 10 pub/fedora/linux/releases/41/Everything/x86_64/iso/Fedora-Everything-41-x86_64-CHECKSUM",
+		"host: host 36 off-user.example.net",
 		"host: host 39 nopeer.example.net",
 		"host: host 40 i2.example.edu",
 		"host: host 40 i2.example.edu",

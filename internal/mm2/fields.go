@@ -19,6 +19,7 @@ var hostFields = []hostField{
 	mapASNClients,
 	mapMaxConnections,
 	mapInternet2,
+	mapCrawlHealth,
 }
 
 // datasetField maps network-wide rows of MirrorManager2 onto the dataset.
@@ -81,6 +82,22 @@ func mapInternet2(_ *store.Mirror, h *hostData) []Unmapped {
 		return nil
 	}
 	return []Unmapped{{Table: "host", Row: h.row, Reason: "internet2 / internet2_clients: there is no Internet2 step"}}
+}
+
+// mapCrawlHealth: MirrorManager's crawler counts a host's consecutive
+// failed crawls and says why it disabled one. The store keeps no crawl
+// health yet; the host's active flags, which the crawler clears when it
+// disables a host, are mapped (Enabled).
+func mapCrawlHealth(_ *store.Mirror, h *hostData) []Unmapped {
+	if h.CrawlFailures == 0 && (h.DisableReason == nil || *h.DisableReason == "") {
+		return nil
+	}
+	reason := ""
+	if h.DisableReason != nil {
+		reason = *h.DisableReason
+	}
+	return []Unmapped{{Table: "host", Row: h.row,
+		Reason: fmt.Sprintf("crawl health (%d consecutive failures, disable_reason %q): the store keeps no crawl health yet", h.CrawlFailures, reason)}}
 }
 
 // mapNetblockCountries: netblock_country overrides GeoIP's country for a

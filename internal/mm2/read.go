@@ -42,8 +42,8 @@ func readAll(ctx context.Context, tx pgx.Tx) (*Source, error) {
 		s.Sites[x.ID] = x
 	}
 	if s.Hosts, err = query[Host](ctx, tx, `SELECT id, name, site_id, admin_active, user_active, country,
-		bandwidth_int, private, internet2, internet2_clients, asn, asn_clients, max_connections
-		FROM host ORDER BY id`); err != nil {
+		bandwidth_int, private, internet2, internet2_clients, asn, asn_clients, max_connections,
+		last_crawled, crawl_failures, disable_reason FROM host ORDER BY id`); err != nil {
 		return nil, err
 	}
 	type idName struct {

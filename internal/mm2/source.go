@@ -7,6 +7,8 @@
 // import owns, and Compare checks two servers' answers against each other.
 package mm2
 
+import "time"
+
 // Source holds the rows of a MirrorManager2 database that the conversion
 // reads, as Read found them in one read-only transaction.
 type Source struct {
@@ -57,6 +59,10 @@ type Host struct {
 	ASN                         *int64
 	ASNClients                  bool
 	MaxConnections              int64
+	// What MirrorManager's crawler recorded of the host.
+	LastCrawled   *time.Time
+	CrawlFailures int64
+	DisableReason *string
 }
 
 // Category is a row of category with its top directory's name.

@@ -155,3 +155,7 @@ INSERT INTO host_location (location_id, host_id) VALUES (1, 45), (2, 46);
 INSERT INTO netblock_country (netblock, country) VALUES ('10.0.0.0/8', 'US'), ('192.0.2.0/24', 'DE');
 INSERT INTO country_continent_redirect (country, continent) VALUES ('IL', 'EU'), ('GL', 'NA');
 INSERT INTO embargoed_country (country_code) VALUES ('KP');
+
+-- MirrorManager's crawler disabled one host after failed crawls.
+UPDATE host SET crawl_failures = 4, disable_reason = 'crawl failed 4 times', last_crawled = '2026-11-29 12:00:00'
+  WHERE id = 36;
