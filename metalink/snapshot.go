@@ -148,6 +148,7 @@ func (s *Snapshot) netblocksOf(dst []prefixValue[mirrorID], a netip.Addr) []pref
 func (s *Snapshot) byASN(asn uint32) []mirrorID { return s.asn[asn] }
 
 // NewSnapshot builds the indexed view of d at time built. d must be valid.
+// Mirrors disabled by their admin or by the crawler (d.Health) are left out.
 func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	s := &Snapshot{
 		Built:     built,
@@ -158,9 +159,10 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		asn:       map[uint32][]mirrorID{},
 	}
 	byName := make(map[string]mirrorID, len(d.Mirrors))
+	down := d.CrawlerDisabled()
 	for i := range d.Mirrors {
 		m := &d.Mirrors[i]
-		if !m.Enabled {
+		if !m.Enabled || down[m.Name] {
 			continue
 		}
 		id := mirrorID(len(s.mirrors))

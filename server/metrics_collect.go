@@ -31,7 +31,9 @@ var (
 	mirrorDirsDesc    = desc("metalinkd_mirror_directories",
 		"Scanned directories by the mirror's state as of the last reload: fresh, stale (an older repomd.xml, still accepted or not), unknown (not reported).", "mirror", "state")
 	mirrorReportAgeDesc = desc("metalinkd_mirror_last_report_age_seconds",
-		"Time since the mirror's newest freshness report, as of the last reload; absent for a mirror that never reported.", "mirror")
+		"Time since the mirror's newest freshness report (not counting what the crawler saw), as of the last reload; absent for a mirror that never reported.", "mirror")
+	mirrorStateDesc = desc("metalinkd_mirror_state",
+		"1 for the mirror's state as of the last reload, 0 for the others: ok, disabled-by-crawler (failed crawls took it out of answers), admin-disabled, unknown (never crawled).", "mirror", "state")
 	connsOpenDesc    = desc("metalinkd_connections_open", "Client connections open on the public listener.")
 	connsIdleDesc    = desc("metalinkd_connections_idle", "Open client connections waiting for a request.")
 	connsShedDesc    = desc("metalinkd_connections_shed_total", "Idle connections closed to make room for new ones at the connection limit.")

@@ -18,11 +18,11 @@ type datasetStats struct {
 	perMirror                                  []mirrorStats
 }
 
-// mirrorStats is one mirror's state as of a reload. Its health, once a
-// crawler checks mirrors, belongs here too.
+// mirrorStats is one mirror's state as of a reload.
 type mirrorStats struct {
 	name                  string
 	enabled               bool
+	state                 string // store.HealthState
 	fresh, stale, unknown int
 	// lastReport is the newest of the mirror's freshness reports; zero
 	// when it never reported.
@@ -35,21 +35,29 @@ func newDatasetStats(d *store.Dataset) *datasetStats {
 	s := &datasetStats{mirrors: len(d.Mirrors), directories: len(d.Directories), locations: len(d.Locations)}
 	last := make(map[string]time.Time, len(d.Mirrors))
 	for _, f := range d.Freshness {
-		if f.Reported.After(last[f.Mirror]) {
+		if !f.FromCrawl() && f.Reported.After(last[f.Mirror]) {
 			last[f.Mirror] = f.Reported
 		}
 	}
 	t := freshness.Count(d.Mirrors, d.Directories, d.Freshness)
+	health := make(map[string]*store.MirrorHealth, len(d.Health))
+	for i := range d.Health {
+		health[d.Health[i].Mirror] = &d.Health[i]
+	}
 	s.perMirror = make([]mirrorStats, len(d.Mirrors))
 	for i := range d.Mirrors {
 		m := &d.Mirrors[i]
 		s.netblocks += len(m.Netblocks)
 		c := t.Mirrors[i].Directories
-		s.perMirror[i] = mirrorStats{name: m.Name, enabled: m.Enabled, fresh: c.Fresh, stale: c.Stale(),
-			unknown: c.Unknown, lastReport: last[m.Name]}
+		s.perMirror[i] = mirrorStats{name: m.Name, enabled: m.Enabled, state: store.HealthState(m, health[m.Name]),
+			fresh: c.Fresh, stale: c.Stale(), unknown: c.Unknown, lastReport: last[m.Name]}
 	}
 	return s
 }
+
+// mirrorStates are the values of metalinkd_mirror_state's state label: one
+// series per mirror and state, 1 for the mirror's state.
+var mirrorStates = []string{store.StateOK, store.StateCrawlerDisabled, store.StateAdminDisabled, store.StateUnknown}
 
 // locationNames returns d's location names, sorted.
 func locationNames(d *store.Dataset) []string {
@@ -78,6 +86,9 @@ func (s *datasetStats) collect(ch chan<- prometheus.Metric, now time.Time) {
 		ch <- prometheus.MustNewConstMetric(mirrorDirsDesc, prometheus.GaugeValue, float64(m.fresh), m.name, "fresh")
 		ch <- prometheus.MustNewConstMetric(mirrorDirsDesc, prometheus.GaugeValue, float64(m.stale), m.name, "stale")
 		ch <- prometheus.MustNewConstMetric(mirrorDirsDesc, prometheus.GaugeValue, float64(m.unknown), m.name, "unknown")
+		for _, st := range mirrorStates {
+			ch <- prometheus.MustNewConstMetric(mirrorStateDesc, prometheus.GaugeValue, b2f(m.state == st), m.name, st)
+		}
 		if !m.lastReport.IsZero() {
 			ch <- prometheus.MustNewConstMetric(mirrorReportAgeDesc, prometheus.GaugeValue, now.Sub(m.lastReport).Seconds(), m.name)
 		}

@@ -121,6 +121,10 @@ func TestMirrorMetrics(t *testing.T) {
 			{Name: "stale", Enabled: true},
 			{Name: "silent"},
 		},
+		Health: []store.MirrorHealth{
+			{Mirror: "fresh", LastCrawl: now.Add(-time.Hour)},
+			{Mirror: "stale", LastCrawl: now.Add(-time.Hour), ConsecutiveFailures: 4, Disabled: true, Reason: "4 consecutive failed crawls", Since: now},
+		},
 		Directories: []store.Directory{
 			{Path: "releases/41/a", Current: cur, Alternates: []store.Repomd{old}},
 			{Path: "releases/41/b", Current: cur},
@@ -136,19 +140,25 @@ func TestMirrorMetrics(t *testing.T) {
 	m.loaded(d, 2*time.Second)
 	got := gathered(t, m)
 	for key, want := range map[string]float64{
-		"metalinkd_snapshot_objects{kind=mirrors}":                  3,
-		"metalinkd_snapshot_objects{kind=directories}":              2,
-		"metalinkd_snapshot_objects{kind=netblocks}":                2,
-		"metalinkd_snapshot_reloads_total{}":                        1,
-		"metalinkd_snapshot_build_seconds{}":                        2,
-		"metalinkd_mirror_enabled{mirror=fresh}":                    1,
-		"metalinkd_mirror_enabled{mirror=silent}":                   0,
-		"metalinkd_mirror_directories{mirror=fresh,state=fresh}":    2,
-		"metalinkd_mirror_directories{mirror=stale,state=stale}":    1,
-		"metalinkd_mirror_directories{mirror=stale,state=unknown}":  1,
-		"metalinkd_mirror_directories{mirror=silent,state=unknown}": 2,
-		"metalinkd_mirror_last_report_age_seconds{mirror=fresh}":    3600,
-		"metalinkd_mirror_last_report_age_seconds{mirror=stale}":    3 * 3600,
+		"metalinkd_snapshot_objects{kind=mirrors}":                       3,
+		"metalinkd_snapshot_objects{kind=directories}":                   2,
+		"metalinkd_snapshot_objects{kind=netblocks}":                     2,
+		"metalinkd_snapshot_reloads_total{}":                             1,
+		"metalinkd_snapshot_build_seconds{}":                             2,
+		"metalinkd_mirror_enabled{mirror=fresh}":                         1,
+		"metalinkd_mirror_enabled{mirror=silent}":                        0,
+		"metalinkd_mirror_directories{mirror=fresh,state=fresh}":         2,
+		"metalinkd_mirror_directories{mirror=stale,state=stale}":         1,
+		"metalinkd_mirror_directories{mirror=stale,state=unknown}":       1,
+		"metalinkd_mirror_directories{mirror=silent,state=unknown}":      2,
+		"metalinkd_mirror_last_report_age_seconds{mirror=fresh}":         3600,
+		"metalinkd_mirror_last_report_age_seconds{mirror=stale}":         3 * 3600,
+		"metalinkd_mirror_state{mirror=fresh,state=ok}":                  1,
+		"metalinkd_mirror_state{mirror=fresh,state=disabled-by-crawler}": 0,
+		"metalinkd_mirror_state{mirror=stale,state=disabled-by-crawler}": 1,
+		"metalinkd_mirror_state{mirror=stale,state=ok}":                  0,
+		"metalinkd_mirror_state{mirror=silent,state=admin-disabled}":     1,
+		"metalinkd_mirror_state{mirror=silent,state=unknown}":            0,
 	} {
 		if v, ok := got[key]; !ok || v != want {
 			t.Errorf("%s = %v (present %t), want %v", key, v, ok, want)

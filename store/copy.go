@@ -17,6 +17,10 @@ func (d *Dataset) Copy() *Dataset {
 		Freshness:    slices.Clone(d.Freshness),
 		CloudRanges:  slices.Clone(d.CloudRanges),
 		CloudSources: slices.Clone(d.CloudSources),
+		Health:       slices.Clone(d.Health),
+	}
+	for i := range c.Health {
+		c.Health[i].Protocols = slices.Clone(c.Health[i].Protocols)
 	}
 	for i := range c.Mirrors {
 		m := &c.Mirrors[i]

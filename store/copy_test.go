@@ -26,6 +26,8 @@ func TestCopyIsDeep(t *testing.T) {
 		Freshness:    []store.Freshness{{Mirror: "a", Directory: "d", SHA256: "x", Reported: now}},
 		CloudRanges:  []store.CloudRange{{Prefix: "198.51.100.0/24", Provider: "aws", Region: "us-east-1"}},
 		CloudSources: []store.CloudSource{{Provider: "aws", SyncToken: "1", Imported: now}},
+		Health: []store.MirrorHealth{{Mirror: "a", LastCrawl: now, Disabled: true, Reason: "r", Since: now,
+			Protocols: []store.ProtocolHealth{{Protocol: "https", LastFailure: now, ConsecutiveFailures: 4}}}},
 	}
 	// Every list of the model is set, so that a list added later and
 	// forgotten by Copy shows up as a difference from Clone.
@@ -44,8 +46,10 @@ func TestCopyIsDeep(t *testing.T) {
 	c.Locations[0].CloudRegions[0] = "changed"
 	c.Directories[0].Alternates[0].SHA256 = "changed"
 	c.Freshness[0].SHA256 = "changed"
+	c.Health[0].Protocols[0].LastReason = "changed"
 	if d.Mirrors[0].URLs[0] == "changed" || d.Mirrors[0].Netblocks[0] == "changed" || d.Locations[0].CloudRegions[0] == "changed" ||
-		d.Directories[0].Alternates[0].SHA256 == "changed" || d.Freshness[0].SHA256 == "changed" {
+		d.Directories[0].Alternates[0].SHA256 == "changed" || d.Freshness[0].SHA256 == "changed" ||
+		d.Health[0].Protocols[0].LastReason == "changed" {
 		t.Error("changing the copy changed the original")
 	}
 }

@@ -52,12 +52,21 @@ func (d *Dataset) Normalize() {
 		return strings.Compare(a.Prefix, b.Prefix)
 	})
 	slices.SortFunc(d.CloudSources, func(a, b CloudSource) int { return strings.Compare(a.Provider, b.Provider) })
+	for i := range d.Freshness {
+		if d.Freshness[i].Source == SourceReport {
+			d.Freshness[i].Source = ""
+		}
+	}
 	slices.SortFunc(d.Freshness, func(a, b Freshness) int {
 		if c := strings.Compare(a.Mirror, b.Mirror); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Directory, b.Directory)
 	})
+	slices.SortFunc(d.Health, func(a, b MirrorHealth) int { return strings.Compare(a.Mirror, b.Mirror) })
+	for i := range d.Health {
+		d.Health[i].normalize()
+	}
 }
 
 // NormalizeMirror puts one mirror in canonical form.
@@ -102,6 +111,7 @@ func (d *Dataset) ApplyImport(decl *Dataset) {
 	d.ScanRules = decl.ScanRules
 	d.Repositories = append(d.Repositories, d.ScannedRepositories()...)
 	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return d.mirrorIndex(f.Mirror) < 0 })
+	d.Health = slices.DeleteFunc(d.Health, func(h MirrorHealth) bool { return d.mirrorIndex(h.Mirror) < 0 })
 }
 
 // ScannedRepositories returns the repositories the scan rules map scanned
@@ -170,6 +180,7 @@ func (d *Dataset) ApplyDeleteMirror(name string) error {
 	}
 	d.Mirrors = slices.Delete(d.Mirrors, i, i+1)
 	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return f.Mirror == name })
+	d.Health = slices.DeleteFunc(d.Health, func(h MirrorHealth) bool { return h.Mirror == name })
 	return nil
 }
 

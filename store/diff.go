@@ -74,13 +74,15 @@ func DiffDeclarative(old, new *Dataset) Diff {
 }
 
 // DiffAll compares everything: the declarative parts, then the scanned
-// directories, freshness and cloud ranges that Restore replaces too.
+// directories, freshness, cloud ranges and the crawler's health that
+// Restore replaces too.
 func DiffAll(old, new *Dataset) Diff {
 	state := Diff{
 		diffKind("directory", "directories", old.Directories, new.Directories, directoryKey, directoryFields),
 		diffKind("freshness", "freshness", old.Freshness, new.Freshness, freshnessKey, freshnessFields),
 		diffKind("cloud range", "cloud ranges", old.CloudRanges, new.CloudRanges, cloudRangeKey, noFields[CloudRange]),
 		diffKind("cloud source", "cloud sources", old.CloudSources, new.CloudSources, cloudSourceKey, cloudSourceFields),
+		diffKind("health", "health", old.Health, new.Health, healthKey, healthFields),
 	}
 	for i := range state {
 		state[i].Declarative = false
@@ -219,6 +221,28 @@ func freshnessFields(a, b Freshness) []string {
 	var f fieldList
 	f.check("sha256", a.SHA256 == b.SHA256)
 	f.check("reported", a.Reported.Equal(b.Reported))
+	f.check("source", canonicalSource(a.Source) == canonicalSource(b.Source))
+	return f
+}
+
+func canonicalSource(s string) string {
+	if s == SourceReport {
+		return ""
+	}
+	return s
+}
+
+func healthKey(h MirrorHealth) string { return h.Mirror }
+
+func healthFields(a, b MirrorHealth) []string {
+	var f fieldList
+	f.check("last_crawl", a.LastCrawl.Equal(b.LastCrawl))
+	f.check("consecutive_failures", a.ConsecutiveFailures == b.ConsecutiveFailures)
+	f.check("disabled", a.Disabled == b.Disabled && a.Reason == b.Reason && a.Since.Equal(b.Since))
+	f.check("protocols", slices.EqualFunc(a.Protocols, b.Protocols, func(x, y ProtocolHealth) bool {
+		return x.Protocol == y.Protocol && x.LastSuccess.Equal(y.LastSuccess) && x.LastFailure.Equal(y.LastFailure) &&
+			x.LastReason == y.LastReason && x.LastDetail == y.LastDetail && x.ConsecutiveFailures == y.ConsecutiveFailures
+	}))
 	return f
 }
 
@@ -251,9 +275,9 @@ func Merge(stored, file *Dataset) *Dataset {
 	return d.Clone()
 }
 
-// MergeAll is Merge of the whole dataset: the file's directories and
-// freshness are added or replace the stored ones, and stored cloud ranges
-// stay. Freshness that no longer matches its directory's current or
+// MergeAll is Merge of the whole dataset: the file's directories,
+// freshness and health are added or replace the stored ones, and stored
+// cloud ranges stay. Freshness that no longer matches its directory's current or
 // alternate repomd goes, as after a scan.
 func MergeAll(stored, file *Dataset) *Dataset {
 	d := Merge(stored, file)
@@ -261,6 +285,7 @@ func MergeAll(stored, file *Dataset) *Dataset {
 	d.Freshness = mergeKind(stored.Freshness, file.Freshness, freshnessKey)
 	d.CloudRanges = mergeKind(stored.CloudRanges, file.CloudRanges, cloudRangeKey)
 	d.CloudSources = mergeKind(stored.CloudSources, file.CloudSources, cloudSourceKey)
+	d.Health = mergeKind(stored.Health, file.Health, healthKey)
 	d = d.Clone()
 	d.dropStaleFreshness()
 	return d

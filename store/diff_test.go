@@ -276,3 +276,37 @@ func TestMergeAll(t *testing.T) {
 		t.Errorf("(-want +got)\n%s", d)
 	}
 }
+
+// DiffAll sees the crawler's health and a freshness row's source, and
+// counts a report's two spellings of its source as one.
+func TestDiffAllHealthAndSource(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	old := &store.Dataset{
+		Freshness: []store.Freshness{{Mirror: "a", Directory: "d", SHA256: "x", Reported: at},
+			{Mirror: "b", Directory: "d", SHA256: "x", Reported: at}},
+		Health: []store.MirrorHealth{{Mirror: "a", LastCrawl: at}},
+	}
+	new := old.Clone()
+	new.Freshness[0].Source = store.SourceReport
+	new.Freshness[1].Source = store.SourceCrawl
+	new.Health[0].Disabled, new.Health[0].Reason = true, "4 consecutive failed crawls"
+	new.Health = append(new.Health, store.MirrorHealth{Mirror: "b", LastCrawl: at})
+	var fresh, health store.KindDiff
+	for _, k := range store.DiffAll(old, new) {
+		switch k.Kind {
+		case "freshness":
+			fresh = k
+		case "health":
+			health = k
+		}
+	}
+	if len(fresh.Changed) != 1 || fresh.Changed[0].Key != "b d" || fresh.Changed[0].Fields[0] != "source" {
+		t.Errorf("freshness diff %+v, want b's source changed only", fresh)
+	}
+	if len(health.Changed) != 1 || health.Changed[0].Fields[0] != "disabled" || len(health.Added) != 1 || health.Added[0] != "b" {
+		t.Errorf("health diff %+v, want a disabled and b added", health)
+	}
+	if m := store.MergeAll(old, new); len(m.Health) != 2 || !m.Health[0].Disabled {
+		t.Errorf("MergeAll health %+v, want the file's", m.Health)
+	}
+}

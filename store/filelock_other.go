@@ -14,3 +14,6 @@ var errNoFileLock = errors.New("the embedded store needs a unix system's file lo
 func lockFileExclusive(*os.File) error { return errNoFileLock }
 
 func unlockFile(*os.File) error { return nil }
+
+// TryLockFile is not supported here (see errNoFileLock).
+func TryLockFile(string) (func() error, error) { return nil, errNoFileLock }

@@ -122,12 +122,19 @@ type Freshness struct {
 	Directory string    `json:"directory" yaml:"directory"`
 	SHA256    string    `json:"sha256" yaml:"sha256"`
 	Reported  time.Time `json:"reported" yaml:"reported"`
+	// Source says where the record came from: SourceCrawl for what the
+	// crawler saw, empty for a report (the canonical form of SourceReport,
+	// and what data written before the crawler holds).
+	Source string `json:"source,omitempty" yaml:"source,omitempty"`
 }
+
+// FromCrawl reports whether the crawler wrote f.
+func (f *Freshness) FromCrawl() bool { return f.Source == SourceCrawl }
 
 // Dataset is the whole state of the mirror network. The declarative part
 // (mirrors, locations, repositories, redirects, scan rules) comes from the
 // mirrors file or the admin API; directories come from the master scan;
-// freshness from mirror reports.
+// freshness from mirror reports and crawls; health from crawls.
 type Dataset struct {
 	Mirrors      []Mirror     `json:"mirrors" yaml:"mirrors"`
 	Locations    []Location   `json:"locations" yaml:"locations"`
@@ -140,4 +147,7 @@ type Dataset struct {
 	// mirrors (selection step 2); CloudSources say which version is loaded.
 	CloudRanges  []CloudRange  `json:"cloud_ranges,omitempty" yaml:"cloud_ranges,omitempty"`
 	CloudSources []CloudSource `json:"cloud_sources,omitempty" yaml:"cloud_sources,omitempty"`
+	// Health is the crawler's view of the mirrors it crawled, sorted by
+	// mirror; a mirror it disabled is left out of answers.
+	Health []MirrorHealth `json:"health,omitempty" yaml:"health,omitempty"`
 }

@@ -113,8 +113,10 @@ type Store interface {
 	// ExpireAlternates drops every alternate of a directory at once.
 	ExpireAlternates(ctx context.Context, directory string) error
 	// Report records that a mirror serves the repomd with f.SHA256 for
-	// f.Directory. It fails with ErrConflict unless that is the directory's
-	// current repomd or a listed alternate.
+	// f.Directory, with SourceReport. It fails with ErrConflict unless that
+	// is the directory's current repomd or a listed alternate, and when the
+	// crawler saw the mirror not serving it after the scan recorded it
+	// (CheckReport).
 	Report(ctx context.Context, f Freshness) error
 	// Forget drops a mirror's freshness for every directory under prefix, so
 	// that it stops being listed there; it returns how many were dropped.
@@ -126,6 +128,9 @@ type Store interface {
 
 	// Tokens: admin API credentials and the audit log.
 	Tokens
+
+	// CrawlStore: the crawler's results, mirror health and propagation.
+	CrawlStore
 
 	// Changes delivers a value whenever the stored data may have changed,
 	// including changes made by other processes, until ctx ends.

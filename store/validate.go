@@ -137,7 +137,7 @@ func (d *Dataset) Validate() error {
 	for i, fr := range d.Freshness {
 		// Half a million rows at a large network's scale: the field name
 		// is formatted only for a row with something to say.
-		if mirrors[fr.Mirror] && dirs[fr.Directory] && isHex(fr.SHA256, 64) {
+		if mirrors[fr.Mirror] && dirs[fr.Directory] && isHex(fr.SHA256, 64) && validSource(fr.Source) {
 			continue
 		}
 		f := fmt.Sprintf("freshness[%d]", i)
@@ -148,6 +148,17 @@ func (d *Dataset) Validate() error {
 			v.add(f+".directory", fr.Directory, "unknown directory")
 		}
 		checkHex(v, f+".sha256", fr.Mirror, fr.SHA256, 64, false)
+		if !validSource(fr.Source) {
+			v.add(f+".source", fr.Mirror, "must be %q or %q", SourceReport, SourceCrawl)
+		}
+	}
+	healthy := map[string]bool{}
+	for i, h := range d.Health {
+		validateHealth(v, fmt.Sprintf("health[%d]", i), &h, mirrors)
+		if healthy[h.Mirror] {
+			v.add(fmt.Sprintf("health[%d].mirror", i), h.Mirror, "duplicate health of one mirror")
+		}
+		healthy[h.Mirror] = true
 	}
 	return v.err()
 }

@@ -178,3 +178,44 @@ func (c *Client) Forget(ctx context.Context, mirror, prefix string) (int, error)
 	_, err := c.do(ctx, http.MethodPost, "/mirrors/"+url.PathEscape(mirror)+"/forget", Forget{Prefix: prefix}, &out, true)
 	return out.Forgotten, err
 }
+
+// Health returns the crawler's view of every mirror.
+func (c *Client) Health(ctx context.Context) (HealthList, error) {
+	var out HealthList
+	_, err := c.Do(ctx, http.MethodGet, "/health", nil, &out)
+	return out, err
+}
+
+// MirrorHealth returns the crawler's view of one mirror.
+func (c *Client) MirrorHealth(ctx context.Context, mirror string) (MirrorHealth, error) {
+	var out MirrorHealth
+	_, err := c.Do(ctx, http.MethodGet, "/mirrors/"+url.PathEscape(mirror)+"/health", nil, &out)
+	return out, err
+}
+
+// Recover brings back a mirror the crawler disabled and returns its
+// health. It is idempotent and retried.
+func (c *Client) Recover(ctx context.Context, mirror string) (MirrorHealth, error) {
+	var out MirrorHealth
+	_, err := c.do(ctx, http.MethodPost, "/mirrors/"+url.PathEscape(mirror)+"/recover", nil, &out, true)
+	return out, err
+}
+
+// Propagation returns the propagation points of one directory ("" for
+// all) at or after since (zero for all), oldest first.
+func (c *Client) Propagation(ctx context.Context, directory string, since time.Time) (PropagationList, error) {
+	q := url.Values{}
+	if directory != "" {
+		q.Set("directory", directory)
+	}
+	if !since.IsZero() {
+		q.Set("since", since.UTC().Format(time.RFC3339))
+	}
+	path := "/propagation"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out PropagationList
+	_, err := c.Do(ctx, http.MethodGet, path, nil, &out)
+	return out, err
+}

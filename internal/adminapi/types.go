@@ -28,10 +28,12 @@ type Mirror struct {
 }
 
 // MirrorDetail is GET /mirrors/{name}: the mirror with the repomd
-// versions it was reported to serve.
+// versions it serves (by report or crawl), and its health.
 type MirrorDetail struct {
 	Mirror
 	Freshness []Freshness `json:"freshness"`
+	// Health is absent in answers of servers older than the crawler.
+	Health *MirrorHealth `json:"health,omitempty"`
 }
 
 // MirrorList is GET /mirrors.
@@ -119,13 +121,21 @@ type Expire struct {
 	Directory string `json:"directory"`
 }
 
-// Freshness records which repomd.xml a mirror serves for a directory.
+// Freshness records which repomd.xml a mirror serves for a directory, and
+// whether the mirror said so ("report") or the crawler saw it ("crawl").
 type Freshness struct {
 	Mirror    string    `json:"mirror"`
 	Directory string    `json:"directory"`
 	SHA256    string    `json:"sha256"`
 	Reported  time.Time `json:"reported"`
+	Source    string    `json:"source,omitempty"`
 }
+
+// The sources of Freshness.Source.
+const (
+	SourceReport = "report"
+	SourceCrawl  = "crawl"
+)
 
 // Report is POST /mirrors/{name}/report: the mirror now serves the
 // repomd.xml with this sha256 for the directory. The answer is the
@@ -199,4 +209,62 @@ type FieldError struct {
 	Msg   string `json:"message"`
 	// Line is the line in the source file, when the data came from one.
 	Line int `json:"line,omitempty"`
+}
+
+// MirrorHealth is the crawler's view of one mirror, as GET /health lists
+// it and GET /mirrors/{name}/health and POST /mirrors/{name}/recover answer.
+// State is one of "ok", "disabled-by-crawler", "admin-disabled" (the
+// admin's flag wins over the crawler's) and "unknown" (never crawled:
+// private and regional mirrors are never crawled). Reason and Since say why
+// and since when the crawler took the mirror out of answers.
+type MirrorHealth struct {
+	Mirror              string           `json:"mirror"`
+	State               string           `json:"state"`
+	Reason              string           `json:"reason,omitempty"`
+	Since               time.Time        `json:"since,omitzero"`
+	LastCrawl           time.Time        `json:"last_crawl,omitzero"`
+	ConsecutiveFailures int              `json:"consecutive_failures"`
+	Protocols           []ProtocolHealth `json:"protocols"`
+}
+
+// The states of MirrorHealth.State.
+const (
+	StateOK              = "ok"
+	StateCrawlerDisabled = "disabled-by-crawler"
+	StateAdminDisabled   = "admin-disabled"
+	StateUnknown         = "unknown"
+)
+
+// ProtocolHealth is a mirror's crawl history over one protocol.
+type ProtocolHealth struct {
+	Protocol            string    `json:"protocol"`
+	LastSuccess         time.Time `json:"last_success,omitzero"`
+	LastFailure         time.Time `json:"last_failure,omitzero"`
+	LastReason          string    `json:"last_reason,omitempty"`
+	LastDetail          string    `json:"last_detail,omitempty"`
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+}
+
+// HealthList is GET /health: every mirror, sorted by name.
+type HealthList struct {
+	Mirrors []MirrorHealth `json:"mirrors"`
+}
+
+// PropagationPoint counts, for one directory after one crawl, the mirrors
+// serving its current repomd.xml (Current), an older accepted one (Older),
+// something else or nothing (Other), and those the crawl could not reach.
+type PropagationPoint struct {
+	Directory string    `json:"directory"`
+	At        time.Time `json:"at"`
+	SHA256    string    `json:"sha256"`
+	Current   int       `json:"current"`
+	Older     int       `json:"older"`
+	Other     int       `json:"other"`
+	Failed    int       `json:"failed"`
+}
+
+// PropagationList is GET /propagation[?directory=D][&since=RFC3339]: the
+// points, oldest first.
+type PropagationList struct {
+	Points []PropagationPoint `json:"points"`
 }

@@ -14,11 +14,15 @@ func TestWireFormat(t *testing.T) {
 	full := Mirror{Name: "m1", Country: "US", Bandwidth: 10, Enabled: true, Private: true, AlwaysUpToDate: true,
 		URLs: []string{"https://m1.example/pub"}, Netblocks: []string{"192.0.2.0/24"}, ASN: 64500,
 		Locations: []string{"us-east-1"}, Region: "us-east-1", Bucket: "b"}
-	fr := Freshness{Mirror: "m1", Directory: "d", SHA256: "aa", Reported: at}
+	fr := Freshness{Mirror: "m1", Directory: "d", SHA256: "aa", Reported: at, Source: SourceCrawl}
+	health := MirrorHealth{Mirror: "m1", State: StateCrawlerDisabled, Reason: "4 consecutive failed crawls", Since: at,
+		LastCrawl: at, ConsecutiveFailures: 4, Protocols: []ProtocolHealth{{Protocol: "https", LastSuccess: at, LastFailure: at,
+			LastReason: "timeout", LastDetail: "no answer", ConsecutiveFailures: 4}}}
 	repomd := Repomd{Size: 1, Timestamp: 2, MD5: "m", SHA1: "s1", SHA256: "s2", SHA512: "s5", Recorded: at}
 	const (
 		fullMirror  = `{"name":"m1","country":"US","bandwidth":10,"enabled":true,"private":true,"always_up_to_date":true,"urls":["https://m1.example/pub"],"netblocks":["192.0.2.0/24"],"asn":64500,"locations":["us-east-1"],"region":"us-east-1","bucket":"b"}`
-		freshness   = `{"mirror":"m1","directory":"d","sha256":"aa","reported":"2026-11-01T12:00:00Z"}`
+		freshness   = `{"mirror":"m1","directory":"d","sha256":"aa","reported":"2026-11-01T12:00:00Z","source":"crawl"}`
+		healthJSON  = `{"mirror":"m1","state":"disabled-by-crawler","reason":"4 consecutive failed crawls","since":"2026-11-01T12:00:00Z","last_crawl":"2026-11-01T12:00:00Z","consecutive_failures":4,"protocols":[{"protocol":"https","last_success":"2026-11-01T12:00:00Z","last_failure":"2026-11-01T12:00:00Z","last_reason":"timeout","last_detail":"no answer","consecutive_failures":4}]}`
 		repomdJSON  = `{"size":1,"timestamp":2,"md5":"m","sha1":"s1","sha256":"s2","sha512":"s5","recorded":"2026-11-01T12:00:00Z","superseded":"0001-01-01T00:00:00Z"}`
 		directory   = `{"path":"d","current":` + repomdJSON + `}`
 		revokedTime = `"2026-11-01T12:00:00Z"`
@@ -32,7 +36,16 @@ func TestWireFormat(t *testing.T) {
 		{"Mirror empty", Mirror{}, `{"name":"","country":"","bandwidth":0,"enabled":false,"urls":null}`},
 		{"MirrorDetail", MirrorDetail{Mirror: full, Freshness: []Freshness{fr}},
 			fullMirror[:len(fullMirror)-1] + `,"freshness":[` + freshness + `]}`},
+		{"MirrorDetail with health", MirrorDetail{Mirror: full, Freshness: []Freshness{}, Health: &health},
+			fullMirror[:len(fullMirror)-1] + `,"freshness":[],"health":` + healthJSON + `}`},
 		{"MirrorList", MirrorList{Mirrors: []Mirror{}}, `{"mirrors":[]}`},
+		{"MirrorHealth", health, healthJSON},
+		{"MirrorHealth never crawled", MirrorHealth{Mirror: "m2", State: StateUnknown, Protocols: []ProtocolHealth{}},
+			`{"mirror":"m2","state":"unknown","consecutive_failures":0,"protocols":[]}`},
+		{"HealthList", HealthList{Mirrors: []MirrorHealth{}}, `{"mirrors":[]}`},
+		{"PropagationPoint", PropagationPoint{Directory: "d", At: at, SHA256: "aa", Current: 1, Older: 2, Other: 3, Failed: 4},
+			`{"directory":"d","at":"2026-11-01T12:00:00Z","sha256":"aa","current":1,"older":2,"other":3,"failed":4}`},
+		{"PropagationList", PropagationList{Points: []PropagationPoint{}}, `{"points":[]}`},
 		{"Location", Location{Name: "us-east-1", Description: "d", CloudRegions: []string{"us-east-2"}},
 			`{"name":"us-east-1","description":"d","cloud_regions":["us-east-2"]}`},
 		{"Location empty", Location{}, `{"name":""}`},
@@ -53,6 +66,8 @@ func TestWireFormat(t *testing.T) {
 		{"DirectoryList", DirectoryList{Directories: []Directory{}}, `{"directories":[]}`},
 		{"Expire", Expire{Directory: "d"}, `{"directory":"d"}`},
 		{"Freshness", fr, freshness},
+		{"Freshness of a server older than the crawler", Freshness{Mirror: "m1", Directory: "d", SHA256: "aa", Reported: at},
+			`{"mirror":"m1","directory":"d","sha256":"aa","reported":"2026-11-01T12:00:00Z"}`},
 		{"Report", Report{Directory: "d", SHA256: "aa"}, `{"directory":"d","sha256":"aa"}`},
 		{"Forget", Forget{Prefix: "p/"}, `{"prefix":"p/"}`},
 		{"Forgotten", Forgotten{Forgotten: 2}, `{"forgotten":2}`},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -15,7 +16,8 @@ import (
 func runMirror(ctx context.Context, env Env, args []string) error {
 	return runGroup(ctx, env, "mirror", "Manage mirrors through the admin API of a running server.", []subcommand{
 		{"list", "list the mirrors", mirrorList},
-		{"get", "show one mirror and the repomd versions it serves", mirrorGet},
+		{"get", "show one mirror, the repomd versions it serves and its health", mirrorGet},
+		{"show", "the same as get", mirrorGet},
 		{"add", "register a mirror", mirrorAdd},
 		{"update", "change some of a mirror's fields", mirrorUpdate},
 		{"delete", "remove a mirror and its freshness", mirrorAction("delete", http.MethodDelete, "",
@@ -24,13 +26,20 @@ func runMirror(ctx context.Context, env Env, args []string) error {
 			"Enable a mirror: a disabled mirror is never listed.")},
 		{"disable", "stop listing a mirror", mirrorAction("disable", http.MethodPost, "/disable",
 			"Disable a mirror: a disabled mirror is never listed.")},
+		{"recover", "list a mirror the crawler disabled again", action{name: "mirror recover",
+			about: "Bring back a mirror the crawler took out of answers after failed crawls, and forget its failures.\n" +
+				"Its enabled flag is not touched: a mirror disabled by its admin stays disabled.",
+			args: []string{"NAME"}, method: http.MethodPost,
+			path: func(pos []string) string { return mirrorPath(pos[0]) + "/recover" }, done: "recovered mirror"}.run},
 	}, args)
 }
 
 func mirrorPath(name string) string { return "/mirrors/" + url.PathEscape(name) }
 
 func mirrorList(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "mirror list", "[flags]", "List every mirror, or with --stale those with a stale directory.")
+	fs := newFlagSet(env, "mirror list", "[flags]", "List every mirror with its state, or with --stale those with a stale directory.\n"+
+		"STATE is ok, disabled-by-crawler (REASON says why and since when), admin-disabled, or unknown\n"+
+		"(never crawled: private and regional mirrors are not).")
 	af := addAPIFlags(env, fs)
 	stale := fs.Bool("stale", false, "list only mirrors that reported an older repomd.xml for at least one directory, with counts")
 	if _, err := parseArgs(fs, args); err != nil {
@@ -47,6 +56,20 @@ func mirrorList(ctx context.Context, env Env, args []string) error {
 	if printed, err := c.call(ctx, env, af, http.MethodGet, "/mirrors", nil, &out); err != nil || printed {
 		return err
 	}
+	health := map[string]adminapi.MirrorHealth{}
+	hl, err := c.api.Health(ctx)
+	var ae *adminapi.Error
+	switch {
+	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
+		// A server older than the crawler: the state is not known.
+	case errors.As(err, &ae):
+		return apiError{ae}
+	case err != nil:
+		return err
+	}
+	for _, h := range hl.Mirrors {
+		health[h.Mirror] = h
+	}
 	rows := make([][]string, len(out.Mirrors))
 	for i, m := range out.Mirrors {
 		var flags []string
@@ -59,10 +82,19 @@ func mirrorList(ctx context.Context, env Env, args []string) error {
 		if m.Region != "" || m.Bucket != "" { // a regional bucket mirror
 			flags = append(flags, "regional")
 		}
-		rows[i] = []string{m.Name, m.Country, strconv.Itoa(m.Bandwidth), yesNo(m.Enabled), strings.Join(flags, ","),
-			strings.Join(m.Locations, ","), strings.Join(m.URLs, " ")}
+		h := health[m.Name]
+		rows[i] = []string{m.Name, m.Country, strconv.Itoa(m.Bandwidth), yesNo(m.Enabled), h.State, strings.Join(flags, ","),
+			strings.Join(m.Locations, ","), strings.Join(m.URLs, " "), stateReason(h)}
 	}
-	return table(env.Stdout, []string{"NAME", "COUNTRY", "BANDWIDTH", "ENABLED", "FLAGS", "LOCATIONS", "URLS"}, rows)
+	return table(env.Stdout, []string{"NAME", "COUNTRY", "BANDWIDTH", "ENABLED", "STATE", "FLAGS", "LOCATIONS", "URLS", "REASON"}, rows)
+}
+
+// stateReason says why and since when the crawler disabled a mirror.
+func stateReason(h adminapi.MirrorHealth) string {
+	if h.Reason == "" {
+		return ""
+	}
+	return h.Reason + " (since " + timeCell(h.Since) + ")"
 }
 
 // staleShown is how many stale directories a row of mirror list --stale names.
@@ -94,7 +126,8 @@ func mirrorListStale(ctx context.Context, env Env, c *apiClient, af *apiFlags) e
 }
 
 func mirrorGet(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "mirror get", "NAME [flags]", "Show one mirror, with the repomd.xml it was reported to serve per directory.")
+	fs := newFlagSet(env, "mirror get", "NAME [flags]", "Show one mirror: its fields, its state and last crawl with each protocol's health,\n"+
+		"and per directory the repomd.xml it serves, whether it said so (report) or the crawler saw it (crawl), and when.")
 	af := addAPIFlags(env, fs)
 	pos, err := parseArgs(fs, args, "NAME")
 	if err != nil {
@@ -118,8 +151,23 @@ func mirrorGet(ctx context.Context, env Env, args []string) error {
 		{"netblocks", strings.Join(m.Netblocks, " ")}, {"asn", asn}, {"locations", strings.Join(m.Locations, " ")},
 		{"region", m.Region}, {"bucket", m.Bucket},
 	}
+	if h := m.Health; h != nil {
+		fields = append(fields, []string{"state", h.State}, []string{"reason", stateReason(*h)},
+			[]string{"last_crawl", timeCell(h.LastCrawl)}, []string{"failed_crawls", strconv.Itoa(h.ConsecutiveFailures)})
+	}
 	if err := table(env.Stdout, []string{"FIELD", "VALUE"}, fields); err != nil {
 		return err
+	}
+	if h := m.Health; h != nil && len(h.Protocols) > 0 {
+		fmt.Fprintln(env.Stdout)
+		rows := make([][]string, len(h.Protocols))
+		for i, p := range h.Protocols {
+			rows[i] = []string{p.Protocol, timeCell(p.LastSuccess), timeCell(p.LastFailure), p.LastReason, p.LastDetail,
+				strconv.Itoa(p.ConsecutiveFailures)}
+		}
+		if err := table(env.Stdout, []string{"PROTOCOL", "LAST SUCCESS", "LAST FAILURE", "REASON", "DETAIL", "FAILURES"}, rows); err != nil {
+			return err
+		}
 	}
 	if len(m.Freshness) == 0 {
 		_, err := fmt.Fprintln(env.Stdout, "\nno freshness reports")
@@ -128,9 +176,9 @@ func mirrorGet(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintln(env.Stdout)
 	rows := make([][]string, len(m.Freshness))
 	for i, f := range m.Freshness {
-		rows[i] = []string{f.Directory, f.SHA256, timeCell(f.Reported)}
+		rows[i] = []string{f.Directory, f.SHA256, f.Source, timeCell(f.Reported)}
 	}
-	return table(env.Stdout, []string{"DIRECTORY", "SHA256", "REPORTED"}, rows)
+	return table(env.Stdout, []string{"DIRECTORY", "SHA256", "SOURCE", "REPORTED"}, rows)
 }
 
 // mirrorFields adds the flags of a mirror's fields; fields returns the

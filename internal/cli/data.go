@@ -31,7 +31,8 @@ const importAbout = "Load a mirrors file (YAML or JSON; '-' reads standard input
 	"an import runs is not seen by the check and may be undone by it.\n" +
 	"\n" +
 	"A file that holds only 'freshness:' rows (mirror, directory, sha256, reported) records them\n" +
-	"as reports, in bulk: each is checked as 'report' checks it, and one refused refuses all.\n" +
+	"as reports, in bulk, whatever their source: each is checked as 'report' checks it (a mirror\n" +
+	"the crawler saw serving something else is refused), and one refused refuses all.\n" +
 	"\n" +
 	"YAML files are limited to 64 MiB; JSON files are read as a stream and have no limit, so\n" +
 	"large networks are best exported with --format json.\n" +
@@ -341,6 +342,9 @@ func importFreshness(ctx context.Context, env Env, st store.Store, rows []store.
 	if dryRun {
 		fmt.Fprintf(env.Stdout, "dry run: would record %d freshness reports; nothing was changed\n", len(rows))
 		return nil
+	}
+	for i := range rows {
+		rows[i].Source = "" // reports, whatever the file says
 	}
 	if l, ok := st.(freshnessLoader); ok {
 		if err := l.LoadFreshness(ctx, rows); err != nil {

@@ -84,6 +84,8 @@ func decodeJSON(r io.Reader) (*file, error) {
 				f.Freshness = append(f.Freshness, x)
 				return nil
 			})
+		case "health":
+			err = dec.Decode(&f.Health)
 		default:
 			err = fmt.Errorf("unknown field %q", key)
 		}

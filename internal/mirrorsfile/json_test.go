@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -17,9 +18,17 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 	dir := "releases/41/Everything/x86_64/os"
 	f.Dataset.Directories = []store.Directory{{Path: dir, Current: store.Repomd{Size: 1, SHA256: strings.Repeat("a", 64)}}}
-	for range 2500 { // more than one YAML batch
-		f.Dataset.Freshness = append(f.Dataset.Freshness, store.Freshness{Mirror: "m1", Directory: dir, SHA256: strings.Repeat("a", 64)})
+	for i := range 2500 { // more than one YAML batch
+		x := store.Freshness{Mirror: "m1", Directory: dir, SHA256: strings.Repeat("a", 64)}
+		if i%2 == 0 {
+			x.Source = store.SourceCrawl
+		}
+		f.Dataset.Freshness = append(f.Dataset.Freshness, x)
 	}
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	f.Dataset.Health = []store.MirrorHealth{{Mirror: "m1", LastCrawl: at, ConsecutiveFailures: 4, Disabled: true,
+		Reason: "4 consecutive failed crawls", Since: at,
+		Protocols: []store.ProtocolHealth{{Protocol: "https", LastFailure: at, LastReason: "timeout", ConsecutiveFailures: 4}}}}
 	for _, format := range []Format{JSON, YAML} {
 		var buf bytes.Buffer
 		if err := Write(&buf, format, f.Dataset, true, nil); err != nil {

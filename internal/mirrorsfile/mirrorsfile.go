@@ -41,6 +41,9 @@ type file struct {
 	// Present in exports only.
 	Directories []store.Directory `yaml:"directories,omitempty" json:"directories,omitempty"`
 	Freshness   []store.Freshness `yaml:"freshness,omitempty" json:"freshness,omitempty"`
+	// The crawler's health of the mirrors (exports only): which it took
+	// out of answers, and why.
+	Health []store.MirrorHealth `yaml:"health,omitempty" json:"health,omitempty"`
 }
 
 // File is a parsed mirrors file.
@@ -100,7 +103,7 @@ func Parse(r io.Reader) (*File, error) {
 func check(f *file, root *yaml.Node) (*File, error) {
 	d := &store.Dataset{
 		Locations: f.Locations, Repositories: f.Repositories, Redirects: f.Redirects,
-		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness,
+		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness, Health: f.Health,
 	}
 	for _, m := range f.Mirrors {
 		sm := store.Mirror{
@@ -112,7 +115,7 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		d.Mirrors = append(d.Mirrors, sm)
 	}
 	if len(d.Freshness) > 0 && len(d.Mirrors)+len(d.Locations)+len(d.Repositories)+len(d.Redirects)+
-		len(d.ScanRules)+len(d.Directories) == 0 {
+		len(d.ScanRules)+len(d.Directories)+len(d.Health) == 0 {
 		return &File{Dataset: d, FreshnessOnly: true}, nil
 	}
 	if err := d.Validate(); err != nil {

@@ -26,8 +26,8 @@ const (
 type Rows func(yield func(store.Freshness) error) error
 
 // Write writes d as a mirrors file in format f; with complete, the scanned
-// directories and freshness are included, so that the file restores the
-// whole store. The freshness rows come from rows when it is not nil (d's
+// directories, the freshness (with its source) and the crawler's health
+// are included, so that the file restores the whole store. The freshness rows come from rows when it is not nil (d's
 // own are then ignored), one at a time.
 func Write(w io.Writer, f Format, d *store.Dataset, complete bool, rows Rows) error {
 	head := file{Locations: d.Locations, Repositories: d.Repositories, Redirects: d.Redirects, ScanRules: d.ScanRules}
@@ -43,6 +43,7 @@ func Write(w io.Writer, f Format, d *store.Dataset, complete bool, rows Rows) er
 		rows = func(func(store.Freshness) error) error { return nil }
 	} else {
 		head.Directories = d.Directories
+		head.Health = d.Health
 		if rows == nil {
 			rows = func(yield func(store.Freshness) error) error {
 				for _, x := range d.Freshness {

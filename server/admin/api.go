@@ -1,6 +1,7 @@
 // Package admin is metalinkd's admin HTTP API: JSON under /api/v1 for
 // mirrors, locations, repositories, redirects, the scanned repomd state,
-// freshness reports, tokens and the audit log. Every request carries a
+// freshness reports, the crawler's mirror health and propagation, tokens
+// and the audit log. Every request carries a
 // bearer token; an admin token may do everything, a report:<mirror> token
 // only that mirror's freshness reports and forgets.
 package admin
@@ -124,6 +125,8 @@ func (a *API) routes() *chi.Mux {
 		r.Delete("/mirrors/{name}", a.handle(a.deleteMirror))
 		r.Post("/mirrors/{name}/enable", a.handle(a.enableMirror(true)))
 		r.Post("/mirrors/{name}/disable", a.handle(a.enableMirror(false)))
+		r.Get("/mirrors/{name}/health", a.handle(a.getHealth))
+		r.Post("/mirrors/{name}/recover", a.handle(a.recoverMirror))
 
 		r.Get("/locations", a.handle(a.listLocations))
 		r.Post("/locations", a.handle(a.createLocation))
@@ -148,6 +151,8 @@ func (a *API) routes() *chi.Mux {
 		r.Get("/directories/*", a.handle(a.getDirectory))
 
 		r.Get("/freshness", a.handle(a.freshnessView))
+		r.Get("/health", a.handle(a.listHealth))
+		r.Get("/propagation", a.handle(a.listPropagation))
 
 		r.Get("/tokens", a.handle(a.listTokens))
 		r.Post("/tokens", a.handle(a.createToken))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/metalinkd/metalinkd/internal/adminapi"
 	"github.com/metalinkd/metalinkd/store"
@@ -17,8 +18,10 @@ var (
 
 // report answers POST /mirrors/{name}/report: the mirror serves the
 // repomd.xml with this sha256 for the directory. It is accepted only when
-// that is the directory's current repomd or a listed alternate (409 with
-// the reason otherwise); the mirror is then listed for the directory.
+// that is the directory's current repomd or a listed alternate, and the
+// crawler did not see the mirror serve something else after the scan
+// recorded it (409 with the reason otherwise); the mirror is then listed
+// for the directory.
 func (a *API) report(w http.ResponseWriter, r *http.Request) error {
 	name := param(r, "name")
 	var in adminapi.Report
@@ -37,7 +40,12 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := store.Freshness{Mirror: name, Directory: strings.Trim(in.Directory, "/"), SHA256: in.SHA256, Reported: a.now().UTC()}
 	err := a.st.Report(r.Context(), f)
+	var refused *store.ReportRefusedError
 	switch {
+	case errors.As(err, &refused):
+		return conflict("the crawler saw %s serve %s for %s at %s, after repomd.xml %s was recorded at %s: a report cannot make it fresh there until a crawl sees that repomd.xml",
+			name, refused.Saw(), f.Directory, refused.Seen.Seen.UTC().Format(time.RFC3339), f.SHA256,
+			refused.Recorded.UTC().Format(time.RFC3339))
 	case errors.Is(err, store.ErrConflict):
 		return conflict("repomd.xml with sha256 %s is neither the current one of %s nor a listed alternate (has the master tree been scanned since it was published?)",
 			f.SHA256, f.Directory)

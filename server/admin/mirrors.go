@@ -13,15 +13,16 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// mirrorView is one mirror with the repomd versions it was reported to serve.
+// mirrorView is one mirror with the repomd versions it serves and its health.
 type mirrorView = adminapi.MirrorDetail
 
-// mirrorBody is a mirror as a request sends it. The freshness that GET
-// shows is accepted and ignored, so that a fetched mirror can be edited
-// and sent back; only reports change it.
+// mirrorBody is a mirror as a request sends it. The freshness and health
+// that GET shows are accepted and ignored, so that a fetched mirror can be
+// edited and sent back; only reports and crawls change them.
 type mirrorBody struct {
 	adminapi.Mirror
 	Freshness json.RawMessage `json:"freshness"`
+	Health    json.RawMessage `json:"health"`
 }
 
 func errNoMirror(name string) error { return notFound("mirror %s not found", quote(name)) }
@@ -49,7 +50,16 @@ func (a *API) getMirror(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, mirrorView{Mirror: wireMirror(m), Freshness: views(fs, wireFreshness)})
+	hs, err := a.st.Health(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	var h *store.MirrorHealth
+	if len(hs) > 0 {
+		h = &hs[0]
+	}
+	health := wireHealth(&m, h)
+	return writeJSON(w, http.StatusOK, mirrorView{Mirror: wireMirror(m), Freshness: views(fs, wireFreshness), Health: &health})
 }
 
 // createMirror answers POST /mirrors; enabled defaults to true, and an

@@ -59,7 +59,11 @@ func storedRedirect(r adminapi.Redirect) store.Redirect {
 }
 
 func wireFreshness(f store.Freshness) adminapi.Freshness {
-	return adminapi.Freshness{Mirror: f.Mirror, Directory: f.Directory, SHA256: f.SHA256, Reported: f.Reported}
+	src := adminapi.SourceReport
+	if f.FromCrawl() {
+		src = adminapi.SourceCrawl
+	}
+	return adminapi.Freshness{Mirror: f.Mirror, Directory: f.Directory, SHA256: f.SHA256, Reported: f.Reported, Source: src}
 }
 
 func wireRepomd(r store.Repomd) adminapi.Repomd {

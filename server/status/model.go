@@ -15,7 +15,8 @@ import (
 type Page struct {
 	// Built is when the snapshot the page describes was built.
 	Built time.Time
-	// Public counts the public mirrors; Enabled those of them listed.
+	// Public counts the public mirrors; Enabled those of them listed (not
+	// disabled by their admin, nor by the crawler).
 	Public, Enabled int
 	Countries       []Country
 	Categories      []Category
@@ -35,8 +36,8 @@ type Mirror struct {
 	// Protocols are the URL schemes offered, in preference order.
 	Protocols []string
 	Enabled   bool
-	// Reason and Since say why and since when a mirror is disabled, when
-	// health data records it; empty otherwise.
+	// Reason and Since say why and since when the crawler took a mirror
+	// out of answers; empty otherwise.
 	Reason string
 	Since  time.Time
 }
@@ -67,6 +68,12 @@ func Build(d *store.Dataset, built time.Time) *Page {
 	var counted []store.Mirror
 	countries := map[string][]Mirror{}
 	regional := map[string]int{}
+	health := make(map[string]*store.MirrorHealth, len(d.Health))
+	for i := range d.Health {
+		if d.Health[i].Disabled {
+			health[d.Health[i].Mirror] = &d.Health[i]
+		}
+	}
 	for i := range d.Mirrors {
 		m := &d.Mirrors[i]
 		switch {
@@ -81,11 +88,15 @@ func Build(d *store.Dataset, built time.Time) *Page {
 			continue
 		}
 		p.Public++
-		if m.Enabled {
+		v := Mirror{Name: m.Name, Protocols: protocols(m.URLs), Enabled: m.Enabled}
+		if h := health[m.Name]; h != nil {
+			v.Enabled, v.Reason, v.Since = false, h.Reason, h.Since
+		}
+		if v.Enabled {
 			p.Enabled++
 			counted = append(counted, *m)
 		}
-		countries[m.Country] = append(countries[m.Country], Mirror{Name: m.Name, Protocols: protocols(m.URLs), Enabled: m.Enabled})
+		countries[m.Country] = append(countries[m.Country], v)
 	}
 	for code, ms := range countries {
 		slices.SortFunc(ms, func(a, b Mirror) int { return strings.Compare(a.Name, b.Name) })

@@ -236,3 +236,31 @@ func TestPageShowsWhyAMirrorIsDisabled(t *testing.T) {
 		t.Errorf("the page lacks %s", want)
 	}
 }
+
+// TestPageShowsCrawlerDisabled checks that a mirror the crawler took out
+// of answers shows as disabled with the recorded reason and time, is not
+// counted as enabled, and that a mirror the crawler keeps stays enabled.
+func TestPageShowsCrawlerDisabled(t *testing.T) {
+	d := dataset()
+	d.Health = []store.MirrorHealth{
+		{Mirror: "ftp.example.fr", LastCrawl: built, ConsecutiveFailures: 4, Disabled: true,
+			Reason: "4 consecutive failed crawls; last: http timeout", Since: built.Add(-3 * time.Hour)},
+		{Mirror: "mirror.example.de", LastCrawl: built},
+	}
+	before := Build(dataset(), built)
+	p := Build(d, built)
+	if p.Enabled != before.Enabled-1 || p.Public != before.Public {
+		t.Errorf("enabled %d of %d public, want %d of %d", p.Enabled, p.Public, before.Enabled-1, before.Public)
+	}
+	html, err := Render(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<tr><td>ftp.example.fr</td><td>http</td><td class="state-disabled">disabled: 4 consecutive failed crawls; last: http timeout since 2026-11-30 09:00 UTC</td></tr>`
+	if !strings.Contains(string(html), want) {
+		t.Errorf("the page lacks %s", want)
+	}
+	if want := `<tr><td>mirror.example.de</td><td>https, http, rsync</td><td class="state-enabled">enabled</td></tr>`; !strings.Contains(string(html), want) {
+		t.Errorf("the page lacks %s", want)
+	}
+}

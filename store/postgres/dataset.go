@@ -44,7 +44,8 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 	}
 	detail := map[string]int{"mirrors": len(d.Mirrors), "directories": len(d.Directories)}
 	err := s.write(ctx, change{"restore", "dataset", detail}, func(tx pgx.Tx) error {
-		// Mirrors and directories take their children and freshness along.
+		// Mirrors and directories take their children, freshness, health
+		// and the crawler's observations along.
 		for _, table := range []string{"mirrors", "directories", "cloud_ranges", "cloud_sources"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
 				return err
@@ -58,6 +59,11 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 		}
 		if err := upsertFreshness(ctx, tx, d.Freshness); err != nil {
 			return err
+		}
+		for _, h := range d.Health {
+			if err := putHealth(ctx, tx, h); err != nil {
+				return err
+			}
 		}
 		return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
 	})

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -10,10 +11,15 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// Report implements store.Store with store.Dataset.ApplyReport on the
-// mirror and directory concerned.
+// Report implements store.Store with store.Dataset.ApplyReport and
+// store.CheckReport on the mirror and directory concerned.
 func (s *Store) Report(ctx context.Context, f store.Freshness) error {
 	defer s.bound(&ctx, s.timeouts.Write)()
+	if f.Source != "" && f.Source != store.SourceReport {
+		return wrap(fmt.Errorf("a report's source is %q, not %q: %w", store.SourceReport, f.Source, store.ErrInvalid),
+			"mirror %q, directory %q", f.Mirror, f.Directory)
+	}
+	f.Source = ""
 	err := s.write(ctx, change{"report", f.Mirror, f}, func(tx pgx.Tx) error {
 		d, err := loadFor(ctx, tx, f.Mirror, []string{f.Directory})
 		if err != nil {
@@ -21,6 +27,15 @@ func (s *Store) Report(ctx context.Context, f store.Freshness) error {
 		}
 		if err := d.ApplyReport(f); err != nil {
 			return err
+		}
+		seen, err := loadObservations(ctx, tx, f.Mirror, f.Directory)
+		if err != nil {
+			return err
+		}
+		if o, ok := seen[f.Directory]; ok {
+			if err := store.CheckReport(f, &d.Directories[0], &o); err != nil {
+				return err
+			}
 		}
 		return upsertFreshness(ctx, tx, []store.Freshness{f})
 	})
@@ -87,19 +102,25 @@ func upsertFreshness(ctx context.Context, tx pgx.Tx, fs []store.Freshness) error
 		return nil
 	}
 	var c struct {
-		mirrors, dirs, sha256 []string
-		reported              []time.Time
+		mirrors, dirs, sha256, sources []string
+		reported                       []time.Time
 	}
 	for _, f := range fs {
 		c.mirrors = append(c.mirrors, f.Mirror)
 		c.dirs = append(c.dirs, f.Directory)
 		c.sha256 = append(c.sha256, f.SHA256)
 		c.reported = append(c.reported, f.Reported)
+		src := f.Source
+		if src == "" {
+			src = store.SourceReport
+		}
+		c.sources = append(c.sources, src)
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO freshness (mirror, directory, sha256, reported)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
-		ON CONFLICT (mirror, directory) DO UPDATE SET sha256 = excluded.sha256, reported = excluded.reported`,
-		c.mirrors, c.dirs, c.sha256, c.reported)
+		INSERT INTO freshness (mirror, directory, sha256, reported, source)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+		ON CONFLICT (mirror, directory) DO UPDATE SET sha256 = excluded.sha256, reported = excluded.reported,
+			source = excluded.source`,
+		c.mirrors, c.dirs, c.sha256, c.reported, c.sources)
 	return err
 }

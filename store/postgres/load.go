@@ -44,7 +44,10 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 		if d.CloudRanges, err = loadCloudRanges(ctx, tx); err != nil {
 			return err
 		}
-		d.CloudSources, err = loadCloudSources(ctx, tx)
+		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
+			return err
+		}
+		d.Health, err = loadHealth(ctx, tx, "")
 		return err
 	})
 	if err != nil {
@@ -159,12 +162,15 @@ func loadDirectories(ctx context.Context, tx pgx.Tx, paths []string) ([]store.Di
 // one mirror or one directory.
 func loadFreshness(ctx context.Context, tx pgx.Tx, mirror, directory string) ([]store.Freshness, error) {
 	rows, _ := tx.Query(ctx, `
-		SELECT mirror, directory, sha256, reported FROM freshness
+		SELECT mirror, directory, sha256, reported, source FROM freshness
 		WHERE ($1 = '' OR mirror = $1) AND ($2 = '' OR directory = $2)
 		ORDER BY mirror COLLATE "C", directory COLLATE "C"`, mirror, directory)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Freshness, error) {
 		var f store.Freshness
-		err := row.Scan(&f.Mirror, &f.Directory, &f.SHA256, &f.Reported)
+		err := row.Scan(&f.Mirror, &f.Directory, &f.SHA256, &f.Reported, &f.Source)
+		if f.Source == store.SourceReport {
+			f.Source = ""
+		}
 		return f, err
 	})
 }

@@ -145,19 +145,34 @@ type change struct {
 // succeeds, records the change in the audit log with the actor of ctx and
 // announces it on commit.
 func (s *Store) write(ctx context.Context, c change, fn func(tx pgx.Tx) error) error {
+	return s.writeQuiet(ctx, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return s.announce(ctx, tx, c)
+	})
+}
+
+// writeQuiet runs fn in a transaction that holds the write lock, without
+// an audit entry or a notification: for writes that answers do not depend
+// on, unless fn announces them itself.
+func (s *Store) writeQuiet(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
 			return err
 		}
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, c); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "NOTIFY "+channel)
-		return err
+		return fn(tx)
 	})
+}
+
+// announce records the change c in the audit log and notifies every
+// replica on commit (several NOTIFYs of one transaction arrive as one).
+func (s *Store) announce(ctx context.Context, tx pgx.Tx, c change) error {
+	if err := s.audit(ctx, tx, c); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "NOTIFY "+channel)
+	return err
 }
 
 // audit records the change c and drops the entries that the retention no

@@ -42,6 +42,14 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
+func TestCrawlLock(t *testing.T) {
+	server.Require(t)
+	storetest.RunCrawlLock(t, func(t *testing.T) (store.Store, store.Store) {
+		url := server.NewDatabase(t, true)
+		return openURL(t, url), openURL(t, url)
+	})
+}
+
 func TestAuditRetention(t *testing.T) {
 	server.Require(t)
 	storetest.RunAuditRetention(t, func(t *testing.T, r store.AuditRetention) store.Store {
@@ -52,4 +60,16 @@ func TestAuditRetention(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// BenchmarkRecordCrawl records a crawl of one mirror × 3,000 directories
+// (Fedora's scale) that changes nothing.
+func BenchmarkRecordCrawl(b *testing.B) {
+	server.Require(b)
+	s, err := postgres.Open(context.Background(), server.NewDatabase(b, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchRecordCrawl(b, s, 3000)
 }

@@ -48,7 +48,7 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 func restore(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
 	// Freshness goes first: dropping it row by row through the cascades
 	// would cost more than the rest of the restore.
-	for _, table := range []string{"freshness", "mirrors", "directories", "cloud_ranges", "cloud_sources"} {
+	for _, table := range []string{"freshness", "crawl_observations", "mirrors", "directories", "cloud_ranges", "cloud_sources"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 			return err
 		}
@@ -61,6 +61,11 @@ func restore(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
 	}
 	if err := bulkFreshness(ctx, tx, d.Freshness); err != nil {
 		return err
+	}
+	for _, h := range d.Health {
+		if err := putHealth(ctx, tx, h); err != nil {
+			return err
+		}
 	}
 	return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
 }

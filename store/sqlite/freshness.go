@@ -8,9 +8,14 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// Report implements store.Store with store.Dataset.ApplyReport on the
-// mirror and directory concerned: it writes one row.
+// Report implements store.Store with store.Dataset.ApplyReport and
+// store.CheckReport on the mirror and directory concerned: it writes one row.
 func (s *Store) Report(ctx context.Context, f store.Freshness) error {
+	if f.Source != "" && f.Source != store.SourceReport {
+		return wrap(fmt.Errorf("a report's source is %q, not %q: %w", store.SourceReport, f.Source, store.ErrInvalid),
+			"mirror %q, directory %q", f.Mirror, f.Directory)
+	}
+	f.Source = ""
 	err := s.write(ctx, change{"report", f.Mirror, f}, func(tx *sql.Tx) error {
 		d, err := loadFor(ctx, tx, f.Mirror, []string{f.Directory})
 		if err != nil {
@@ -18,6 +23,15 @@ func (s *Store) Report(ctx context.Context, f store.Freshness) error {
 		}
 		if err := d.ApplyReport(f); err != nil {
 			return err
+		}
+		seen, err := loadObservations(ctx, tx, f.Mirror, f.Directory)
+		if err != nil {
+			return err
+		}
+		if o, ok := seen[f.Directory]; ok {
+			if err := store.CheckReport(f, &d.Directories[0], &o); err != nil {
+				return err
+			}
 		}
 		w, err := newFreshnessWriter(ctx, tx)
 		if err != nil {
@@ -29,10 +43,11 @@ func (s *Store) Report(ctx context.Context, f store.Freshness) error {
 	return wrap(err, "mirror %q, directory %q", f.Mirror, f.Directory)
 }
 
-// LoadFreshness records many freshness reports at once, in one transaction
-// with one audit entry: each is checked as Report checks it, and one that
-// Report would refuse refuses them all. It is the bulk path for freshness
-// gathered elsewhere (a crawl, another server's export).
+// LoadFreshness records many freshness records at once, in one transaction
+// with one audit entry: each is checked as Report checks it (a record with
+// SourceCrawl skips only the precedence rule of crawls over reports), and
+// one that Report would refuse refuses them all. It is the bulk path for
+// freshness gathered elsewhere (another server's export).
 func (s *Store) LoadFreshness(ctx context.Context, fs []store.Freshness) error {
 	err := s.write(ctx, change{"load_freshness", "freshness", map[string]int{"rows": len(fs)}}, func(tx *sql.Tx) error {
 		check, err := newReportCheck(ctx, tx)
@@ -62,6 +77,8 @@ func (s *Store) LoadFreshness(ctx context.Context, fs []store.Freshness) error {
 type reportCheck struct {
 	mirrors map[string]bool
 	dirs    map[string]*store.Directory
+	// seen holds the crawler's observations by mirror and directory.
+	seen map[[2]string]store.LastObservation
 }
 
 func newReportCheck(ctx context.Context, tx *sql.Tx) (*reportCheck, error) {
@@ -78,6 +95,13 @@ func newReportCheck(ctx context.Context, tx *sql.Tx) (*reportCheck, error) {
 	for i := range dirs {
 		c.dirs[dirs[i].Path] = &dirs[i]
 	}
+	if err != nil {
+		return nil, err
+	}
+	c.seen = map[[2]string]store.LastObservation{}
+	err = eachObservation(ctx, tx, "", "", func(mirror string, o store.LastObservation) {
+		c.seen[[2]string{mirror, o.Directory}] = o
+	})
 	return c, err
 }
 
@@ -89,7 +113,20 @@ func (c *reportCheck) accepts(f store.Freshness) error {
 	if dir := c.dirs[f.Directory]; dir != nil {
 		d.Directories = []store.Directory{*dir}
 	}
-	return d.ApplyReport(f)
+	if f.Source != "" && f.Source != store.SourceReport && f.Source != store.SourceCrawl {
+		return fmt.Errorf("mirror %q, directory %q: source must be %q or %q: %w",
+			f.Mirror, f.Directory, store.SourceReport, store.SourceCrawl, store.ErrInvalid)
+	}
+	if err := d.ApplyReport(f); err != nil {
+		return err
+	}
+	if f.FromCrawl() {
+		return nil
+	}
+	if o, ok := c.seen[[2]string{f.Mirror, f.Directory}]; ok {
+		return store.CheckReport(f, &d.Directories[0], &o)
+	}
+	return nil
 }
 
 // Forget implements store.Store with store.Dataset.ApplyForget on the
@@ -155,8 +192,9 @@ func loadFor(ctx context.Context, tx *sql.Tx, mirror string, dirs []string) (*st
 type freshnessWriter struct{ st *sql.Stmt }
 
 func newFreshnessWriter(ctx context.Context, tx *sql.Tx) (*freshnessWriter, error) {
-	st, err := tx.PrepareContext(ctx, `INSERT INTO freshness (mirror, directory, sha256, reported) VALUES (?, ?, ?, ?)
-		ON CONFLICT (mirror, directory) DO UPDATE SET sha256 = excluded.sha256, reported = excluded.reported`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO freshness (mirror, directory, sha256, reported, source) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (mirror, directory) DO UPDATE SET sha256 = excluded.sha256, reported = excluded.reported,
+			source = excluded.source`)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +202,16 @@ func newFreshnessWriter(ctx context.Context, tx *sql.Tx) (*freshnessWriter, erro
 }
 
 func (w *freshnessWriter) put(ctx context.Context, f store.Freshness) error {
-	_, err := w.st.ExecContext(ctx, f.Mirror, f.Directory, f.SHA256, micros(f.Reported))
+	_, err := w.st.ExecContext(ctx, f.Mirror, f.Directory, f.SHA256, micros(f.Reported), sourceColumn(f.Source))
 	return err
 }
 
 func (w *freshnessWriter) close() { w.st.Close() }
+
+// sourceColumn is the stored form of a freshness record's source.
+func sourceColumn(s string) string {
+	if s == "" {
+		return store.SourceReport
+	}
+	return s
+}

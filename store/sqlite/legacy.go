@@ -76,6 +76,9 @@ func (s *Store) importLegacy(ctx context.Context) error {
 		if rows > 0 {
 			return fmt.Errorf("%s holds data and so does %s: move one of them away", FileName, legacyFile)
 		}
+		if err := bump(ctx, tx); err != nil {
+			return err
+		}
 		if err := restore(ctx, tx, d); err != nil {
 			return err
 		}

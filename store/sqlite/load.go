@@ -63,7 +63,10 @@ func loadAllBut(ctx context.Context, tx *sql.Tx) (*store.Dataset, error) {
 		if d.CloudRanges, err = loadCloudRanges(ctx, tx); err != nil {
 			return err
 		}
-		d.CloudSources, err = loadCloudSources(ctx, tx)
+		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
+			return err
+		}
+		d.Health, err = loadHealth(ctx, tx, "")
 		return err
 	}()
 	return &d, err
@@ -237,7 +240,7 @@ func loadFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string) ([
 // eachFreshness calls fn with each freshness row in order, as loadFreshness
 // selects them, without holding them all.
 func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn func(store.Freshness) error) error {
-	query := `SELECT mirror, directory, sha256, reported FROM freshness`
+	query := `SELECT mirror, directory, sha256, reported, source FROM freshness`
 	var args []any
 	switch {
 	case mirror != "" && directory != "":
@@ -264,10 +267,13 @@ func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn
 	for rows.Next() {
 		var f store.Freshness
 		var reported int64
-		if err := rows.Scan(&f.Mirror, &f.Directory, &f.SHA256, &reported); err != nil {
+		if err := rows.Scan(&f.Mirror, &f.Directory, &f.SHA256, &reported, &f.Source); err != nil {
 			return err
 		}
 		f.Mirror, f.Directory, f.SHA256 = intern(f.Mirror), intern(f.Directory), intern(f.SHA256)
+		if f.Source == store.SourceReport {
+			f.Source = ""
+		}
 		f.Reported = fromMicros(reported)
 		if err := fn(f); err != nil {
 			return err

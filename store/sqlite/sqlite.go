@@ -139,14 +139,26 @@ type change struct {
 }
 
 // write runs fn in a write transaction and, when fn succeeds, records the
-// change in the audit log with the actor of ctx, in the same transaction.
+// change in the audit log with the actor of ctx and announces it to
+// Changes (bump), in the same transaction.
 func (s *Store) write(ctx context.Context, c change, fn func(tx *sql.Tx) error) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if err := bump(ctx, tx); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, store.NewAuditEntry(ctx, time.Now(), c.action, c.target, c.detail))
 	})
+}
+
+// bump counts a change that answers depend on, for Changes to signal. A
+// write without it (the crawler's health-only updates, a token's last
+// use) is not signalled.
+func bump(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE generation SET n = n + 1 WHERE id = 1`)
+	return err
 }
 
 // writeTx runs fn in a transaction that holds the database's write lock

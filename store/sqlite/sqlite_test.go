@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,15 @@ func open(t *testing.T, dir string) *sqlite.Store {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t, t.TempDir()) })
+}
+
+func TestCrawlLock(t *testing.T) {
+	storetest.RunCrawlLock(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		a, b := open(t, dir), open(t, dir)
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return a, b
+	})
 }
 
 func mirror(name string) store.Mirror {
@@ -202,5 +212,57 @@ func TestCarryOverNeverOverwrites(t *testing.T) {
 				t.Errorf("the refused file was moved: %v", err)
 			}
 		})
+	}
+}
+
+// BenchmarkRecordCrawl records a crawl of one mirror × 3,000 directories
+// (Fedora's scale) that changes nothing.
+func BenchmarkRecordCrawl(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchRecordCrawl(b, s, 3000)
+}
+
+// TestLoadFreshnessPrecedence checks that the bulk path refuses, as Report
+// does, a report the crawler contradicts, and keeps a row's source.
+func TestLoadFreshnessPrecedence(t *testing.T) {
+	s := open(t, t.TempDir())
+	defer s.Close()
+	ctx := t.Context()
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	sha := strings.Repeat("a", 64)
+	d := &store.Dataset{
+		Mirrors:     []store.Mirror{mirror("a"), mirror("b")},
+		Directories: []store.Directory{{Path: "d", Current: store.Repomd{Size: 1, SHA256: sha, Recorded: at}}},
+	}
+	if err := s.Restore(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.RecordCrawl(ctx, store.CrawlResult{Mirror: "a", Started: at.Add(time.Hour), Finished: at.Add(time.Hour),
+		Checks:       []store.ProtocolCheck{{Protocol: "https", OK: true}},
+		Observations: []store.Observation{{Directory: "d", Status: store.SeenMissing}}}, store.CrawlPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := store.Freshness{Mirror: "a", Directory: "d", SHA256: sha, Reported: at.Add(2 * time.Hour)}
+	other := store.Freshness{Mirror: "b", Directory: "d", SHA256: sha, Reported: at.Add(2 * time.Hour)}
+	var refused *store.ReportRefusedError
+	if err := s.LoadFreshness(ctx, []store.Freshness{other, report}); !errors.As(err, &refused) || !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("LoadFreshness of a report the crawler contradicts = %v, want a ReportRefusedError", err)
+	}
+	if fs, _ := s.Freshness(ctx, "", ""); len(fs) != 0 {
+		t.Errorf("a refused load left %+v", fs)
+	}
+	crawled := report
+	crawled.Source = store.SourceCrawl
+	if err := s.LoadFreshness(ctx, []store.Freshness{other, crawled}); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := s.Freshness(ctx, "", "")
+	if err != nil || len(fs) != 2 || fs[0].Source != store.SourceCrawl || fs[1].Source != "" {
+		t.Errorf("Freshness = %+v, %v; want a's row from the crawl and b's reported", fs, err)
 	}
 }

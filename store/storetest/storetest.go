@@ -34,6 +34,8 @@
 //     not from the mirrors file. Their order is not part of the contract.
 //   - Every change is recorded in the audit log, in the same transaction,
 //     with the actor of its context; a rejected change records nothing.
+//   - The crawler's part (RecordCrawl, Health, Recover, propagation, the
+//     crawl lock) is settled in crawl.go.
 //   - Forget matches whole path components: prefix "pub/fedora" covers
 //     "pub/fedora/x" but not "pub/fedora-secondary"; an unknown mirror is
 //     ErrNotFound.
@@ -104,6 +106,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"AuditPaging", testAuditPaging},
 		{"AuditDetail", testAuditDetail},
+		{"CrawlWritesOnlyChanges", testCrawlWritesOnlyChanges},
+		{"CrawlPrecedence", testCrawlPrecedence},
+		{"CrawlDisableAndRecover", testCrawlDisableAndRecover},
+		{"CrawlRejected", testCrawlRejected},
+		{"CrawlRestoreRoundTrip", testCrawlRestoreRoundTrip},
+		{"CrawlChanges", testCrawlChanges},
+		{"Propagation", testPropagation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,42 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/metalinkd/metalinkd/store"
+)
+
+// BenchRecordCrawl measures RecordCrawl of one mirror carrying dirs
+// directories on s, a new, empty store: each iteration records a crawl
+// that changes nothing (the common case of a crawl of a settled network),
+// after one that made the mirror fresh everywhere.
+func BenchRecordCrawl(b *testing.B, s store.Store, dirs int) {
+	d := &store.Dataset{Mirrors: []store.Mirror{mirror("bench.example.org")}}
+	obs := make([]store.Observation, dirs)
+	for i := range dirs {
+		path := fmt.Sprintf("pub/fedora/linux/releases/%d/Everything/x86_64/os", i)
+		r := repomd(path, at(0))
+		d.Directories = append(d.Directories, store.Directory{Path: path, Current: r})
+		obs[i] = store.Observation{Directory: path, Status: store.SeenOK, SHA256: r.SHA256}
+	}
+	if err := s.Restore(b.Context(), d); err != nil {
+		b.Fatal(err)
+	}
+	r := store.CrawlResult{Mirror: "bench.example.org", Started: at(time.Hour), Finished: at(time.Hour + time.Minute),
+		Checks: []store.ProtocolCheck{{Protocol: "https", OK: true}}, Observations: obs}
+	p := store.CrawlPolicy{DisableAfter: store.DefaultDisableAfter}
+	out, err := s.RecordCrawl(b.Context(), r, p)
+	if err != nil || out.Written != dirs {
+		b.Fatalf("first crawl: %+v, %v", out, err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		r.Started = at(time.Duration(i+2) * time.Hour)
+		r.Finished = r.Started.Add(time.Minute)
+		if out, err := s.RecordCrawl(b.Context(), r, p); err != nil || out.Written != 0 {
+			b.Fatalf("crawl %d: %+v, %v", i, out, err)
+		}
+	}
+}
