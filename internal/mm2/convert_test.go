@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -71,6 +72,11 @@ func TestConvertHosts(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+	wantHealth := []store.MirrorHealth{{Mirror: "mm2-off-user.example.net", LastCrawl: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC),
+		ConsecutiveFailures: 4, Disabled: true, Reason: "crawl failed 4 times"}}
+	if diff := cmp.Diff(wantHealth, d.Health); diff != "" {
+		t.Errorf("health (-want +got)\n%s", diff)
 	}
 	for _, absent := range []string{"mm2-nourls.example.org", "mm2-nowhere.example.org"} {
 		if mirrorByName(d, absent) != nil {
@@ -164,6 +170,11 @@ func TestConvertFreshness(t *testing.T) {
 		}
 	}
 	cur := map[string]string{}
+	for _, f := range d.Freshness {
+		if f.Source != store.SourceCrawl {
+			t.Fatalf("%s %s: source %q, want MirrorManager's crawl", f.Mirror, f.Directory, f.Source)
+		}
+	}
 	for _, dir := range d.Directories {
 		cur[dir.Path] = dir.Current.SHA256
 	}
@@ -184,7 +195,6 @@ func TestConvertUnmapped(t *testing.T) {
 		"directory_exclusive_host: directory_exclusive_host pub/fedora/linux/development/rawhide/Everything/x86_64/os host 3",
 		"embargoed_country: embargoed_country KP",
 		"file_detail: file_detail 10 pub/fedora/linux/releases/41/Everything/x86_64/iso/Fedora-Everything-41-x86_64-CHECKSUM",
-		"host: host 36 off-user.example.net",
 		"host: host 39 nopeer.example.net",
 		"host: host 40 i2.example.edu",
 		"host: host 40 i2.example.edu",

@@ -85,19 +85,28 @@ func mapInternet2(_ *store.Mirror, h *hostData) []Unmapped {
 }
 
 // mapCrawlHealth: MirrorManager's crawler counts a host's consecutive
-// failed crawls and says why it disabled one. The store keeps no crawl
-// health yet; the host's active flags, which the crawler clears when it
-// disables a host, are mapped (Enabled).
-func mapCrawlHealth(_ *store.Mirror, h *hostData) []Unmapped {
-	if h.CrawlFailures == 0 && (h.DisableReason == nil || *h.DisableReason == "") {
-		return nil
-	}
+// failed crawls and, when it disables a host (clearing user_active), says
+// why in disable_reason. They become the mirror's health: its last crawl,
+// its failures, and for a host that is not active and has a reason, the
+// crawler's disabling with that reason (shown to admins and on the status
+// page). The health goes into the dataset through hostData.health.
+func mapCrawlHealth(m *store.Mirror, h *hostData) []Unmapped {
 	reason := ""
 	if h.DisableReason != nil {
-		reason = *h.DisableReason
+		reason = strings.TrimSpace(*h.DisableReason)
 	}
-	return []Unmapped{{Table: "host", Row: h.row,
-		Reason: fmt.Sprintf("crawl health (%d consecutive failures, disable_reason %q): the store keeps no crawl health yet", h.CrawlFailures, reason)}}
+	if h.LastCrawled == nil && h.CrawlFailures <= 0 && reason == "" {
+		return nil
+	}
+	hl := &store.MirrorHealth{Mirror: m.Name, ConsecutiveFailures: int(max(h.CrawlFailures, 0))}
+	if h.LastCrawled != nil {
+		hl.LastCrawl = h.LastCrawled.UTC()
+	}
+	if reason != "" && !m.Enabled {
+		hl.Disabled, hl.Reason = true, reason
+	}
+	h.health = hl
+	return nil
 }
 
 // mapNetblockCountries: netblock_country overrides GeoIP's country for a

@@ -24,6 +24,7 @@ type hostData struct {
 	peerASNs  []int64
 	countries []string
 	locations []string
+	health    *store.MirrorHealth // set by mapCrawlHealth
 }
 
 // hosts converts every host into a mirror and its freshness.
@@ -38,6 +39,9 @@ func (c *converter) hosts() {
 			continue
 		}
 		c.res.Dataset.Mirrors = append(c.res.Dataset.Mirrors, m)
+		if h.health != nil {
+			c.res.Dataset.Health = append(c.res.Dataset.Health, *h.health)
+		}
 		c.freshness(m.Name, h, carried)
 	}
 }
@@ -254,7 +258,8 @@ func sameSet(a, b []string) bool {
 // says it is up to date there (host_category_dir.up2date, or the host
 // category is always_up2date). MirrorManager's crawler marks a directory
 // up to date when the mirror has any version still listed, so the current
-// one stands for it; the time is the current repomd's.
+// one stands for it; the time is the current repomd's, and the source a
+// crawl, MirrorManager's.
 func (c *converter) freshness(mirror string, h *hostData, carried []HostCategory) {
 	for _, hc := range carried {
 		up := h.up2date[hc.ID]
@@ -264,7 +269,8 @@ func (c *converter) freshness(mirror string, h *hostData, carried []HostCategory
 			}
 			cur := c.repomd[p].Current
 			c.res.Dataset.Freshness = append(c.res.Dataset.Freshness, store.Freshness{
-				Mirror: mirror, Directory: p, SHA256: cur.SHA256, Reported: time.Unix(cur.Timestamp, 0).UTC()})
+				Mirror: mirror, Directory: p, SHA256: cur.SHA256, Reported: time.Unix(cur.Timestamp, 0).UTC(),
+				Source: store.SourceCrawl})
 		}
 	}
 }

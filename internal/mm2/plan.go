@@ -15,11 +15,11 @@ import (
 //     categories' trees, and the redirects whose source MirrorManager2
 //     lists or whose target is such a repository;
 //   - directories (repomd state) in Trees;
-//   - the freshness of its mirrors.
+//   - the freshness and crawl health of its mirrors.
 //
 // Everything else stays as it is: other mirrors (regional buckets, mirrors
-// created through the admin API), their freshness while its repomd is still
-// accepted, locations (the import adds MirrorManager's, never removes one),
+// created through the admin API), their health, their freshness while its
+// repomd is still accepted, locations (the import adds MirrorManager's, never removes one),
 // scan rules, cloud ranges, tokens and the audit log.
 type Ownership struct {
 	Prefix string
@@ -94,6 +94,13 @@ func Merge(stored *store.Dataset, r *Result, prefix string) *store.Dataset {
 		return o.ownsMirror(f.Mirror) || d == nil || !d.Accepts(f.SHA256)
 	})
 	out.Freshness = append(out.Freshness, in.Freshness...)
+
+	mirrors := map[string]bool{}
+	for _, m := range out.Mirrors {
+		mirrors[m.Name] = true
+	}
+	out.Health = slices.DeleteFunc(out.Health, func(h store.MirrorHealth) bool { return o.ownsMirror(h.Mirror) || !mirrors[h.Mirror] })
+	out.Health = append(out.Health, in.Health...)
 	out.Normalize()
 	return out
 }
