@@ -20,6 +20,7 @@ var units = []string{
 	"metalinkd.service",
 	"metalinkd-scan.service", "metalinkd-scan.timer",
 	"metalinkd-ranges.service", "metalinkd-ranges.timer",
+	"metalinkd-crawl.service", "metalinkd-crawl.timer",
 	"mirror-sync@.service", "mirror-sync@.timer",
 	"client-init.service",
 }
@@ -89,7 +90,7 @@ func TestSystemdUnitStore(t *testing.T) {
 		"CapabilityBoundingSet":   "",
 		"RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
 	}
-	for _, unit := range []string{"metalinkd.service", "metalinkd-scan.service", "metalinkd-ranges.service"} {
+	for _, unit := range []string{"metalinkd.service", "metalinkd-scan.service", "metalinkd-ranges.service", "metalinkd-crawl.service"} {
 		settings := unitSettings(t, unit)
 		for key, value := range shared {
 			if got, ok := settings[key]; !ok || setting(settings, key) != value {

@@ -16,6 +16,8 @@ var packageFiles = map[string][]string{
 	"metalinkd": {
 		"/etc/sysconfig/metalinkd",
 		"/usr/bin/metalinkd",
+		"/usr/lib/systemd/system/metalinkd-crawl.service",
+		"/usr/lib/systemd/system/metalinkd-crawl.timer",
 		"/usr/lib/systemd/system/metalinkd-ranges.service",
 		"/usr/lib/systemd/system/metalinkd-ranges.timer",
 		"/usr/lib/systemd/system/metalinkd-scan.service",
@@ -51,7 +53,7 @@ var packageFiles = map[string][]string{
 // packageScripts are words each package's scriptlets must hold: its units
 // enabled by preset, and its users created.
 var packageScripts = map[string][]string{
-	"metalinkd":             {"preset metalinkd.service metalinkd-scan.timer metalinkd-ranges.timer", "try-restart metalinkd.service", "metalinkd.sysusers"},
+	"metalinkd":             {"preset metalinkd.service metalinkd-scan.timer metalinkd-ranges.timer metalinkd-crawl.timer", "try-restart metalinkd.service", "metalinkd.sysusers"},
 	"metalinkd-mirror-sync": {"preset mirror-sync@.timer", "disable mirror-sync@*.timer mirror-sync@*.service", "mirror-sync.sysusers"},
 	"metalinkd-client-init": {"preset client-init.service"},
 }

@@ -68,6 +68,7 @@ func commands() []command {
 		{"import", "load a mirrors file (or an export) into the store", runImport},
 		{"export", "write the store as a mirrors file", runExport},
 		{"scan", "scan the master tree and record its repomd.xml files", runScan},
+		{"crawl", "check which repomd.xml each public mirror serves; record freshness and health", runCrawl},
 		{"expire", "drop the alternates of a directory at once", runExpire},
 		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
 		{"compare", "compare our answers with a reference server's (a switch-over check)", runCompare},
@@ -104,9 +105,13 @@ func Main(ctx context.Context, env Env, args []string) int {
 		}
 		err := c.run(store.WithActor(ctx, cliActor(env)), env, args[1:])
 		var ue usageError
+		var ee exitError
 		switch {
 		case err == nil:
 			return ExitOK
+		case errors.As(err, &ee):
+			fmt.Fprintf(env.Stderr, "metalinkd %s: %v\n", c.name, err)
+			return ee.code
 		case errors.Is(err, flag.ErrHelp):
 			return ExitOK
 		case errors.As(err, &ue):
@@ -151,7 +156,7 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'metalinkd COMMAND -h' for the flags of a command, 'metalinkd --version' for the build.")
-	fmt.Fprintln(w, "Exit codes: 0 success, 1 the command failed, 2 bad usage.")
+	fmt.Fprintln(w, "Exit codes: 0 success, 1 the command failed, 2 bad usage; crawl adds its own (see its -h).")
 }
 
 // newFlagSet returns a flag set whose usage text lists every flag.
