@@ -11,7 +11,7 @@ import (
 
 // aria2Result is what one aria2c run left behind.
 type aria2Result struct {
-	file string // the downloaded repomd.xml
+	file string // the downloaded file (repomd.xml, unless told otherwise)
 	log  string
 }
 
@@ -19,6 +19,23 @@ type aria2Result struct {
 // only when the answer is served as application/metalink+xml) and download
 // the file it describes, one connection at a time.
 func runAria2(t *testing.T, url string) aria2Result {
+	t.Helper()
+	return runAria2For(t, url, "repomd.xml")
+}
+
+// runAria2For is runAria2 for a metalink describing the file name.
+func runAria2For(t *testing.T, url, name string) aria2Result {
+	t.Helper()
+	res, out, err := tryAria2(t, url, name)
+	if err != nil {
+		t.Fatalf("aria2c %s: %v\n%s\nlog:\n%s", url, err, out, res.log)
+	}
+	return res
+}
+
+// tryAria2 runs aria2c as runAria2For does and returns its error and output
+// rather than failing the test.
+func tryAria2(t *testing.T, url, name string) (aria2Result, []byte, error) {
 	t.Helper()
 	requireTools(t, "aria2c")
 	dir := t.TempDir()
@@ -35,12 +52,9 @@ func runAria2(t *testing.T, url string) aria2Result {
 		"--log="+logPath, "--log-level=info", "--dir="+dest, url)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
 	out, err := cmd.CombinedOutput()
-	res := aria2Result{file: filepath.Join(dest, "repomd.xml")}
+	res := aria2Result{file: filepath.Join(dest, name)}
 	if b, err := os.ReadFile(logPath); err == nil {
 		res.log = string(b)
 	}
-	if err != nil {
-		t.Fatalf("aria2c %s: %v\n%s\nlog:\n%s", url, err, out, res.log)
-	}
-	return res
+	return res, out, err
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// MaxBandwidth caps a mirror's declared bandwidth (Mbit/s) in the
 	// selection weights; 0 means DefaultMaxBandwidth.
 	MaxBandwidth int
+	// MountPrefix is where the master tree appears on Fedora's servers
+	// (pub/fedora/linux, without slashes): a path= is looked up as given
+	// and, when that fails, with the prefix taken off or put on.
+	MountPrefix string
 }
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
@@ -49,11 +53,11 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	if p := q.Invalid(); p != "" {
 		return failure4(dst, isMetalink, meta4, http.StatusOK, "# invalid value of "+p+"=", o.Now)
 	}
-	t, fail, ok := resolve(snap, q, isMetalink)
+	t, fail, ok := resolve(snap, q, isMetalink, o.MountPrefix)
 	if !ok {
 		return failure4(dst, isMetalink, meta4, fail.Status, fail.msg, o.Now)
 	}
-	if isMetalink && t.dir.State == nil {
+	if isMetalink && t.file == nil && t.dir.State == nil {
 		return failure4(dst, true, meta4, http.StatusNotFound, t.dir.Path+repomdSuffix+" not found or has not metalink", o.Now)
 	}
 	sel := selectorPool.Get().(*selector)
@@ -62,6 +66,9 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	var protos []string
 	if q.HasProtocol {
 		protos = splitList(q.Protocol, false)
+	}
+	if isMetalink && t.file != nil {
+		return fileAnswer(dst, snap, t.file, sel, protos, meta4, o.Now)
 	}
 	if meta4 {
 		return Response{Status: http.StatusOK, ContentType: Metalink4Type,
@@ -117,6 +124,8 @@ type target struct {
 	sub    string // below dir, for path= requests
 	isDir  bool
 	header string
+	// file is the file path= names, when its details are recorded.
+	file *fileView
 }
 
 type failure struct {
@@ -124,9 +133,9 @@ type failure struct {
 	msg    string
 }
 
-func resolve(snap *Snapshot, q *Query, isMetalink bool) (target, failure, bool) {
+func resolve(snap *Snapshot, q *Query, isMetalink bool, mount string) (target, failure, bool) {
 	if q.HasPath {
-		return resolvePath(snap, q.Path, isMetalink)
+		return resolvePath(snap, q.Path, isMetalink, mount)
 	}
 	arch := q.Arch
 	if strings.Contains(q.Repo, "source") {
@@ -145,30 +154,55 @@ func resolve(snap *Snapshot, q *Query, isMetalink bool) (target, failure, bool) 
 	return target{dir: r.Dir, isDir: true, header: header}, failure{}, true
 }
 
-// resolvePath maps path= to the deepest known directory containing it.
-// A metalink exists only for a directory's repomd.xml.
-func resolvePath(snap *Snapshot, raw string, isMetalink bool) (target, failure, bool) {
+// resolvePath maps path= to the directory that answers for it: a
+// repository directory containing it, or the group of a directory of the
+// recorded tree (see tree.go), trying the path as given and then with the
+// mount prefix taken off or put on. A metalink exists for a directory's
+// repomd.xml and for a file with recorded details.
+func resolvePath(snap *Snapshot, raw string, isMetalink bool, mount string) (target, failure, bool) {
 	trailing := strings.HasSuffix(raw, "/")
 	p := cleanPath(raw)
 	if p != printable(p) || slices.Contains(strings.Split(p, "/"), "..") {
 		return target{}, failure{http.StatusNotFound, "error: invalid path"}, false
 	}
-	header := "# path = " + p + " "
+	t, ok := resolveIn(snap, p, trailing)
+	if !ok && mount != "" {
+		if rest, cut := strings.CutPrefix(p, mount+"/"); cut {
+			t, ok = resolveIn(snap, rest, trailing)
+		} else if p != mount {
+			t, ok = resolveIn(snap, mount+"/"+p, trailing)
+		}
+	}
+	if !ok {
+		return target{}, failure{http.StatusNotFound, "error: invalid path"}, false
+	}
+	t.header = "# path = " + p + " "
+	if !isMetalink || t.file != nil {
+		return t, failure{}, true
+	}
+	if t.dir.group != nil || (t.sub != "" && t.sub != "repodata" && t.sub != "repodata/repomd.xml") {
+		return target{}, failure{http.StatusNotFound, p + " not found or has not metalink"}, false
+	}
+	t.sub, t.isDir = "", true
+	return t, failure{}, true
+}
+
+// resolveIn resolves a clean path in the form the store keeps: a
+// repository directory or a directory of the tree, else (as a file or a
+// directory below it) the deepest repository directory containing it, else
+// a file directly in a directory of the tree.
+func resolveIn(snap *Snapshot, p string, trailing bool) (target, bool) {
+	if v := snap.dir(p); v != nil {
+		return target{dir: v, isDir: true}, true
+	}
+	if v := snap.tree[p]; v != nil {
+		return target{dir: v.ready(), sub: subOf(p, v.Path), isDir: true}, true
+	}
 	dirPath, sub := p, ""
 	for {
-		if v := snap.dir(dirPath); v != nil {
-			t := target{dir: v, sub: sub, isDir: sub == "" || trailing || sub == "repodata", header: header}
-			if isMetalink {
-				if sub != "" && sub != "repodata" && sub != "repodata/repomd.xml" {
-					return target{}, failure{http.StatusNotFound, p + " not found or has not metalink"}, false
-				}
-				t.sub, t.isDir = "", true
-			}
-			return t, failure{}, true
-		}
 		i := strings.LastIndexByte(dirPath, '/')
 		if i < 0 {
-			return target{}, failure{http.StatusNotFound, "error: invalid path"}, false
+			break
 		}
 		if sub == "" {
 			sub = dirPath[i+1:]
@@ -176,7 +210,17 @@ func resolvePath(snap *Snapshot, raw string, isMetalink bool) (target, failure, 
 			sub = dirPath[i+1:] + "/" + sub
 		}
 		dirPath = dirPath[:i]
+		if v := snap.dir(dirPath); v != nil {
+			return target{dir: v, sub: sub, isDir: trailing || sub == "repodata", file: snap.files[p]}, true
+		}
 	}
+	if trailing {
+		return target{}, false
+	}
+	if v := snap.tree[parentDir(p)]; v != nil {
+		return target{dir: v.ready(), sub: subOf(p, v.Path), file: snap.files[p]}, true
+	}
+	return target{}, false
 }
 
 // printable replaces control characters and invalid UTF-8 so that an echoed

@@ -32,10 +32,13 @@ func FuzzAnswer(f *testing.F) {
 		"&&=&repo&arch&path",
 		"repo=fedora-41&arch=x86_64&meta4=1&protocol=https,rsync",
 		"repo=nope&arch=x86_64&meta4=1",
+		"path=pub/fedora/linux/releases/41/Workstation/x86_64/iso/Fedora-Workstation-Live-x86_64-41-1.4.iso&meta4=1",
+		"path=releases/41/Workstation/x86_64/iso/Fedora-Workstation-Live-x86_64-41-1.4.iso&redirect=1",
+		"path=other/stuff/%3Cx%3E&protocol=http",
 	} {
 		f.Add(s)
 	}
-	snap := fixtureSnapshot(f)
+	snap := treeSnapshot(f)
 	f.Fuzz(func(t *testing.T, raw string) {
 		q := ParseQuery(raw)
 		c := Client{Addr: netip.MustParseAddr("198.51.100.7"), Country: "DE", ASN: 64500}
@@ -43,7 +46,8 @@ func FuzzAnswer(f *testing.F) {
 			c.Addr = a
 		}
 		for _, isMetalink := range []bool{true, false} {
-			r := Answer(nil, snap, &q, isMetalink, c, Options{Minimum: DefaultMinimum, Rand: seeded(), Now: testNow})
+			r := Answer(nil, snap, &q, isMetalink, c, Options{Minimum: DefaultMinimum, Rand: seeded(), Now: testNow,
+				MountPrefix: "pub/fedora/linux"})
 			switch r.Status {
 			case 200, 302, 404:
 			default:
@@ -120,7 +124,8 @@ func init() {
 
 // checkMetalink checks that body is one metalink element holding either
 // nothing (an error document) or exactly one file with its resources, with
-// no element out of place and every <url> a mirror's repomd.xml.
+// no element out of place and every <url> a mirror's repomd.xml or a file
+// with recorded details.
 func checkMetalink(snap *Snapshot, body []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	var path []string
@@ -156,8 +161,8 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 		case xml.EndElement:
 			if p := strings.Join(path, "/"); p == "metalink/files/file/resources/url" || p == "m4:metalink/m4:file/m4:url" {
 				u := text.String()
-				if !strings.HasSuffix(u, repomdSuffix) || !fromMirror(snap, u) {
-					return errors.New("url " + strconv.Quote(u) + " is not a mirror's repomd.xml")
+				if !(strings.HasSuffix(u, repomdSuffix) || namesFile(snap, u)) || !fromMirror(snap, u) {
+					return errors.New("url " + strconv.Quote(u) + " is not a mirror's repomd.xml or recorded file")
 				}
 			}
 			path = path[:len(path)-1]
@@ -182,6 +187,16 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 		}
 	}
 	return nil
+}
+
+// namesFile reports whether u ends in the path of a file with recorded details.
+func namesFile(snap *Snapshot, u string) bool {
+	for p := range snap.files {
+		if strings.HasSuffix(u, "/"+p) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkMeta4Counts checks a Metalink 4 document's shape: one generator and

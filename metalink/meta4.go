@@ -51,13 +51,17 @@ func appendMeta4Failure(dst []byte, now time.Time, msg string) []byte {
 // meta4FilePart returns the directory's <file> opening, size and hashes,
 // rendered once per snapshot.
 func (v *dirView) meta4FilePart() []byte {
-	v.meta4Once.Do(func() { v.meta4File = renderMeta4File(&v.State.Current) })
+	v.meta4Once.Do(func() { v.meta4File = renderMeta4File("repomd.xml", &v.State.Current) })
 	return v.meta4File
 }
 
-func renderMeta4File(r *store.Repomd) []byte {
+// renderMeta4File renders a <file> opening (nameXML escaped for XML), its
+// size and hashes.
+func renderMeta4File(nameXML string, r *store.Repomd) []byte {
 	b := make([]byte, 0, 512)
-	b = append(b, " <file name=\"repomd.xml\">\n"...)
+	b = append(b, " <file name=\""...)
+	b = append(b, nameXML...)
+	b = append(b, "\">\n"...)
 	if r.Size != 0 {
 		b = append(b, "  <size>"...)
 		b = strconv.AppendInt(b, r.Size, 10)
@@ -87,8 +91,15 @@ func renderMeta4File(r *store.Repomd) []byte {
 // same URLs in the same order as appendMetalink, each with its mirror's
 // priority.
 func appendMeta4(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
+	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.PathXML, repomdSuffix+"</url>\n", sel, protos, now)
+}
+
+// appendMeta4Doc appends a Metalink 4 document: the header, file (the
+// <file> opening, size and hashes), then each URL: the mirror's base URL,
+// pathXML, and tail, which closes the element.
+func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, pathXML, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendMeta4Header(dst, now)
-	dst = append(dst, v.meta4FilePart()...)
+	dst = append(dst, file...)
 	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.meta4Pieces()
 	pref := 100
@@ -100,8 +111,8 @@ func appendMeta4(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos 
 			dst = append(dst, p.open...)
 			dst = strconv.AppendInt(dst, int64(101-pref), 10)
 			dst = append(dst, p.mid...)
-			dst = append(dst, v.PathXML...)
-			dst = append(dst, repomdSuffix+"</url>\n"...)
+			dst = append(dst, pathXML...)
+			dst = append(dst, tail...)
 			n++
 		}
 		if n > 0 {

@@ -128,8 +128,15 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 // order and, within a mirror, in the admin's order, with preference 100
 // dropping by one per listed mirror, never below 1.
 func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
+	return appendMetalinkDoc(dst, snap, v.filesPart(), v.PathXML, repomdSuffix+"</url>\n", sel, protos, now)
+}
+
+// appendMetalinkDoc appends a Metalink 3.0 document: the header, files (the
+// <files> part up to <resources>), then each URL: the mirror's base URL,
+// pathXML, and tail, which closes the element.
+func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendHeader(dst, now)
-	dst = append(dst, v.filesPart()...)
+	dst = append(dst, files...)
 	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.urlPieces()
 	pref := 100
@@ -141,8 +148,8 @@ func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, prot
 			dst = append(dst, p.open...)
 			dst = strconv.AppendInt(dst, int64(pref), 10)
 			dst = append(dst, p.mid...)
-			dst = append(dst, v.PathXML...)
-			dst = append(dst, repomdSuffix+"</url>\n"...)
+			dst = append(dst, pathXML...)
+			dst = append(dst, tail...)
 			n++
 		}
 		if n > 0 {
@@ -214,7 +221,9 @@ func appendURL(dst []byte, base, dir, sub string, isDir bool) []byte {
 	dst = append(dst, '/')
 	dst = append(dst, dir...)
 	if sub != "" {
-		dst = append(dst, '/')
+		if dir != "" {
+			dst = append(dst, '/')
+		}
 		dst = appendPathEscaped(dst, sub)
 	}
 	if isDir {

@@ -32,6 +32,10 @@ type mirror struct {
 	// ListURL indexes the URL a mirrorlist gives by default (the first
 	// https, http or ftp one), -1 when there is none.
 	ListURL int
+	// Locations are the locations the mirror is registered for.
+	Locations []string
+	// AlwaysUpToDate mirrors carry every directory of the tree.
+	AlwaysUpToDate bool
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -65,6 +69,11 @@ type dirView struct {
 	// meta4File is the Metalink 4 counterpart (see meta4FilePart).
 	meta4Once sync.Once
 	meta4File []byte
+
+	// group, for a directory that is no repository directory, names the
+	// repository directories it belongs to; its candidate lists are built
+	// on first use (see tree.go).
+	group *treeGroup
 }
 
 // Carries reports whether mirror id carries this directory's content.
@@ -105,6 +114,11 @@ type Snapshot struct {
 	pieces     [][]urlPiece
 	// meta4 holds the Metalink 4 counterparts (see meta4Pieces).
 	meta4 meta4Cache
+	// tree maps the directories of the master tree outside every
+	// repository directory to the view of what they belong to; files the
+	// paths of the files with recorded details (see tree.go).
+	tree  map[string]*dirView
+	files map[string]*fileView
 }
 
 // MirrorCount returns the number of mirrors the snapshot answers with: the
@@ -214,6 +228,7 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	for _, v := range s.dirs {
 		s.index(v, d, byName, fresh[v.Path])
 	}
+	s.indexTree(d)
 	return s
 }
 
@@ -221,6 +236,7 @@ func newMirror(m *store.Mirror) mirror {
 	sm := mirror{
 		Name: m.Name, Country: m.Country, Continent: store.Continent(m.Country),
 		Bandwidth: max(m.Bandwidth, 1), Hidden: m.Private || m.Regional(), Regional: m.Regional(), ASN: m.ASN,
+		Locations: m.Locations, AlwaysUpToDate: m.AlwaysUpToDate,
 	}
 	for _, u := range m.URLs {
 		scheme, _, _ := strings.Cut(u, ":")
@@ -234,12 +250,7 @@ func newMirror(m *store.Mirror) mirror {
 // when it is flagged always up to date or reported a repomd the directory
 // still accepts.
 func (s *Snapshot) index(v *dirView, d *store.Dataset, byName map[string]mirrorID, fresh map[mirrorID]string) {
-	v.PathXML = html.EscapeString(v.Path)
-	v.carries = make([]uint64, (len(s.mirrors)+63)/64)
-	v.ByLocation = map[string][]mirrorID{}
-	v.ByCountry = map[string][]mirrorID{}
-	v.ByContinent = map[string][]mirrorID{}
-	v.Countries = map[string][]string{}
+	s.initLists(v)
 	for i := range d.Mirrors {
 		m := &d.Mirrors[i]
 		id, ok := byName[m.Name]
@@ -251,25 +262,42 @@ func (s *Snapshot) index(v *dirView, d *store.Dataset, byName map[string]mirrorI
 			continue
 		}
 		v.carries[id/64] |= 1 << (uint(id) % 64)
-		for _, l := range m.Locations {
-			v.ByLocation[l] = append(v.ByLocation[l], id)
-		}
-		sm := &s.mirrors[id]
-		if sm.Hidden {
-			continue
-		}
-		if len(v.ByCountry[sm.Country]) == 0 && sm.Continent != "" {
-			v.Countries[sm.Continent] = append(v.Countries[sm.Continent], sm.Country)
-		}
-		v.ByCountry[sm.Country] = append(v.ByCountry[sm.Country], id)
-		if sm.Continent != "" {
-			v.ByContinent[sm.Continent] = append(v.ByContinent[sm.Continent], id)
-		}
-		v.Global = append(v.Global, id)
+		s.addCandidate(v, id)
 	}
 	for _, cs := range v.Countries {
 		slices.Sort(cs)
 	}
+}
+
+// initLists makes a view's empty candidate lists.
+func (s *Snapshot) initLists(v *dirView) {
+	v.PathXML = html.EscapeString(v.Path)
+	v.carries = make([]uint64, (len(s.mirrors)+63)/64)
+	v.ByLocation = map[string][]mirrorID{}
+	v.ByCountry = map[string][]mirrorID{}
+	v.ByContinent = map[string][]mirrorID{}
+	v.Countries = map[string][]string{}
+}
+
+// addCandidate lists mirror id, which carries v's content, in v's
+// candidate lists: its locations always, the country, continent and global
+// lists unless it is hidden.
+func (s *Snapshot) addCandidate(v *dirView, id mirrorID) {
+	sm := &s.mirrors[id]
+	for _, l := range sm.Locations {
+		v.ByLocation[l] = append(v.ByLocation[l], id)
+	}
+	if sm.Hidden {
+		return
+	}
+	if len(v.ByCountry[sm.Country]) == 0 && sm.Continent != "" {
+		v.Countries[sm.Continent] = append(v.Countries[sm.Continent], sm.Country)
+	}
+	v.ByCountry[sm.Country] = append(v.ByCountry[sm.Country], id)
+	if sm.Continent != "" {
+		v.ByContinent[sm.Continent] = append(v.ByContinent[sm.Continent], id)
+	}
+	v.Global = append(v.Global, id)
 }
 
 // cloudLocation returns the location that a published cloud range containing

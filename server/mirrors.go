@@ -102,7 +102,8 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		}
 		g := s.geo.Lookup(geoAddr)
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
-		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4})
+		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4,
+			MountPrefix: s.opts.MountPrefix})
 	}
 	noteAnswer(w, addr, resp.FirstStep, q.Location)
 	if q.Redirect && !isMetalink {

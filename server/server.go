@@ -49,6 +49,9 @@ type Options struct {
 	// MaxBandwidth caps a mirror's bandwidth in the selection weights; 0
 	// means metalink.DefaultMaxBandwidth.
 	MaxBandwidth int
+	// MountPrefix is where the master tree appears in Fedora's paths
+	// (pub/fedora/linux): path= works with it or without it.
+	MountPrefix string
 }
 
 // Geo looks up what is known of a client address.

@@ -18,6 +18,9 @@ func (d *Dataset) Copy() *Dataset {
 		CloudRanges:  slices.Clone(d.CloudRanges),
 		CloudSources: slices.Clone(d.CloudSources),
 		Health:       slices.Clone(d.Health),
+
+		TreeDirectories: slices.Clone(d.TreeDirectories),
+		Files:           slices.Clone(d.Files),
 	}
 	for i := range c.Health {
 		c.Health[i].Protocols = slices.Clone(c.Health[i].Protocols)

@@ -28,6 +28,9 @@ func TestCopyIsDeep(t *testing.T) {
 		CloudSources: []store.CloudSource{{Provider: "aws", SyncToken: "1", Imported: now}},
 		Health: []store.MirrorHealth{{Mirror: "a", LastCrawl: now, Disabled: true, Reason: "r", Since: now,
 			Protocols: []store.ProtocolHealth{{Protocol: "https", LastFailure: now, ConsecutiveFailures: 4}}}},
+
+		TreeDirectories: []string{"d"},
+		Files:           []store.TreeFile{{Path: "d/a.iso", Size: 1}},
 	}
 	// Every list of the model is set, so that a list added later and
 	// forgotten by Copy shows up as a difference from Clone.
@@ -47,6 +50,10 @@ func TestCopyIsDeep(t *testing.T) {
 	c.Directories[0].Alternates[0].SHA256 = "changed"
 	c.Freshness[0].SHA256 = "changed"
 	c.Health[0].Protocols[0].LastReason = "changed"
+	c.TreeDirectories[0], c.Files[0].Path = "changed", "changed"
+	if d.TreeDirectories[0] == "changed" || d.Files[0].Path == "changed" {
+		t.Error("changing the copy's tree changed the original")
+	}
 	if d.Mirrors[0].URLs[0] == "changed" || d.Mirrors[0].Netblocks[0] == "changed" || d.Locations[0].CloudRegions[0] == "changed" ||
 		d.Directories[0].Alternates[0].SHA256 == "changed" || d.Freshness[0].SHA256 == "changed" ||
 		d.Health[0].Protocols[0].LastReason == "changed" {

@@ -37,6 +37,7 @@ func (d *Dataset) Normalize() {
 	})
 	slices.SortFunc(d.Redirects, func(a, b Redirect) int { return strings.Compare(a.From, b.From) })
 	slices.SortFunc(d.Directories, func(a, b Directory) int { return strings.Compare(a.Path, b.Path) })
+	d.normalizeTree()
 	for i := range d.CloudRanges {
 		if p, err := ParseNetblock(d.CloudRanges[i].Prefix); err == nil {
 			d.CloudRanges[i].Prefix = p.String()

@@ -82,6 +82,9 @@ func DiffAll(old, new *Dataset) Diff {
 		diffKind("freshness", "freshness", old.Freshness, new.Freshness, freshnessKey, freshnessFields),
 		diffKind("cloud range", "cloud ranges", old.CloudRanges, new.CloudRanges, cloudRangeKey, noFields[CloudRange]),
 		diffKind("cloud source", "cloud sources", old.CloudSources, new.CloudSources, cloudSourceKey, cloudSourceFields),
+		diffKind("tree directory", "tree directories", old.TreeDirectories, new.TreeDirectories,
+			func(p string) string { return p }, noFields[string]),
+		diffKind("file", "files", old.Files, new.Files, treeFileKey, treeFileFields),
 		diffKind("health", "health", old.Health, new.Health, healthKey, healthFields),
 	}
 	for i := range state {
@@ -258,6 +261,16 @@ func cloudSourceFields(a, b CloudSource) []string {
 }
 
 // noFields is the comparison of a kind whose key is all of it.
+func treeFileKey(f TreeFile) string { return f.Path }
+
+func treeFileFields(a, b TreeFile) []string {
+	var f fieldList
+	f.check("size", a.Size == b.Size)
+	f.check("mtime", a.MTime == b.MTime)
+	f.check("sha256", a.SHA256 == b.SHA256)
+	return f
+}
+
 func noFields[T any](T, T) []string { return nil }
 
 // Merge returns the declarative part of stored with file's entries added
@@ -285,6 +298,8 @@ func MergeAll(stored, file *Dataset) *Dataset {
 	d.Freshness = mergeKind(stored.Freshness, file.Freshness, freshnessKey)
 	d.CloudRanges = mergeKind(stored.CloudRanges, file.CloudRanges, cloudRangeKey)
 	d.CloudSources = mergeKind(stored.CloudSources, file.CloudSources, cloudSourceKey)
+	d.TreeDirectories = mergeKind(stored.TreeDirectories, file.TreeDirectories, func(p string) string { return p })
+	d.Files = mergeKind(stored.Files, file.Files, treeFileKey)
 	d.Health = mergeKind(stored.Health, file.Health, healthKey)
 	d = d.Clone()
 	d.dropStaleFreshness()

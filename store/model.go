@@ -143,6 +143,10 @@ type Dataset struct {
 	ScanRules    []ScanRule   `json:"scan_rules,omitempty" yaml:"scan_rules,omitempty"`
 	Directories  []Directory  `json:"directories" yaml:"directories"`
 	Freshness    []Freshness  `json:"freshness" yaml:"freshness"`
+	// TreeDirectories are every directory of the master tree, repository
+	// or not; Files the details of the files the scan chose (see TreeFile).
+	TreeDirectories []string   `json:"tree_directories,omitempty" yaml:"tree_directories,omitempty"`
+	Files           []TreeFile `json:"files,omitempty" yaml:"files,omitempty"`
 	// CloudRanges steer clients without a location to their region's
 	// mirrors (selection step 2); CloudSources say which version is loaded.
 	CloudRanges  []CloudRange  `json:"cloud_ranges,omitempty" yaml:"cloud_ranges,omitempty"`

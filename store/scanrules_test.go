@@ -19,12 +19,44 @@ func TestMapperFedoraLayout(t *testing.T) {
 		{"development/rawhide/Everything/s390x/os", "rawhide", "s390x"},
 		{"development/rawhide/Everything/s390x/debug/tree", "rawhide-debug", "s390x"},
 		{"development/rawhide/Everything/source/tree", "rawhide-source", "source"},
+		{"development/43/Everything/x86_64/os", "fedora-43", "x86_64"},
+		{"pub/fedora/linux/development/43/Everything/aarch64/debug/tree", "fedora-debug-43", "aarch64"},
+		{"development/43/Everything/source/tree", "fedora-source-43", "source"},
+		{"pub/epel/9/Everything/x86_64", "epel-9", "x86_64"},
+		{"epel/10.1/Everything/aarch64", "epel-10.1", "aarch64"},
+		{"epel/9/Everything/x86_64/debug", "epel-debug-9", "x86_64"},
+		{"epel/9/Everything/source/tree", "epel-source-9", "source"},
+		{"epel/testing/9/Everything/ppc64le", "testing-epel9", "ppc64le"},
+		{"epel/testing/9/Everything/ppc64le/debug", "testing-debug-epel9", "ppc64le"},
+		{"epel/testing/9/Everything/source/tree", "testing-source-epel9", "source"},
+		{"epel/next/9/Everything/x86_64", "epel-next-9", "x86_64"},
+		{"epel/next/9/Everything/x86_64/debug", "epel-next-debug-9", "x86_64"},
+		{"epel/next/9/Everything/source/tree", "epel-next-source-9", "source"},
+		{"epel/testing/next/9/Everything/s390x", "epel-testing-next-9", "s390x"},
+		{"epel/testing/next/9/Everything/s390x/debug", "epel-testing-next-debug-9", "s390x"},
+		{"epel/testing/next/9/Everything/source/tree", "epel-testing-next-source-9", "source"},
+		{"openh264/41/x86_64/debug", "fedora-cisco-openh264-debug-41", "x86_64"},
+		{"openh264/41/x86_64/os", "fedora-cisco-openh264-41", "x86_64"},
+		{"openh264/41/aarch64", "fedora-cisco-openh264-41", "aarch64"},
 	}
 	m := NewMapper(nil)
+	used := map[int]bool{}
 	for _, tt := range tests {
 		repo, arch, ok := m.Map(tt.dir)
 		if !ok || repo != tt.repo || arch != tt.arch {
 			t.Errorf("Map(%q) = %q, %q, %v; want %q, %q, true", tt.dir, repo, arch, ok, tt.repo, tt.arch)
+		}
+		for i, r := range m.rules {
+			if r.re.MatchString(tt.dir) {
+				used[i] = true
+				break
+			}
+		}
+	}
+	// Every default rule has a test directory above.
+	for i, r := range FedoraScanRules {
+		if !used[i] {
+			t.Errorf("rule %q has no test directory", r.Pattern)
 		}
 	}
 }
@@ -37,7 +69,10 @@ func TestMapperUnmapped(t *testing.T) {
 		"releases/41/Everything/x86_64/os/Packages", // below a repository
 		"releases/rawhide/Everything/x86_64/os",     // release not a number
 		"myreleases/41/Everything/x86_64/os",        // prefix not at a path component
-		"epel/9/Everything/x86_64",
+		"epel/9/Everything/x86_64/Packages",         // below a repository
+		"epel/nine/Everything/x86_64",               // release not a number
+		"development/43/Everything/x86_64",          // no os/
+		"openh264/41/x86_64/os/Packages",            // below a repository
 	} {
 		if repo, arch, ok := m.Map(dir); ok {
 			t.Errorf("Map(%q) = %q, %q, true; want no match", dir, repo, arch)

@@ -110,6 +110,10 @@ type Store interface {
 	// superseded longer than maxAge ago are dropped; repositories named by
 	// the scan rules are created when missing.
 	RecordScan(ctx context.Context, scanned []ScannedRepomd, now time.Time, maxAge time.Duration) (ScanSummary, error)
+	// RecordTree replaces the recorded directories of the master tree and
+	// the details of its chosen files with a scan's, writing only what
+	// changed. Nothing changes when any of them is invalid.
+	RecordTree(ctx context.Context, dirs []string, files []TreeFile) (TreeSummary, error)
 	// ExpireAlternates drops every alternate of a directory at once.
 	ExpireAlternates(ctx context.Context, directory string) error
 	// Report records that a mirror serves the repomd with f.SHA256 for

@@ -134,6 +134,7 @@ func (d *Dataset) Validate() error {
 		}
 		dirs[dir.Path] = true
 	}
+	validateTree(v, d)
 	for i, fr := range d.Freshness {
 		// Half a million rows at a large network's scale: the field name
 		// is formatted only for a row with something to say.

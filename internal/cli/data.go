@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -369,10 +370,17 @@ func runScan(ctx context.Context, env Env, args []string) error {
 		"Walk the master tree, find every repodata/repomd.xml and record its size, timestamp and\n"+
 			"md5/sha1/sha256/sha512. A changed repomd.xml becomes current and the previous one an\n"+
 			"alternate, accepted until it is older than --max-age. Directories are mapped to\n"+
-			"repositories by the mirrors file's scan_rules, then by Fedora's layout.")
+			"repositories by the mirrors file's scan_rules, then by Fedora's layout.\n"+
+			"Every directory of the tree is recorded too, and the size, time and sha256 of the files\n"+
+			"--files chooses (Fedora's images by default), the sha256 read from the *CHECKSUM files\n"+
+			"next to them (signed or not; BSD or GNU lines).")
 	choice := storeFlags(env, fs)
 	root := fs.String("root", env.Getenv("METALINKD_MASTER_ROOT"), "`directory` of the master tree (env METALINKD_MASTER_ROOT)")
 	maxAge := fs.Duration("max-age", store.DefaultAlternateMaxAge, "how long a superseded repomd.xml stays acceptable")
+	files := fs.String("files", strings.Join(scan.FedoraImagePatterns, ","),
+		"comma list of base-name `patterns` (path.Match) of the files whose details are recorded; \"\" for none")
+	hashMissing := fs.Bool("hash-missing", false,
+		"compute the sha256 of a chosen file no CHECKSUM file names (reads the whole file); without it such a file has only its size and time")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -381,6 +389,16 @@ func runScan(ctx context.Context, env Env, args []string) error {
 	}
 	if *maxAge < 0 {
 		return usageError{"--max-age must not be negative"}
+	}
+	patterns := []string{}
+	for _, p := range strings.Split(*files, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return usageError{fmt.Sprintf("--files: %q is not a pattern", p)}
+		}
+		patterns = append(patterns, p)
 	}
 	st, err := choice.resolveAndOpen(ctx, env)
 	if err != nil {
@@ -391,11 +409,16 @@ func runScan(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	found, err := scan.Tree(*root, store.NewMapper(d.ScanRules))
+	res, err := scan.Walk(*root, store.NewMapper(d.ScanRules), scan.Options{Patterns: patterns, HashMissing: *hashMissing})
 	if err != nil {
 		return err
 	}
+	found := res.Repomds
 	sum, err := st.RecordScan(ctx, found, time.Now(), *maxAge)
+	if err != nil {
+		return err
+	}
+	tree, err := st.RecordTree(ctx, res.Directories, res.Files)
 	if err != nil {
 		return err
 	}
@@ -404,8 +427,19 @@ func runScan(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(env.Stderr, "note: %s matches no scan rule; add a repository for it to serve it\n", s.Directory)
 		}
 	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(env.Stderr, "note: left out %s\n", s)
+	}
 	fmt.Fprintf(env.Stdout, "scanned %d directories: %d changed, %d unchanged, %d repositories created, %d alternates expired\n",
 		len(found), len(sum.Changed), sum.Unchanged, sum.Repositories, sum.Expired)
+	unhashed := 0
+	for _, f := range res.Files {
+		if f.SHA256 == "" {
+			unhashed++
+		}
+	}
+	fmt.Fprintf(env.Stdout, "tree: %d directories (%d added, %d removed), %d files (%d changed, %d removed, %d without sha256)\n",
+		len(res.Directories), tree.DirectoriesAdded, tree.DirectoriesRemoved, len(res.Files), tree.FilesChanged, tree.FilesRemoved, unhashed)
 	return nil
 }
 

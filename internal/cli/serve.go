@@ -38,6 +38,7 @@ type ServeConfig struct {
 	TrustedProxies    []netip.Prefix `json:"trusted_proxies"`
 	Minimum           int            `json:"minimum"`
 	MaxBandwidth      int            `json:"max_bandwidth"`
+	MountPrefix       string         `json:"mount_prefix"`
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
 	LogFile           string         `json:"log_file"`
@@ -79,6 +80,8 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.StringVar(&c.ASNDB, "asn-db", env.Getenv("METALINKD_ASN_DB"), "MaxMind-format ASN database (`mmdb`) for the ASN step (env METALINKD_ASN_DB)")
 	proxies := fs.String("trusted-proxy", env.Getenv("METALINKD_TRUSTED_PROXIES"), "comma-separated `CIDRs` of proxies whose X-Forwarded-For is believed (env METALINKD_TRUSTED_PROXIES)")
 	fs.IntVar(&c.Minimum, "minimum", envInt(env, "METALINKD_MINIMUM", 5), "add the global list when fewer than this many mirrors were found (env METALINKD_MINIMUM)")
+	fs.StringVar(&c.MountPrefix, "mount-prefix", envOr(env, "METALINKD_MOUNT_PREFIX", "pub/fedora/linux"),
+		"where the master tree's root appears in the paths clients send (`path`): path= is looked up as sent, then with it taken off or put on; \"\" for none (env METALINKD_MOUNT_PREFIX)")
 	fs.IntVar(&c.MaxBandwidth, "max-bandwidth", envInt(env, "METALINKD_MAX_BANDWIDTH", 10000), "cap (`Mbit/s`) on a mirror's bandwidth in the selection weights, as Fedora's server caps it (env METALINKD_MAX_BANDWIDTH)")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
@@ -133,6 +136,10 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if c.MaxBandwidth < 1 {
 		return c, usageError{"--max-bandwidth must be >= 1"}
+	}
+	c.MountPrefix = strings.Trim(c.MountPrefix, "/")
+	if c.MountPrefix != "" && store.CheckTreePath(c.MountPrefix) != "" {
+		return c, usageError{fmt.Sprintf("--mount-prefix %q: want a relative path such as pub/fedora/linux", c.MountPrefix)}
 	}
 	if c.Minimum < 1 || c.MaxURLLength < 256 || c.Reload <= 0 || c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 {
 		return c, usageError{"--minimum must be >= 1, --max-url-length >= 256, and durations positive"}
@@ -304,9 +311,9 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		AccessLogFormat: accessFormat, VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
-		MaxBandwidth: c.MaxBandwidth,
-		Admin:        rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
-		Metrics:      c.metrics,
+		MaxBandwidth: c.MaxBandwidth, MountPrefix: c.MountPrefix,
+		Admin:   rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
+		Metrics: c.metrics,
 	})
 	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
 	return &wired{srv: srv, reloader: rl}, cleanup, nil

@@ -74,6 +74,24 @@ func decodeJSON(r io.Reader) (*file, error) {
 				f.Directories = append(f.Directories, d)
 				return nil
 			})
+		case "tree_directories":
+			err = eachElement(dec, key, func() error {
+				var p string
+				if err := dec.Decode(&p); err != nil {
+					return err
+				}
+				f.TreeDirectories = append(f.TreeDirectories, p)
+				return nil
+			})
+		case "files":
+			err = eachElement(dec, key, func() error {
+				var x store.TreeFile
+				if err := dec.Decode(&x); err != nil {
+					return err
+				}
+				f.Files = append(f.Files, x)
+				return nil
+			})
 		case "freshness":
 			err = eachElement(dec, key, func() error {
 				var x store.Freshness

@@ -18,6 +18,11 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 	dir := "releases/41/Everything/x86_64/os"
 	f.Dataset.Directories = []store.Directory{{Path: dir, Current: store.Repomd{Size: 1, SHA256: strings.Repeat("a", 64)}}}
+	f.Dataset.TreeDirectories = []string{"releases/41", dir, "releases/41/Workstation/x86_64/iso"}
+	f.Dataset.Files = []store.TreeFile{
+		{Path: "releases/41/Workstation/x86_64/iso/a.iso", Size: 3, MTime: 1729000000, SHA256: strings.Repeat("b", 64)},
+		{Path: "releases/41/Workstation/x86_64/iso/b.raw.xz", Size: 4, MTime: 1729000001},
+	}
 	for i := range 2500 { // more than one YAML batch
 		x := store.Freshness{Mirror: "m1", Directory: dir, SHA256: strings.Repeat("a", 64)}
 		if i%2 == 0 {

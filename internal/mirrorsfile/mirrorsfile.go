@@ -39,8 +39,10 @@ type file struct {
 	Redirects    []store.Redirect   `yaml:"redirects,omitempty" json:"redirects,omitempty"`
 	ScanRules    []store.ScanRule   `yaml:"scan_rules,omitempty" json:"scan_rules,omitempty"`
 	// Present in exports only.
-	Directories []store.Directory `yaml:"directories,omitempty" json:"directories,omitempty"`
-	Freshness   []store.Freshness `yaml:"freshness,omitempty" json:"freshness,omitempty"`
+	Directories     []store.Directory `yaml:"directories,omitempty" json:"directories,omitempty"`
+	TreeDirectories []string          `yaml:"tree_directories,omitempty" json:"tree_directories,omitempty"`
+	Files           []store.TreeFile  `yaml:"files,omitempty" json:"files,omitempty"`
+	Freshness       []store.Freshness `yaml:"freshness,omitempty" json:"freshness,omitempty"`
 	// The crawler's health of the mirrors (exports only): which it took
 	// out of answers, and why.
 	Health []store.MirrorHealth `yaml:"health,omitempty" json:"health,omitempty"`
@@ -104,6 +106,7 @@ func check(f *file, root *yaml.Node) (*File, error) {
 	d := &store.Dataset{
 		Locations: f.Locations, Repositories: f.Repositories, Redirects: f.Redirects,
 		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness, Health: f.Health,
+		TreeDirectories: f.TreeDirectories, Files: f.Files,
 	}
 	for _, m := range f.Mirrors {
 		sm := store.Mirror{
@@ -115,7 +118,7 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		d.Mirrors = append(d.Mirrors, sm)
 	}
 	if len(d.Freshness) > 0 && len(d.Mirrors)+len(d.Locations)+len(d.Repositories)+len(d.Redirects)+
-		len(d.ScanRules)+len(d.Directories)+len(d.Health) == 0 {
+		len(d.ScanRules)+len(d.Directories)+len(d.Health)+len(d.TreeDirectories)+len(d.Files) == 0 {
 		return &File{Dataset: d, FreshnessOnly: true}, nil
 	}
 	if err := d.Validate(); err != nil {
@@ -128,5 +131,6 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		}
 		return nil, fmt.Errorf("mirrors file: %w", err)
 	}
-	return &File{Dataset: d, Complete: len(d.Directories) > 0 || len(d.Freshness) > 0}, nil
+	return &File{Dataset: d, Complete: len(d.Directories) > 0 || len(d.Freshness) > 0 ||
+		len(d.TreeDirectories) > 0 || len(d.Files) > 0}, nil
 }

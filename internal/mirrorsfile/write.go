@@ -43,6 +43,7 @@ func Write(w io.Writer, f Format, d *store.Dataset, complete bool, rows Rows) er
 		rows = func(func(store.Freshness) error) error { return nil }
 	} else {
 		head.Directories = d.Directories
+		head.TreeDirectories, head.Files = d.TreeDirectories, d.Files
 		head.Health = d.Health
 		if rows == nil {
 			rows = func(yield func(store.Freshness) error) error {

@@ -1,5 +1,7 @@
-// Package scan walks a master tree, as MirrorManager's UMDL does, and
-// describes every repodata/repomd.xml it finds.
+// Package scan walks a master tree, as MirrorManager's UMDL does: it
+// describes every repodata/repomd.xml it finds, lists every directory, and
+// records the size, time and sha256 (from the CHECKSUM files beside them) of
+// the files an admin chooses, Fedora's images by default.
 package scan
 
 import (
@@ -10,9 +12,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -25,37 +25,14 @@ import (
 const maxRepomdSize = 16 << 20
 
 // Tree walks root and returns one entry per directory holding
-// repodata/repomd.xml, with the repository the mapper assigns.
+// repodata/repomd.xml, with the repository the mapper assigns: Walk's
+// repomd.xml files alone.
 func Tree(root string, mapper *store.Mapper) ([]store.ScannedRepomd, error) {
-	var out []store.ScannedRepomd
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || d.Name() != "repomd.xml" || filepath.Base(filepath.Dir(p)) != "repodata" {
-			return nil
-		}
-		rel, err := filepath.Rel(root, filepath.Dir(filepath.Dir(p)))
-		if err != nil {
-			return err
-		}
-		dir := filepath.ToSlash(rel)
-		if dir == "." {
-			return fmt.Errorf("scan: %s: the root itself is a repository; scan its parent", root)
-		}
-		r, err := File(p)
-		if err != nil {
-			return err
-		}
-		s := store.ScannedRepomd{Directory: dir, Repomd: r}
-		s.Repo, s.Arch, _ = mapper.Map(dir)
-		out = append(out, s)
-		return nil
-	})
+	res, err := Walk(root, mapper, Options{Patterns: []string{}})
 	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", root, err)
+		return nil, err
 	}
-	return out, nil
+	return res.Repomds, nil
 }
 
 // File describes one repomd.xml: size, the four hashes, and its timestamp.

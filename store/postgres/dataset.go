@@ -46,7 +46,7 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 	err := s.write(ctx, change{"restore", "dataset", detail}, func(tx pgx.Tx) error {
 		// Mirrors and directories take their children, freshness, health
 		// and the crawler's observations along.
-		for _, table := range []string{"mirrors", "directories", "cloud_ranges", "cloud_sources"} {
+		for _, table := range []string{"mirrors", "directories", "cloud_ranges", "cloud_sources", "tree_directories", "tree_files"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
 				return err
 			}
@@ -58,6 +58,9 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 			return err
 		}
 		if err := upsertFreshness(ctx, tx, d.Freshness); err != nil {
+			return err
+		}
+		if err := writeTreeChanges(ctx, tx, &store.Dataset{}, d); err != nil {
 			return err
 		}
 		for _, h := range d.Health {

@@ -47,8 +47,15 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
 			return err
 		}
-		d.Health, err = loadHealth(ctx, tx, "")
-		return err
+		if d.Health, err = loadHealth(ctx, tx, ""); err != nil {
+			return err
+		}
+		t, err := loadTree(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d.TreeDirectories, d.Files = t.TreeDirectories, t.Files
+		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "loading the dataset")

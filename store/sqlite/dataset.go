@@ -48,7 +48,8 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 func restore(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
 	// Freshness goes first: dropping it row by row through the cascades
 	// would cost more than the rest of the restore.
-	for _, table := range []string{"freshness", "crawl_observations", "mirrors", "directories", "cloud_ranges", "cloud_sources"} {
+	for _, table := range []string{"freshness", "crawl_observations", "mirrors", "directories", "cloud_ranges", "cloud_sources",
+		"tree_directories", "tree_files"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 			return err
 		}
@@ -57,6 +58,9 @@ func restore(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
 		return err
 	}
 	if err := upsertDirectories(ctx, tx, d.Directories); err != nil {
+		return err
+	}
+	if err := writeTreeChanges(ctx, tx, &store.Dataset{}, d); err != nil {
 		return err
 	}
 	if err := bulkFreshness(ctx, tx, d.Freshness); err != nil {

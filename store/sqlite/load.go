@@ -66,8 +66,15 @@ func loadAllBut(ctx context.Context, tx *sql.Tx) (*store.Dataset, error) {
 		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
 			return err
 		}
-		d.Health, err = loadHealth(ctx, tx, "")
-		return err
+		if d.Health, err = loadHealth(ctx, tx, ""); err != nil {
+			return err
+		}
+		t, err := loadTree(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d.TreeDirectories, d.Files = t.TreeDirectories, t.Files
+		return nil
 	}()
 	return &d, err
 }

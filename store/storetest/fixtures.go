@@ -117,6 +117,18 @@ func fullDataset() *store.Dataset {
 				},
 			},
 		},
+		TreeDirectories: []string{
+			"pub/fedora/linux/releases/43",
+			dirOS,
+			"pub/fedora/linux/releases/43/Workstation/x86_64/iso",
+		},
+		Files: []store.TreeFile{
+			// A file without a checksum line keeps its size and time.
+			{Path: "pub/fedora/linux/releases/43/Workstation/x86_64/iso/Fedora-Workstation-43-1.6-x86_64-CHECKSUM.raw.xz",
+				Size: 1, MTime: 1761000001},
+			{Path: "pub/fedora/linux/releases/43/Workstation/x86_64/iso/Fedora-Workstation-Live-43-1.6.x86_64.iso",
+				Size: 2500000000, MTime: 1761000000, SHA256: hexDigest("iso", 64)},
+		},
 		CloudRanges: []store.CloudRange{
 			{Prefix: "3.80.0.0/12", Provider: "aws", Region: "us-east-1"},
 			{Prefix: "2600:1f18::/33", Provider: "aws", Region: "us-east-1"},
@@ -153,6 +165,8 @@ func withScanned(decl, d *store.Dataset) *store.Dataset {
 	w.Freshness = d.Freshness
 	w.CloudRanges = d.CloudRanges
 	w.CloudSources = d.CloudSources
+	w.TreeDirectories = d.TreeDirectories
+	w.Files = d.Files
 	return w
 }
 

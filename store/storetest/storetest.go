@@ -34,6 +34,9 @@
 //     not from the mirrors file. Their order is not part of the contract.
 //   - Every change is recorded in the audit log, in the same transaction,
 //     with the actor of its context; a rejected change records nothing.
+//   - RecordTree replaces the recorded directories and file details as a
+//     whole (a directory or file the scan no longer saw is gone), keeps the
+//     repomd state, and Import keeps the tree as it keeps the directories.
 //   - The crawler's part (RecordCrawl, Health, Recover, propagation, the
 //     crawl lock) is settled in crawl.go.
 //   - Forget matches whole path components: prefix "pub/fedora" covers
@@ -95,6 +98,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ImportKeepsScanDerivedRepositories", testImportKeepsScanDerivedRepositories},
 		{"ScanInvalid", testScanInvalid},
 		{"ExpireAlternates", testExpireAlternates},
+		{"TreeRecorded", testTreeRecorded},
+		{"TreeInvalid", testTreeInvalid},
 		{"Report", testReport},
 		{"ReportRejected", testReportRejected},
 		{"Forget", testForget},
