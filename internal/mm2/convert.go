@@ -186,6 +186,11 @@ func (c *converter) directories() {
 	for _, d := range c.repomd {
 		c.res.Dataset.Directories = append(c.res.Dataset.Directories, *d)
 	}
+	for _, p := range c.dirs {
+		if p != "" {
+			c.res.Dataset.TreeDirectories = append(c.res.Dataset.TreeDirectories, p)
+		}
+	}
 }
 
 // fileDetails converts the versions of one file of one directory, newest
@@ -200,7 +205,7 @@ func (c *converter) fileDetails(fds []FileDetail) {
 	}
 	row := fmt.Sprintf("file_detail %d %s/%s", first.ID, c.src.Directories[first.DirectoryID], first.Filename)
 	if first.Filename != "repomd.xml" || path.Base(p) != "repodata" || path.Dir(p) == "." {
-		c.res.Unmapped = append(c.res.Unmapped, fileDetailsUnmapped(row, len(fds))...)
+		c.res.Unmapped = append(c.res.Unmapped, c.treeFile(p, row, fds)...)
 		return
 	}
 	dir := store.Directory{Path: path.Dir(p)}

@@ -103,6 +103,19 @@ func TestConvertRepositories(t *testing.T) {
 	if diff := cmp.Diff([]store.Redirect{{From: "fedora-42", To: "rawhide"}}, d.Redirects); diff != "" {
 		t.Errorf("redirects (-want +got)\n%s", diff)
 	}
+	const iso = "fedora/linux/releases/41/Everything/x86_64/iso"
+	wantFiles := []store.TreeFile{
+		{Path: iso + "/Fedora-Everything-41-x86_64-CHECKSUM", Size: 1234, MTime: 1795000000,
+			SHA256: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"},
+		{Path: iso + "/Fedora-Everything-netinst-x86_64-41-1.4.iso", Size: 805306368, MTime: 1795000000,
+			SHA256: "9a7c5e3b1d0f2e4c6a8b0d2f4e6c8a0b1d3f5e7c9a1b3d5f7e9c1a3b5d7f9e1c"},
+	}
+	if diff := cmp.Diff(wantFiles, d.Files); diff != "" {
+		t.Errorf("files (-want +got)\n%s", diff)
+	}
+	if len(d.TreeDirectories) != 14 || !slices.Contains(d.TreeDirectories, iso) || !slices.Contains(d.TreeDirectories, "epel") {
+		t.Errorf("tree directories %q: want the 14 of both categories below the root, their top directories included", d.TreeDirectories)
+	}
 	if diff := cmp.Diff([]store.Location{{Name: "us-east-1", Description: "from MirrorManager"}}, d.Locations); diff != "" {
 		t.Errorf("locations (-want +got)\n%s", diff)
 	}

@@ -2,6 +2,7 @@ package mm2
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/metalinkd/metalinkd/store"
@@ -154,9 +155,26 @@ func mapExclusiveHosts(_ *store.Dataset, src *Source) []Unmapped {
 	return out
 }
 
-// fileDetailsUnmapped: file details other than a repodata/repomd.xml
-// (ISO checksums, for instance) are not held yet.
-func fileDetailsUnmapped(row string, versions int) []Unmapped {
+// treeFile maps the versions of a file other than a repodata/repomd.xml
+// (an image, its CHECKSUM), newest first, onto the tree's file details:
+// the newest is the file's details; the older ones, which MirrorManager
+// keeps for its crawler, have no place.
+func (c *converter) treeFile(dir, row string, fds []FileDetail) []Unmapped {
+	fd := fds[0]
+	if fd.Size == nil || fd.Timestamp == nil {
+		return []Unmapped{{Table: "file_detail", Row: row, Reason: "no size or timestamp"}}
+	}
+	tf := store.TreeFile{Path: path.Join(dir, fd.Filename), Size: *fd.Size, MTime: *fd.Timestamp}
+	if fd.SHA256 != nil {
+		tf.SHA256 = strings.ToLower(*fd.SHA256)
+	}
+	if err := (&store.Dataset{Files: []store.TreeFile{tf}}).Validate(); err != nil {
+		return []Unmapped{{Table: "file_detail", Row: row, Reason: err.Error()}}
+	}
+	c.res.Dataset.Files = append(c.res.Dataset.Files, tf)
+	if len(fds) == 1 {
+		return nil
+	}
 	return []Unmapped{{Table: "file_detail", Row: row,
-		Reason: fmt.Sprintf("%d version(s) of a file other than repodata/repomd.xml: the store holds repomd.xml details only", versions)}}
+		Reason: fmt.Sprintf("%d older version(s): the store keeps a file's current details only", len(fds)-1)}}
 }

@@ -14,7 +14,7 @@ import (
 //   - repositories whose directory lies in one of Trees, the imported
 //     categories' trees, and the redirects whose source MirrorManager2
 //     lists or whose target is such a repository;
-//   - directories (repomd state) in Trees;
+//   - directories (repomd state), tree directories and file details in Trees;
 //   - the freshness and crawl health of its mirrors.
 //
 // Everything else stays as it is: other mirrors (regional buckets, mirrors
@@ -84,6 +84,11 @@ func Merge(stored *store.Dataset, r *Result, prefix string) *store.Dataset {
 
 	out.Directories = slices.DeleteFunc(out.Directories, func(d store.Directory) bool { return o.ownsPath(d.Path) })
 	out.Directories = append(out.Directories, in.Directories...)
+
+	out.TreeDirectories = slices.DeleteFunc(out.TreeDirectories, o.ownsPath)
+	out.TreeDirectories = append(out.TreeDirectories, in.TreeDirectories...)
+	out.Files = slices.DeleteFunc(out.Files, func(f store.TreeFile) bool { return o.ownsPath(f.Path) })
+	out.Files = append(out.Files, in.Files...)
 
 	dirs := map[string]*store.Directory{}
 	for i := range out.Directories {

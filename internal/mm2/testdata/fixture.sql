@@ -43,7 +43,8 @@ INSERT INTO repository_redirect (from_repo, to_repo) VALUES
   ('epel-10', NULL);
 
 -- repomd.xml versions: updates has three (one aged out), rawhide two (the
--- older aged out), EPEL two; the ISO directory has a checksum file.
+-- older aged out), EPEL two; the ISO directory has an image and its
+-- CHECKSUM file, in two versions.
 INSERT INTO file_detail (filename, timestamp, size, md5, sha1, sha256, sha512, directory_id)
   SELECT 'repomd.xml', ts, 3000 + d, md5(d || ':' || ts),
          left(encode(sha512((d || ':' || ts)::bytea), 'hex'), 40),
@@ -55,7 +56,11 @@ INSERT INTO file_detail (filename, timestamp, size, md5, sha1, sha256, sha512, d
                (21, 1795992800), (21, 1795800000)) AS v (d, ts);
 INSERT INTO file_detail (filename, timestamp, size, sha256, directory_id) VALUES
   ('Fedora-Everything-41-x86_64-CHECKSUM', 1795000000, 1234,
-   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', 19);
+   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', 19),
+  ('Fedora-Everything-41-x86_64-CHECKSUM', 1794000000, 1200,
+   '3d1f2b5c7a9e0b4c6d8f0a2c4e6b8d0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b', 19),
+  ('Fedora-Everything-netinst-x86_64-41-1.4.iso', 1795000000, 805306368,
+   '9a7c5e3b1d0f2e4c6a8b0d2f4e6c8a0b1d3f5e7c9a1b3d5f7e9c1a3b5d7f9e1c', 19);
 
 -- 30 ordinary mirrors, one site each.
 INSERT INTO site (id, name, created_by)
