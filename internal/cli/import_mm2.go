@@ -127,6 +127,8 @@ func importMM2Once(ctx context.Context, env Env, st store.Store, url string, opt
 		return fmt.Errorf("the import merged with the store: %w", err)
 	}
 	diff := store.DiffAll(stored, merged)
+	fmt.Fprintf(env.Stdout, "tree root: MirrorManager2's %q (serve with --mount-prefix %q, so that path= takes its full names)\n",
+		res.Root, res.Root)
 	if dryRun {
 		writeDiff(env.Stdout, diff)
 		writeUnmapped(env.Stdout, res.Unmapped)

@@ -140,6 +140,19 @@ func TestAnswerURLs(t *testing.T) {
 	if diff := cmp.Diff(want, a.Mirrors[i]); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
+	// path= with MirrorManager's full directory name, the root being the
+	// mount prefix, lists the mirrors up to date there, as repo= does.
+	q := metalink.ParseQuery("path=pub/fedora/linux/updates/41/Everything/x86_64&country=GB")
+	resp := metalink.Answer(nil, snap, &q, true, metalink.Client{}, metalink.Options{Minimum: 5,
+		Rand: rand.New(rand.NewPCG(1, 2)), Now: mm2test.Now, MountPrefix: "pub"})
+	byPath, err := ParseMetalink(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRepo := answer("repo=updates-released-f41&arch=x86_64&country=GB")
+	if d := CompareAnswers("path=", "GB", byRepo, byPath); len(d) > 0 || len(byPath.Mirrors) == 0 {
+		t.Errorf("path= with the full name: %v\n%s", d, resp.Body)
+	}
 	for _, m := range answer("repo=fedora-42&arch=x86_64&country=US").Mirrors {
 		if !strings.Contains(m.URLs[0], "/fedora/linux/development/rawhide/") {
 			t.Errorf("fedora-42 (redirected to rawhide) lists %s", m.URLs[0])
