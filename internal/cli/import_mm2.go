@@ -180,11 +180,15 @@ func writeMM2(ctx context.Context, st store.Store, stored, merged *store.Dataset
 		}
 	}
 	if declarativeOnly {
-		after := stored.Copy()
-		after.ApplyImport(merged.Copy())
+		// As the stores' Import does it: the scanned directories decide
+		// which scan-derived repositories it adds.
+		decl := merged.Copy()
+		decl.Directories, decl.Freshness, decl.Health, decl.TreeDirectories, decl.Files = nil, nil, nil, nil, nil
+		after := &store.Dataset{Directories: stored.Directories}
+		after.ApplyImport(decl.Copy())
 		after.Normalize()
 		if store.DiffDeclarative(merged, after).Empty() {
-			return st.Import(ctx, merged)
+			return st.Import(ctx, decl)
 		}
 	}
 	return st.Restore(ctx, merged)
