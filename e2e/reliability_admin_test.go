@@ -59,6 +59,7 @@ var adminRoutes = []adminRoute{
 	{"POST", "/tokens", `{"name":"new","scopes":["admin"]}`},
 	{"DELETE", "/tokens/t-unknown", ""},
 	{"GET", "/audit", ""},
+	{"GET", "/stats?kind=countme&by=week,repo", ""},
 }
 
 // adminCase is one refused admin request and the status it must get.

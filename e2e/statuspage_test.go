@@ -23,7 +23,8 @@ import (
 // disables one public mirror and takes another off always-up-to-date
 // through the CLI, then opens /mirrors in headless Chromium: the page must
 // show the headings, the mirrors with their countries and states, the
-// counts per category and the chart, and log no error. It saves a
+// counts per category, the propagation chart and the usage charts of the
+// requests it was sent, and log no error. It saves a
 // screenshot in the test's artifact directory (go test -artifacts keeps it).
 func TestStatusPageInBrowser(t *testing.T) {
 	testBinary(t) // skips when Chromium is missing
@@ -42,7 +43,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	disabled, unknown, shown := public[0], public[1], public[2]
 
 	md := newMetalinkd(t, t.TempDir())
-	md.serveDemo(t)
+	md.serveDemo(t, "--stats-flush", "1s")
 	out, err := exec.Command(md.bin, "token", "create", "--data-dir", md.dataDir, "--scope", "admin", "--name", "e2e").Output()
 	if err != nil {
 		t.Fatalf("token create: %v", err)
@@ -57,10 +58,19 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	cli("mirror", "disable", disabled)
 	cli("mirror", "update", unknown, "--always-up-to-date=false")
-	testpeer.MustEventually(t, 30*time.Second, "the page to show the changes", func() bool {
+	// Requests as dnf sends them, for the usage charts: two countme hits.
+	for _, q := range []string{"repo=fedora-41&arch=x86_64&countme=1", "repo=fedora-41&arch=x86_64&countme=4", "repo=fedora-41&arch=x86_64"} {
+		if _, _, err := httpGet(md.url + "/metalink?" + q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testpeer.MustEventually(t, 30*time.Second, "the page to show the changes and the statistics", func() bool {
 		_, body, err := httpGet(md.url + "/mirrors")
 		return err == nil && strings.Contains(body, disabled+`</td><td>`) &&
-			strings.Contains(body, `<td class="state-disabled">disabled</td>`) && strings.Contains(body, `<td class="n">1</td></tr>`)
+			strings.Contains(body, `<td class="state-disabled">disabled</td>`) && strings.Contains(body, `<td class="n">1</td></tr>`) &&
+			// A column's title is its date and count: three requests today,
+			// two countme hits this week, once a flush has written them.
+			strings.Contains(body, ": 3</title>") && strings.Contains(body, ": 2</title>")
 	})
 
 	ctx, console := browser(t)
@@ -75,6 +85,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 		`.filter(r => r.cells[0].textContent == `+strconv.Quote(disabled)+`).map(r => r.cells[2].textContent).join()`))
 	rows := browse(t, ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll("#repositories tbody tr"), r => Array.from(r.cells, c => c.textContent))`))
 	bars := browse(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#propagation svg g.bar rect").length`))
+	usage := browse(t, ctx, chromedp.Evaluate[[]int](`["requests", "bucket1", "bucket4"].map(c => document.querySelectorAll("#usage svg g.column rect." + c).length)`))
 	png := browse(t, ctx, chromedp.FullScreenshot(100))
 	shot := filepath.Join(t.ArtifactDir(), "mirrors.png")
 	if err := os.WriteFile(shot, png, 0o644); err != nil {
@@ -85,7 +96,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if h1 != "Mirror status" {
 		t.Errorf("h1 %q", h1)
 	}
-	for _, h := range []string{"Repositories", "Propagation", "Mirrors by country", "Regional mirrors"} {
+	for _, h := range []string{"Repositories", "Propagation", "Usage", "Mirrors by country", "Regional mirrors"} {
 		if !slices.Contains(h2s, h) {
 			t.Errorf("no %q heading among %q", h, h2s)
 		}
@@ -111,20 +122,25 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if bars != 2*len(rows) {
 		t.Errorf("%d bar segments in the chart for %d categories, want %d", bars, len(rows), 2*len(rows))
 	}
+	// Today's column of requests, this week's of countme buckets 1 and 4
+	// (the status page's own views are not counted).
+	if !slices.Equal(usage, []int{1, 1, 1}) {
+		t.Errorf("usage charts: %v columns of requests, bucket 1 and bucket 4, want one each", usage)
+	}
 	if errs := console(); len(errs) > 0 {
 		t.Errorf("the browser reported errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
 
-// serveDemo starts `metalinkd serve --demo` on a free loopback port.
-func (d *metalinkd) serveDemo(t *testing.T) {
+// serveDemo starts `metalinkd serve --demo` with flags on a free loopback port.
+func (d *metalinkd) serveDemo(t *testing.T, flags ...string) {
 	t.Helper()
 	addr := testpeer.FreeAddr(t)
 	logFile, err := os.Create(d.logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(d.bin, "serve", "--demo", "--data-dir", d.dataDir, "--listen", addr)
+	cmd := exec.Command(d.bin, append([]string{"serve", "--demo", "--data-dir", d.dataDir, "--listen", addr}, flags...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	p := testpeer.Start(t, cmd)
 	logFile.Close()

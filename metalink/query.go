@@ -24,6 +24,9 @@ type Query struct {
 	Location                  string
 	// Meta4 asks for a Metalink 4 answer (meta4=1).
 	Meta4 bool
+	// Countme is dnf's countme= value as sent; it never changes the
+	// answer, only the statistics.
+	Countme string
 }
 
 // ParseQuery parses a raw query string. Percent-escapes in values are
@@ -69,6 +72,8 @@ func ParseQuery(raw string) Query {
 			q.Location = val
 		case "meta4":
 			q.Meta4 = val != "" && val != "0"
+		case "countme":
+			q.Countme = val
 		}
 	}
 	return q

@@ -9,7 +9,13 @@
 # Environment: RUNS (5), DURATION (10s), WARMUP (3s), CONNECTIONS (32),
 # SERVER_CPU (0), LOAD_CPU (1), OUT_DIR (bench-out/load-DATE: raw wrk output),
 # METRICS (0; 1 serves Prometheus metrics on a second loopback port, scraped
-# once per run, to measure what counting costs the answers), MIRRORS (50).
+# once per run, to measure what counting costs the answers), MIRRORS (50),
+# STATS (0; 1 counts request and countme statistics and flushes them to the
+# store every STATS_FLUSH, 5s, so that runs include flushes; both runs a
+# second metalinkd with statistics on, on a data directory of its own, and
+# alternates the three servers, to compare statistics off and on under the
+# same conditions), COUNTME (0; 1 adds countme=1 to every request, the
+# statistics' costliest case).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -19,9 +25,15 @@ CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 METRICS=${METRICS:-0}
+STATS=${STATS:-0}
+STATS_FLUSH=${STATS_FLUSH:-5s}
+COUNTME=${COUNTME:-0}
 MIRRORS=${MIRRORS:-50}
 REPO_DIR=releases/41/Everything/x86_64/os
 QUERY='/metalink?repo=fedora-41&arch=x86_64'
+if [[ $COUNTME == 1 ]]; then
+	QUERY+='&countme=1'
+fi
 
 cd "$(dirname "$0")/.."
 OUT_DIR=${OUT_DIR:-bench-out/load-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -38,6 +50,7 @@ fi
 
 work=$(mktemp -d)
 metalinkd_pid=
+stats_pid=
 baseline_pid=
 
 # stop_pid ends one server we started, by its pid.
@@ -50,6 +63,7 @@ stop_pid() {
 
 cleanup() {
 	stop_pid "$metalinkd_pid"
+	stop_pid "$stats_pid"
 	stop_pid "$baseline_pid"
 	rm -rf "$work"
 }
@@ -150,6 +164,10 @@ write_dataset
 data="$work/data"
 "$work/metalinkd" import --data-dir "$data" "$work/mirrors.yaml" >&2
 "$work/metalinkd" scan --data-dir "$data" --root "$work/master" >&2
+if [[ $STATS == both ]]; then
+	"$work/metalinkd" import --data-dir "$data-stats" "$work/mirrors.yaml" >/dev/null
+	"$work/metalinkd" scan --data-dir "$data-stats" --root "$work/master" >/dev/null
+fi
 
 # metalinkd logs one line per request; the cost of formatting and writing it
 # is part of what is measured, the lines themselves are not kept.
@@ -160,8 +178,12 @@ if [[ $METRICS == 1 ]]; then
 	metrics_flags=(--metrics-listen "127.0.0.1:$metrics_port")
 	metrics_url="http://127.0.0.1:$metrics_port/metrics"
 fi
+stats_flags=(--stats-flush 0)
+if [[ $STATS == 1 ]]; then
+	stats_flags=(--stats-flush "$STATS_FLUSH")
+fi
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data" \
-	--listen "127.0.0.1:$port" "${metrics_flags[@]}" 2>/dev/null &
+	--listen "127.0.0.1:$port" "${metrics_flags[@]}" "${stats_flags[@]}" 2>/dev/null &
 metalinkd_pid=$!
 wait_ready "http://127.0.0.1:$port/healthz" "$metalinkd_pid"
 metalinkd_url="http://127.0.0.1:$port$QUERY"
@@ -171,6 +193,16 @@ urls=$(grep -o '<url ' "$work/answer.xml" | wc -l)
 size=$(wc -c <"$work/answer.xml")
 cp "$work/answer.xml" "$OUT_DIR/answer.xml"
 echo "metalinkd answers $size bytes ($content_type) listing $urls URLs of $MIRRORS mirrors" >&2
+
+stats_url=
+if [[ $STATS == both ]]; then
+	port=$(free_port)
+	GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data-stats" \
+		--listen "127.0.0.1:$port" --stats-flush "$STATS_FLUSH" 2>/dev/null &
+	stats_pid=$!
+	wait_ready "http://127.0.0.1:$port/healthz" "$stats_pid"
+	stats_url="http://127.0.0.1:$port$QUERY"
+fi
 
 port=$(free_port)
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/baseline" -listen "127.0.0.1:$port" \
@@ -184,26 +216,68 @@ wait_ready "$baseline_url" "$baseline_pid"
 echo "metalinkd (pid $metalinkd_pid) and baseline (pid $baseline_pid) on core $SERVER_CPU, wrk on core $LOAD_CPU" >&2
 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$metalinkd_url" >/dev/null
 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$baseline_url" >/dev/null
-metalinkd_rps=() metalinkd_p99=() baseline_rps=() baseline_p99=()
+if [[ -n $stats_url ]]; then
+	taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$stats_url" >/dev/null
+fi
+metalinkd_rps=() metalinkd_p99=() baseline_rps=() baseline_p99=() stats_rps=() stats_p99=()
 for i in $(seq "$RUNS"); do
 	run_once metalinkd "$metalinkd_url" "$i"
 	if [[ -n $metrics_url ]]; then
 		curl -fsS -o "$OUT_DIR/metrics-$i.txt" "$metrics_url" || die "metrics scrape failed"
 	fi
+	if [[ -n $stats_url ]]; then
+		run_once stats "$stats_url" "$i"
+	fi
 	run_once baseline "$baseline_url" "$i"
 done
 stop_pid "$metalinkd_pid"
 metalinkd_pid=
+stop_pid "$stats_pid"
+stats_pid=
+stats_dir=
+case $STATS in
+1) stats_dir=$data ;;
+both) stats_dir=$data-stats ;;
+esac
+if [[ -n $stats_dir ]]; then
+	# The last flush ran at shutdown: the store holds every request answered.
+	"$work/metalinkd" stats --data-dir "$stats_dir" --by repo --csv >"$OUT_DIR/stats.csv" ||
+		die "metalinkd stats failed"
+	echo "statistics kept: $(tail -n +2 "$OUT_DIR/stats.csv" | tr '\n' ' ')" >&2
+fi
 stop_pid "$baseline_pid"
 baseline_pid=
 m_rps=$(printf '%s\n' "${metalinkd_rps[@]}" | median) m_p99=$(printf '%s\n' "${metalinkd_p99[@]}" | median)
 b_rps=$(printf '%s\n' "${baseline_rps[@]}" | median) b_p99=$(printf '%s\n' "${baseline_p99[@]}" | median)
 
 {
-	echo "# $RUNS alternating runs of $DURATION each, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors; metrics $([[ $METRICS == 1 ]] && echo on || echo off)"
+	case $STATS in
+	1) stats_note="on, flushed every $STATS_FLUSH" ;;
+	both) stats_note="off (metalinkd) and on (stats, flushed every $STATS_FLUSH)" ;;
+	*) stats_note=off ;;
+	esac
+	echo "# $RUNS alternating runs of $DURATION each, $CONNECTIONS connections, GOMAXPROCS=1; $size-byte answer, $MIRRORS mirrors; metrics $([[ $METRICS == 1 ]] && echo on || echo off); statistics $stats_note; countme $([[ $COUNTME == 1 ]] && echo "in every request" || echo absent)"
 	printf '%-10s %12s %10s\n' server 'req/s' 'p99 ms'
 	printf '%-10s %12.0f %10.3f\n' metalinkd "$m_rps" "$m_p99"
+	if [[ -n $stats_url ]]; then
+		s_rps=$(printf '%s\n' "${stats_rps[@]}" | median) s_p99=$(printf '%s\n' "${stats_p99[@]}" | median)
+		printf '%-10s %12.0f %10.3f\n' stats "$s_rps" "$s_p99"
+	fi
 	printf '%-10s %12.0f %10.3f\n' baseline "$b_rps" "$b_p99"
 	awk -v a="$m_rps" -v b="$b_rps" -v pa="$m_p99" -v pb="$b_p99" \
 		'BEGIN { printf "ratio metalinkd/baseline: req/s %.2f, p99 %.2f\n", a / b, pa / pb }'
+	# The spread: each run's ratio to the baseline run that followed it.
+	for i in "${!metalinkd_rps[@]}"; do
+		awk -v a="${metalinkd_rps[$i]}" -v b="${baseline_rps[$i]}" 'BEGIN { printf "%.3f\n", a / b }'
+	done | sort -g | awk '{ v[NR] = $1 } END { printf "per-run ratios: min %.3f, median %.3f, max %.3f\n", v[1], v[int((NR + 1) / 2)], v[NR] }'
+	if [[ -n $stats_url ]]; then
+		awk -v a="$s_rps" -v b="$b_rps" 'BEGIN { printf "ratio stats/baseline: req/s %.2f\n", a / b }'
+		for i in "${!stats_rps[@]}"; do
+			awk -v a="${stats_rps[$i]}" -v b="${baseline_rps[$i]}" 'BEGIN { printf "%.3f\n", a / b }'
+		done | sort -g | awk '{ v[NR] = $1 } END { printf "per-run ratios stats/baseline: min %.3f, median %.3f, max %.3f\n", v[1], v[int((NR + 1) / 2)], v[NR] }'
+		# Statistics on against off, run by run (the two ran back to back).
+		for i in "${!stats_rps[@]}"; do
+			awk -v a="${stats_rps[$i]}" -v b="${metalinkd_rps[$i]}" 'BEGIN { printf "%.3f\n", a / b }'
+		done | sort -g | awk '{ v[NR] = $1 } END { printf "per-run req/s statistics on/off: min %.3f, median %.3f, max %.3f\n", v[1], v[int((NR + 1) / 2)], v[NR] }'
+	fi
 } | tee "$OUT_DIR/summary.txt"

@@ -17,23 +17,38 @@ import (
 
 // TestAnswerAllocations keeps the answer path allocation-lean: a whole
 // metalink or mirrorlist request through the handler, middleware included,
-// allocates no more than it does today (6), whatever the mirror count.
+// allocates no more than it does today (6), whatever the mirror count,
+// with statistics and metrics off or on.
 func TestAnswerAllocations(t *testing.T) {
 	const limit = 6
 	for _, target := range []string{
 		"/metalink?repo=fedora-41&arch=x86_64&location=us-east-1&countme=1",
 		"/mirrorlist?repo=fedora-41&arch=x86_64",
+		"/metalink?repo=unknown-repo&arch=x86_64&countme=4",
 	} {
-		h := BenchHandler(300)
-		req := httptest.NewRequest(http.MethodGet, target, nil)
-		req.RemoteAddr = "192.0.2.1:40000"
-		dw := &discardWriter{h: http.Header{}}
-		got := testing.AllocsPerRun(200, func() {
-			clear(dw.h)
-			h.ServeHTTP(dw, req)
-		})
-		if got > limit {
-			t.Errorf("%s: %.1f allocations per request, want at most %d", target, got, limit)
+		for _, on := range []bool{false, true} {
+			opts := Options{}
+			if on {
+				opts = Options{Stats: NewStats(), Metrics: NewMetrics()}
+			}
+			h := benchHandlerWith(300, opts)
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req.RemoteAddr = "192.0.2.1:40000"
+			dw := &discardWriter{h: http.Header{}}
+			got := testing.AllocsPerRun(200, func() {
+				clear(dw.h)
+				h.ServeHTTP(dw, req)
+			})
+			if got > limit {
+				t.Errorf("%s (statistics and metrics on: %v): %.1f allocations per request, want at most %d", target, on, got, limit)
+			}
+			t.Logf("%s (statistics and metrics on: %v): %.0f allocations", target, on, got)
+			if on {
+				// AllocsPerRun runs once more to warm up.
+				if n := countedRequests(opts.Stats); n != 201 {
+					t.Errorf("%s: statistics counted %d requests, want 201", target, n)
+				}
+			}
 		}
 	}
 }

@@ -42,10 +42,16 @@ func benchDataset(n int) *store.Dataset {
 
 // BenchHandler returns the full HTTP handler over n mirrors, with the
 // access log off and a GeoIP answer for the benchmark client.
-func BenchHandler(n int) http.Handler {
+func BenchHandler(n int) http.Handler { return benchHandlerWith(n, Options{}) }
+
+// benchHandlerWith is BenchHandler with options, such as statistics on
+// (their labels learnt from the dataset, as a reload teaches them).
+func benchHandlerWith(n int, opts Options) http.Handler {
 	geo := fakeGeo{netip.MustParseAddr("192.0.2.1"): {Country: "DE"}}
-	s := New(NewStaticReloader(metalink.NewSnapshot(benchDataset(n), time.Now())), geo,
-		slog.New(slog.DiscardHandler), Options{})
+	d := benchDataset(n)
+	opts.Stats.loaded(d)
+	s := New(NewStaticReloader(metalink.NewSnapshot(d, time.Now())), geo,
+		slog.New(slog.DiscardHandler), opts)
 	return s.Handler()
 }
 

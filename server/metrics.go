@@ -37,6 +37,7 @@ type Metrics struct {
 	dataset                 atomic.Pointer[datasetStats]
 	reloader                atomic.Pointer[Reloader]
 	conns                   atomic.Pointer[ConnLimiter]
+	stats                   atomic.Pointer[Stats]
 }
 
 // endpoint is what a request asked for, as the metrics tell them apart.

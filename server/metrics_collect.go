@@ -48,6 +48,7 @@ func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 		connsOpenDesc, connsIdleDesc, connsShedDesc, connsRefusedDesc} {
 		ch <- d
 	}
+	describeStats(ch)
 }
 
 // Collect sends the current values. Counters never touched are left out so
@@ -71,6 +72,7 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(locationDesc, prometheus.CounterValue, float64(m.otherLocation.Load()), "other")
 	c.collectReloader(ch)
+	c.collectStats(ch)
 	m.dataset.Load().collect(ch, m.now())
 	if l := m.conns.Load(); l != nil {
 		st := l.Stats()

@@ -86,6 +86,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	var resp metalink.Response
+	var country string
 	snap := s.state.Snapshot()
 	addr, claimed, ok := s.clientAddr(r, q.IP)
 	if !ok {
@@ -101,11 +102,20 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 			geoAddr = claimed
 		}
 		g := s.geo.Lookup(geoAddr)
+		country = g.Country
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4,
 			MountPrefix: s.opts.MountPrefix})
 	}
 	noteAnswer(w, addr, resp.FirstStep, q.Location)
+	if st := s.opts.Stats; st != nil {
+		a := answer{now: now, repo: q.Repo, arch: q.Arch, country: country, location: q.Location, step: resp.FirstStep}
+		// Counted as Fedora's countme reports count: GET answered 200 or 302.
+		if r.Method == http.MethodGet && (resp.Status == http.StatusOK || resp.Status == http.StatusFound) {
+			a.countme = countmeBucket(q.Countme)
+		}
+		st.count(&a)
+	}
 	if q.Redirect && !isMetalink {
 		noteRedirect(w)
 	}

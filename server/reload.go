@@ -64,6 +64,8 @@ type ReloaderOptions struct {
 	PingEvery time.Duration
 	// Metrics, when set, get each dataset loaded and each failure.
 	Metrics *Metrics
+	// Stats, when set, learn the labels of each dataset loaded.
+	Stats *Stats
 }
 
 // reloadTimeout bounds one rebuild. A database that vanished without
@@ -120,6 +122,7 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 	r.snap.Store(metalink.NewSnapshot(d, saved))
 	r.cachedAt.Store(&saved)
 	opts.Metrics.loaded(d, 0)
+	opts.Stats.loaded(d)
 	log.Warn("the store is unavailable; serving the snapshot cache until it answers",
 		"cache", opts.Cache.Path(), "saved", saved.UTC(), "mirrors", r.Snapshot().MirrorCount(), "err", err)
 	return r, nil
@@ -178,6 +181,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		return err
 	}
 	snap := metalink.NewSnapshot(d, r.now())
+	r.opts.Stats.loaded(d)
 	r.status.Update(d, snap)
 	r.snap.Store(snap)
 	r.lastErr.Store(nil)

@@ -41,6 +41,8 @@ type Options struct {
 	Admin http.Handler
 	// Metrics, when set, count requests; serve them on another listener.
 	Metrics *Metrics
+	// Stats, when set, count requests and countme hits for the store.
+	Stats *Stats
 
 	// AllowIPParam honours ip= from any client; without it only trusted
 	// proxies' requests may name an address. ip= never changes location

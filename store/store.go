@@ -132,6 +132,8 @@ type Store interface {
 
 	// Tokens: admin API credentials and the audit log.
 	Tokens
+	// Stats: request and countme statistics.
+	Stats
 
 	// CrawlStore: the crawler's results, mirror health and propagation.
 	CrawlStore

@@ -78,6 +78,7 @@ func commands() []command {
 		{"location", "list, add or delete locations (admin API)", runLocation},
 		{"repo", "list, add, delete, disable or enable repositories (admin API)", runRepo},
 		{"token", "create, list or revoke admin API tokens (on the store)", runToken},
+		{"stats", "print or export (CSV) request and countme statistics", runStats},
 		{"version", "print the version, VCS revision, commit time and Go version", runVersion},
 	}
 }

@@ -65,6 +65,11 @@ type ServeConfig struct {
 	// metrics, set by runServe when MetricsListen is, are what wireServer
 	// instruments.
 	metrics *server.Metrics
+
+	// Statistics: flush period and retention.
+	StatsConfig
+	// stats, set by wireServer when statistics are on, count the answers.
+	stats *server.Stats
 }
 
 // LoadServeConfig parses serve's flags over environment defaults and validates them.
@@ -100,6 +105,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	outageFlags(env, fs, &c)
 	fs.StringVar(&c.MetricsListen, "metrics-listen", env.Getenv("METALINKD_METRICS_LISTEN"),
 		"`address` to serve Prometheus metrics on at /metrics, never the public one; off when empty (env METALINKD_METRICS_LISTEN)")
+	statsFlags(env, fs, &c.StatsConfig)
 	if err := parse(fs, args); err != nil {
 		return c, err
 	}
@@ -149,6 +155,9 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if c.Drain < 0 {
 		return c, usageError{"--drain must not be negative"}
+	}
+	if !c.StatsConfig.valid() {
+		return c, usageError{"--stats-flush must not be negative, --stats-keep-days and --stats-keep-weeks >= 1"}
 	}
 	return c, nil
 }
@@ -289,6 +298,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 		st.Close()
 		return nil, nil, err
 	}
+	c.stats = newStats(c.StatsConfig, c.metrics)
 	rl, err := startReloader(ctx, c, st, log)
 	if err != nil {
 		geo.Close()
@@ -300,6 +310,9 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { rl.Run(rctx); close(done) }()
+	// The last flush runs at cleanup, after the HTTP server has finished
+	// the requests in flight.
+	stopStats := startStats(rctx, c.StatsConfig, c.stats, st, rl, log)
 	// The admin API's failure budget counts the client the server resolves
 	// (behind a trusted proxy, the one it forwarded for), not the proxy.
 	var srv *server.Server
@@ -314,7 +327,8 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 		MaxBandwidth: c.MaxBandwidth, MountPrefix: c.MountPrefix,
 		Admin:   rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
 		Metrics: c.metrics,
+		Stats:   c.stats,
 	})
-	cleanup := func() { cancel(); <-done; geo.Close(); st.Close() }
+	cleanup := func() { cancel(); stopStats(); <-done; geo.Close(); st.Close() }
 	return &wired{srv: srv, reloader: rl}, cleanup, nil
 }

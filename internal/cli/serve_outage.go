@@ -46,7 +46,7 @@ func (c *ServeConfig) resolveOutage() error {
 // store is unavailable, from the snapshot cache. A store that answers and a
 // cache that is missing or damaged end the start with an error at once.
 func startReloader(ctx context.Context, c ServeConfig, st store.Store, log *slog.Logger) (*server.Reloader, error) {
-	opts := server.ReloaderOptions{Every: c.Reload, PingEvery: c.DBPingInterval, Metrics: c.metrics}
+	opts := server.ReloaderOptions{Every: c.Reload, PingEvery: c.DBPingInterval, Metrics: c.metrics, Stats: c.stats}
 	if p, ok := st.(server.Pinger); ok {
 		opts.Health = p
 	}

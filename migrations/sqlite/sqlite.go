@@ -9,3 +9,9 @@ import "embed"
 //
 //go:embed *.sql
 var Files embed.FS
+
+// StatsFiles holds the numbered migrations of the statistics database,
+// a file of its own in the data directory, under stats/.
+//
+//go:embed stats/*.sql
+var StatsFiles embed.FS

@@ -151,6 +151,7 @@ func (a *API) routes() *chi.Mux {
 		r.Get("/directories/*", a.handle(a.getDirectory))
 
 		r.Get("/freshness", a.handle(a.freshnessView))
+		r.Get("/stats", a.handle(a.statsView))
 		r.Get("/health", a.handle(a.listHealth))
 		r.Get("/propagation", a.handle(a.listPropagation))
 

@@ -55,6 +55,7 @@ var endpoints = []endpoint{
 	{"POST", "/directories/expire", "/directories/expire", map[string]string{"directory": dir}, 200, "", 0},
 	{"GET", "/directories/" + dir, "/directories/*", nil, 200, "", 0},
 	{"GET", "/freshness", "/freshness", nil, 200, "", 0},
+	{"GET", "/stats?kind=countme", "/stats", nil, 200, "", 0},
 	{"GET", "/health", "/health", nil, 200, "", 0},
 	{"GET", "/mirrors/m2/health", "/mirrors/{name}/health", nil, 200, "", 0},
 	{"POST", "/mirrors/m2/recover", "/mirrors/{name}/recover", nil, 200, "", 0},

@@ -22,6 +22,9 @@ type Page struct {
 	Categories      []Category
 	Propagation     Chart
 	Locations       []Location
+	// Usage is the statistics as of the last flush; nil when statistics
+	// are off (the page then has no usage section).
+	Usage *Usage
 }
 
 // Country is a country's public mirrors, sorted by name.

@@ -34,6 +34,9 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 // The zero value is ready to use and serves 503 until the first Update.
 type Board struct {
 	cur atomic.Pointer[edition]
+	// mu orders Update and SetUsage; usage is the latest statistics.
+	mu    sync.Mutex
+	usage *Usage
 }
 
 // edition is the page of one snapshot and its HTML, rendered once.
@@ -48,7 +51,24 @@ type edition struct {
 // Update builds the page of d, the dataset snap was built from; call it
 // before snap is served so that the page is never older than the answers.
 func (b *Board) Update(d *store.Dataset, snap *metalink.Snapshot) {
-	b.cur.Store(&edition{snap: snap, page: Build(d, snap.Built)})
+	p := Build(d, snap.Built)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p.Usage = b.usage
+	b.cur.Store(&edition{snap: snap, page: p})
+}
+
+// SetUsage shows u from now on: the page is rendered again, once, on its
+// next view (after each statistics flush, not per view).
+func (b *Board) SetUsage(u *Usage) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.usage = u
+	if e := b.cur.Load(); e != nil {
+		p := *e.page
+		p.Usage = u
+		b.cur.Store(&edition{snap: e.snap, page: &p})
+	}
 }
 
 // snapshot returns the snapshot the current page describes, or nil.
@@ -89,8 +109,12 @@ func Render(p *Page) ([]byte, error) {
 	var buf bytes.Buffer
 	data := struct {
 		*Page
-		Chart chartView
-	}{p, p.Propagation.layout()}
+		Chart             chartView
+		Requests, Countme columnChart
+	}{Page: p, Chart: p.Propagation.layout()}
+	if p.Usage != nil {
+		data.Requests, data.Countme = p.Usage.charts()
+	}
 	if err := pageTemplate.Execute(&buf, data); err != nil {
 		return nil, err
 	}

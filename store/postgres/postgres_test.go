@@ -62,6 +62,14 @@ func TestAuditRetention(t *testing.T) {
 	})
 }
 
+func TestStatsReplicas(t *testing.T) {
+	server.Require(t)
+	storetest.RunStatsReplicas(t, func(t *testing.T) (store.Store, store.Store) {
+		url := server.NewDatabase(t, true)
+		return openURL(t, url), openURL(t, url)
+	})
+}
+
 // BenchmarkRecordCrawl records a crawl of one mirror × 3,000 directories
 // (Fedora's scale) that changes nothing.
 func BenchmarkRecordCrawl(b *testing.B) {

@@ -47,6 +47,10 @@ type Store struct {
 	poll           time.Duration
 	retention      store.AuditRetention
 
+	// stats is the statistics database, opened on first use (statsDB).
+	statsMu sync.Mutex
+	stats   *sql.DB
+
 	// closing ends the Changes pollers when the store is closed.
 	closing   context.Context
 	close     context.CancelFunc
@@ -129,6 +133,11 @@ func (s *Store) Close() error {
 	if s.writer != nil {
 		errs = append(errs, s.writer.Close())
 	}
+	s.statsMu.Lock()
+	if s.stats != nil {
+		errs = append(errs, s.stats.Close())
+	}
+	s.statsMu.Unlock()
 	return errors.Join(errs...)
 }
 

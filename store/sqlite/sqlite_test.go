@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -215,6 +216,15 @@ func TestCarryOverNeverOverwrites(t *testing.T) {
 	}
 }
 
+func TestStatsReplicas(t *testing.T) {
+	storetest.RunStatsReplicas(t, func(t *testing.T) (store.Store, store.Store) {
+		dir := t.TempDir()
+		a, b := open(t, dir), open(t, dir)
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return a, b
+	})
+}
+
 // BenchmarkRecordCrawl records a crawl of one mirror × 3,000 directories
 // (Fedora's scale) that changes nothing.
 func BenchmarkRecordCrawl(b *testing.B) {
@@ -264,5 +274,51 @@ func TestLoadFreshnessPrecedence(t *testing.T) {
 	fs, err := s.Freshness(ctx, "", "")
 	if err != nil || len(fs) != 2 || fs[0].Source != store.SourceCrawl || fs[1].Source != "" {
 		t.Errorf("Freshness = %+v, %v; want a's row from the crawl and b's reported", fs, err)
+	}
+}
+
+// TestStatsAreNoDatasetChange checks that statistics go to a database file
+// of their own: a flush leaves metalinkd.db's data version, which the
+// servers sharing the directory poll for changes, as it was, while a
+// change of the dataset moves it.
+func TestStatsAreNoDatasetChange(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	defer s.Close()
+	ctx := t.Context()
+	raw, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	version := func() int64 {
+		var v int64
+		if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := version()
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	if err := s.AddStats(ctx, []store.RequestCount{{Day: day, Repo: "r", Count: 1}},
+		[]store.CountmeCount{{Week: day, Repo: "r", Bucket: 1, Count: 1}}, day, store.DefaultStatsRetention); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != before {
+		t.Errorf("a statistics flush changed the dataset's data version (%d → %d)", before, v)
+	}
+	if _, err := os.Stat(filepath.Join(dir, sqlite.StatsFileName)); err != nil {
+		t.Errorf("no statistics database: %v", err)
+	}
+	if err := s.CreateLocation(ctx, store.Location{Name: "eu-west-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v == before {
+		t.Error("the control, a change of the dataset, left the data version as it was")
 	}
 }
