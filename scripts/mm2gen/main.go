@@ -52,7 +52,7 @@ func run(ctx context.Context, url, schema string, hosts, dirs, share int) error 
 		-- last tenth are EPEL's.
 		INSERT INTO directory (id, name)
 			SELECT 10 + 2 * i + k, CASE WHEN i >= %[1]d * 9 / 10
-				THEN 'pub/epel/' || i || '/Everything/' || (ARRAY['x86_64','aarch64','ppc64le','s390x','source'])[1 + i %% 5]
+				THEN 'pub/epel/' || i / 5 || '/Everything/' || (ARRAY['x86_64','aarch64','ppc64le','s390x','source'])[1 + i %% 5]
 				ELSE 'pub/fedora/linux/releases/' || i / 5 || '/Everything/' || (ARRAY['x86_64','aarch64','ppc64le','s390x','source'])[1 + i %% 5] || '/os'
 				END || CASE k WHEN 1 THEN '/repodata' ELSE '' END
 			FROM generate_series(0, %[1]d - 1) AS i, generate_series(0, 1) AS k;
