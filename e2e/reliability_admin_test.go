@@ -59,6 +59,8 @@ var adminRoutes = []adminRoute{
 	{"POST", "/tokens", `{"name":"new","scopes":["admin"]}`},
 	{"DELETE", "/tokens/t-unknown", ""},
 	{"GET", "/audit", ""},
+	{"GET", "/overrides", ""},
+	{"PUT", "/overrides", `{"netblock_countries":[{"netblock":"198.51.100.0/24","country":"DE"}],"country_continents":[{"country":"IL","continent":"EU"}]}`},
 	{"GET", "/stats?kind=countme&by=week,repo", ""},
 }
 
@@ -158,10 +160,19 @@ var semanticMutations = map[string]map[string][]string{
 			`["http://x.example/\n"]`, `["http://x.example:99999/"]`, `["http://x.example:-1/"]`, `["http://x.example:port/"]`,
 			`["https://a.example/pub","https://a.example/pub"]`, `["file:///etc/passwd"]`, `["http://user:pass@x.example/"]`,
 			`["https://x.example/` + strings.Repeat("p", 500<<10) + `"]`, `["https://x.example/\u2028"]`},
-		"netblocks": {`["10.0.0.0/33"]`, `["::/129"]`, `["not-a-net"]`, `["10.0.0.1/8"]`, `["::ffff:10.0.0.0/104"]`, `["10.0.0.0/8\n"]`},
-		"locations": {`["nowhere-1"]`, `["eu-west-1","eu-west-1"]`},
-		"region":    {`"Not A Region"`},
-		"bucket":    {`"Bad_Bucket!"`},
+		"netblocks":         {`["10.0.0.0/33"]`, `["::/129"]`, `["not-a-net"]`, `["10.0.0.1/8"]`, `["::ffff:10.0.0.0/104"]`, `["10.0.0.0/8\n"]`},
+		"locations":         {`["nowhere-1"]`, `["eu-west-1","eu-west-1"]`},
+		"region":            {`"Not A Region"`},
+		"bucket":            {`"Bad_Bucket!"`},
+		"countries_allowed": {`["XX"]`, `["DE","DE"]`, `["de\u0000"]`, `[""]`, `["DEU"]`},
+		"ipv6":              {`"no"`, `0`},
+	},
+	"overrides": {
+		"netblock_countries": {`[{"netblock":"10.0.0.1/8","country":"DE"}]`, `[{"netblock":"not-a-net","country":"DE"}]`,
+			`[{"netblock":"10.0.0.0/8","country":"XX"}]`, `[{"netblock":"10.0.0.0/8","country":"DE"},{"netblock":"10.0.0.0/8","country":"FR"}]`,
+			`[{"netblock":"::ffff:10.0.0.0/104","country":"DE"}]`, `[{"netblock":"10.0.0.0/8","country":"DE","extra":1}]`},
+		"country_continents": {`[{"country":"IL","continent":"ME"}]`, `[{"country":"QQ","continent":"EU"}]`,
+			`[{"country":"IL","continent":"EU"},{"country":"IL","continent":"AS"}]`, `[{"country":"IL"}]`},
 	},
 	"location": {
 		"name":          {`"Upper"`, `"-x"`, `"a_b"`, `"` + strings.Repeat("l", 300) + `"`},
@@ -242,6 +253,8 @@ func kindOf(r adminRoute) string {
 		return "redirect"
 	case strings.HasPrefix(r.path, "/tokens"):
 		return "token"
+	case r.path == "/overrides":
+		return "overrides"
 	}
 	return ""
 }

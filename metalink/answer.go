@@ -53,6 +53,9 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	if p := q.Invalid(); p != "" {
 		return failure4(dst, isMetalink, meta4, http.StatusOK, "# invalid value of "+p+"=", o.Now)
 	}
+	if q.InvalidIPV() {
+		return failure4(dst, isMetalink, meta4, http.StatusOK, "# invalid value of ipv=", o.Now)
+	}
 	t, fail, ok := resolve(snap, q, isMetalink, o.MountPrefix)
 	if !ok {
 		return failure4(dst, isMetalink, meta4, fail.Status, fail.msg, o.Now)

@@ -24,6 +24,9 @@ type Query struct {
 	Location                  string
 	// Meta4 asks for a Metalink 4 answer (meta4=1).
 	Meta4 bool
+	// IPV forces the address family the answer favours (ipv=4 or ipv=6).
+	IPV    string
+	HasIPV bool
 	// Countme is dnf's countme= value as sent; it never changes the
 	// answer, only the statistics.
 	Countme string
@@ -70,6 +73,8 @@ func ParseQuery(raw string) Query {
 			q.Time = true
 		case "location":
 			q.Location = val
+		case "ipv":
+			q.IPV, q.HasIPV = val, true
 		case "meta4":
 			q.Meta4 = val != "" && val != "0"
 		case "countme":
@@ -128,6 +133,13 @@ func (q *Query) Invalid() string {
 		return "arch"
 	}
 	return ""
+}
+
+// InvalidIPV reports whether ipv= is present with a value other than 4 or
+// 6: such a request is refused (400) rather than answered for another
+// family than the client asked for.
+func (q *Query) InvalidIPV() bool {
+	return q.HasIPV && q.IPV != "4" && q.IPV != "6"
 }
 
 // validList reports whether every item of a comma list, spaces around it

@@ -69,6 +69,21 @@ type selector struct {
 	header  []byte
 	counted int
 	verify  bool
+	// country is the client's country as selection sees it (after the
+	// netblock overrides); family its address family, 4, 6 or 0 (unknown).
+	country string
+	family  byte
+	// ruled is set when a host rule can matter to this selection (see
+	// addRuled).
+	ruled bool
+	// famAll and famCounted count the listed mirrors of the client's family:
+	// all of them, and those counted for protocol=.
+	famAll, famCounted int
+	// steps holds the step that listed each mirror of out; rest and
+	// restSteps are scratch for the family order (see byFamily).
+	steps     []Step
+	rest      []mirrorID
+	restSteps []Step
 	// maxBW caps bandwidth in the weights.
 	maxBW int
 	// step is the step running; first is the one that listed out[0].
@@ -99,6 +114,14 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		s.maxBW = DefaultMaxBandwidth
 	}
 	s.out, s.header, s.keys, s.nb = s.out[:0], s.header[:0], s.keys[:0], s.nb[:0]
+	s.steps, s.famAll, s.famCounted = s.steps[:0], 0, 0
+	geoAddr := c.Addr
+	if c.Claimed.IsValid() {
+		geoAddr = c.Claimed
+	}
+	s.country = snap.clientCountry(geoAddr, c.Country)
+	s.family = addressFamily(snap, q, geoAddr)
+	s.ruled = snap.restricted || s.family != 0
 	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
@@ -116,15 +139,18 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		onlyCountry = s.requestedCountries(countries)
 	}
 	if !onlyCountry {
-		if c.Country != "" {
+		if s.country != "" {
 			s.step = StepCountry
-			s.weighted(dir.ByCountry[c.Country], "country = ", c.Country)
+			s.weighted(dir.ByCountry[s.country], "country = ", s.country)
 		}
-		s.continent(c.Country)
+		s.continent(s.country)
 		if s.found() < minimum {
 			s.step = StepGlobal
 			s.weighted(dir.Global, "country = global ", "")
 		}
+	}
+	if s.family != 0 {
+		s.byFamily(minimum)
 	}
 	if s.protos != nil {
 		s.header = append(s.header, "protocol = "...)
@@ -134,9 +160,15 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 
 // found is the number of mirrors that count towards the minimum: those with
 // a URL of a protocol= asked for or, when none has one (the filter is then
-// dropped), every one listed.
+// dropped), every one listed; of those, only the ones reachable over the
+// client's address family when it is known.
 func (s *selector) found() int {
-	if s.counted == 0 {
+	switch {
+	case s.family != 0 && s.counted == 0:
+		return s.famAll
+	case s.family != 0:
+		return s.famCounted
+	case s.counted == 0:
 		return len(s.out)
 	}
 	return s.counted
@@ -244,7 +276,7 @@ func (s *selector) requestedCountries(countries []string) bool {
 	if len(s.out) == before {
 		s.step = StepContinent
 		for _, c := range countries {
-			s.continentKeys(store.Continent(c), c)
+			s.continentKeys(s.snap.continent(c), c)
 		}
 		s.flush(start)
 	}
@@ -258,7 +290,7 @@ func (s *selector) continent(country string) {
 	}
 	s.step = StepContinent
 	start := len(s.keys)
-	s.continentKeys(store.Continent(country), country)
+	s.continentKeys(s.snap.continent(country), country)
 	s.flush(start)
 }
 
@@ -330,6 +362,9 @@ func (s *selector) flush(start int) bool {
 // add appends a mirror that carries the content, has a usable URL and was
 // not listed yet; it reports whether it did.
 func (s *selector) add(id mirrorID) bool {
+	if s.ruled {
+		return s.addRuled(id)
+	}
 	w, b := id/64, uint64(1)<<(uint(id)%64)
 	if s.seen[w]&b != 0 || !s.dir.Carries(id) {
 		return false
@@ -341,6 +376,39 @@ func (s *selector) add(id mirrorID) bool {
 	s.out = append(s.out, id)
 	if s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos) {
 		s.counted++
+	}
+	return true
+}
+
+// addRuled is add when a host rule can matter (some mirror has
+// countries_allowed, or the family order runs): kept apart so that the
+// common path stays as short as it was without them. It also records the
+// step and the family counts that byFamily needs.
+//
+//go:noinline
+func (s *selector) addRuled(id mirrorID) bool {
+	w, b := id/64, uint64(1)<<(uint(id)%64)
+	rule := s.snap.hostRules[id]
+	if s.seen[w]&b != 0 || !s.dir.Carries(id) || rule&restricted != 0 && !s.snap.mirrors[id].allows(s.country) {
+		return false
+	}
+	s.seen[w] |= b
+	if len(s.out) == 0 {
+		s.first = s.step
+	}
+	s.out = append(s.out, id)
+	counts := s.protos == nil || hasProtocol(&s.snap.mirrors[id], s.protos)
+	if counts {
+		s.counted++
+	}
+	if s.family != 0 {
+		s.steps = append(s.steps, s.step)
+		if rule.serves(s.family) {
+			s.famAll++
+			if counts {
+				s.famCounted++
+			}
+		}
 	}
 	return true
 }

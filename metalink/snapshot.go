@@ -36,6 +36,9 @@ type mirror struct {
 	Locations []string
 	// AlwaysUpToDate mirrors carry every directory of the tree.
 	AlwaysUpToDate bool
+	// Allowed, when not empty, are the only client countries the mirror
+	// may be listed for (host_country_allowed).
+	Allowed []string
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -105,6 +108,17 @@ type Snapshot struct {
 	asn       map[uint32][]mirrorID
 	// cloud maps published cloud address ranges to locations.
 	cloud prefixTable[string]
+	// countryOf maps the admin's netblocks to the country their clients
+	// count as, before GeoIP; continentOf overrides the continent table.
+	countryOf   prefixTable[string]
+	continentOf map[string]string
+	// hostRules holds, per mirrorID, the hostRule bits selection tests for
+	// every candidate, kept apart from the mirrors so that the test reads
+	// one byte; familyLimited says whether any mirror lacks a family.
+	hostRules     []hostRule
+	familyLimited bool
+	// restricted says whether any mirror has countries_allowed.
+	restricted bool
 	// repoList is the "# repo=R&arch=A" listing of every repository, one per line.
 	repoList string
 
@@ -172,6 +186,7 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		locations: d.LocationNames(),
 		asn:       map[uint32][]mirrorID{},
 	}
+	s.overrides(d)
 	byName := make(map[string]mirrorID, len(d.Mirrors))
 	down := d.CrawlerDisabled()
 	for i := range d.Mirrors {
@@ -182,6 +197,10 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		id := mirrorID(len(s.mirrors))
 		byName[m.Name] = id
 		s.mirrors = append(s.mirrors, newMirror(m))
+		s.mirrors[id].Continent = s.continent(m.Country)
+		s.hostRules = append(s.hostRules, hostRuleOf(m))
+		s.familyLimited = s.familyLimited || !m.ServesIPv4() || !m.ServesIPv6()
+		s.restricted = s.restricted || len(m.CountriesAllowed) > 0
 		for _, nb := range m.Netblocks {
 			if p, err := store.ParseNetblock(nb); err == nil {
 				s.netblocks.Insert(p, id)
@@ -243,6 +262,7 @@ func newMirror(m *store.Mirror) mirror {
 		sm.URLs = append(sm.URLs, mirrorURL{Scheme: scheme, Base: u, BaseXML: html.EscapeString(u)})
 	}
 	sm.ListURL = mirrorlistDefault.next(&sm, 0, 0)
+	sm.Allowed = m.CountriesAllowed
 	return sm
 }
 

@@ -70,17 +70,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port prints a loopback port nobody listens on right now.
-free_port() {
-	local port
-	for port in $(shuf -i 20000-60000 -n 50); do
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-	die "no free loopback port found"
-}
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 
 # wait_ready polls url until it answers 200, or fails when pid has exited.
 wait_ready() {

@@ -66,16 +66,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	local port
-	for port in $(shuf -i 20000-60000 -n 50); do
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-	die "no free loopback port found"
-}
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 
 now() { date +%s.%N; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }

@@ -21,6 +21,9 @@ func (d *Dataset) Copy() *Dataset {
 
 		TreeDirectories: slices.Clone(d.TreeDirectories),
 		Files:           slices.Clone(d.Files),
+
+		NetblockCountries: slices.Clone(d.NetblockCountries),
+		CountryContinents: slices.Clone(d.CountryContinents),
 	}
 	for i := range c.Health {
 		c.Health[i].Protocols = slices.Clone(c.Health[i].Protocols)
@@ -28,6 +31,8 @@ func (d *Dataset) Copy() *Dataset {
 	for i := range c.Mirrors {
 		m := &c.Mirrors[i]
 		m.URLs, m.Netblocks, m.Locations = slices.Clone(m.URLs), slices.Clone(m.Netblocks), slices.Clone(m.Locations)
+		m.CountriesAllowed = slices.Clone(m.CountriesAllowed)
+		m.IPv4, m.IPv6 = cloneBool(m.IPv4), cloneBool(m.IPv6)
 	}
 	for i := range c.Locations {
 		c.Locations[i].CloudRegions = slices.Clone(c.Locations[i].CloudRegions)
@@ -36,4 +41,12 @@ func (d *Dataset) Copy() *Dataset {
 		c.Directories[i].Alternates = slices.Clone(c.Directories[i].Alternates)
 	}
 	return c
+}
+
+func cloneBool(p *bool) *bool {
+	if p == nil {
+		return nil
+	}
+	b := *p
+	return &b
 }

@@ -15,6 +15,7 @@ func TestCopyIsDeep(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	m := mirror("a")
 	m.Netblocks, m.Locations = []string{"192.0.2.0/24"}, []string{"us-east-1"}
+	m.CountriesAllowed, m.IPv6 = []string{"US"}, store.Bool(false)
 	r := store.Repomd{SHA256: "x", Recorded: now}
 	d := &store.Dataset{
 		Mirrors:      []store.Mirror{m},
@@ -31,6 +32,9 @@ func TestCopyIsDeep(t *testing.T) {
 
 		TreeDirectories: []string{"d"},
 		Files:           []store.TreeFile{{Path: "d/a.iso", Size: 1}},
+
+		NetblockCountries: []store.NetblockCountry{{Netblock: "198.51.100.0/24", Country: "IL"}},
+		CountryContinents: []store.CountryContinent{{Country: "IL", Continent: "EU"}},
 	}
 	// Every list of the model is set, so that a list added later and
 	// forgotten by Copy shows up as a difference from Clone.
@@ -53,6 +57,11 @@ func TestCopyIsDeep(t *testing.T) {
 	c.TreeDirectories[0], c.Files[0].Path = "changed", "changed"
 	if d.TreeDirectories[0] == "changed" || d.Files[0].Path == "changed" {
 		t.Error("changing the copy's tree changed the original")
+	}
+	c.Mirrors[0].CountriesAllowed[0] = "changed"
+	*c.Mirrors[0].IPv6 = true
+	if d.Mirrors[0].CountriesAllowed[0] == "changed" || *d.Mirrors[0].IPv6 {
+		t.Error("changing the copy's host rules changed the original")
 	}
 	if d.Mirrors[0].URLs[0] == "changed" || d.Mirrors[0].Netblocks[0] == "changed" || d.Locations[0].CloudRegions[0] == "changed" ||
 		d.Directories[0].Alternates[0].SHA256 == "changed" || d.Freshness[0].SHA256 == "changed" ||

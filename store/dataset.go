@@ -52,6 +52,7 @@ func (d *Dataset) Normalize() {
 		}
 		return strings.Compare(a.Prefix, b.Prefix)
 	})
+	NormalizeOverrides(d.NetblockCountries, d.CountryContinents)
 	slices.SortFunc(d.CloudSources, func(a, b CloudSource) int { return strings.Compare(a.Provider, b.Provider) })
 	for i := range d.Freshness {
 		if d.Freshness[i].Source == SourceReport {
@@ -81,6 +82,14 @@ func NormalizeMirror(m *Mirror) {
 			m.Netblocks[i] = p.String()
 		}
 	}
+	for i, c := range m.CountriesAllowed {
+		m.CountriesAllowed[i] = strings.ToUpper(c)
+	}
+	if len(m.CountriesAllowed) == 0 {
+		m.CountriesAllowed = nil
+	}
+	normalizeFamily(&m.IPv4)
+	normalizeFamily(&m.IPv6)
 }
 
 // LocationNames returns the set of declared location names.
@@ -110,6 +119,8 @@ func (d *Dataset) ApplyImport(decl *Dataset) {
 	d.Repositories = decl.Repositories
 	d.Redirects = decl.Redirects
 	d.ScanRules = decl.ScanRules
+	d.NetblockCountries = decl.NetblockCountries
+	d.CountryContinents = decl.CountryContinents
 	d.Repositories = append(d.Repositories, d.ScannedRepositories()...)
 	d.Freshness = slices.DeleteFunc(d.Freshness, func(f Freshness) bool { return d.mirrorIndex(f.Mirror) < 0 })
 	d.Health = slices.DeleteFunc(d.Health, func(h MirrorHealth) bool { return d.mirrorIndex(h.Mirror) < 0 })

@@ -70,6 +70,8 @@ func DiffDeclarative(old, new *Dataset) Diff {
 		diffKind("repository", "repositories", old.Repositories, new.Repositories, repositoryKey, repositoryFields),
 		diffKind("redirect", "redirects", old.Redirects, new.Redirects, redirectKey, redirectFields),
 		rules,
+		diffKind("netblock country", "netblock countries", old.NetblockCountries, new.NetblockCountries, netblockCountryKey, netblockCountryFields),
+		diffKind("country continent", "country continents", old.CountryContinents, new.CountryContinents, countryContinentKey, countryContinentFields),
 	}
 }
 
@@ -165,6 +167,9 @@ func mirrorFields(a, b Mirror) []string {
 	f.check("locations", slices.Equal(a.Locations, b.Locations))
 	f.check("region", a.Region == b.Region)
 	f.check("bucket", a.Bucket == b.Bucket)
+	f.check("countries_allowed", slices.Equal(a.CountriesAllowed, b.CountriesAllowed))
+	f.check("ipv4", a.ServesIPv4() == b.ServesIPv4())
+	f.check("ipv6", a.ServesIPv6() == b.ServesIPv6())
 	return f
 }
 
@@ -260,6 +265,22 @@ func cloudSourceFields(a, b CloudSource) []string {
 	return f
 }
 
+func netblockCountryKey(o NetblockCountry) string { return o.Netblock }
+
+func netblockCountryFields(a, b NetblockCountry) []string {
+	var f fieldList
+	f.check("country", a.Country == b.Country)
+	return f
+}
+
+func countryContinentKey(o CountryContinent) string { return o.Country }
+
+func countryContinentFields(a, b CountryContinent) []string {
+	var f fieldList
+	f.check("continent", a.Continent == b.Continent)
+	return f
+}
+
 // noFields is the comparison of a kind whose key is all of it.
 func treeFileKey(f TreeFile) string { return f.Path }
 
@@ -284,6 +305,9 @@ func Merge(stored, file *Dataset) *Dataset {
 		Repositories: mergeKind(stored.Repositories, file.Repositories, repositoryKey),
 		Redirects:    mergeKind(stored.Redirects, file.Redirects, redirectKey),
 		ScanRules:    mergeScanRules(stored.ScanRules, file.ScanRules),
+
+		NetblockCountries: mergeKind(stored.NetblockCountries, file.NetblockCountries, netblockCountryKey),
+		CountryContinents: mergeKind(stored.CountryContinents, file.CountryContinents, countryContinentKey),
 	}
 	return d.Clone()
 }

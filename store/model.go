@@ -23,6 +23,13 @@ type Mirror struct {
 	Locations      []string `json:"locations,omitempty" yaml:"locations,omitempty"`
 	Region         string   `json:"region,omitempty" yaml:"region,omitempty"`
 	Bucket         string   `json:"bucket,omitempty" yaml:"bucket,omitempty"`
+	// CountriesAllowed, when not empty, restricts the mirror to clients of
+	// these countries (MirrorManager's host_country_allowed).
+	CountriesAllowed []string `json:"countries_allowed,omitempty" yaml:"countries_allowed,omitempty"`
+	// IPv4 and IPv6 say whether the mirror is reachable over each address
+	// family; nil means yes (see ServesIPv4, ServesIPv6).
+	IPv4 *bool `json:"ipv4,omitempty" yaml:"ipv4,omitempty"`
+	IPv6 *bool `json:"ipv6,omitempty" yaml:"ipv6,omitempty"`
 }
 
 // Regional reports whether m is a regional bucket mirror. Regional mirrors
@@ -151,6 +158,10 @@ type Dataset struct {
 	// mirrors (selection step 2); CloudSources say which version is loaded.
 	CloudRanges  []CloudRange  `json:"cloud_ranges,omitempty" yaml:"cloud_ranges,omitempty"`
 	CloudSources []CloudSource `json:"cloud_sources,omitempty" yaml:"cloud_sources,omitempty"`
+	// NetblockCountries and CountryContinents are the admin's overrides of
+	// GeoIP and of the continent table (see overrides.go).
+	NetblockCountries []NetblockCountry  `json:"netblock_countries,omitempty" yaml:"netblock_countries,omitempty"`
+	CountryContinents []CountryContinent `json:"country_continents,omitempty" yaml:"country_continents,omitempty"`
 	// Health is the crawler's view of the mirrors it crawled, sorted by
 	// mirror; a mirror it disabled is left out of answers.
 	Health []MirrorHealth `json:"health,omitempty" yaml:"health,omitempty"`

@@ -130,6 +130,11 @@ type Store interface {
 	// and records the version (syncToken) they came from.
 	ReplaceCloudRanges(ctx context.Context, src CloudSource, ranges []CloudRange) error
 
+	// Overrides returns the netblock → country and country → continent
+	// overrides; ReplaceOverrides replaces both lists as a whole.
+	Overrides(ctx context.Context) (Overrides, error)
+	ReplaceOverrides(ctx context.Context, o Overrides) error
+
 	// Tokens: admin API credentials and the audit log.
 	Tokens
 	// Stats: request and countme statistics.

@@ -122,6 +122,7 @@ func (d *Dataset) Validate() error {
 		repos[key] = true
 	}
 	validateRedirects(v, d.Redirects)
+	validateOverrides(v, d.NetblockCountries, d.CountryContinents)
 	for i, r := range d.ScanRules {
 		validateScanRule(v, fmt.Sprintf("scan_rules[%d]", i), r)
 	}
@@ -236,6 +237,20 @@ func validateMirror(v *validator, f string, m *Mirror, locs map[string]bool) {
 	}
 	if m.Bucket != "" && !bucketRE.MatchString(m.Bucket) {
 		v.add(f+".bucket", n, "%q is not a valid S3 bucket name", m.Bucket)
+	}
+	seenCountry := map[string]bool{}
+	for i, c := range m.CountriesAllowed {
+		cf := fmt.Sprintf("%s.countries_allowed[%d]", f, i)
+		switch {
+		case !KnownCountry(c):
+			v.add(cf, n, "%q is not an ISO 3166 two-letter country code in upper case", c)
+		case seenCountry[c]:
+			v.add(cf, n, "country %s listed twice", c)
+		}
+		seenCountry[c] = true
+	}
+	if !m.ServesIPv4() && !m.ServesIPv6() {
+		v.add(f+".ipv6", n, "a mirror reachable over neither IPv4 nor IPv6 serves no one; disable it instead")
 	}
 }
 

@@ -25,6 +25,31 @@ type Mirror struct {
 	Locations      []string `json:"locations,omitempty"`
 	Region         string   `json:"region,omitempty"`
 	Bucket         string   `json:"bucket,omitempty"`
+	// CountriesAllowed, when set, are the only client countries the mirror
+	// is listed for.
+	CountriesAllowed []string `json:"countries_allowed,omitempty"`
+	// IPv4 and IPv6 say whether the mirror is reachable over each address
+	// family; absent means yes.
+	IPv4 *bool `json:"ipv4,omitempty"`
+	IPv6 *bool `json:"ipv6,omitempty"`
+}
+
+// NetblockCountry treats clients inside a netblock as clients of a country.
+type NetblockCountry struct {
+	Netblock string `json:"netblock"`
+	Country  string `json:"country"`
+}
+
+// CountryContinent puts a country on another continent than the table's.
+type CountryContinent struct {
+	Country   string `json:"country"`
+	Continent string `json:"continent"`
+}
+
+// Overrides is GET and PUT /overrides: both lists, replaced as a whole.
+type Overrides struct {
+	NetblockCountries []NetblockCountry  `json:"netblock_countries"`
+	CountryContinents []CountryContinent `json:"country_continents"`
 }
 
 // MirrorDetail is GET /mirrors/{name}: the mirror with the repomd

@@ -11,16 +11,18 @@ import (
 // order.
 func TestWireFormat(t *testing.T) {
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	yes, no := true, false
 	full := Mirror{Name: "m1", Country: "US", Bandwidth: 10, Enabled: true, Private: true, AlwaysUpToDate: true,
 		URLs: []string{"https://m1.example/pub"}, Netblocks: []string{"192.0.2.0/24"}, ASN: 64500,
-		Locations: []string{"us-east-1"}, Region: "us-east-1", Bucket: "b"}
+		Locations: []string{"us-east-1"}, Region: "us-east-1", Bucket: "b",
+		CountriesAllowed: []string{"US", "CA"}, IPv4: &yes, IPv6: &no}
 	fr := Freshness{Mirror: "m1", Directory: "d", SHA256: "aa", Reported: at, Source: SourceCrawl}
 	health := MirrorHealth{Mirror: "m1", State: StateCrawlerDisabled, Reason: "4 consecutive failed crawls", Since: at,
 		LastCrawl: at, ConsecutiveFailures: 4, Protocols: []ProtocolHealth{{Protocol: "https", LastSuccess: at, LastFailure: at,
 			LastReason: "timeout", LastDetail: "no answer", ConsecutiveFailures: 4}}}
 	repomd := Repomd{Size: 1, Timestamp: 2, MD5: "m", SHA1: "s1", SHA256: "s2", SHA512: "s5", Recorded: at}
 	const (
-		fullMirror  = `{"name":"m1","country":"US","bandwidth":10,"enabled":true,"private":true,"always_up_to_date":true,"urls":["https://m1.example/pub"],"netblocks":["192.0.2.0/24"],"asn":64500,"locations":["us-east-1"],"region":"us-east-1","bucket":"b"}`
+		fullMirror  = `{"name":"m1","country":"US","bandwidth":10,"enabled":true,"private":true,"always_up_to_date":true,"urls":["https://m1.example/pub"],"netblocks":["192.0.2.0/24"],"asn":64500,"locations":["us-east-1"],"region":"us-east-1","bucket":"b","countries_allowed":["US","CA"],"ipv4":true,"ipv6":false}`
 		freshness   = `{"mirror":"m1","directory":"d","sha256":"aa","reported":"2026-11-01T12:00:00Z","source":"crawl"}`
 		healthJSON  = `{"mirror":"m1","state":"disabled-by-crawler","reason":"4 consecutive failed crawls","since":"2026-11-01T12:00:00Z","last_crawl":"2026-11-01T12:00:00Z","consecutive_failures":4,"protocols":[{"protocol":"https","last_success":"2026-11-01T12:00:00Z","last_failure":"2026-11-01T12:00:00Z","last_reason":"timeout","last_detail":"no answer","consecutive_failures":4}]}`
 		repomdJSON  = `{"size":1,"timestamp":2,"md5":"m","sha1":"s1","sha256":"s2","sha512":"s5","recorded":"2026-11-01T12:00:00Z","superseded":"0001-01-01T00:00:00Z"}`
@@ -38,6 +40,11 @@ func TestWireFormat(t *testing.T) {
 			fullMirror[:len(fullMirror)-1] + `,"freshness":[` + freshness + `]}`},
 		{"MirrorDetail with health", MirrorDetail{Mirror: full, Freshness: []Freshness{}, Health: &health},
 			fullMirror[:len(fullMirror)-1] + `,"freshness":[],"health":` + healthJSON + `}`},
+		{"Overrides", Overrides{NetblockCountries: []NetblockCountry{{Netblock: "192.0.2.0/24", Country: "IL"}},
+			CountryContinents: []CountryContinent{{Country: "IL", Continent: "EU"}}},
+			`{"netblock_countries":[{"netblock":"192.0.2.0/24","country":"IL"}],"country_continents":[{"country":"IL","continent":"EU"}]}`},
+		{"Overrides empty", Overrides{NetblockCountries: []NetblockCountry{}, CountryContinents: []CountryContinent{}},
+			`{"netblock_countries":[],"country_continents":[]}`},
 		{"MirrorList", MirrorList{Mirrors: []Mirror{}}, `{"mirrors":[]}`},
 		{"MirrorHealth", health, healthJSON},
 		{"MirrorHealth never crawled", MirrorHealth{Mirror: "m2", State: StateUnknown, Protocols: []ProtocolHealth{}},

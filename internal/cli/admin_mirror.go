@@ -82,6 +82,15 @@ func mirrorList(ctx context.Context, env Env, args []string) error {
 		if m.Region != "" || m.Bucket != "" { // a regional bucket mirror
 			flags = append(flags, "regional")
 		}
+		if m.IPv4 != nil && !*m.IPv4 {
+			flags = append(flags, "ipv6-only")
+		}
+		if m.IPv6 != nil && !*m.IPv6 {
+			flags = append(flags, "ipv4-only")
+		}
+		if len(m.CountriesAllowed) > 0 {
+			flags = append(flags, "only:"+strings.Join(m.CountriesAllowed, "+"))
+		}
 		h := health[m.Name]
 		rows[i] = []string{m.Name, m.Country, strconv.Itoa(m.Bandwidth), yesNo(m.Enabled), h.State, strings.Join(flags, ","),
 			strings.Join(m.Locations, ","), strings.Join(m.URLs, " "), stateReason(h)}
@@ -149,7 +158,8 @@ func mirrorGet(ctx context.Context, env Env, args []string) error {
 		{"name", m.Name}, {"country", m.Country}, {"bandwidth", strconv.Itoa(m.Bandwidth)}, {"enabled", yesNo(m.Enabled)},
 		{"private", yesNo(m.Private)}, {"always_up_to_date", yesNo(m.AlwaysUpToDate)}, {"urls", strings.Join(m.URLs, " ")},
 		{"netblocks", strings.Join(m.Netblocks, " ")}, {"asn", asn}, {"locations", strings.Join(m.Locations, " ")},
-		{"region", m.Region}, {"bucket", m.Bucket},
+		{"region", m.Region}, {"bucket", m.Bucket}, {"countries_allowed", strings.Join(m.CountriesAllowed, " ")},
+		{"ipv4", yesNo(m.IPv4 == nil || *m.IPv4)}, {"ipv6", yesNo(m.IPv6 == nil || *m.IPv6)},
 	}
 	if h := m.Health; h != nil {
 		fields = append(fields, []string{"state", h.State}, []string{"reason", stateReason(*h)},
@@ -196,14 +206,22 @@ func mirrorFields(fs *flag.FlagSet) (fields func(all bool) map[string]any) {
 	enabled := fs.Bool("enabled", true, "listed at all (see also enable and disable)")
 	region := fs.String("region", "", "cloud `region` of a regional bucket mirror")
 	bucket := fs.String("bucket", "", "S3 `bucket` of a regional bucket mirror")
+	var allowed stringList
+	fs.Var(&allowed, "country-allowed", "ISO 3166 `code` of a country whose clients alone get this mirror "+
+		"(repeatable; none: every country; update replaces the list, '' clears it)")
+	ipv4 := fs.Bool("ipv4", true, "reachable over IPv4 (IPv4 clients get such mirrors first)")
+	ipv6 := fs.Bool("ipv6", true, "reachable over IPv6 (IPv6 clients get such mirrors first)")
 	values := map[string]func() any{
 		"country": func() any { return *country }, "bandwidth": func() any { return *bandwidth },
 		"url": func() any { return []string(urls) }, "netblock": func() any { return []string(netblocks) },
 		"asn": func() any { return *asn }, "location": func() any { return []string(locations) },
 		"private": func() any { return *private }, "always-up-to-date": func() any { return *upToDate },
 		"enabled": func() any { return *enabled }, "region": func() any { return *region }, "bucket": func() any { return *bucket },
+		"country-allowed": func() any { return []string(allowed) },
+		"ipv4":            func() any { return *ipv4 }, "ipv6": func() any { return *ipv6 },
 	}
-	jsonName := map[string]string{"url": "urls", "netblock": "netblocks", "location": "locations", "always-up-to-date": "always_up_to_date"}
+	jsonName := map[string]string{"url": "urls", "netblock": "netblocks", "location": "locations", "always-up-to-date": "always_up_to_date",
+		"country-allowed": "countries_allowed"}
 	return func(all bool) map[string]any {
 		body := map[string]any{}
 		add := func(f *flag.Flag) {

@@ -77,6 +77,7 @@ func commands() []command {
 		{"mirror", "list, add, update, delete, enable or disable mirrors (admin API)", runMirror},
 		{"location", "list, add or delete locations (admin API)", runLocation},
 		{"repo", "list, add, delete, disable or enable repositories (admin API)", runRepo},
+		{"override", "show or replace the netblock → country and country → continent overrides (admin API)", runOverride},
 		{"token", "create, list or revoke admin API tokens (on the store)", runToken},
 		{"stats", "print or export (CSV) request and countme statistics", runStats},
 		{"version", "print the version, VCS revision, commit time and Go version", runVersion},

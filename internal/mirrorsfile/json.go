@@ -64,6 +64,10 @@ func decodeJSON(r io.Reader) (*file, error) {
 			err = dec.Decode(&f.Redirects)
 		case "scan_rules":
 			err = dec.Decode(&f.ScanRules)
+		case "netblock_countries":
+			err = dec.Decode(&f.NetblockCountries)
+		case "country_continents":
+			err = dec.Decode(&f.CountryContinents)
 		case "directories":
 			err = eachElement(dec, key, func() error {
 				var d store.Directory

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -30,6 +31,10 @@ type mirror struct {
 	Locations      []string `yaml:"locations,omitempty" json:"locations,omitempty"`
 	Region         string   `yaml:"region,omitempty" json:"region,omitempty"`
 	Bucket         string   `yaml:"bucket,omitempty" json:"bucket,omitempty"`
+	// Countries the mirror serves alone; both families unless set false.
+	CountriesAllowed []string `yaml:"countries_allowed,omitempty" json:"countries_allowed,omitempty"`
+	IPv4             *bool    `yaml:"ipv4,omitempty" json:"ipv4,omitempty"`
+	IPv6             *bool    `yaml:"ipv6,omitempty" json:"ipv6,omitempty"`
 }
 
 type file struct {
@@ -38,6 +43,9 @@ type file struct {
 	Repositories []store.Repository `yaml:"repositories" json:"repositories"`
 	Redirects    []store.Redirect   `yaml:"redirects,omitempty" json:"redirects,omitempty"`
 	ScanRules    []store.ScanRule   `yaml:"scan_rules,omitempty" json:"scan_rules,omitempty"`
+	// The admin's overrides of GeoIP and of the continent table.
+	NetblockCountries []store.NetblockCountry  `yaml:"netblock_countries,omitempty" json:"netblock_countries,omitempty"`
+	CountryContinents []store.CountryContinent `yaml:"country_continents,omitempty" json:"country_continents,omitempty"`
 	// Present in exports only.
 	Directories     []store.Directory `yaml:"directories,omitempty" json:"directories,omitempty"`
 	TreeDirectories []string          `yaml:"tree_directories,omitempty" json:"tree_directories,omitempty"`
@@ -107,19 +115,31 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		Locations: f.Locations, Repositories: f.Repositories, Redirects: f.Redirects,
 		ScanRules: f.ScanRules, Directories: f.Directories, Freshness: f.Freshness, Health: f.Health,
 		TreeDirectories: f.TreeDirectories, Files: f.Files,
+		NetblockCountries: f.NetblockCountries, CountryContinents: f.CountryContinents,
 	}
 	for _, m := range f.Mirrors {
 		sm := store.Mirror{
 			Name: m.Name, Country: m.Country, Bandwidth: m.Bandwidth, Enabled: m.Enabled == nil || *m.Enabled,
 			Private: m.Private, AlwaysUpToDate: m.AlwaysUpToDate, URLs: m.URLs, Netblocks: m.Netblocks,
 			ASN: m.ASN, Locations: m.Locations, Region: m.Region, Bucket: m.Bucket,
+			CountriesAllowed: m.CountriesAllowed, IPv4: m.IPv4, IPv6: m.IPv6,
 		}
 		store.NormalizeMirror(&sm)
 		d.Mirrors = append(d.Mirrors, sm)
 	}
 	if len(d.Freshness) > 0 && len(d.Mirrors)+len(d.Locations)+len(d.Repositories)+len(d.Redirects)+
-		len(d.ScanRules)+len(d.Directories)+len(d.Health)+len(d.TreeDirectories)+len(d.Files) == 0 {
+		len(d.ScanRules)+len(d.Directories)+len(d.Health)+len(d.TreeDirectories)+len(d.Files)+
+		len(d.NetblockCountries)+len(d.CountryContinents) == 0 {
 		return &File{Dataset: d, FreshnessOnly: true}, nil
+	}
+	// Codes in upper case before validation, sorted only after it, so that
+	// an error names the entry as the file orders it (and so its line).
+	for i := range d.NetblockCountries {
+		d.NetblockCountries[i].Country = strings.ToUpper(d.NetblockCountries[i].Country)
+	}
+	for i := range d.CountryContinents {
+		o := &d.CountryContinents[i]
+		o.Country, o.Continent = strings.ToUpper(o.Country), strings.ToUpper(o.Continent)
 	}
 	if err := d.Validate(); err != nil {
 		var ve *store.ValidationError
@@ -131,6 +151,7 @@ func check(f *file, root *yaml.Node) (*File, error) {
 		}
 		return nil, fmt.Errorf("mirrors file: %w", err)
 	}
+	store.NormalizeOverrides(d.NetblockCountries, d.CountryContinents)
 	return &File{Dataset: d, Complete: len(d.Directories) > 0 || len(d.Freshness) > 0 ||
 		len(d.TreeDirectories) > 0 || len(d.Files) > 0}, nil
 }

@@ -30,13 +30,15 @@ type Rows func(yield func(store.Freshness) error) error
 // are included, so that the file restores the whole store. The freshness rows come from rows when it is not nil (d's
 // own are then ignored), one at a time.
 func Write(w io.Writer, f Format, d *store.Dataset, complete bool, rows Rows) error {
-	head := file{Locations: d.Locations, Repositories: d.Repositories, Redirects: d.Redirects, ScanRules: d.ScanRules}
+	head := file{Locations: d.Locations, Repositories: d.Repositories, Redirects: d.Redirects, ScanRules: d.ScanRules,
+		NetblockCountries: d.NetblockCountries, CountryContinents: d.CountryContinents}
 	for _, m := range d.Mirrors {
 		enabled := m.Enabled
 		head.Mirrors = append(head.Mirrors, mirror{
 			Name: m.Name, Country: m.Country, Bandwidth: m.Bandwidth, Enabled: &enabled, Private: m.Private,
 			AlwaysUpToDate: m.AlwaysUpToDate, URLs: m.URLs, Netblocks: m.Netblocks, ASN: m.ASN,
 			Locations: m.Locations, Region: m.Region, Bucket: m.Bucket,
+			CountriesAllowed: m.CountriesAllowed, IPv4: m.IPv4, IPv6: m.IPv6,
 		})
 	}
 	if !complete {

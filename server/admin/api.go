@@ -117,6 +117,8 @@ func (a *API) routes() *chi.Mux {
 	r.Group(func(r chi.Router) {
 		r.Use(a.adminOnly)
 
+		r.Get("/overrides", a.handle(a.getOverrides))
+		r.Put("/overrides", a.handle(a.putOverrides))
 		r.Get("/mirrors", a.handle(a.listMirrors))
 		r.Post("/mirrors", a.handle(a.createMirror))
 		r.Get("/mirrors/{name}", a.handle(a.getMirror))

@@ -64,6 +64,8 @@ var endpoints = []endpoint{
 	{"POST", "/tokens", "/tokens", map[string]any{"scopes": []string{"admin"}}, 201, "", 0},
 	{"DELETE", "/tokens/{m2token}", "/tokens/{id}", nil, 204, "", 0},
 	{"GET", "/audit", "/audit", nil, 200, "", 0},
+	{"GET", "/overrides", "/overrides", nil, 200, "", 0},
+	{"PUT", "/overrides", "/overrides", map[string]any{"country_continents": []map[string]string{{"country": "IL", "continent": "EU"}}}, 200, "", 0},
 
 	// Tricks: none may let report:m1 act on another mirror or elsewhere.
 	{"POST", "/mirrors/m1%2F..%2Fm2/report", "", map[string]string{"directory": dir, "sha256": shaNow}, 404, "", 403},

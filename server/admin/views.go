@@ -23,6 +23,7 @@ func wireMirror(m store.Mirror) adminapi.Mirror {
 		Name: m.Name, Country: m.Country, Bandwidth: m.Bandwidth, Enabled: m.Enabled, Private: m.Private,
 		AlwaysUpToDate: m.AlwaysUpToDate, URLs: m.URLs, Netblocks: m.Netblocks, ASN: m.ASN,
 		Locations: m.Locations, Region: m.Region, Bucket: m.Bucket,
+		CountriesAllowed: m.CountriesAllowed, IPv4: m.IPv4, IPv6: m.IPv6,
 	}
 }
 
@@ -31,6 +32,29 @@ func storedMirror(m adminapi.Mirror) store.Mirror {
 		Name: m.Name, Country: m.Country, Bandwidth: m.Bandwidth, Enabled: m.Enabled, Private: m.Private,
 		AlwaysUpToDate: m.AlwaysUpToDate, URLs: m.URLs, Netblocks: m.Netblocks, ASN: m.ASN,
 		Locations: m.Locations, Region: m.Region, Bucket: m.Bucket,
+		CountriesAllowed: m.CountriesAllowed, IPv4: m.IPv4, IPv6: m.IPv6,
+	}
+}
+
+func wireOverrides(o store.Overrides) adminapi.Overrides {
+	return adminapi.Overrides{
+		NetblockCountries: views(o.NetblockCountries, func(x store.NetblockCountry) adminapi.NetblockCountry {
+			return adminapi.NetblockCountry{Netblock: x.Netblock, Country: x.Country}
+		}),
+		CountryContinents: views(o.CountryContinents, func(x store.CountryContinent) adminapi.CountryContinent {
+			return adminapi.CountryContinent{Country: x.Country, Continent: x.Continent}
+		}),
+	}
+}
+
+func storedOverrides(o adminapi.Overrides) store.Overrides {
+	return store.Overrides{
+		NetblockCountries: views(o.NetblockCountries, func(x adminapi.NetblockCountry) store.NetblockCountry {
+			return store.NetblockCountry{Netblock: x.Netblock, Country: x.Country}
+		}),
+		CountryContinents: views(o.CountryContinents, func(x adminapi.CountryContinent) store.CountryContinent {
+			return store.CountryContinent{Country: x.Country, Continent: x.Continent}
+		}),
 	}
 }
 

@@ -130,6 +130,9 @@ func replaceDeclarative(ctx context.Context, tx pgx.Tx, d *store.Dataset) error 
 			return err
 		}
 	}
+	if err := replaceOverrides(ctx, tx, d.NetblockCountries, d.CountryContinents); err != nil {
+		return err
+	}
 	// Few enough to write one by one; their region lists are ragged arrays.
 	for _, l := range d.Locations {
 		if err := upsertLocation(ctx, tx, l); err != nil {

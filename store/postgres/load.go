@@ -44,6 +44,9 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 		if d.CloudRanges, err = loadCloudRanges(ctx, tx); err != nil {
 			return err
 		}
+		if d.NetblockCountries, d.CountryContinents, err = loadOverrides(ctx, tx); err != nil {
+			return err
+		}
 		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
 			return err
 		}
@@ -69,7 +72,9 @@ func loadMirrors(ctx context.Context, tx pgx.Tx, name string) ([]store.Mirror, e
 		SELECT name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket,
 			ARRAY(SELECT url FROM mirror_urls u WHERE u.mirror = m.name ORDER BY position),
 			ARRAY(SELECT netblock FROM mirror_netblocks n WHERE n.mirror = m.name ORDER BY position),
-			ARRAY(SELECT location FROM mirror_locations l WHERE l.mirror = m.name ORDER BY position)
+			ARRAY(SELECT location FROM mirror_locations l WHERE l.mirror = m.name ORDER BY position),
+			ARRAY(SELECT country FROM mirror_countries_allowed c WHERE c.mirror = m.name ORDER BY position),
+			ipv4, ipv6
 		FROM mirrors m
 		WHERE $1 = '' OR name = $1
 		ORDER BY name COLLATE "C"`, name)
@@ -77,9 +82,14 @@ func loadMirrors(ctx context.Context, tx pgx.Tx, name string) ([]store.Mirror, e
 		var m store.Mirror
 		var asn int64
 		var netblocks []netip.Prefix
+		var v4, v6 bool
 		err := row.Scan(&m.Name, &m.Country, &m.Bandwidth, &m.Enabled, &m.Private, &m.AlwaysUpToDate,
-			&asn, &m.Region, &m.Bucket, &m.URLs, &netblocks, &m.Locations)
+			&asn, &m.Region, &m.Bucket, &m.URLs, &netblocks, &m.Locations, &m.CountriesAllowed, &v4, &v6)
 		m.ASN = uint32(asn)
+		m.IPv4, m.IPv6 = store.FamilyFlag(v4), store.FamilyFlag(v6)
+		if len(m.CountriesAllowed) == 0 {
+			m.CountriesAllowed = nil
+		}
 		for _, p := range netblocks {
 			m.Netblocks = append(m.Netblocks, p.String())
 		}

@@ -76,6 +76,7 @@ func cloneMirror(m store.Mirror) store.Mirror {
 	m.URLs = append([]string(nil), m.URLs...)
 	m.Netblocks = append([]string(nil), m.Netblocks...)
 	m.Locations = append([]string(nil), m.Locations...)
+	m.CountriesAllowed = append([]string(nil), m.CountriesAllowed...)
 	return m
 }
 
@@ -112,7 +113,9 @@ func upsertMirrors(ctx context.Context, tx pgx.Tx, ms []store.Mirror) error {
 		names, countries, regions, buckets []string
 		bandwidths, asns                   []int64
 		enabled, private, upToDate         []bool
+		ipv4, ipv6                         []bool
 		urls, netblocks, locations         children
+		allowed                            children
 	)
 	for _, m := range ms {
 		names = append(names, m.Name)
@@ -127,20 +130,22 @@ func upsertMirrors(ctx context.Context, tx pgx.Tx, ms []store.Mirror) error {
 		urls.add(m.Name, m.URLs)
 		netblocks.add(m.Name, m.Netblocks)
 		locations.add(m.Name, m.Locations)
+		allowed.add(m.Name, m.CountriesAllowed)
+		ipv4, ipv6 = append(ipv4, m.ServesIPv4()), append(ipv6, m.ServesIPv6())
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO mirrors (name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket)
+		INSERT INTO mirrors (name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket, ipv4, ipv6)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bool[], $5::bool[], $6::bool[],
-			$7::bigint[], $8::text[], $9::text[])
+			$7::bigint[], $8::text[], $9::text[], $10::bool[], $11::bool[])
 		ON CONFLICT (name) DO UPDATE SET country = excluded.country, bandwidth = excluded.bandwidth,
 			enabled = excluded.enabled, private = excluded.private,
 			always_up_to_date = excluded.always_up_to_date, asn = excluded.asn,
-			region = excluded.region, bucket = excluded.bucket`,
-		names, countries, bandwidths, enabled, private, upToDate, asns, regions, buckets)
+			region = excluded.region, bucket = excluded.bucket, ipv4 = excluded.ipv4, ipv6 = excluded.ipv6`,
+		names, countries, bandwidths, enabled, private, upToDate, asns, regions, buckets, ipv4, ipv6)
 	if err != nil {
 		return err
 	}
-	for _, table := range []string{"mirror_urls", "mirror_netblocks", "mirror_locations"} {
+	for _, table := range []string{"mirror_urls", "mirror_netblocks", "mirror_locations", "mirror_countries_allowed"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE mirror = ANY($1)`, names); err != nil {
 			return err
 		}
@@ -152,6 +157,7 @@ func upsertMirrors(ctx context.Context, tx pgx.Tx, ms []store.Mirror) error {
 		{"mirror_urls", "url", "text", urls},
 		{"mirror_netblocks", "netblock", "cidr", netblocks},
 		{"mirror_locations", "location", "text", locations},
+		{"mirror_countries_allowed", "country", "text", allowed},
 	}
 	for _, in := range inserts {
 		if len(in.rows.mirrors) == 0 {

@@ -139,6 +139,9 @@ func replaceDeclarative(ctx context.Context, tx *sql.Tx, d *store.Dataset) error
 	if err := deleteExcept(ctx, tx, `SELECT name FROM locations`, `DELETE FROM locations WHERE name = ?`, keep); err != nil {
 		return err
 	}
+	if err := replaceOverrides(ctx, tx, d.NetblockCountries, d.CountryContinents); err != nil {
+		return err
+	}
 	for _, table := range []string{"repositories", "redirects", "scan_rules"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 			return err

@@ -63,6 +63,9 @@ func loadAllBut(ctx context.Context, tx *sql.Tx) (*store.Dataset, error) {
 		if d.CloudRanges, err = loadCloudRanges(ctx, tx); err != nil {
 			return err
 		}
+		if d.NetblockCountries, d.CountryContinents, err = loadOverrides(ctx, tx); err != nil {
+			return err
+		}
 		if d.CloudSources, err = loadCloudSources(ctx, tx); err != nil {
 			return err
 		}
@@ -101,10 +104,12 @@ func collect[T any](ctx context.Context, tx *sql.Tx, scan func(*sql.Rows) (T, er
 func loadMirrors(ctx context.Context, tx *sql.Tx, name string) ([]store.Mirror, error) {
 	ms, err := collect(ctx, tx, func(r *sql.Rows) (m store.Mirror, err error) {
 		var asn int64
-		err = r.Scan(&m.Name, &m.Country, &m.Bandwidth, &m.Enabled, &m.Private, &m.AlwaysUpToDate, &asn, &m.Region, &m.Bucket)
+		var v4, v6 bool
+		err = r.Scan(&m.Name, &m.Country, &m.Bandwidth, &m.Enabled, &m.Private, &m.AlwaysUpToDate, &asn, &m.Region, &m.Bucket, &v4, &v6)
 		m.ASN = uint32(asn)
+		m.IPv4, m.IPv6 = store.FamilyFlag(v4), store.FamilyFlag(v6)
 		return m, err
-	}, `SELECT name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket
+	}, `SELECT name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket, ipv4, ipv6
 		FROM mirrors WHERE ?1 = '' OR name = ?1 ORDER BY name`, name)
 	if err != nil || len(ms) == 0 {
 		return ms, err
@@ -120,6 +125,7 @@ func loadMirrors(ctx context.Context, tx *sql.Tx, name string) ([]store.Mirror, 
 		{"mirror_urls", "url", func(m *store.Mirror) *[]string { return &m.URLs }},
 		{"mirror_netblocks", "netblock", func(m *store.Mirror) *[]string { return &m.Netblocks }},
 		{"mirror_locations", "location", func(m *store.Mirror) *[]string { return &m.Locations }},
+		{"mirror_countries_allowed", "country", func(m *store.Mirror) *[]string { return &m.CountriesAllowed }},
 	}
 	for _, l := range lists {
 		rows, err := tx.QueryContext(ctx, `SELECT mirror, `+l.column+` FROM `+l.table+`

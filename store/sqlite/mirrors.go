@@ -77,6 +77,7 @@ func cloneMirror(m store.Mirror) store.Mirror {
 	m.URLs = append([]string(nil), m.URLs...)
 	m.Netblocks = append([]string(nil), m.Netblocks...)
 	m.Locations = append([]string(nil), m.Locations...)
+	m.CountriesAllowed = append([]string(nil), m.CountriesAllowed...)
 	return m
 }
 
@@ -113,6 +114,7 @@ func deleteOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 type mirrorWriter struct {
 	upsert, clear        []*sql.Stmt
 	url, netblock, place *sql.Stmt
+	allowed              *sql.Stmt
 }
 
 func newMirrorWriter(ctx context.Context, tx *sql.Tx) (*mirrorWriter, error) {
@@ -126,17 +128,18 @@ func newMirrorWriter(ctx context.Context, tx *sql.Tx) (*mirrorWriter, error) {
 		st, err = tx.PrepareContext(ctx, query)
 		return st
 	}
-	w.upsert = []*sql.Stmt{prep(`INSERT INTO mirrors (name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	w.upsert = []*sql.Stmt{prep(`INSERT INTO mirrors (name, country, bandwidth, enabled, private, always_up_to_date, asn, region, bucket, ipv4, ipv6)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET country = excluded.country, bandwidth = excluded.bandwidth,
 			enabled = excluded.enabled, private = excluded.private, always_up_to_date = excluded.always_up_to_date,
-			asn = excluded.asn, region = excluded.region, bucket = excluded.bucket`)}
-	for _, table := range []string{"mirror_urls", "mirror_netblocks", "mirror_locations"} {
+			asn = excluded.asn, region = excluded.region, bucket = excluded.bucket, ipv4 = excluded.ipv4, ipv6 = excluded.ipv6`)}
+	for _, table := range []string{"mirror_urls", "mirror_netblocks", "mirror_locations", "mirror_countries_allowed"} {
 		w.clear = append(w.clear, prep(`DELETE FROM `+table+` WHERE mirror = ?`))
 	}
 	w.url = prep(`INSERT INTO mirror_urls (mirror, position, url) VALUES (?, ?, ?)`)
 	w.netblock = prep(`INSERT INTO mirror_netblocks (mirror, position, netblock) VALUES (?, ?, ?)`)
 	w.place = prep(`INSERT INTO mirror_locations (mirror, position, location) VALUES (?, ?, ?)`)
+	w.allowed = prep(`INSERT INTO mirror_countries_allowed (mirror, position, country) VALUES (?, ?, ?)`)
 	if err != nil {
 		w.close()
 		return nil, err
@@ -146,7 +149,7 @@ func newMirrorWriter(ctx context.Context, tx *sql.Tx) (*mirrorWriter, error) {
 
 func (w *mirrorWriter) put(ctx context.Context, m store.Mirror) error {
 	if _, err := w.upsert[0].ExecContext(ctx, m.Name, m.Country, m.Bandwidth, m.Enabled, m.Private, m.AlwaysUpToDate,
-		int64(m.ASN), m.Region, m.Bucket); err != nil {
+		int64(m.ASN), m.Region, m.Bucket, m.ServesIPv4(), m.ServesIPv6()); err != nil {
 		return err
 	}
 	for _, st := range w.clear {
@@ -157,7 +160,7 @@ func (w *mirrorWriter) put(ctx context.Context, m store.Mirror) error {
 	for _, l := range []struct {
 		st     *sql.Stmt
 		values []string
-	}{{w.url, m.URLs}, {w.netblock, m.Netblocks}, {w.place, m.Locations}} {
+	}{{w.url, m.URLs}, {w.netblock, m.Netblocks}, {w.place, m.Locations}, {w.allowed, m.CountriesAllowed}} {
 		for i, v := range l.values {
 			if _, err := l.st.ExecContext(ctx, m.Name, i, v); err != nil {
 				return err
@@ -168,7 +171,7 @@ func (w *mirrorWriter) put(ctx context.Context, m store.Mirror) error {
 }
 
 func (w *mirrorWriter) close() {
-	for _, st := range append(append(w.upsert, w.clear...), w.url, w.netblock, w.place) {
+	for _, st := range append(append(w.upsert, w.clear...), w.url, w.netblock, w.place, w.allowed) {
 		if st != nil {
 			st.Close()
 		}

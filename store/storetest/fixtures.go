@@ -70,12 +70,16 @@ func fullDataset() *store.Dataset {
 				},
 				Netblocks: []string{"192.0.2.0/24", "2001:db8::/32"},
 				ASN:       64500,
+				// Kept in the order given, not sorted.
+				CountriesAllowed: []string{"DE", "AT"},
+				IPv6:             store.Bool(false),
 			},
 			{
 				Name: "private.example.net", Country: "US", Bandwidth: 50, Enabled: true, Private: true,
 				URLs:      []string{"https://private.example.net/fedora"},
 				Netblocks: []string{"198.51.100.0/24", "203.0.113.7/32"},
 				ASN:       4294967295,
+				IPv4:      store.Bool(false),
 			},
 			{
 				Name: "s3-us-east-1", Country: "US", Bandwidth: 10000, Enabled: true, Private: true,
@@ -139,6 +143,11 @@ func fullDataset() *store.Dataset {
 			{Provider: "aws", SyncToken: "1761000000", Imported: at(-2 * time.Hour)},
 			{Provider: "gcp", SyncToken: "2026-02-28", Imported: at(-3 * time.Hour)},
 		},
+		NetblockCountries: []store.NetblockCountry{
+			{Netblock: "192.0.2.0/24", Country: "IL"},
+			{Netblock: "2001:db8:5::/48", Country: "DE"},
+		},
+		CountryContinents: []store.CountryContinent{{Country: "CY", Continent: "EU"}, {Country: "IL", Continent: "EU"}},
 		Freshness: []store.Freshness{
 			{Mirror: "mirror.example.org", Directory: dirUpdates, SHA256: hexDigest("sha256 updates 3", 64), Reported: at(3 * time.Hour)},
 			{Mirror: "s3-us-east-1", Directory: dirOS, SHA256: hexDigest("os", 64), Reported: at(time.Minute)},
@@ -155,6 +164,9 @@ func declarative(d *store.Dataset) *store.Dataset {
 		Repositories: d.Repositories,
 		Redirects:    d.Redirects,
 		ScanRules:    d.ScanRules,
+
+		NetblockCountries: d.NetblockCountries,
+		CountryContinents: d.CountryContinents,
 	}
 }
 
