@@ -40,9 +40,8 @@ func TestImportFromMirrorManager2(t *testing.T) {
 				"+ redirect fedora-42\n",
 				"directories: 5 added, 0 removed, 0 changed\n",
 				"unmapped host: host 44 nourls.example.org: no URL",
-				"unmapped host_country_allowed: host 37 cn-only.example.cn: countries allowed (CN)",
-				"unmapped: 21 rows (",
-				"dry run: would add 278, remove 0, change 0 (mirrors +48, locations +1, repositories +6, redirects +1, directories +5, freshness +200, tree directories +14, files +2, health +1); nothing was changed\n",
+				"unmapped: 16 rows (",
+				"dry run: would add 282, remove 0, change 0 (mirrors +48, locations +1, repositories +6, redirects +1, netblock countries +2, country continents +2, directories +5, freshness +200, tree directories +14, files +2, health +1); nothing was changed\n",
 			} {
 				if !strings.Contains(dry.stdout, want) {
 					t.Errorf("dry run does not print %q:\n%s", want, dry.stdout)
@@ -54,7 +53,7 @@ func TestImportFromMirrorManager2(t *testing.T) {
 			}
 
 			first := runCLI(t, env, "", "import", "--from-mirrormanager2", mm2)
-			if first.code != ExitOK || !strings.Contains(first.stdout, "summary: added 278, removed 0, changed 0") {
+			if first.code != ExitOK || !strings.Contains(first.stdout, "summary: added 282, removed 0, changed 0") {
 				t.Fatalf("import: exit %d\n%s%s", first.code, first.stdout, first.stderr)
 			}
 			if ms, err := st.Mirrors(context.Background()); err != nil || len(ms) != 48 {

@@ -22,7 +22,10 @@ import (
 // to date in the directory (or always_up2date); then netblock, ASN, the
 // client's country and the rest of its continent, and the rest when fewer
 // than 5 were found; country= lists those countries alone (their
-// continent when they have none), and never private hosts.
+// continent when they have none), and never private hosts. A host with
+// allowed countries is listed to clients of those countries only;
+// netblock_country decides a client's country before GeoIP, and
+// country_continent_redirect a country's continent.
 func TestAnswersFollowMirrorManager(t *testing.T) {
 	r := convertFixture(t, newFixture(t))
 	snap := metalink.NewSnapshot(r.Dataset, mm2test.Now)
@@ -59,7 +62,7 @@ func TestAnswersFollowMirrorManager(t *testing.T) {
 			hosts: h("mirror6.fr.example.org", "epel-only.example.org")},
 		{name: "GeoIP country, too few: continent", query: "repo=fedora-41&arch=aarch64", country: "AU",
 			client: metalink.Client{Country: "AU"},
-			tiers:  []Tier{{"country", 1}, {"continent", 1}, {"global", 37}}, first: "mirror15.au.example.org"},
+			tiers:  []Tier{{"country", 1}, {"continent", 1}, {"global", 36}}, first: "mirror15.au.example.org"},
 		{name: "private netblock first", query: "repo=fedora-41&arch=x86_64", country: "US",
 			client: metalink.Client{Addr: netip.MustParseAddr("198.51.100.7"), Country: "US"},
 			tiers:  []Tier{{"private", 1}, {"country", 5}, {"continent", 4}}, first: "private.corp.example.com",
@@ -70,8 +73,18 @@ func TestAnswersFollowMirrorManager(t *testing.T) {
 			client: metalink.Client{ASN: 64500, Country: "FR"}, first: "isp.example.net"},
 		{name: "location", query: "repo=fedora-41&arch=x86_64&location=us-east-1", country: "US",
 			client: metalink.Client{Country: "US"}, first: "aws-use1.example.com"},
-		{name: "rawhide", query: "repo=rawhide&arch=x86_64&country=CN", country: "CN",
-			tiers: []Tier{{"country", 2}}, hosts: h("cn-only.example.cn", "mirror13.cn.example.org")},
+		{name: "countries allowed: a client of that country", query: "repo=rawhide&arch=x86_64&country=CN", country: "CN",
+			client: metalink.Client{Country: "CN"},
+			tiers:  []Tier{{"country", 2}}, hosts: h("cn-only.example.cn", "mirror13.cn.example.org")},
+		{name: "countries allowed: a client of another country", query: "repo=rawhide&arch=x86_64&country=CN", country: "CN",
+			client: metalink.Client{Country: "US"},
+			tiers:  []Tier{{"country", 1}}, hosts: h("mirror13.cn.example.org")},
+		{name: "netblock_country: GeoIP overridden", query: "repo=fedora-41&arch=x86_64", country: "DE",
+			client: metalink.Client{Addr: netip.MustParseAddr("192.0.2.100"), Country: "US"},
+			tiers:  []Tier{{"country", 3}, {"continent", 11}}},
+		{name: "country_continent_redirect: IL in Europe", query: "repo=fedora-41&arch=x86_64", country: "IL",
+			client: metalink.Client{Country: "IL"},
+			hosts:  h(append([]string{"mirror4.de.example.org", "mirror5.de.example.org", "isp.example.net"}, eu...)...)},
 		{name: "disabled repository", query: "repo=fedora-39&arch=x86_64", err: "repo disabled"},
 	}
 	for _, c := range cases {

@@ -49,6 +49,8 @@ func TestConvertHosts(t *testing.T) {
 		{"mm2-off-user.example.net", store.Mirror{Country: "US", Bandwidth: 100, URLs: []string{"https://off-user.example.net"}}},
 		{"mm2-isp.example.net", store.Mirror{Country: "DE", Bandwidth: 2000, Enabled: true, ASN: 64500,
 			URLs: []string{"https://isp.example.net"}, Netblocks: []string{"192.0.2.128/25"}}},
+		{"mm2-cn-only.example.cn", store.Mirror{Country: "CN", Bandwidth: 500, Enabled: true,
+			URLs: []string{"https://cn-only.example.cn"}, CountriesAllowed: []string{"CN"}}},
 		{"mm2-nopeer.example.net", store.Mirror{Country: "NL", Bandwidth: 300, Enabled: true, URLs: []string{"https://nopeer.example.net"}}},
 		{"mm2-mixed.example.org", store.Mirror{Country: "JP", Bandwidth: 400, Enabled: true, URLs: []string{"https://mixed.example.org"}}},
 		{"mm2-dnsblock.example.org", store.Mirror{Country: "US", Bandwidth: 400, Enabled: true,
@@ -115,6 +117,14 @@ func TestConvertRepositories(t *testing.T) {
 	}
 	if len(d.TreeDirectories) != 14 || !slices.Contains(d.TreeDirectories, iso) || !slices.Contains(d.TreeDirectories, "epel") {
 		t.Errorf("tree directories %q: want the 14 of both categories below the root, their top directories included", d.TreeDirectories)
+	}
+	if diff := cmp.Diff([]store.NetblockCountry{{Netblock: "10.0.0.0/8", Country: "US"}, {Netblock: "192.0.2.0/24", Country: "DE"}},
+		d.NetblockCountries); diff != "" {
+		t.Errorf("netblock countries (-want +got)\n%s", diff)
+	}
+	if diff := cmp.Diff([]store.CountryContinent{{Country: "GL", Continent: "NA"}, {Country: "IL", Continent: "EU"}},
+		d.CountryContinents); diff != "" {
+		t.Errorf("country continents (-want +got)\n%s", diff)
 	}
 	if diff := cmp.Diff([]store.Location{{Name: "us-east-1", Description: "from MirrorManager"}}, d.Locations); diff != "" {
 		t.Errorf("locations (-want +got)\n%s", diff)
@@ -203,8 +213,6 @@ func TestConvertFreshness(t *testing.T) {
 func TestConvertUnmapped(t *testing.T) {
 	r := convertFixture(t, newFixture(t))
 	want := []string{
-		"country_continent_redirect: country_continent_redirect GL",
-		"country_continent_redirect: country_continent_redirect IL",
 		"directory_exclusive_host: directory_exclusive_host pub/fedora/linux/development/rawhide/Everything/x86_64/os host 3",
 		"embargoed_country: embargoed_country KP",
 		"file_detail: file_detail 10 pub/fedora/linux/releases/41/Everything/x86_64/iso/Fedora-Everything-41-x86_64-CHECKSUM",
@@ -215,13 +223,10 @@ func TestConvertUnmapped(t *testing.T) {
 		"host: host 49 nowhere.example.org",
 		"host_category_url: host 41 mixed.example.org url 163 https://internal.mixed.example.org/fedora/linux",
 		"host_category_url: host 42 odd.example.org url 164 https://odd.example.org/pub/epel-mirror",
-		"host_country_allowed: host 37 cn-only.example.cn",
 		"host_location: host 46 always.example.org",
 		"host_netblock: host 43 dnsblock.example.org netblock 4",
 		"host_peer_asn: host 38 isp.example.net",
 		"location: location 2 Bad Location",
-		"netblock_country: netblock_country 10.0.0.0/8",
-		"netblock_country: netblock_country 192.0.2.0/24",
 		"repository: repository 7 Fedora 41 iso",
 		"repository_redirect: repository_redirect epel-10",
 	}

@@ -3,14 +3,15 @@ package mm2
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// hostField maps one per-host field of MirrorManager2 onto a mirror. A
-// field the store cannot hold yet returns what it leaves out; when the
-// store gains it, its function sets the mirror's field instead.
+// hostField maps one per-host field of MirrorManager2 onto a mirror, or
+// returns what the store cannot hold of it (one function per field, so
+// that a field the store gains is mapped in one place).
 type hostField func(m *store.Mirror, h *hostData) []Unmapped
 
 // hostFields are applied to every converted mirror, in order.
@@ -35,14 +36,14 @@ var datasetFields = []datasetField{
 }
 
 // mapCountriesAllowed: host_country_allowed restricts a host to clients of
-// those countries. The store has no such restriction yet.
-func mapCountriesAllowed(_ *store.Mirror, h *hostData) []Unmapped {
-	if len(h.countries) == 0 {
-		return nil
+// those countries (countries_allowed).
+func mapCountriesAllowed(m *store.Mirror, h *hostData) []Unmapped {
+	for _, c := range h.countries {
+		if !slices.Contains(m.CountriesAllowed, c) {
+			m.CountriesAllowed = append(m.CountriesAllowed, c)
+		}
 	}
-	return []Unmapped{{Table: "host_country_allowed", Row: h.row,
-		Reason: fmt.Sprintf("countries allowed (%s): the store has no per-mirror country restriction yet; the mirror is listed for every country",
-			strings.Join(h.countries, ", "))}}
+	return nil
 }
 
 // mapPeerASNs: host_peer_asn lists further ASNs whose clients the host
@@ -111,23 +112,31 @@ func mapCrawlHealth(m *store.Mirror, h *hostData) []Unmapped {
 }
 
 // mapNetblockCountries: netblock_country overrides GeoIP's country for a
-// netblock. The store has no such override yet.
-func mapNetblockCountries(_ *store.Dataset, src *Source) []Unmapped {
+// netblock (the dataset's netblock countries).
+func mapNetblockCountries(d *store.Dataset, src *Source) []Unmapped {
 	var out []Unmapped
 	for _, n := range src.NetblockCountries {
-		out = append(out, Unmapped{Table: "netblock_country", Row: "netblock_country " + n.Netblock,
-			Reason: fmt.Sprintf("country %s: the store has no netblock → country override yet", n.Country)})
+		o := store.NetblockCountry{Netblock: strings.TrimSpace(n.Netblock), Country: strings.ToUpper(strings.TrimSpace(n.Country))}
+		if err := store.ValidateOverrides([]store.NetblockCountry{o}, nil); err != nil {
+			out = append(out, Unmapped{Table: "netblock_country", Row: "netblock_country " + n.Netblock, Reason: err.Error()})
+			continue
+		}
+		d.NetblockCountries = append(d.NetblockCountries, o)
 	}
 	return out
 }
 
 // mapContinentRedirects: country_continent_redirect moves a country to
-// another continent. The store has no such override yet.
-func mapContinentRedirects(_ *store.Dataset, src *Source) []Unmapped {
+// another continent (the dataset's country continents).
+func mapContinentRedirects(d *store.Dataset, src *Source) []Unmapped {
 	var out []Unmapped
 	for _, r := range src.ContinentRedirects {
-		out = append(out, Unmapped{Table: "country_continent_redirect", Row: "country_continent_redirect " + r.Country,
-			Reason: fmt.Sprintf("continent %s: the store has no country → continent override yet", r.Continent)})
+		o := store.CountryContinent{Country: strings.ToUpper(strings.TrimSpace(r.Country)), Continent: strings.ToUpper(strings.TrimSpace(r.Continent))}
+		if err := store.ValidateOverrides(nil, []store.CountryContinent{o}); err != nil {
+			out = append(out, Unmapped{Table: "country_continent_redirect", Row: "country_continent_redirect " + r.Country, Reason: err.Error()})
+			continue
+		}
+		d.CountryContinents = append(d.CountryContinents, o)
 	}
 	return out
 }

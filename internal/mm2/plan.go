@@ -19,8 +19,10 @@ import (
 //
 // Everything else stays as it is: other mirrors (regional buckets, mirrors
 // created through the admin API), their health, their freshness while its
-// repomd is still accepted, locations (the import adds MirrorManager's, never removes one),
-// scan rules, cloud ranges, tokens and the audit log.
+// repomd is still accepted, locations and the netblock → country and
+// country → continent overrides (the import adds MirrorManager's, or
+// replaces ours of the same key, and never removes one), scan rules, cloud
+// ranges, tokens and the audit log.
 type Ownership struct {
 	Prefix string
 	Trees  []string
@@ -58,6 +60,11 @@ func Merge(stored *store.Dataset, r *Result, prefix string) *store.Dataset {
 			out.Locations = append(out.Locations, l)
 		}
 	}
+
+	// The overrides are added or replace ours of the same netblock or
+	// country; like locations, the import never removes one.
+	out.NetblockCountries = mergeBy(out.NetblockCountries, in.NetblockCountries, func(o store.NetblockCountry) string { return o.Netblock })
+	out.CountryContinents = mergeBy(out.CountryContinents, in.CountryContinents, func(o store.CountryContinent) string { return o.Country })
 
 	key := func(r store.Repository) [2]string { return [2]string{r.Prefix, r.Arch} }
 	incoming := map[[2]string]bool{}
@@ -108,4 +115,15 @@ func Merge(stored *store.Dataset, r *Result, prefix string) *store.Dataset {
 	out.Health = append(out.Health, in.Health...)
 	out.Normalize()
 	return out
+}
+
+// mergeBy returns stored with the entries of in added, replacing those of
+// the same key.
+func mergeBy[T any](stored, in []T, key func(T) string) []T {
+	incoming := map[string]bool{}
+	for _, x := range in {
+		incoming[key(x)] = true
+	}
+	out := slices.DeleteFunc(stored, func(x T) bool { return incoming[key(x)] })
+	return append(out, in...)
 }

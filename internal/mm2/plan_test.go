@@ -36,8 +36,9 @@ func ourOwn() *store.Dataset {
 			{Mirror: "s3-us-east-1", Directory: "other/1/x86_64", SHA256: hex("other", 64), Reported: time.Unix(1795000100, 0).UTC()},
 			{Mirror: "mm2-gone.example.org", Directory: "other/1/x86_64", SHA256: hex("other", 64), Reported: time.Unix(1795000100, 0).UTC()},
 		},
-		CloudRanges:  []store.CloudRange{{Prefix: "100.24.0.0/13", Provider: "aws", Region: "us-east-1"}},
-		CloudSources: []store.CloudSource{{Provider: "aws", SyncToken: "1", Imported: time.Unix(1795000000, 0).UTC()}},
+		NetblockCountries: []store.NetblockCountry{{Netblock: "203.0.113.128/25", Country: "FR"}, {Netblock: "10.0.0.0/8", Country: "CA"}},
+		CloudRanges:       []store.CloudRange{{Prefix: "100.24.0.0/13", Provider: "aws", Region: "us-east-1"}},
+		CloudSources:      []store.CloudSource{{Provider: "aws", SyncToken: "1", Imported: time.Unix(1795000000, 0).UTC()}},
 	}
 }
 
@@ -154,6 +155,11 @@ func TestReimport(t *testing.T) {
 	}
 	if len(after.CloudRanges) != 1 || !slices.ContainsFunc(after.Repositories, func(r store.Repository) bool { return r.Prefix == "other-1" }) {
 		t.Errorf("cloud ranges %v or our repository other-1 lost", after.CloudRanges)
+	}
+	wantNC := []store.NetblockCountry{{Netblock: "10.0.0.0/8", Country: "US"}, {Netblock: "192.0.2.0/24", Country: "DE"},
+		{Netblock: "203.0.113.128/25", Country: "FR"}}
+	if diff := cmp.Diff(wantNC, after.NetblockCountries); diff != "" {
+		t.Errorf("netblock countries: ours kept, MirrorManager's added or replacing ours (-want +got)\n%s", diff)
 	}
 	if !slices.ContainsFunc(after.Freshness, func(f store.Freshness) bool { return f.Mirror == "s3-us-east-1" }) {
 		t.Error("the regional bucket's report was dropped")
