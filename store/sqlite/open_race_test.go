@@ -11,9 +11,9 @@ import (
 // (a server and its timers on first boot) must all open it: one creates
 // the schema while the others wait for it.
 func TestOpenNewDirectoryAtOnce(t *testing.T) {
-	for round := range 10 {
+	for round := range 30 {
 		dir := t.TempDir()
-		const n = 4
+		const n = 8
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		for i := range n {
