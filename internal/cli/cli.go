@@ -71,6 +71,7 @@ func commands() []command {
 		{"crawl", "check which repomd.xml each public mirror serves; record freshness and health", runCrawl},
 		{"expire", "drop the alternates of a directory at once", runExpire},
 		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
+		{"compare", "compare our answers with a reference server's (a switch-over check)", runCompare},
 		{"ranges", "load a cloud provider's address ranges (selection by cloud region)", runRanges},
 		{"migrate", "apply the PostgreSQL schema migrations", runMigrate},
 		{"mirror", "list, add, update, delete, enable or disable mirrors (admin API)", runMirror},
