@@ -182,6 +182,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	}
 	snap := metalink.NewSnapshot(d, r.now())
 	r.opts.Stats.loaded(d)
+	r.status.SetPropagation(r.propagation(ctx, d))
 	r.status.Update(d, snap)
 	r.snap.Store(snap)
 	r.lastErr.Store(nil)

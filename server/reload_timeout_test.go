@@ -31,6 +31,11 @@ func (s *silentStore) Load(ctx context.Context) (*store.Dataset, error) {
 
 func (s *silentStore) Changes(context.Context) <-chan struct{} { return s.changes }
 
+// Propagation has no crawl to tell of; a reload reads it for the status page.
+func (s *silentStore) Propagation(context.Context, string, time.Time) ([]store.PropagationPoint, error) {
+	return nil, nil
+}
+
 // A reload that gets no answer gives up, so the replica reports degraded
 // and goes on reloading instead of waiting on the store for ever.
 func TestReloadGivesUpOnSilentStore(t *testing.T) {

@@ -79,6 +79,7 @@ func commands() []command {
 		{"repo", "list, add, delete, disable or enable repositories (admin API)", runRepo},
 		{"override", "show or replace the netblock → country and country → continent overrides (admin API)", runOverride},
 		{"token", "create, list or revoke admin API tokens (on the store)", runToken},
+		{"explain", "show why each mirror is or is not in the answer to a query (admin API)", runExplain},
 		{"stats", "print or export (CSV) request and countme statistics", runStats},
 		{"version", "print the version, VCS revision, commit time and Go version", runVersion},
 	}
