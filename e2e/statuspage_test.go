@@ -17,13 +17,17 @@ import (
 
 	"github.com/metalinkd/metalinkd/internal/demo"
 	"github.com/metalinkd/metalinkd/internal/testpeer"
+	"github.com/metalinkd/metalinkd/server/status"
+	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/sqlite"
 )
 
 // TestStatusPageInBrowser serves the demo data set with the real binary,
 // disables one public mirror and takes another off always-up-to-date
 // through the CLI, then opens /mirrors in headless Chromium: the page must
 // show the headings, the mirrors with their countries and states, the
-// counts per category, the propagation chart and the usage charts of the
+// counts per category, the propagation chart, the latest compose's chart
+// of the crawls recorded in the store, and the usage charts of the
 // requests it was sent, and log no error. It saves a
 // screenshot in the test's artifact directory (go test -artifacts keeps it).
 func TestStatusPageInBrowser(t *testing.T) {
@@ -56,6 +60,9 @@ func TestStatusPageInBrowser(t *testing.T) {
 			t.Fatalf("metalinkd %s: %v\n%s", strings.Join(args, " "), err, b)
 		}
 	}
+	// A crawl's counts for the latest compose, as the crawler records them,
+	// for the propagation chart; the CLI's changes below reload the page.
+	compose := recordCrawl(t, md.dataDir)
 	cli("mirror", "disable", disabled)
 	cli("mirror", "update", unknown, "--always-up-to-date=false")
 	// Requests as dnf sends them, for the usage charts: two countme hits.
@@ -72,7 +79,8 @@ func TestStatusPageInBrowser(t *testing.T) {
 			strings.Contains(body, `<td class="n">0</td><td class="n">1</td></tr>`) &&
 			// A column's title is its date and count: three requests today,
 			// two countme hits this week, once a flush has written them.
-			strings.Contains(body, ": 3</title>") && strings.Contains(body, ": 2</title>")
+			strings.Contains(body, ": 3</title>") && strings.Contains(body, ": 2</title>") &&
+			strings.Contains(body, "timeline-title")
 	})
 
 	ctx, console := browser(t)
@@ -86,7 +94,10 @@ func TestStatusPageInBrowser(t *testing.T) {
 	disabledState := browse(t, ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#mirrors tbody tr"))`+
 		`.filter(r => r.cells[0].textContent == `+strconv.Quote(disabled)+`).map(r => r.cells[2].textContent).join()`))
 	rows := browse(t, ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll("#repositories tbody tr"), r => Array.from(r.cells, c => c.textContent))`))
-	bars := browse(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#propagation svg g.bar rect").length`))
+	bars := browse(t, ctx, chromedp.Evaluate[int](`document.querySelector("#propagation svg").querySelectorAll("g.bar rect").length`))
+	timeline := browse(t, ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll("#propagation svg[aria-labelledby=timeline-title] g.bar"),`+
+		` g => Array.from(g.querySelectorAll("rect"), r => r.getAttribute("class")).concat([g.lastElementChild.textContent]))`))
+	composeNote := browse(t, ctx, chromedp.Evaluate[string](`document.getElementById("latest-compose").nextElementSibling.textContent`))
 	usage := browse(t, ctx, chromedp.Evaluate[[]int](`["requests", "bucket1", "bucket4"].map(c => document.querySelectorAll("#usage svg g.column rect." + c).length)`))
 	png := browse(t, ctx, chromedp.FullScreenshot(100))
 	shot := filepath.Join(t.ArtifactDir(), "mirrors.png")
@@ -124,6 +135,15 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if bars != 2*len(rows) {
 		t.Errorf("%d bar segments in the chart for %d categories, want %d", bars, len(rows), 2*len(rows))
 	}
+	// The latest compose's chart: a bar per crawl, stacking the mirrors
+	// serving the current repomd.xml, an older one, and those not reached.
+	wantTimeline := [][]string{{"fresh", "alternate", "unknown", "2/5 current"}, {"fresh", "unknown", "4/5 current"}}
+	if !slices.EqualFunc(timeline, wantTimeline, slices.Equal) {
+		t.Errorf("propagation chart bars %q, want %q", timeline, wantTimeline)
+	}
+	if !strings.HasPrefix(composeNote, compose+": ") {
+		t.Errorf("latest compose note %q, want it to name %s", composeNote, compose)
+	}
 	// Today's column of requests, this week's of countme buckets 1 and 4
 	// (the status page's own views are not counted).
 	if !slices.Equal(usage, []int{1, 1, 1}) {
@@ -132,6 +152,38 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if errs := console(); len(errs) > 0 {
 		t.Errorf("the browser reported errors:\n%s", strings.Join(errs, "\n"))
 	}
+}
+
+// recordCrawl records two crawls' propagation points for the latest
+// compose of the store in dataDir, as the crawler would, and returns its
+// directory.
+func recordCrawl(t *testing.T, dataDir string) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, recorded := status.LatestCompose(d)
+	var sha string
+	for _, x := range d.Directories {
+		if x.Path == dir {
+			sha = x.Current.SHA256
+		}
+	}
+	points := []store.PropagationPoint{
+		{Directory: dir, At: recorded.Add(20 * time.Minute), SHA256: sha, Current: 2, Older: 2, Failed: 1},
+		{Directory: dir, At: recorded.Add(80 * time.Minute), SHA256: sha, Current: 4, Failed: 1},
+	}
+	if err := st.RecordPropagation(ctx, points, 0); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // serveDemo starts `metalinkd serve --demo` with flags on a free loopback port.

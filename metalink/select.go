@@ -86,6 +86,9 @@ type selector struct {
 	restSteps []Step
 	// maxBW caps bandwidth in the weights.
 	maxBW int
+	// explain makes every add go through addRuled, which then records each
+	// listed mirror's step (see Explain); it is false on the answer path.
+	explain bool
 	// step is the step running; first is the one that listed out[0].
 	step, first Step
 }
@@ -121,7 +124,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 	}
 	s.country = snap.clientCountry(geoAddr, c.Country)
 	s.family = addressFamily(snap, q, geoAddr)
-	s.ruled = snap.restricted || s.family != 0
+	s.ruled = snap.restricted || s.family != 0 || s.explain
 	s.step, s.first = StepNone, StepNone
 	s.seen = slices.Grow(s.seen[:0], (len(snap.mirrors)+63)/64)[:(len(snap.mirrors)+63)/64]
 	clear(s.seen)
@@ -401,8 +404,10 @@ func (s *selector) addRuled(id mirrorID) bool {
 	if counts {
 		s.counted++
 	}
-	if s.family != 0 {
+	if s.family != 0 || s.explain {
 		s.steps = append(s.steps, s.step)
+	}
+	if s.family != 0 {
 		if rule.serves(s.family) {
 			s.famAll++
 			if counts {

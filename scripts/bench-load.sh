@@ -73,12 +73,13 @@ trap 'exit 130' INT TERM
 # shellcheck source=scripts/bench-lib.sh
 source scripts/bench-lib.sh
 
-# wait_ready polls url until it answers 200, or fails when pid has exited.
+# wait_ready polls url until it answers 200, or fails when pid has exited;
+# the failure shows the end of the server's log when one is named.
 wait_ready() {
-	local url=$1 pid=$2 i
+	local url=$1 pid=$2 log=${3:-} i
 	for i in $(seq 100); do
 		curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || die "server (pid $pid) exited before answering $url"
+		kill -0 "$pid" 2>/dev/null || die "server (pid $pid) exited before answering $url${log:+:$'\n'$(tail -20 "$log")}"
 		sleep 0.1
 	done
 	die "server (pid $pid) never answered $url"
@@ -161,7 +162,8 @@ if [[ $STATS == both ]]; then
 fi
 
 # metalinkd logs one line per request; the cost of formatting and writing it
-# is part of what is measured, the lines themselves are not kept.
+# is part of what is measured, the lines themselves are not kept (the
+# access log goes to /dev/null, the server's own log to OUT_DIR).
 port=$(free_port)
 metrics_flags=() metrics_url=
 if [[ $METRICS == 1 ]]; then
@@ -174,9 +176,10 @@ if [[ $STATS == 1 ]]; then
 	stats_flags=(--stats-flush "$STATS_FLUSH")
 fi
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data" \
-	--listen "127.0.0.1:$port" "${metrics_flags[@]}" "${stats_flags[@]}" 2>/dev/null &
+	--listen "127.0.0.1:$port" "${metrics_flags[@]}" "${stats_flags[@]}" \
+	--access-log-file /dev/null 2>"$OUT_DIR/metalinkd.log" &
 metalinkd_pid=$!
-wait_ready "http://127.0.0.1:$port/healthz" "$metalinkd_pid"
+wait_ready "http://127.0.0.1:$port/healthz" "$metalinkd_pid" "$OUT_DIR/metalinkd.log"
 metalinkd_url="http://127.0.0.1:$port$QUERY"
 content_type=$(curl -fsS -o "$work/answer.xml" -w '%{content_type}' "$metalinkd_url")
 urls=$(grep -o '<url ' "$work/answer.xml" | wc -l)
@@ -189,9 +192,10 @@ stats_url=
 if [[ $STATS == both ]]; then
 	port=$(free_port)
 	GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data-stats" \
-		--listen "127.0.0.1:$port" --stats-flush "$STATS_FLUSH" 2>/dev/null &
+		--listen "127.0.0.1:$port" --stats-flush "$STATS_FLUSH" \
+		--access-log-file /dev/null 2>"$OUT_DIR/metalinkd-stats.log" &
 	stats_pid=$!
-	wait_ready "http://127.0.0.1:$port/healthz" "$stats_pid"
+	wait_ready "http://127.0.0.1:$port/healthz" "$stats_pid" "$OUT_DIR/metalinkd-stats.log"
 	stats_url="http://127.0.0.1:$port$QUERY"
 fi
 

@@ -94,6 +94,8 @@ echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 
 log "fuzzing the network parsers briefly"
 go test -run='^$' -fuzz='^FuzzAnswer$' -fuzztime=15s ./metalink >/dev/null
+go test -run='^$' -fuzz='^FuzzParseMetalink$' -fuzztime=10s ./internal/mm2 >/dev/null
+go test -run='^$' -fuzz='^FuzzParseMirrorlist$' -fuzztime=10s ./internal/mm2 >/dev/null
 go test -run='^$' -fuzz='^FuzzParseListing$' -fuzztime=15s ./internal/crawler >/dev/null
 go test -run='^$' -fuzz='^FuzzParseChecksum$' -fuzztime=15s ./internal/scan >/dev/null
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"

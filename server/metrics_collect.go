@@ -32,6 +32,12 @@ var (
 		"Scanned directories by the mirror's state as of the last reload: fresh, stale (an older repomd.xml, still accepted or not), unknown (not reported).", "mirror", "state")
 	mirrorReportAgeDesc = desc("metalinkd_mirror_last_report_age_seconds",
 		"Time since the mirror's newest freshness report (not counting what the crawler saw), as of the last reload; absent for a mirror that never reported.", "mirror")
+	mirrorCrawlAgeDesc = desc("metalinkd_mirror_last_crawl_age_seconds",
+		"Time since the crawler last checked the mirror, as of the last reload; absent for a mirror never crawled.", "mirror")
+	crawlAgeDesc = desc("metalinkd_crawl_last_age_seconds",
+		"Time since the newest crawl of any mirror, as of the last reload; absent before the first crawl.")
+	crawlMirrorsDesc = desc("metalinkd_crawl_mirrors",
+		"Mirrors the crawler has checked, by the result of each one's latest crawl (ok or failed), as of the last reload.", "result")
 	mirrorStateDesc = desc("metalinkd_mirror_state",
 		"1 for the mirror's state as of the last reload, 0 for the others: ok, disabled-by-crawler (failed crawls took it out of answers), admin-disabled, unknown (never crawled).", "mirror", "state")
 	connsOpenDesc    = desc("metalinkd_connections_open", "Client connections open on the public listener.")
@@ -44,7 +50,8 @@ var (
 // Describe sends every metric's descriptor.
 func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{requestsDesc, stepsDesc, locationDesc, snapshotAgeDesc, snapshotSizeDesc,
-		storeStateDesc, servingCacheDesc, mirrorEnabledDesc, mirrorDirsDesc, mirrorReportAgeDesc,
+		storeStateDesc, servingCacheDesc, mirrorEnabledDesc, mirrorDirsDesc, mirrorReportAgeDesc, mirrorStateDesc,
+		mirrorCrawlAgeDesc, crawlAgeDesc, crawlMirrorsDesc,
 		connsOpenDesc, connsIdleDesc, connsShedDesc, connsRefusedDesc} {
 		ch <- d
 	}

@@ -16,6 +16,11 @@ import (
 type datasetStats struct {
 	mirrors, directories, netblocks, locations int
 	perMirror                                  []mirrorStats
+	// lastCrawl is the newest crawl of any mirror, zero when none was
+	// crawled; crawlOK and crawlFailed count the crawled mirrors by the
+	// result of their own latest crawl.
+	lastCrawl            time.Time
+	crawlOK, crawlFailed int
 }
 
 // mirrorStats is one mirror's state as of a reload.
@@ -25,8 +30,9 @@ type mirrorStats struct {
 	state                 string // store.HealthState
 	fresh, stale, unknown int
 	// lastReport is the newest of the mirror's freshness reports; zero
-	// when it never reported.
-	lastReport time.Time
+	// when it never reported. lastCrawl is its latest crawl, zero when
+	// never crawled.
+	lastReport, lastCrawl time.Time
 }
 
 // newDatasetStats tallies d with the freshness rules the status page and
@@ -51,8 +57,24 @@ func newDatasetStats(d *store.Dataset) *datasetStats {
 		c := t.Mirrors[i].Directories
 		s.perMirror[i] = mirrorStats{name: m.Name, enabled: m.Enabled, state: store.HealthState(m, health[m.Name]),
 			fresh: c.Fresh, stale: c.Stale(), unknown: c.Unknown, lastReport: last[m.Name]}
+		if h := health[m.Name]; h != nil && !h.LastCrawl.IsZero() {
+			s.perMirror[i].lastCrawl = h.LastCrawl
+			s.tallyCrawl(h)
+		}
 	}
 	return s
+}
+
+// tallyCrawl counts a crawled mirror by its latest crawl's result.
+func (s *datasetStats) tallyCrawl(h *store.MirrorHealth) {
+	if h.LastCrawl.After(s.lastCrawl) {
+		s.lastCrawl = h.LastCrawl
+	}
+	if h.ConsecutiveFailures > 0 {
+		s.crawlFailed++
+	} else {
+		s.crawlOK++
+	}
 }
 
 // mirrorStates are the values of metalinkd_mirror_state's state label: one
@@ -92,6 +114,14 @@ func (s *datasetStats) collect(ch chan<- prometheus.Metric, now time.Time) {
 		if !m.lastReport.IsZero() {
 			ch <- prometheus.MustNewConstMetric(mirrorReportAgeDesc, prometheus.GaugeValue, now.Sub(m.lastReport).Seconds(), m.name)
 		}
+		if !m.lastCrawl.IsZero() {
+			ch <- prometheus.MustNewConstMetric(mirrorCrawlAgeDesc, prometheus.GaugeValue, now.Sub(m.lastCrawl).Seconds(), m.name)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(crawlMirrorsDesc, prometheus.GaugeValue, float64(s.crawlOK), "ok")
+	ch <- prometheus.MustNewConstMetric(crawlMirrorsDesc, prometheus.GaugeValue, float64(s.crawlFailed), "failed")
+	if !s.lastCrawl.IsZero() {
+		ch <- prometheus.MustNewConstMetric(crawlAgeDesc, prometheus.GaugeValue, now.Sub(s.lastCrawl).Seconds())
 	}
 }
 

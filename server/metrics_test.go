@@ -123,7 +123,7 @@ func TestMirrorMetrics(t *testing.T) {
 		},
 		Health: []store.MirrorHealth{
 			{Mirror: "fresh", LastCrawl: now.Add(-time.Hour)},
-			{Mirror: "stale", LastCrawl: now.Add(-time.Hour), ConsecutiveFailures: 4, Disabled: true, Reason: "4 consecutive failed crawls", Since: now},
+			{Mirror: "stale", LastCrawl: now.Add(-2 * time.Hour), ConsecutiveFailures: 4, Disabled: true, Reason: "4 consecutive failed crawls", Since: now},
 		},
 		Directories: []store.Directory{
 			{Path: "releases/41/a", Current: cur, Alternates: []store.Repomd{old}},
@@ -159,6 +159,11 @@ func TestMirrorMetrics(t *testing.T) {
 		"metalinkd_mirror_state{mirror=stale,state=ok}":                  0,
 		"metalinkd_mirror_state{mirror=silent,state=admin-disabled}":     1,
 		"metalinkd_mirror_state{mirror=silent,state=unknown}":            0,
+		"metalinkd_mirror_last_crawl_age_seconds{mirror=fresh}":          3600,
+		"metalinkd_mirror_last_crawl_age_seconds{mirror=stale}":          2 * 3600,
+		"metalinkd_crawl_last_age_seconds{}":                             3600,
+		"metalinkd_crawl_mirrors{result=ok}":                             1,
+		"metalinkd_crawl_mirrors{result=failed}":                         1,
 	} {
 		if v, ok := got[key]; !ok || v != want {
 			t.Errorf("%s = %v (present %t), want %v", key, v, ok, want)
@@ -166,6 +171,9 @@ func TestMirrorMetrics(t *testing.T) {
 	}
 	if _, ok := got["metalinkd_mirror_last_report_age_seconds{mirror=silent}"]; ok {
 		t.Error("a mirror that never reported has a report age")
+	}
+	if _, ok := got["metalinkd_mirror_last_crawl_age_seconds{mirror=silent}"]; ok {
+		t.Error("a mirror never crawled has a crawl age")
 	}
 }
 

@@ -211,6 +211,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	}
 	snap := metalink.NewSnapshot(d, r.now())
 	r.opts.Stats.loaded(d)
+	r.status.SetPropagation(r.propagation(ctx, d))
 	r.status.Update(d, snap)
 	r.snap.Store(snap)
 	r.seq = seq
@@ -379,6 +380,7 @@ func (r *Reloader) refreshStatus(ctx context.Context) {
 		}
 		d, err := r.loadWithTimeout(ctx)
 		if err == nil {
+			r.status.SetPropagation(r.propagation(ctx, d))
 			r.status.Update(d, r.Snapshot())
 			r.opts.Metrics.loaded(d, 0)
 			if r.opts.Cache != nil {

@@ -38,6 +38,11 @@ func (s *silentStore) ChangesSince(_ context.Context, since int64) (*store.Chang
 	return &store.ChangeSet{Since: since, Full: true}, nil
 }
 
+// Propagation has no crawl to tell of; a reload reads it for the status page.
+func (s *silentStore) Propagation(context.Context, string, time.Time) ([]store.PropagationPoint, error) {
+	return nil, nil
+}
+
 // A reload that gets no answer gives up, so the replica reports degraded
 // and goes on reloading instead of waiting on the store for ever.
 func TestReloadGivesUpOnSilentStore(t *testing.T) {

@@ -15,5 +15,9 @@ func lockFileExclusive(*os.File) error { return errNoFileLock }
 
 func unlockFile(*os.File) error { return nil }
 
+// LockFile takes no lock here: the embedded store is unsupported (see
+// errNoFileLock) but still opens, for tools that read a copy of one.
+func LockFile(string) (func() error, error) { return func() error { return nil }, nil }
+
 // TryLockFile is not supported here (see errNoFileLock).
 func TryLockFile(string) (func() error, error) { return nil, errNoFileLock }

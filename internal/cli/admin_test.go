@@ -25,9 +25,20 @@ import (
 // returns the store's environment and the admin CLI's environment.
 func adminServer(t *testing.T) (storeEnv, apiEnv map[string]string) {
 	t.Helper()
+	return adminServerOn(t, mirrorsYAML, nil)
+}
+
+// adminServerOn is adminServer on a store that imported data and, when
+// prepare is not nil, was then changed by prepare before the server
+// started (so that its first snapshot has the changes).
+func adminServerOn(t *testing.T, data string, prepare func(storeEnv map[string]string)) (storeEnv, apiEnv map[string]string) {
+	t.Helper()
 	storeEnv = map[string]string{"METALINKD_DATA_DIR": t.TempDir(), "USER": "alice"}
-	if r := runCLI(t, storeEnv, mirrorsYAML, "import", "-"); r.code != ExitOK {
+	if r := runCLI(t, storeEnv, data, "import", "-"); r.code != ExitOK {
 		t.Fatalf("import: %+v", r)
+	}
+	if prepare != nil {
+		prepare(storeEnv)
 	}
 	r := runCLI(t, storeEnv, "", "token", "create", "--scope", "admin", "--name", "first admin")
 	secret := strings.TrimSpace(r.stdout)

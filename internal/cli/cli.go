@@ -71,6 +71,7 @@ func commands() []command {
 		{"crawl", "check which repomd.xml each public mirror serves; record freshness and health", runCrawl},
 		{"expire", "drop the alternates of a directory at once", runExpire},
 		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
+		{"compare", "compare our answers with a reference server's (a switch-over check)", runCompare},
 		{"ranges", "load a cloud provider's address ranges (selection by cloud region)", runRanges},
 		{"migrate", "apply the PostgreSQL schema migrations", runMigrate},
 		{"mirror", "list, add, update, delete, enable or disable mirrors (admin API)", runMirror},
@@ -78,6 +79,7 @@ func commands() []command {
 		{"repo", "list, add, delete, disable or enable repositories (admin API)", runRepo},
 		{"override", "show or replace the netblock → country and country → continent overrides (admin API)", runOverride},
 		{"token", "create, list or revoke admin API tokens (on the store)", runToken},
+		{"explain", "show why each mirror is or is not in the answer to a query (admin API)", runExplain},
 		{"stats", "print or export (CSV) request and countme statistics", runStats},
 		{"version", "print the version, VCS revision, commit time and Go version", runVersion},
 	}

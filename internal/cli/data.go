@@ -38,10 +38,16 @@ const importAbout = "Load a mirrors file (YAML or JSON; '-' reads standard input
 	"YAML files are limited to 64 MiB; JSON files are read as a stream and have no limit, so\n" +
 	"large networks are best exported with --format json.\n" +
 	"\n" +
+	"'import --from-mirrormanager2 URL' imports a MirrorManager2 database instead; see\n" +
+	"'metalinkd import --from-mirrormanager2= -h'.\n" +
+	"\n" +
 	"Exit codes: 0 imported (or dry run), 1 failed or invalid file, 2 bad usage or a removal\n" +
 	"refused for want of --replace or --merge."
 
 func runImport(ctx context.Context, env Env, args []string) error {
+	if wantsMirrorManager2(args) {
+		return runImportMM2(ctx, env, args)
+	}
 	fs := newFlagSet(env, "import", "[--dry-run] [--replace | --merge] [flags] FILE", importAbout)
 	choice := storeFlags(env, fs)
 	dryRun := fs.Bool("dry-run", false, "print what the import would change, and change nothing")

@@ -20,6 +20,7 @@ import (
 	"github.com/metalinkd/metalinkd/internal/geoip"
 	"github.com/metalinkd/metalinkd/internal/logging"
 	"github.com/metalinkd/metalinkd/internal/version"
+	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/server"
 	"github.com/metalinkd/metalinkd/server/admin"
 	"github.com/metalinkd/metalinkd/store"
@@ -321,11 +322,13 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 		route = server.AdminRoute
 	}
 	clientAddr := func(r *http.Request) netip.Addr { return srv.ClientAddr(r) }
+	explain := func(q *metalink.Query, a netip.Addr) metalink.Explanation { return srv.Explain(q, a) }
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		AccessLogFormat: accessFormat, VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
 		MaxBandwidth: c.MaxBandwidth, MountPrefix: c.MountPrefix,
-		Admin:   rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route})),
+		Admin: rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route,
+			Explain: explain})),
 		Metrics: c.metrics,
 		Stats:   c.stats,
 	})

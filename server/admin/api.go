@@ -45,6 +45,9 @@ type Options struct {
 	// Route, when set, is told each request's route pattern (such as
 	// /mirrors/{name}, or "unmatched"), before authentication, for metrics.
 	Route func(w http.ResponseWriter, pattern string)
+	// Explain, when set, serves GET /explain from the server's snapshot
+	// (Server.Explain); without it that route answers 404.
+	Explain Explainer
 }
 
 // API serves the admin endpoints.
@@ -57,6 +60,7 @@ type API struct {
 	failures   *failures
 	clientAddr func(r *http.Request) netip.Addr
 	route      func(w http.ResponseWriter, pattern string)
+	explainer  Explainer
 	// router is the routing table, kept to list a path's methods in 405s.
 	router *chi.Mux
 }
@@ -67,7 +71,7 @@ func New(opts Options) http.Handler {
 }
 
 func newAPI(opts Options) *API {
-	a := &API{st: opts.Store, tokens: opts.Tokens, log: opts.Log, now: opts.Now, clientAddr: opts.ClientAddr, route: opts.Route}
+	a := &API{st: opts.Store, tokens: opts.Tokens, log: opts.Log, now: opts.Now, clientAddr: opts.ClientAddr, route: opts.Route, explainer: opts.Explain}
 	if a.tokens == nil {
 		a.tokens = opts.Store
 	}
@@ -156,6 +160,7 @@ func (a *API) routes() *chi.Mux {
 		r.Get("/stats", a.handle(a.statsView))
 		r.Get("/health", a.handle(a.listHealth))
 		r.Get("/propagation", a.handle(a.listPropagation))
+		r.Get("/explain", a.handle(a.explain))
 
 		r.Get("/tokens", a.handle(a.listTokens))
 		r.Post("/tokens", a.handle(a.createToken))

@@ -21,7 +21,9 @@ type Page struct {
 	Countries       []Country
 	Categories      []Category
 	Propagation     Chart
-	Locations       []Location
+	// Compose is the latest compose's propagation, from the crawls.
+	Compose   Compose
+	Locations []Location
 	// Usage is the statistics as of the last flush; nil when statistics
 	// are off (the page then has no usage section).
 	Usage *Usage

@@ -34,9 +34,11 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 // The zero value is ready to use and serves 503 until the first Update.
 type Board struct {
 	cur atomic.Pointer[edition]
-	// mu orders Update and SetUsage; usage is the latest statistics.
-	mu    sync.Mutex
-	usage *Usage
+	// mu orders Update, SetUsage and SetPropagation; usage is the latest
+	// statistics, points the propagation points for the next Update.
+	mu     sync.Mutex
+	usage  *Usage
+	points []store.PropagationPoint
 }
 
 // edition is the page of one snapshot and its HTML, rendered once.
@@ -55,6 +57,7 @@ func (b *Board) Update(d *store.Dataset, snap *metalink.Snapshot) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p.Usage = b.usage
+	p.Compose = composeOf(d, b.points)
 	b.cur.Store(&edition{snap: snap, page: p})
 }
 
@@ -69,6 +72,16 @@ func (b *Board) SetUsage(u *Usage) {
 		p.Usage = u
 		b.cur.Store(&edition{snap: e.snap, page: &p})
 	}
+}
+
+// SetPropagation gives the crawls' propagation points of the latest
+// compose (see LatestCompose) to the next Update, which charts them; nil
+// when the store keeps none. They are read at reload, so the chart, like
+// the rest of the page, is as of the snapshot.
+func (b *Board) SetPropagation(points []store.PropagationPoint) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.points = points
 }
 
 // snapshot returns the snapshot the current page describes, or nil.
@@ -109,9 +122,9 @@ func Render(p *Page) ([]byte, error) {
 	var buf bytes.Buffer
 	data := struct {
 		*Page
-		Chart             chartView
+		Chart, Timeline   chartView
 		Requests, Countme columnChart
-	}{Page: p, Chart: p.Propagation.layout()}
+	}{Page: p, Chart: p.Propagation.layout("chart-title"), Timeline: p.Compose.Timeline.layout("timeline-title")}
 	if p.Usage != nil {
 		data.Requests, data.Countme = p.Usage.charts()
 	}

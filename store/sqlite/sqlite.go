@@ -29,6 +29,9 @@ import (
 // FileName is the database file in the data directory.
 const FileName = "metalinkd.db"
 
+// openLockName is the file Open locks while it sets the data directory up.
+const openLockName = "open.lock"
+
 // busyTimeout is how long a write waits for another process's write to
 // end, such as a report waiting for an import of the whole network.
 const busyTimeout = 2 * time.Minute
@@ -84,7 +87,15 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	s.closing, s.close = context.WithCancel(context.Background())
-	var err error
+	// Programs started together on a new data directory (a server and its
+	// timers on first boot) would otherwise race to switch the new file to
+	// WAL and to create the schema, and the losers fail with SQLITE_BUSY:
+	// setting up is done by one at a time.
+	unlock, err := store.LockFile(filepath.Join(dir, openLockName))
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	defer unlock()
 	if s.writer, err = openDB(filepath.Join(dir, FileName), "immediate"); err != nil {
 		return nil, err
 	}

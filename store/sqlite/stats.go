@@ -31,6 +31,12 @@ func (s *Store) statsDB(ctx context.Context) (*sql.DB, error) {
 	if s.closing.Err() != nil {
 		return nil, errors.New("embedded store: closed")
 	}
+	// Set up by one process at a time, as Open sets up the dataset's file.
+	unlock, err := store.LockFile(filepath.Join(s.dir, openLockName))
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	defer unlock()
 	db, err := openDB(filepath.Join(s.dir, StatsFileName), "immediate")
 	if err != nil {
 		return nil, err
