@@ -3,6 +3,8 @@ package metalink
 import (
 	"fmt"
 	"html"
+	"maps"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -32,6 +34,8 @@ type mirror struct {
 	// ListURL indexes the URL a mirrorlist gives by default (the first
 	// https, http or ftp one), -1 when there is none.
 	ListURL int
+	// index is the mirror's id.
+	index int32
 	// Locations are the locations the mirror is registered for.
 	Locations []string
 	// AlwaysUpToDate mirrors carry every directory of the tree.
@@ -39,6 +43,12 @@ type mirror struct {
 	// Allowed, when not empty, are the only client countries the mirror
 	// may be listed for (host_country_allowed).
 	Allowed []string
+	// src is the stored mirror, for patches.
+	src *store.Mirror
+	// country, continent and locations index the snapshot's names of them
+	// (continent -1 when the country has none), for building lists.
+	country, continent int32
+	locations          []int32
 }
 
 // mirrorURL is one base URL of a mirror, raw and XML-escaped.
@@ -104,7 +114,15 @@ type Snapshot struct {
 	redirects map[string]string
 	dirs      map[string]*dirView
 	locations map[string]bool
+	// byName finds a mirror's id.
+	byName map[string]mirrorID
+	// names are the countries (sorted), continents and locations of the
+	// mirrors, each once.
+	names mirrorNames
+	// netblocks holds slots of nbSlots, which map them to mirror ids (-1:
+	// gone), so that a patch renumbers mirrors without rebuilding it.
 	netblocks prefixTable[mirrorID]
+	nbSlots   []mirrorID
 	asn       map[uint32][]mirrorID
 	// cloud maps published cloud address ranges to locations.
 	cloud prefixTable[string]
@@ -169,7 +187,16 @@ func (s *Snapshot) netblocksOf(dst []prefixValue[mirrorID], a netip.Addr) []pref
 	if !a.IsValid() || s.netblocks.Len() == 0 {
 		return dst
 	}
-	return s.netblocks.Lookup(dst, a)
+	start := len(dst)
+	dst = s.netblocks.Lookup(dst, a)
+	kept := dst[:start]
+	for _, pv := range dst[start:] {
+		if id := s.nbSlots[pv.Value]; id >= 0 {
+			pv.Value = id
+			kept = append(kept, pv)
+		}
+	}
+	return kept
 }
 
 // byASN returns the mirrors registered for an autonomous system.
@@ -177,6 +204,8 @@ func (s *Snapshot) byASN(asn uint32) []mirrorID { return s.asn[asn] }
 
 // NewSnapshot builds the indexed view of d at time built. d must be valid.
 // Mirrors disabled by their admin or by the crawler (d.Health) are left out.
+// Mirrors are numbered in d's order (by name, as the stores load them), and
+// every candidate list keeps that order.
 func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	s := &Snapshot{
 		Built:     built,
@@ -184,32 +213,17 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 		redirects: make(map[string]string, len(d.Redirects)),
 		dirs:      make(map[string]*dirView, len(d.Directories)),
 		locations: d.LocationNames(),
-		asn:       map[uint32][]mirrorID{},
 	}
 	s.overrides(d)
-	byName := make(map[string]mirrorID, len(d.Mirrors))
 	down := d.CrawlerDisabled()
+	rows := make([]*store.Mirror, 0, len(d.Mirrors))
 	for i := range d.Mirrors {
-		m := &d.Mirrors[i]
-		if !m.Enabled || down[m.Name] {
-			continue
-		}
-		id := mirrorID(len(s.mirrors))
-		byName[m.Name] = id
-		s.mirrors = append(s.mirrors, newMirror(m))
-		s.mirrors[id].Continent = s.continent(m.Country)
-		s.hostRules = append(s.hostRules, hostRuleOf(m))
-		s.familyLimited = s.familyLimited || !m.ServesIPv4() || !m.ServesIPv6()
-		s.restricted = s.restricted || len(m.CountriesAllowed) > 0
-		for _, nb := range m.Netblocks {
-			if p, err := store.ParseNetblock(nb); err == nil {
-				s.netblocks.Insert(p, id)
-			}
-		}
-		if m.ASN != 0 && !m.Regional() {
-			s.asn[m.ASN] = append(s.asn[m.ASN], id)
+		if m := &d.Mirrors[i]; m.Enabled && !down[m.Name] {
+			rows = append(rows, m)
 		}
 	}
+	s.setMirrors(rows)
+	s.setNetblocks()
 	for _, r := range d.Redirects {
 		s.redirects[r.From] = r.To
 	}
@@ -235,27 +249,138 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	}
 	slices.Sort(list)
 	s.repoList = strings.Join(list, "")
-	fresh := map[string]map[mirrorID]string{}
-	for _, f := range d.Freshness {
-		if id, ok := byName[f.Mirror]; ok {
-			if fresh[f.Directory] == nil {
-				fresh[f.Directory] = map[mirrorID]string{}
-			}
-			fresh[f.Directory][id] = f.SHA256
-		}
-	}
-	for _, v := range s.dirs {
-		s.index(v, d, byName, fresh[v.Path])
-	}
+	s.setCarries(d.Freshness)
+	s.indexAll(mapsValues(s.dirs))
 	s.indexTree(d)
 	return s
+}
+
+// setMirrors numbers the mirrors of rows, in their order, and indexes them
+// by name and by ASN.
+func (s *Snapshot) setMirrors(rows []*store.Mirror) {
+	s.mirrors = make([]mirror, len(rows))
+	s.byName = make(map[string]mirrorID, len(rows))
+	s.asn = map[uint32][]mirrorID{}
+	s.hostRules = make([]hostRule, len(rows))
+	s.familyLimited, s.restricted = false, false
+	for i, m := range rows {
+		id := mirrorID(i)
+		s.byName[m.Name] = id
+		s.mirrors[i] = newMirror(m)
+		s.mirrors[i].index = int32(i)
+		s.mirrors[i].Continent = s.continent(m.Country)
+		s.hostRules[i] = hostRuleOf(m)
+		s.familyLimited = s.familyLimited || !m.ServesIPv4() || !m.ServesIPv6()
+		s.restricted = s.restricted || len(m.CountriesAllowed) > 0
+		if m.ASN != 0 && !m.Regional() {
+			s.asn[m.ASN] = append(s.asn[m.ASN], id)
+		}
+	}
+	s.names = nameMirrors(s.mirrors, s.continent)
+}
+
+// mirrorNames are the distinct countries (sorted), continents and
+// locations of a snapshot's mirrors.
+type mirrorNames struct {
+	countries, continents, locations []string
+	// continentOf indexes each country's continent in continents, -1 for none.
+	continentOf []int32
+}
+
+// nameMirrors collects the names of ms and indexes each mirror's.
+func nameMirrors(ms []mirror, continentOf func(country string) string) mirrorNames {
+	var n mirrorNames
+	countries := map[string]int32{}
+	for i := range ms {
+		countries[ms[i].Country] = 0
+	}
+	n.countries = slices.Sorted(maps.Keys(countries))
+	continents, locations := map[string]int32{}, map[string]int32{}
+	intern := func(m map[string]int32, list *[]string, name string) int32 {
+		if i, ok := m[name]; ok {
+			return i
+		}
+		m[name] = int32(len(*list))
+		*list = append(*list, name)
+		return m[name]
+	}
+	n.continentOf = make([]int32, len(n.countries))
+	for i, c := range n.countries {
+		countries[c] = int32(i)
+		n.continentOf[i] = -1
+		if cont := continentOf(c); cont != "" {
+			n.continentOf[i] = intern(continents, &n.continents, cont)
+		}
+	}
+	for i := range ms {
+		m := &ms[i]
+		m.country = countries[m.Country]
+		m.continent = n.continentOf[m.country]
+		m.locations = make([]int32, len(m.Locations))
+		for j, l := range m.Locations {
+			m.locations[j] = intern(locations, &n.locations, l)
+		}
+	}
+	return n
+}
+
+// setNetblocks builds the netblock table of the mirrors. Its values are
+// slots of nbSlots, which patches renumber without rebuilding the table.
+func (s *Snapshot) setNetblocks() {
+	s.netblocks = prefixTable[mirrorID]{}
+	s.nbSlots = make([]mirrorID, len(s.mirrors))
+	for id := range s.mirrors {
+		s.nbSlots[id] = mirrorID(id)
+		for _, nb := range s.mirrors[id].src.Netblocks {
+			if p, err := store.ParseNetblock(nb); err == nil {
+				s.netblocks.Insert(p, mirrorID(id))
+			}
+		}
+	}
+}
+
+// setCarries sets, in every directory, the bits of the mirrors that carry
+// its content: those flagged always up to date, and those that reported a
+// repomd the directory still accepts. The bitsets share one allocation.
+func (s *Snapshot) setCarries(fresh []store.Freshness) {
+	words := carriesWords(len(s.mirrors))
+	all := make([]uint64, words*len(s.dirs))
+	for _, v := range s.dirs {
+		v.carries, all = all[:words:words], all[words:]
+		for id := range s.mirrors {
+			if s.mirrors[id].AlwaysUpToDate {
+				setBit(v.carries, mirrorID(id))
+			}
+		}
+	}
+	for i := range fresh {
+		f := &fresh[i]
+		id, ok := s.byName[f.Mirror]
+		if v := s.dirs[f.Directory]; ok && v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
+			setBit(v.carries, id)
+		}
+	}
+}
+
+func trailingZeros(w uint64) int { return bits.TrailingZeros64(w) }
+
+func carriesWords(mirrors int) int { return (mirrors + 63) / 64 }
+
+func setBit(bits []uint64, id mirrorID) { bits[id/64] |= 1 << (uint(id) % 64) }
+
+func mapsValues[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }
 
 func newMirror(m *store.Mirror) mirror {
 	sm := mirror{
 		Name: m.Name, Country: m.Country, Continent: store.Continent(m.Country),
 		Bandwidth: max(m.Bandwidth, 1), Hidden: m.Private || m.Regional(), Regional: m.Regional(), ASN: m.ASN,
-		Locations: m.Locations, AlwaysUpToDate: m.AlwaysUpToDate,
+		Locations: m.Locations, AlwaysUpToDate: m.AlwaysUpToDate, src: m,
 	}
 	for _, u := range m.URLs {
 		scheme, _, _ := strings.Cut(u, ":")
@@ -266,33 +391,176 @@ func newMirror(m *store.Mirror) mirror {
 	return sm
 }
 
-// index fills a directory's candidate lists. A mirror carries the content
-// when it is flagged always up to date or reported a repomd the directory
-// still accepts.
-func (s *Snapshot) index(v *dirView, d *store.Dataset, byName map[string]mirrorID, fresh map[mirrorID]string) {
-	s.initLists(v)
-	for i := range d.Mirrors {
-		m := &d.Mirrors[i]
-		id, ok := byName[m.Name]
-		if !ok {
+// indexAll fills the candidate lists of views from their carries bits,
+// over two goroutines when there are many.
+func (s *Snapshot) indexAll(views []*dirView) {
+	if len(views) < 256 {
+		var sc listCounts
+		for _, v := range views {
+			s.index(v, &sc)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	half := len(views) / 2
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var sc listCounts
+		for _, v := range views[half:] {
+			s.index(v, &sc)
+		}
+	}()
+	var sc listCounts
+	for _, v := range views[:half] {
+		s.index(v, &sc)
+	}
+	wg.Wait()
+}
+
+// listCounts is index's scratch space: the length of each list, then the
+// lists being filled, by name index.
+type listCounts struct {
+	country, continent, location []int
+	countries, continents        [][]mirrorID
+	locations                    [][]mirrorID
+}
+
+func resetCounts(c []int, n int) []int {
+	c = slices.Grow(c[:0], n)[:n]
+	clear(c)
+	return c
+}
+
+// index fills a directory's candidate lists from its carries bits, in
+// mirror order: the lists share one allocation, sized by a first pass.
+func (s *Snapshot) index(v *dirView, sc *listCounts) {
+	v.PathXML = html.EscapeString(v.Path)
+	sc.country = resetCounts(sc.country, len(s.names.countries))
+	sc.continent = resetCounts(sc.continent, len(s.names.continents))
+	sc.location = resetCounts(sc.location, len(s.names.locations))
+	total, visible := 0, 0
+	s.eachCarrier(v, func(m *mirror) {
+		for _, l := range m.locations {
+			sc.location[l]++
+		}
+		total += len(m.locations)
+		if m.Hidden {
+			return
+		}
+		visible++
+		total += 2
+		sc.country[m.country]++
+		if m.continent >= 0 {
+			sc.continent[m.continent]++
+			total++
+		}
+	})
+	buf := make([]mirrorID, 0, total)
+	carve := func(n int) []mirrorID {
+		l := buf[len(buf) : len(buf) : len(buf)+n]
+		buf = buf[:len(buf)+n]
+		return l
+	}
+	sc.countries = carveAll(sc.countries, sc.country, carve)
+	sc.continents = carveAll(sc.continents, sc.continent, carve)
+	sc.locations = carveAll(sc.locations, sc.location, carve)
+	global := carve(visible)
+	s.eachCarrier(v, func(m *mirror) {
+		id := mirrorID(m.index)
+		for _, l := range m.locations {
+			sc.locations[l] = append(sc.locations[l], id)
+		}
+		if m.Hidden {
+			return
+		}
+		sc.countries[m.country] = append(sc.countries[m.country], id)
+		if m.continent >= 0 {
+			sc.continents[m.continent] = append(sc.continents[m.continent], id)
+		}
+		global = append(global, id)
+	})
+	if visible > 0 {
+		v.Global = global
+	}
+	v.ByLocation = listMap(sc.locations, s.names.locations)
+	v.ByCountry = listMap(sc.countries, s.names.countries)
+	v.ByContinent = listMap(sc.continents, s.names.continents)
+	v.Countries = s.countriesByContinent(sc.country)
+}
+
+// eachCarrier calls fn with each mirror that carries v, in id order.
+func (s *Snapshot) eachCarrier(v *dirView, fn func(*mirror)) {
+	for w, word := range v.carries {
+		for word != 0 {
+			id := w*64 + trailingZeros(word)
+			word &= word - 1
+			fn(&s.mirrors[id])
+		}
+	}
+}
+
+// carveAll sets lists[i] to an empty list of capacity counts[i].
+func carveAll(lists [][]mirrorID, counts []int, carve func(int) []mirrorID) [][]mirrorID {
+	lists = slices.Grow(lists[:0], len(counts))[:len(counts)]
+	for i, n := range counts {
+		lists[i] = nil
+		if n > 0 {
+			lists[i] = carve(n)
+		}
+	}
+	return lists
+}
+
+// listMap maps the names of the non-empty lists to them.
+func listMap(lists [][]mirrorID, names []string) map[string][]mirrorID {
+	n := 0
+	for _, l := range lists {
+		if len(l) > 0 {
+			n++
+		}
+	}
+	m := make(map[string][]mirrorID, n)
+	for i, l := range lists {
+		if len(l) > 0 {
+			m[names[i]] = l
+		}
+	}
+	return m
+}
+
+// countriesByContinent lists, per continent, the countries with visible
+// carriers (counts, by country index), sorted.
+func (s *Snapshot) countriesByContinent(counts []int) map[string][]string {
+	per := make([]int, len(s.names.continents))
+	total := 0
+	for c, n := range counts {
+		if cont := s.names.continentOf[c]; n > 0 && cont >= 0 {
+			per[cont]++
+			total++
+		}
+	}
+	out := make(map[string][]string, len(per))
+	all := make([]string, 0, total)
+	for cont, n := range per {
+		if n == 0 {
 			continue
 		}
-		sha, reported := fresh[id]
-		if !m.AlwaysUpToDate && !(reported && v.State != nil && v.State.Accepts(sha)) {
-			continue
+		list := all[len(all):]
+		for c, k := range counts {
+			if k > 0 && s.names.continentOf[c] == int32(cont) {
+				list = append(list, s.names.countries[c])
+			}
 		}
-		v.carries[id/64] |= 1 << (uint(id) % 64)
-		s.addCandidate(v, id)
+		all = all[:len(all)+len(list)]
+		out[s.names.continents[cont]] = list[:len(list):len(list)]
 	}
-	for _, cs := range v.Countries {
-		slices.Sort(cs)
-	}
+	return out
 }
 
 // initLists makes a view's empty candidate lists.
 func (s *Snapshot) initLists(v *dirView) {
 	v.PathXML = html.EscapeString(v.Path)
-	v.carries = make([]uint64, (len(s.mirrors)+63)/64)
 	v.ByLocation = map[string][]mirrorID{}
 	v.ByCountry = map[string][]mirrorID{}
 	v.ByContinent = map[string][]mirrorID{}

@@ -124,8 +124,11 @@ func (v *dirView) ready() *dirView {
 // repository directories, and the always-up-to-date ones.
 func (s *Snapshot) indexGroup(v *dirView) {
 	s.initLists(v)
+	v.carries = make([]uint64, carriesWords(len(s.mirrors)))
 	for _, m := range v.group.members {
-		for i := range v.carries {
+		// A view a patch shared may be shorter or longer (all zero beyond
+		// the mirrors).
+		for i := range min(len(v.carries), len(m.carries)) {
 			v.carries[i] |= m.carries[i]
 		}
 	}

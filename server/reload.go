@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,11 +16,16 @@ import (
 )
 
 // Reloader keeps the current snapshot: it builds one from the store at
-// start, rebuilds it when the store signals a change (debounced) and on a
-// timer as a safety net, and keeps the last good one when a rebuild fails,
-// so that the server goes on answering while the store is away. With a
-// snapshot cache it can also start while the store is away; with a health
-// check it notices a store that stopped answering before a reload does.
+// start; when the store signals a change, and on a timer as a safety net,
+// it reads what changed from the store's change log and patches the
+// snapshot (freshness, mirrors), or rebuilds it (debounced) when the change
+// touched more. What is built from a whole dataset besides the snapshot
+// (the status page, the dataset metrics, the cache) catches up with patches
+// by a load of its own, at most every StatusEvery. It keeps the last good
+// snapshot when a rebuild fails, so that the server goes on answering
+// while the store is away. With a snapshot cache it can also start while
+// the store is away; with a health check it notices a store that stopped
+// answering before a reload does.
 type Reloader struct {
 	st       store.Store
 	log      *slog.Logger
@@ -26,7 +33,13 @@ type Reloader struct {
 	debounce time.Duration
 	timeout  time.Duration
 	snap     atomic.Pointer[metalink.Snapshot]
-	lastErr  atomic.Pointer[error]
+	// mu serialises rebuilds and patches; seq is the change-log number the
+	// snapshot includes.
+	mu  sync.Mutex
+	seq int64
+	// patched asks the status refresher for a load: patches were applied.
+	patched chan struct{}
+	lastErr atomic.Pointer[error]
 	// cachedAt is when the cached dataset being served was saved, until
 	// the first successful reload.
 	cachedAt atomic.Pointer[time.Time]
@@ -64,6 +77,9 @@ type ReloaderOptions struct {
 	PingEvery time.Duration
 	// Metrics, when set, get each dataset loaded and each failure.
 	Metrics *Metrics
+	// StatusEvery (default 10 s) bounds how often patched changes make
+	// the status page, the metrics and the cache load the dataset.
+	StatusEvery time.Duration
 	// Stats, when set, learn the labels of each dataset loaded.
 	Stats *Stats
 }
@@ -98,8 +114,12 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 	if opts.PingEvery <= 0 {
 		opts.PingEvery = 2 * time.Second
 	}
+	if opts.StatusEvery <= 0 {
+		opts.StatusEvery = 10 * time.Second
+	}
 	r := &Reloader{st: st, log: log, opts: opts, debounce: 100 * time.Millisecond, timeout: reloadTimeout,
-		kick: make(chan struct{}, 1), asked: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), now: time.Now}
+		kick: make(chan struct{}, 1), asked: make(chan struct{}, 1), cacheDue: make(chan struct{}, 1), patched: make(chan struct{}, 1),
+		now: time.Now}
 	opts.Metrics.watchReloader(r)
 	// The subscription outlives ctx (serve's, which ends on SIGTERM while
 	// the reloader goes on through the drain): Run's context, or Close of
@@ -170,8 +190,17 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, r.timeout)
 		defer cancel()
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	start := time.Now()
-	d, err := r.st.Load(ctx)
+	// The change-log number is read first: the load includes at least
+	// every change up to it, and patches are idempotent, so the next patch
+	// may safely start there.
+	seq, err := r.st.ChangeSeq(ctx)
+	var d *store.Dataset
+	if err == nil {
+		d, err = r.st.Load(ctx)
+	}
 	if err == nil {
 		err = d.Validate()
 	}
@@ -185,6 +214,7 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	r.status.SetPropagation(r.propagation(ctx, d))
 	r.status.Update(d, snap)
 	r.snap.Store(snap)
+	r.seq = seq
 	r.lastErr.Store(nil)
 	r.cachedAt.Store(nil)
 	// Tallied once the snapshot serves, so that the change is not delayed.
@@ -193,7 +223,58 @@ func (r *Reloader) Reload(ctx context.Context) error {
 		r.toCache.Store(d)
 		signal(r.cacheDue)
 	}
+	releaseMemory()
 	return nil
+}
+
+// releaseMemory hands the memory of a loaded dataset, garbage once its
+// snapshot and status page are built, back to the system at once rather
+// than over minutes: loads are rare now that changes are patched in, and
+// the resident size between them is the server's footprint.
+func releaseMemory() { debug.FreeOSMemory() }
+
+// Update brings the snapshot up to date with the store's change log: it
+// patches it when only freshness and mirrors changed, and rebuilds it
+// otherwise (after the debounce, so that a burst of such changes settles
+// into one rebuild). It reports whether it rebuilt.
+func (r *Reloader) Update(ctx context.Context) (rebuilt bool, err error) {
+	cs, err := r.patch(ctx)
+	if err != nil {
+		r.lastErr.Store(&err)
+		r.opts.Metrics.reloadFailed()
+		return false, err
+	}
+	if !cs.Full {
+		return false, nil
+	}
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-time.After(r.debounce):
+	}
+	return true, r.Reload(ctx)
+}
+
+// patch reads the changes since the snapshot's and, unless they need a
+// rebuild, applies them.
+func (r *Reloader) patch(ctx context.Context) (*store.ChangeSet, error) {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cs, err := r.st.ChangesSince(ctx, r.seq)
+	if err != nil || cs.Full {
+		return cs, err
+	}
+	if !cs.Empty() {
+		r.snap.Store(r.Snapshot().Patch(cs, r.now()))
+		signal(r.patched)
+	}
+	r.seq = cs.Through
+	return cs, nil
 }
 
 // Trigger asks Run to reload at once, without waiting for a change signal
@@ -201,9 +282,11 @@ func (r *Reloader) Reload(ctx context.Context) error {
 // pending count as one.
 func (r *Reloader) Trigger() { signal(r.asked) }
 
-// Run reloads on change signals, Trigger, timer ticks and, while reloads
-// fail, on retries with backoff, until ctx ends. It also runs the health
-// check and the cache writer, when configured. A reload asked for with
+// Run updates the snapshot on change signals and timer ticks (Update: a
+// patch at once, or a debounced rebuild), and rebuilds it on Trigger and,
+// while reloads fail, on retries with backoff, until ctx ends. It also
+// runs the status refresher and, when configured, the health check and
+// the cache writer. A reload asked for with
 // Trigger is logged at info level, the others at debug level.
 func (r *Reloader) Run(ctx context.Context) {
 	done := make(chan struct{})
@@ -223,18 +306,15 @@ func (r *Reloader) Run(ctx context.Context) {
 			retry = time.After(backoff)
 		}
 		level, reason := slog.LevelDebug, "interval"
+		full := true
 		select {
 		case <-ctx.Done():
 			return
 		case <-changes:
-			reason = "change"
-			// Let a burst of changes settle into one rebuild.
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(r.debounce):
-			}
+			reason, full = "change", false
 		case <-tick.C:
+			// A safety net for a lost signal.
+			full = false
 		case <-r.asked:
 			level, reason = slog.LevelInfo, "request"
 		case <-r.kick:
@@ -244,20 +324,34 @@ func (r *Reloader) Run(ctx context.Context) {
 			backoff = min(2*backoff, maxRetry)
 		}
 		start := time.Now()
-		if err := r.Reload(ctx); err != nil {
+		var err error
+		if full || r.lastErr.Load() != nil || r.cachedAt.Load() != nil {
+			err = r.Reload(ctx)
+		} else {
+			full, err = r.Update(ctx)
+		}
+		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Warn("reload failed; serving the previous snapshot", "reason", reason, "err", err)
 			}
 			continue
 		}
 		backoff = minRetry
-		r.log.Log(ctx, level, "snapshot reloaded", "reason", reason, "duration_ms", time.Since(start).Milliseconds(),
+		what := "snapshot patched"
+		if full {
+			what = "snapshot reloaded"
+		}
+		r.log.Log(ctx, level, what, "reason", reason, "duration_ms", time.Since(start).Milliseconds(),
 			"mirrors", r.Snapshot().MirrorCount())
 	}
 }
 
-// background runs the health check and the cache writer until ctx ends.
+// background runs the health check, the status refresher and the cache
+// writer until ctx ends.
 func (r *Reloader) background(ctx context.Context) {
+	refreshed := make(chan struct{})
+	go func() { defer close(refreshed); r.refreshStatus(ctx) }()
+	defer func() { <-refreshed }()
 	done := make(chan struct{})
 	if r.opts.Health != nil {
 		go func() {
@@ -271,6 +365,48 @@ func (r *Reloader) background(ctx context.Context) {
 		r.writeCache(ctx)
 	}
 	<-done
+}
+
+// refreshStatus brings the status page, the dataset metrics and the cache
+// up to date with patched changes: after a patch, at most once per
+// StatusEvery, it loads the dataset (no snapshot is built from it), until
+// ctx ends.
+func (r *Reloader) refreshStatus(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.patched:
+		}
+		d, err := r.loadWithTimeout(ctx)
+		if err == nil {
+			r.status.SetPropagation(r.propagation(ctx, d))
+			r.status.Update(d, r.Snapshot())
+			r.opts.Metrics.loaded(d, 0)
+			if r.opts.Cache != nil {
+				r.toCache.Store(d)
+				signal(r.cacheDue)
+			}
+			d = nil
+			releaseMemory()
+		} else if ctx.Err() == nil {
+			r.log.Warn("cannot load the dataset for the status page", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(r.opts.StatusEvery):
+		}
+	}
+}
+
+func (r *Reloader) loadWithTimeout(ctx context.Context) (*store.Dataset, error) {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	return r.st.Load(ctx)
 }
 
 // writeCache saves the newest loaded dataset to the cache whenever there is

@@ -31,6 +31,13 @@ func (s *silentStore) Load(ctx context.Context) (*store.Dataset, error) {
 
 func (s *silentStore) Changes(context.Context) <-chan struct{} { return s.changes }
 
+// It keeps no change log: every change asks for a rebuild.
+func (s *silentStore) ChangeSeq(context.Context) (int64, error) { return 0, nil }
+
+func (s *silentStore) ChangesSince(_ context.Context, since int64) (*store.ChangeSet, error) {
+	return &store.ChangeSet{Since: since, Full: true}, nil
+}
+
 // Propagation has no crawl to tell of; a reload reads it for the status page.
 func (s *silentStore) Propagation(context.Context, string, time.Time) ([]store.PropagationPoint, error) {
 	return nil, nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/metalinkd/metalinkd/internal/demo"
+	"github.com/metalinkd/metalinkd/internal/testpeer"
 	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/store"
 	"github.com/metalinkd/metalinkd/store/sqlite"
@@ -73,6 +74,16 @@ func TestStatusPageFollowsReloads(t *testing.T) {
 	if got := state("/mirrors/"); got != "disabled" {
 		t.Errorf("after disabling, %s is %s, want disabled", name, got)
 	}
+
+	// A patch loads no dataset: the page catches up by a load of its own.
+	rl.opts.StatusEvery = time.Millisecond
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go rl.Run(runCtx)
+	if _, err := st.UpdateMirror(ctx, name, func(m *store.Mirror) error { m.Enabled = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	testpeer.MustEventually(t, 30*time.Second, "the page to show the mirror enabled", func() bool { return state("/mirrors") == "enabled" })
 }
 
 // statusHandler is the full handler over benchDataset(n) with its page.

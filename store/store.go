@@ -143,6 +143,9 @@ type Store interface {
 	// CrawlStore: the crawler's results, mirror health and propagation.
 	CrawlStore
 
+	// ChangeLog: what changed, for patching snapshots.
+	ChangeLog
+
 	// Changes delivers a value whenever the stored data may have changed,
 	// including changes made by other processes, until ctx ends.
 	Changes(ctx context.Context) <-chan struct{}

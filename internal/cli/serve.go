@@ -97,7 +97,7 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.BoolVar(&c.AllowIPParam, "allow-ip-param", envOr(env, "METALINKD_ALLOW_IP_PARAM", "false") == "true", "honour ip= (select as if from that address) from any client, not only from --trusted-proxy peers; it never reaches private mirrors, cloud ranges or --verify-location (env METALINKD_ALLOW_IP_PARAM=true|false)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(env, "METALINKD_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json or text (env METALINKD_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "METALINKD_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env METALINKD_LOG_LEVEL)")
-	fs.DurationVar(&c.Reload, "reload-interval", 5*time.Minute, "rebuild the snapshot at least this often, besides on every change")
+	fs.DurationVar(&c.Reload, "reload-interval", 5*time.Minute, "read the store's change log at least this often, besides on every change signal")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time allowed to read a request's headers")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
 	limitFlags(env, fs, &c.ServeLimits)

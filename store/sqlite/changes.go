@@ -8,7 +8,8 @@ import (
 
 // Changes implements store.Store by polling the database's data version
 // on a connection of its own: SQLite changes it whenever another
-// connection, of this process or another, commits. A commit is signalled
+// connection, of this process or another, commits. This process's own
+// commits wake the poller at once. A commit is signalled
 // when it also moved the generation, which every change that answers
 // depend on counts (bump): the crawler's health-only writes are not. The
 // first version is
@@ -30,9 +31,11 @@ func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 			last, gen = -1, -1
 		}
 	}
+	woken, unregister := s.awaken()
 	s.listeners.Add(1)
 	go func() {
 		defer s.listeners.Done()
+		defer unregister()
 		defer stop()
 		defer cancel()
 		defer close(ch)
@@ -48,6 +51,7 @@ func (s *Store) Changes(ctx context.Context) <-chan struct{} {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			case <-woken:
 			}
 			if conn == nil {
 				if conn, err = s.reader.Conn(ctx); err != nil {

@@ -26,7 +26,7 @@ func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 		if err := d.Validate(); err != nil {
 			return err
 		}
-		return replaceDeclarative(ctx, tx, d)
+		return quietly(ctx, tx, func() error { return replaceDeclarative(ctx, tx, d) })
 	})
 	return wrap(err, "import")
 }
@@ -46,6 +46,10 @@ func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 
 // restore replaces the stored dataset with d, normalised and validated.
 func restore(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
+	return quietly(ctx, tx, func() error { return restoreAll(ctx, tx, d) })
+}
+
+func restoreAll(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
 	// Freshness goes first: dropping it row by row through the cascades
 	// would cost more than the rest of the restore.
 	for _, table := range []string{"freshness", "crawl_observations", "mirrors", "directories", "cloud_ranges", "cloud_sources",

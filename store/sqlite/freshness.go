@@ -59,15 +59,22 @@ func (s *Store) LoadFreshness(ctx context.Context, fs []store.Freshness) error {
 			return err
 		}
 		defer w.close()
-		for i, f := range fs {
-			if err := check.accepts(f); err != nil {
-				return fmt.Errorf("freshness[%d]: %w", i, err)
+		put := func() error {
+			for i, f := range fs {
+				if err := check.accepts(f); err != nil {
+					return fmt.Errorf("freshness[%d]: %w", i, err)
+				}
+				if err := w.put(ctx, f); err != nil {
+					return err
+				}
 			}
-			if err := w.put(ctx, f); err != nil {
-				return err
-			}
+			return nil
 		}
-		return nil
+		// Past what a patch follows, one entry for everything.
+		if len(fs) > store.MaxPatchChanges {
+			return quietly(ctx, tx, put)
+		}
+		return put()
 	})
 	return wrap(err, "loading freshness")
 }

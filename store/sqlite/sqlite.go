@@ -58,6 +58,10 @@ type Store struct {
 	closing   context.Context
 	close     context.CancelFunc
 	listeners sync.WaitGroup
+	// wrote wakes this process's Changes pollers after each of its own
+	// commits, so that they need not wait for the next poll.
+	wroteMu sync.Mutex
+	wrote   map[chan struct{}]struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -192,7 +196,39 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.wake()
+	return nil
+}
+
+// wake tells this process's Changes pollers that a commit was made.
+func (s *Store) wake() {
+	s.wroteMu.Lock()
+	defer s.wroteMu.Unlock()
+	for ch := range s.wrote {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// awaken registers a channel for wake; the returned func removes it.
+func (s *Store) awaken() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	s.wroteMu.Lock()
+	defer s.wroteMu.Unlock()
+	if s.wrote == nil {
+		s.wrote = map[chan struct{}]struct{}{}
+	}
+	s.wrote[ch] = struct{}{}
+	return ch, func() {
+		s.wroteMu.Lock()
+		defer s.wroteMu.Unlock()
+		delete(s.wrote, ch)
+	}
 }
 
 // read runs fn in a read transaction, so that a read of several tables
