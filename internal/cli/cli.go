@@ -67,7 +67,7 @@ func commands() []command {
 		{"serve", "run the metalink and mirrorlist server", runServe},
 		{"import", "load a mirrors file (or an export) into the store", runImport},
 		{"export", "write the store as a mirrors file", runExport},
-		{"scan", "scan the master tree and record its repomd.xml files", runScan},
+		{"scan", "scan the master tree: its directories, repomd.xml files and image details", runScan},
 		{"crawl", "check which repomd.xml each public mirror serves; record freshness and health", runCrawl},
 		{"expire", "drop the alternates of a directory at once", runExpire},
 		{"report", "record which repomd.xml a mirror serves for a directory", runReport},
