@@ -422,11 +422,14 @@ func ApplyCrawl(st *CrawlState, r *CrawlResult, p CrawlPolicy) CrawlPlan {
 }
 
 // ApplyRecover brings back a mirror the crawler disabled and clears its
-// consecutive failures; it reports whether that changed whether the
+// consecutive failures, its own and each protocol's; it reports whether that changed whether the
 // mirror is in answers.
 func (h *MirrorHealth) ApplyRecover() bool {
 	was := h.Disabled
 	h.Disabled, h.Reason, h.Since, h.ConsecutiveFailures = false, "", time.Time{}, 0
+	for i := range h.Protocols {
+		h.Protocols[i].ConsecutiveFailures = 0
+	}
 	return was
 }
 

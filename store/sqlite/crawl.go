@@ -235,9 +235,6 @@ func (s *Store) Recover(ctx context.Context, mirror string) error {
 		}
 		h := hs[0]
 		h.ApplyRecover()
-		for i := range h.Protocols {
-			h.Protocols[i].ConsecutiveFailures = 0
-		}
 		return putHealth(ctx, tx, h)
 	})
 	return wrap(err, "mirror %q", mirror)
