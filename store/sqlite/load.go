@@ -28,7 +28,7 @@ func (s *Store) Load(ctx context.Context) (*store.Dataset, error) {
 // Export calls fn with the dataset but its freshness, and with rows, which
 // yields the freshness in the order of Load one row at a time: both come
 // from one snapshot, and a large network is exported without being held.
-func (s *Store) Export(ctx context.Context, fn func(d *store.Dataset, rows func(yield func(store.Freshness) error) error) error) error {
+func (s *Store) Export(ctx context.Context, fn func(d *store.Dataset, rows store.FreshnessRows) error) error {
 	return s.read(ctx, func(tx *sql.Tx) error {
 		d, err := loadAllBut(ctx, tx)
 		if err != nil {
@@ -268,26 +268,20 @@ func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn
 		return err
 	}
 	defer rows.Close()
-	// Names repeat across rows: keep one copy of each.
-	names := map[string]string{}
-	intern := func(s string) string {
-		if v, ok := names[s]; ok {
-			return v
-		}
-		names[s] = s
-		return s
-	}
+	// Names repeat across rows: they are read as bytes, and one copy of
+	// each is kept.
+	names := store.Names{}
+	var mirrorB, dirB, shaB, sourceB sql.RawBytes
 	for rows.Next() {
-		var f store.Freshness
 		var reported int64
-		if err := rows.Scan(&f.Mirror, &f.Directory, &f.SHA256, &reported, &f.Source); err != nil {
+		if err := rows.Scan(&mirrorB, &dirB, &shaB, &reported, &sourceB); err != nil {
 			return err
 		}
-		f.Mirror, f.Directory, f.SHA256 = intern(f.Mirror), intern(f.Directory), intern(f.SHA256)
+		f := store.Freshness{Mirror: names.Of(mirrorB), Directory: names.Of(dirB), SHA256: names.Of(shaB),
+			Reported: fromMicros(reported), Source: names.Of(sourceB)}
 		if f.Source == store.SourceReport {
 			f.Source = ""
 		}
-		f.Reported = fromMicros(reported)
 		if err := fn(f); err != nil {
 			return err
 		}
