@@ -40,6 +40,13 @@ func (f *flakyStore) Load(ctx context.Context) (*store.Dataset, error) {
 	return f.Store.Load(ctx)
 }
 
+func (f *flakyStore) Export(ctx context.Context, fn func(d *store.Dataset, rows store.FreshnessRows) error) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.Export(ctx, fn)
+}
+
 func (f *flakyStore) Ping(context.Context) error { return f.fail() }
 
 func (f *flakyStore) set(err error) {
