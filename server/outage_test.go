@@ -61,6 +61,16 @@ var errOutage = fmt.Errorf("postgres: %w: connection refused", store.ErrUnavaila
 
 func demoStore(t *testing.T) *flakyStore {
 	t.Helper()
+	d, err := demo.Dataset(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return demoStoreWith(t, d)
+}
+
+// demoStoreWith is a flakyStore holding d.
+func demoStoreWith(t *testing.T, d *store.Dataset) *flakyStore {
+	t.Helper()
 	e, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -68,10 +78,6 @@ func demoStore(t *testing.T) *flakyStore {
 	// Closed before its directory is removed: its pollers would otherwise
 	// open the database again while the directory goes.
 	t.Cleanup(func() { e.Close() })
-	d, err := demo.Dataset(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := e.Restore(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
