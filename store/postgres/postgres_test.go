@@ -81,3 +81,26 @@ func BenchmarkRecordCrawl(b *testing.B) {
 	defer s.Close()
 	storetest.BenchRecordCrawl(b, s, 3000)
 }
+
+// BenchmarkExport reads 100,000 freshness rows (100 mirrors × 1,000
+// directories), a fifth of Fedora's.
+func BenchmarkExport(b *testing.B) {
+	server.Require(b)
+	s, err := postgres.Open(context.Background(), server.NewDatabase(b, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchExport(b, s, 100, 1000)
+}
+
+// BenchmarkLoad loads the data of BenchmarkExport whole, for comparison.
+func BenchmarkLoad(b *testing.B) {
+	server.Require(b)
+	s, err := postgres.Open(context.Background(), server.NewDatabase(b, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchLoad(b, s, 100, 1000)
+}

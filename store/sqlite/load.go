@@ -253,7 +253,9 @@ func loadFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string) ([
 // eachFreshness calls fn with each freshness row in order, as loadFreshness
 // selects them, without holding them all.
 func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn func(store.Freshness) error) error {
-	query := `SELECT mirror, directory, sha256, reported, source FROM freshness`
+	// The source is read as a flag: the schema allows only 'report' and
+	// 'crawl', and a number costs the driver no allocation, a text one.
+	query := `SELECT mirror, directory, sha256, reported, source = 'crawl' FROM freshness`
 	var args []any
 	switch {
 	case mirror != "" && directory != "":
@@ -271,16 +273,17 @@ func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn
 	// Names repeat across rows: they are read as bytes, and one copy of
 	// each is kept.
 	names := store.Names{}
-	var mirrorB, dirB, shaB, sourceB sql.RawBytes
+	var mirrorB, dirB, shaB sql.RawBytes
 	for rows.Next() {
 		var reported int64
-		if err := rows.Scan(&mirrorB, &dirB, &shaB, &reported, &sourceB); err != nil {
+		var crawl bool
+		if err := rows.Scan(&mirrorB, &dirB, &shaB, &reported, &crawl); err != nil {
 			return err
 		}
 		f := store.Freshness{Mirror: names.Of(mirrorB), Directory: names.Of(dirB), SHA256: names.Of(shaB),
-			Reported: fromMicros(reported), Source: names.Of(sourceB)}
-		if f.Source == store.SourceReport {
-			f.Source = ""
+			Reported: fromMicros(reported)}
+		if crawl {
+			f.Source = store.SourceCrawl
 		}
 		if err := fn(f); err != nil {
 			return err
