@@ -133,11 +133,10 @@ func TestISORedirectCurl(t *testing.T) {
 // possibly serving a corrupted copy of the right size; the download's
 // sha256 is checked.
 //
-// With Metalink 4 aria2 rejects the corrupted copy by its piece hash and
-// completes from the other mirror. Metalink 3.0 keeps the layout of
-// Fedora's server, a whole-file hash and no pieces: aria2 1.36 rejects the
-// corrupted copy by that hash and gives up (exit 32) rather than trying the
-// next URL. The test pins both, so that a change of either shows.
+// With either answer aria2 rejects the corrupted copy by the piece hash
+// (one piece, the whole image) and completes from the other mirror; without
+// the piece, in Fedora's exact layout, it gives up instead
+// (TestISOMetalinkAria2FedoraLayout).
 func TestISOMetalinkAria2(t *testing.T) {
 	requireTools(t, "aria2c", "rpmbuild", "createrepo_c")
 	for _, format := range []string{"metalink", "metalink.meta4"} {
@@ -194,5 +193,34 @@ func TestISOMetalinkAria2FedoraLayout(t *testing.T) {
 	}
 	if got := w.second.served(isoPath); got != 0 {
 		t.Errorf("second mirror served the image %d times, want 0", got)
+	}
+}
+
+// TestISOMetalinkWget2 lets wget2 download the 4 MiB image through its
+// Metalink 4 answer and verify it against the answer's sha-256 (piece and
+// whole file). Debian's wget2 only ever retries the first URL, so the
+// corrupted-mirror case is aria2's (TestISOMetalinkAria2).
+func TestISOMetalinkWget2(t *testing.T) {
+	requireTools(t, "wget2", "rpmbuild", "createrepo_c")
+	w := newISOWorld(t, false)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	url := w.md.url + "/metalink?meta4=1&path=" + isoPath + "&location=" + regionalLocation
+	cmd := exec.CommandContext(ctx, "wget2", "--no-config", "--metalink", "--tries=1", "--max-threads=1", "-v", url)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("wget2: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Checksum OK for '"+isoName+"'") {
+		t.Errorf("wget2 did not verify the image against the metalink's hash:\n%s", out)
+	}
+	if got := sha256File(t, filepath.Join(dir, isoName)); got != w.sha {
+		t.Errorf("downloaded image has sha256 %s, want %s", got, w.sha)
+	}
+	if got := w.first.served(isoPath); got != 1 {
+		t.Errorf("first mirror served the image %d times, want 1", got)
 	}
 }
