@@ -203,17 +203,7 @@ func TestISOMetalinkAria2FedoraLayout(t *testing.T) {
 func TestISOMetalinkWget2(t *testing.T) {
 	requireTools(t, "wget2", "rpmbuild", "createrepo_c")
 	w := newISOWorld(t, false)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	url := w.md.url + "/metalink?meta4=1&path=" + isoPath + "&location=" + regionalLocation
-	cmd := exec.CommandContext(ctx, "wget2", "--no-config", "--metalink", "--tries=1", "--max-threads=1", "-v", url)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("wget2: %v\n%s", err, out)
-	}
+	dir, out := runWget2(t, w.md.url+"/metalink?meta4=1&path="+isoPath+"&location="+regionalLocation)
 	if !strings.Contains(string(out), "Checksum OK for '"+isoName+"'") {
 		t.Errorf("wget2 did not verify the image against the metalink's hash:\n%s", out)
 	}
