@@ -395,28 +395,6 @@ func (r *Reloader) refreshStatus(ctx context.Context) {
 	}
 }
 
-// statusPass updates the status page and the dataset metrics from a pass
-// over the store's dataset.
-func (r *Reloader) statusPass(ctx context.Context) error {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
-	p, err := readPass(r.storeExport(ctx), false, nil)
-	if err != nil {
-		return err
-	}
-	r.status.SetPropagation(r.propagation(ctx, p.d))
-	r.status.UpdateCounted(p.d, p.counter, r.Snapshot())
-	r.opts.Metrics.loadedCounted(p.d, p.counter, 0)
-	if r.opts.Cache != nil {
-		signal(r.cacheDue)
-	}
-	releaseMemory()
-	return nil
-}
-
 // writeCache writes the store's dataset to the cache when asked, at most
 // once per CacheEvery, until ctx ends. It reads the store for it in one
 // streaming pass of its own, so that what it writes is never held.
@@ -442,31 +420,6 @@ func (r *Reloader) writeCache(ctx context.Context) {
 		case <-time.After(r.opts.CacheEvery):
 		}
 	}
-}
-
-// saveCache writes the store's dataset, as of now, to the cache.
-func (r *Reloader) saveCache(ctx context.Context, now time.Time) error {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
-	// Checked as a reload would, so that the cache never holds what a
-	// start from it would refuse.
-	return r.st.Export(ctx, func(d *store.Dataset, rows store.FreshnessRows) error {
-		if err := d.Validate(); err != nil {
-			return err
-		}
-		check := store.NewFreshnessCheck(d)
-		return r.opts.Cache.Write(d, func(yield func(store.Freshness) error) error {
-			return rows(func(f store.Freshness) error {
-				if err := check.Check(&f); err != nil {
-					return err
-				}
-				return yield(f)
-			})
-		}, now)
-	})
 }
 
 // signal delivers a value on ch unless one is already pending.

@@ -73,3 +73,50 @@ func readPass(export exportFunc, build bool, built func() time.Time) (*pass, err
 func (r *Reloader) storeExport(ctx context.Context) exportFunc {
 	return func(fn func(d *store.Dataset, rows store.FreshnessRows) error) error { return r.st.Export(ctx, fn) }
 }
+
+// statusPass updates the status page and the dataset metrics from a pass
+// over the store's dataset.
+func (r *Reloader) statusPass(ctx context.Context) error {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	p, err := readPass(r.storeExport(ctx), false, nil)
+	if err != nil {
+		return err
+	}
+	r.status.SetPropagation(r.propagation(ctx, p.d))
+	r.status.UpdateCounted(p.d, p.counter, r.Snapshot())
+	r.opts.Metrics.loadedCounted(p.d, p.counter, 0)
+	if r.opts.Cache != nil {
+		signal(r.cacheDue)
+	}
+	releaseMemory()
+	return nil
+}
+
+// saveCache writes the store's dataset, as of now, to the cache.
+func (r *Reloader) saveCache(ctx context.Context, now time.Time) error {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	// Checked as a reload would, so that the cache never holds what a
+	// start from it would refuse.
+	return r.st.Export(ctx, func(d *store.Dataset, rows store.FreshnessRows) error {
+		if err := d.Validate(); err != nil {
+			return err
+		}
+		check := store.NewFreshnessCheck(d)
+		return r.opts.Cache.Write(d, func(yield func(store.Freshness) error) error {
+			return rows(func(f store.Freshness) error {
+				if err := check.Check(&f); err != nil {
+					return err
+				}
+				return yield(f)
+			})
+		}, now)
+	})
+}
