@@ -69,8 +69,20 @@ func readPass(export exportFunc, build bool, built func() time.Time) (*pass, err
 	return p, nil
 }
 
-// storeExport reads r's store.
+// unorderedExporter is a store that reads its freshness faster in no
+// particular order than in Export's (PostgreSQL, which would sort it); a
+// pass counts and indexes the rows and needs no order.
+type unorderedExporter interface {
+	ExportUnordered(ctx context.Context, fn func(d *store.Dataset, rows store.FreshnessRows) error) error
+}
+
+// storeExport reads r's store, in the order it reads fastest.
 func (r *Reloader) storeExport(ctx context.Context) exportFunc {
+	if u, ok := r.st.(unorderedExporter); ok {
+		return func(fn func(d *store.Dataset, rows store.FreshnessRows) error) error {
+			return u.ExportUnordered(ctx, fn)
+		}
+	}
 	return func(fn func(d *store.Dataset, rows store.FreshnessRows) error) error { return r.st.Export(ctx, fn) }
 }
 
@@ -105,7 +117,7 @@ func (r *Reloader) saveCache(ctx context.Context, now time.Time) error {
 	}
 	// Checked as a reload would, so that the cache never holds what a
 	// start from it would refuse.
-	return r.st.Export(ctx, func(d *store.Dataset, rows store.FreshnessRows) error {
+	return r.storeExport(ctx)(func(d *store.Dataset, rows store.FreshnessRows) error {
 		if err := d.Validate(); err != nil {
 			return err
 		}
