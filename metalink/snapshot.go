@@ -222,7 +222,8 @@ type Builder struct {
 	s *Snapshot
 	d *store.Dataset
 	// The mirror of the last row and its id (-1: left out): rows come
-	// sorted by mirror, so a mirror's name is looked up once.
+	// grouped by mirror (sorted, or as the table holds them), so a
+	// mirror's name is looked up about once.
 	last    string
 	lastID  mirrorID
 	started bool

@@ -28,8 +28,8 @@ type Counter struct {
 	lastReport []time.Time
 	stale      [][]StaleDirectory
 	keepStale  bool
-	// The mirror of the last row (-1: not given): rows come sorted by
-	// mirror, so a name is looked up once.
+	// The mirror of the last row (-1: not given): rows come grouped by
+	// mirror, so a name is looked up about once.
 	last    string
 	lastIdx int
 	started bool
