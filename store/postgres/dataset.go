@@ -13,7 +13,7 @@ import (
 // the freshness of removed mirrors goes with them.
 func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 	defer s.bound(&ctx, s.timeouts.Bulk)()
-	decl = decl.Clone()
+	decl = decl.Copy()
 	detail := map[string]int{"mirrors": len(decl.Mirrors), "locations": len(decl.Locations), "repositories": len(decl.Repositories)}
 	err := s.write(ctx, change{"import", "dataset", detail}, func(tx pgx.Tx) error {
 		// The scanned directories decide which scan-derived repositories stay.
@@ -37,7 +37,7 @@ func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 // part of the dataset, are kept.
 func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 	defer s.bound(&ctx, s.timeouts.Bulk)()
-	d := all.Clone()
+	d := all.Copy()
 	d.Normalize()
 	if err := d.Validate(); err != nil {
 		return wrap(err, "restore")
