@@ -12,35 +12,37 @@ import (
 // Patch returns the snapshot that follows s once the changes of cs are
 // applied, built at time built. It shares with s everything the changes
 // did not touch: the repositories, redirects, locations and cloud ranges,
-// the view of every directory whose candidates did not change, and, unless
-// a changed mirror brings netblocks, the netblock table. It answers as
-// NewSnapshot of the changed dataset would. cs must not be Full (those
-// changes need NewSnapshot), and s is left as it was.
+// the view of every directory whose candidates did not change, and the
+// netblock table but for the paths of a changed mirror's netblocks. Mirrors
+// keep their ids, and a directory a change touches gets a copy of its
+// view in which only the lists that hold a changed mirror are edited. It
+// answers as NewSnapshot of the changed dataset would. cs must not be Full
+// (those changes need NewSnapshot), and s is left as it was.
 func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 	n := &Snapshot{
 		Built: built, repos: s.repos, redirects: s.redirects, dirs: s.dirs, locations: s.locations,
 		cloud: s.cloud, repoList: s.repoList, tree: s.tree, files: s.files,
-		mirrors: s.mirrors, byName: s.byName, names: s.names, netblocks: s.netblocks, nbSlots: s.nbSlots, asn: s.asn,
+		mirrors: s.mirrors, order: s.order, ordered: s.ordered, byName: s.byName, names: s.names,
+		netblocks: s.netblocks, nbSlots: s.nbSlots, nbDead: s.nbDead, nbUnsorted: s.nbUnsorted, asn: s.asn,
 		countryOf: s.countryOf, continentOf: s.continentOf, hostRules: s.hostRules, familyLimited: s.familyLimited, restricted: s.restricted,
 	}
-	next := map[string]*dirView{}
+	e := &dirEdits{words: carriesWords(len(s.mirrors)), m: map[string]*dirEdit{}}
+	everywhere := false
 	if len(cs.Mirrors) > 0 {
-		n.patchMirrors(s, cs.Mirrors, next)
+		everywhere = n.patchMirrors(s, cs.Mirrors, e)
 	}
-	n.patchFreshness(cs.Freshness, next)
-	if len(s.tree) > 0 && (len(cs.Mirrors) > 0 || len(next) > 0) {
-		n.tree = n.patchTree(s.tree, next, len(cs.Mirrors) > 0)
+	n.patchFreshness(cs.Freshness, e)
+	next := n.applyEdits(s, e)
+	if len(s.tree) > 0 && (everywhere || len(next) > 0) {
+		n.tree = n.patchTree(s.tree, next, everywhere)
 	}
 	if len(next) == 0 {
 		return n
 	}
 	n.dirs = maps.Clone(s.dirs)
-	views := make([]*dirView, 0, len(next))
 	for path, v := range next {
 		n.dirs[path] = v
-		views = append(views, v)
 	}
-	n.indexAll(views)
 	n.repos = maps.Clone(s.repos)
 	for k, r := range n.repos {
 		if v, ok := next[r.Dir.Path]; ok {
@@ -50,128 +52,252 @@ func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 	return n
 }
 
-// patchMirrors renumbers the mirrors of old with the changed ones and puts
-// into next a new view, with its carries bits but no lists yet, of every
-// directory whose candidates may differ.
-func (n *Snapshot) patchMirrors(old *Snapshot, changes []store.MirrorChange, next map[string]*dirView) {
-	changed := make(map[string]bool, len(changes))
-	for _, c := range changes {
-		changed[c.Name] = true
-	}
-	rows := make([]*store.Mirror, 0, len(old.mirrors)+len(changes))
-	for i := range old.mirrors {
-		if !changed[old.mirrors[i].Name] {
-			rows = append(rows, old.mirrors[i].src)
+// mirrorMove is one changed mirror: its id in the old snapshot and in the
+// new one (-1 where it is not answered with).
+type mirrorMove struct {
+	change     *store.MirrorChange
+	from, to   mirrorID
+	sameLists  bool
+	everywhere bool
+}
+
+// patchMirrors gives the changed mirrors their ids in n (keeping those of
+// the mirrors that stay), re-indexes the mirrors, and records in e the
+// carries bits that change. It reports whether an always-up-to-date
+// mirror changed, which touches every directory of the tree.
+func (n *Snapshot) patchMirrors(old *Snapshot, changes []store.MirrorChange, e *dirEdits) (everywhere bool) {
+	n.mirrors, n.hostRules, n.byName = slices.Clone(old.mirrors), slices.Clone(old.hostRules), maps.Clone(old.byName)
+	moves := make([]mirrorMove, len(changes))
+	for i := range changes {
+		c := &changes[i]
+		mv := mirrorMove{change: c, from: -1, to: -1}
+		if id, ok := old.byName[c.Name]; ok {
+			mv.from = id
+			n.vacate(id)
 		}
+		moves[i] = mv
 	}
-	newNetblocks := false
-	for _, c := range changes {
-		if c.Mirror != nil && c.Mirror.Enabled && !c.CrawlerDisabled {
-			rows = append(rows, c.Mirror)
-			newNetblocks = newNetblocks || len(c.Mirror.Netblocks) > 0
+	n.place(moves)
+	n.indexMirrors()
+	n.patchNetblocks(old, moves)
+	e.words = carriesWords(len(n.mirrors))
+	for i := range moves {
+		mv := &moves[i]
+		if mv.from >= 0 && mv.to >= 0 {
+			mv.sameLists = sameLists(&old.mirrors[mv.from], &n.mirrors[mv.to])
 		}
+		mv.everywhere = mv.from >= 0 && old.mirrors[mv.from].AlwaysUpToDate || mv.to >= 0 && n.mirrors[mv.to].AlwaysUpToDate
+		if mv.sameLists && mv.everywhere && old.mirrors[mv.from].AlwaysUpToDate == n.mirrors[mv.to].AlwaysUpToDate {
+			mv.everywhere = false // carries everything before and after, in the same lists
+		}
+		everywhere = everywhere || mv.everywhere
 	}
-	slices.SortFunc(rows, func(a, b *store.Mirror) int { return strings.Compare(a.Name, b.Name) })
-	n.setMirrors(rows)
-	// remap takes an id of old to the same mirror's id in n, -1 for the
-	// changed ones (their bits are set anew) and the removed ones.
-	remap := make([]mirrorID, len(old.mirrors))
-	moved := len(old.mirrors)
-	for oid := range old.mirrors {
-		remap[oid] = -1
-		if name := old.mirrors[oid].Name; !changed[name] {
-			remap[oid] = n.byName[name]
+	// Every mirror that leaves its lists does so before any comes in, since
+	// an id vacated here may be taken by a mirror added here.
+	for _, mv := range moves {
+		if mv.from < 0 || mv.sameLists {
+			continue
 		}
-		if remap[oid] != mirrorID(oid) {
-			moved = min(moved, oid)
-		}
-	}
-	if newNetblocks {
-		n.setNetblocks()
-	} else {
-		n.nbSlots = make([]mirrorID, len(old.nbSlots))
-		for k, id := range old.nbSlots {
-			n.nbSlots[k] = -1
-			if id >= 0 {
-				n.nbSlots[k] = remap[id]
+		for path, v := range old.dirs {
+			if v.Carries(mv.from) {
+				e.edit(path, v).set(mv.from, false)
 			}
 		}
 	}
-	carriers := n.changedCarriers(old, changes)
-	words := carriesWords(len(n.mirrors))
-	for path, v := range old.dirs {
-		add := carriers.byDir[v]
-		if len(add) == 0 && len(carriers.everywhere) == 0 && !anyBitFrom(v.carries, moved) {
-			continue // same candidates, same ids: shared
+	for _, mv := range moves {
+		if mv.to >= 0 {
+			n.carriedBy(old, mv, e)
 		}
-		nv := &dirView{Path: v.Path, PathXML: v.PathXML, State: v.State, carries: make([]uint64, words)}
-		for w, word := range v.carries {
-			for word != 0 {
-				oid := w*64 + trailingZeros(word)
-				word &= word - 1
-				if id := remap[oid]; id >= 0 {
-					setBit(nv.carries, id)
+	}
+	return everywhere
+}
+
+// vacate takes mirror id out of n, leaving its id vacant.
+func (n *Snapshot) vacate(id mirrorID) {
+	delete(n.byName, n.mirrors[id].Name)
+	n.mirrors[id] = mirror{index: int32(id), rank: -1, nbSlot: -1}
+	n.hostRules[id] = 0
+}
+
+// place gives each changed mirror that n answers with an id: the one it
+// had, else a vacant one, else a new one; and numbers every mirror's rank.
+// A new mirror takes, when there is one, a vacant id between those of its
+// neighbours by name, so that id order stays name order.
+func (n *Snapshot) place(moves []mirrorMove) {
+	kept := map[mirrorID]bool{}
+	for _, mv := range moves {
+		if mv.from >= 0 && answered(mv.change) {
+			kept[mv.from] = true
+		}
+	}
+	var vacant []mirrorID
+	for id := range n.mirrors {
+		if n.mirrors[id].rank < 0 && !kept[mirrorID(id)] {
+			vacant = append(vacant, mirrorID(id))
+		}
+	}
+	type entry struct {
+		name string
+		id   mirrorID
+		move *mirrorMove
+	}
+	live := make([]entry, 0, len(n.byName)+len(moves))
+	for name, id := range n.byName {
+		live = append(live, entry{name: name, id: id})
+	}
+	for i := range moves {
+		mv := &moves[i]
+		if answered(mv.change) {
+			live = append(live, entry{name: mv.change.Name, id: mv.from, move: mv})
+		}
+	}
+	slices.SortFunc(live, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	for r := range live {
+		en := &live[r]
+		if en.move != nil && en.id < 0 {
+			prev, next := mirrorID(-1), mirrorID(len(n.mirrors))
+			if r > 0 {
+				prev = live[r-1].id
+			}
+			for _, after := range live[r+1:] {
+				if after.id >= 0 {
+					next = after.id
+					break
 				}
 			}
+			en.id, vacant = takeID(vacant, prev, next, mirrorID(len(n.mirrors)))
+			if int(en.id) == len(n.mirrors) {
+				n.mirrors = append(n.mirrors, mirror{})
+				n.hostRules = append(n.hostRules, 0)
+			}
 		}
-		for _, id := range add {
-			setBit(nv.carries, id)
+		if en.move != nil {
+			m := en.move.change.Mirror
+			en.move.to = en.id
+			n.mirrors[en.id] = n.newMirror(m, en.id)
+			n.hostRules[en.id] = hostRuleOf(m)
+			n.byName[m.Name] = en.id
 		}
-		for _, id := range carriers.everywhere {
-			setBit(nv.carries, id)
-		}
-		next[path] = nv
+	}
+	n.order, n.ordered = make([]mirrorID, len(live)), true
+	for r, en := range live {
+		n.order[r] = en.id
+		n.mirrors[en.id].rank = int32(r)
+		n.ordered = n.ordered && (r == 0 || en.id > live[r-1].id)
 	}
 }
 
-// carriers are the changed mirrors (ids of the new snapshot) that carry
-// directories: everywhere (always up to date), or by directory of old.
-type carriers struct {
-	everywhere []mirrorID
-	byDir      map[*dirView][]mirrorID
+// answered reports whether a snapshot answers with the mirror of c.
+func answered(c *store.MirrorChange) bool {
+	return c.Mirror != nil && c.Mirror.Enabled && !c.CrawlerDisabled
 }
 
-// changedCarriers finds, for each changed mirror in n, the directories it
-// carries from its freshness records.
-func (n *Snapshot) changedCarriers(old *Snapshot, changes []store.MirrorChange) carriers {
-	c := carriers{byDir: map[*dirView][]mirrorID{}}
-	for _, ch := range changes {
-		id, ok := n.byName[ch.Name]
-		if !ok || ch.Mirror == nil {
-			continue
+// takeID takes from vacant (ascending) the first id between prev and
+// next; else, when next is end (no mirror after it by name has an id),
+// the new id end; else the first vacant id, else end.
+func takeID(vacant []mirrorID, prev, next, end mirrorID) (mirrorID, []mirrorID) {
+	for i, id := range vacant {
+		if id > prev && id < next {
+			return id, slices.Delete(vacant, i, i+1)
 		}
-		if ch.Mirror.AlwaysUpToDate {
-			c.everywhere = append(c.everywhere, id)
-			continue
+	}
+	if next == end || len(vacant) == 0 {
+		return end, vacant
+	}
+	return vacant[0], vacant[1:]
+}
+
+// sameLists reports whether a and b are listed alike: in the same
+// location, country, continent and global lists.
+func sameLists(a, b *mirror) bool {
+	return a.Hidden == b.Hidden && a.Country == b.Country && a.Continent == b.Continent && slices.Equal(a.Locations, b.Locations)
+}
+
+// carriedBy records in e the directories that mirror mv.to of n carries:
+// every one for an always-up-to-date mirror, else those whose accepted
+// repomd it reported. A mirror listed alike before and after changes only
+// the bits that differ.
+func (n *Snapshot) carriedBy(old *Snapshot, mv mirrorMove, e *dirEdits) {
+	m := &n.mirrors[mv.to]
+	if m.AlwaysUpToDate {
+		for path, v := range old.dirs {
+			if !mv.sameLists || !v.Carries(mv.to) {
+				e.edit(path, v).set(mv.to, true)
+			}
 		}
-		for _, f := range ch.Freshness {
-			if v := old.dirs[f.Directory]; v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
-				c.byDir[v] = append(c.byDir[v], id)
+		return
+	}
+	fresh := make(map[*dirView]bool, len(mv.change.Freshness))
+	for _, f := range mv.change.Freshness {
+		if v := old.dirs[f.Directory]; v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
+			fresh[v] = true
+			if !mv.sameLists || !v.Carries(mv.to) {
+				e.edit(f.Directory, v).set(mv.to, true)
 			}
 		}
 	}
-	return c
-}
-
-// anyBitFrom reports whether bits has a bit set at from or above.
-func anyBitFrom(bits []uint64, from int) bool {
-	for w := from / 64; w < len(bits); w++ {
-		word := bits[w]
-		if w == from/64 {
-			word &^= 1<<(uint(from)%64) - 1
-		}
-		if word != 0 {
-			return true
+	if !mv.sameLists {
+		return
+	}
+	for path, v := range old.dirs {
+		if v.Carries(mv.to) && !fresh[v] {
+			e.edit(path, v).set(mv.to, false)
 		}
 	}
-	return false
 }
 
-// patchFreshness sets or clears the carries bit of each changed freshness
-// record, in the view of next when there is one, else in a new copy of the
-// directory's view that it puts into next.
-func (n *Snapshot) patchFreshness(changes []store.FreshnessChange, next map[string]*dirView) {
-	words := carriesWords(len(n.mirrors))
+// patchNetblocks takes out of the netblock table the entries of the
+// changed mirrors whose netblocks changed and adds their new ones, copying
+// only the paths they change; past a table of more gone entries than
+// live ones it is built afresh.
+func (n *Snapshot) patchNetblocks(old *Snapshot, moves []mirrorMove) {
+	cloned := false
+	for _, mv := range moves {
+		var was []string
+		if mv.from >= 0 {
+			was = old.mirrors[mv.from].src.Netblocks
+		}
+		var now []string
+		if mv.to >= 0 {
+			now = n.mirrors[mv.to].src.Netblocks
+			if mv.from == mv.to && slices.Equal(was, now) {
+				n.mirrors[mv.to].nbSlot = old.mirrors[mv.from].nbSlot
+				continue // same slot, same entries
+			}
+		}
+		if !cloned {
+			n.nbSlots, cloned = slices.Clone(old.nbSlots), true
+		}
+		if mv.from >= 0 {
+			if slot := old.mirrors[mv.from].nbSlot; slot >= 0 {
+				n.nbSlots[slot] = -1
+				n.nbDead += len(was)
+			}
+		}
+		if mv.to < 0 {
+			continue
+		}
+		if len(now) == 0 {
+			continue
+		}
+		slot := mirrorID(len(n.nbSlots))
+		n.nbSlots = append(n.nbSlots, mv.to)
+		n.mirrors[mv.to].nbSlot = int32(slot)
+		for _, nb := range now {
+			if p, err := store.ParseNetblock(nb); err == nil {
+				n.netblocks = n.netblocks.Inserted(p, slot)
+				n.nbUnsorted = true
+			}
+		}
+	}
+	if n.nbDead > n.netblocks.Len()/2 {
+		n.setNetblocks()
+	}
+}
+
+// patchFreshness records in e the carries bit of each changed freshness
+// record that differs from the one n has.
+func (n *Snapshot) patchFreshness(changes []store.FreshnessChange, e *dirEdits) {
 	for _, f := range changes {
 		id, ok := n.byName[f.Mirror]
 		v := n.dirs[f.Directory]
@@ -179,26 +305,19 @@ func (n *Snapshot) patchFreshness(changes []store.FreshnessChange, next map[stri
 			continue // not answered with, or a directory no repository or scan knows
 		}
 		carry := n.mirrors[id].AlwaysUpToDate || (f.SHA256 != "" && v.State != nil && v.State.Accepts(f.SHA256))
-		nv := next[f.Directory]
-		if nv == nil {
-			if v.Carries(id) == carry {
-				continue
-			}
-			nv = &dirView{Path: v.Path, PathXML: v.PathXML, State: v.State, carries: make([]uint64, words)}
-			copy(nv.carries, v.carries)
-			next[f.Directory] = nv
+		now := v.Carries(id)
+		if d := e.m[f.Directory]; d != nil {
+			now = d.carries[id/64]&(1<<(uint(id)%64)) != 0
 		}
-		if carry {
-			setBit(nv.carries, id)
-		} else {
-			nv.carries[id/64] &^= 1 << (uint(id) % 64)
+		if now != carry {
+			e.edit(f.Directory, v).set(id, carry)
 		}
 	}
 }
 
 // patchTree returns the tree of n: the groups of old whose members include
-// a directory of next, or all of them when the mirrors changed, are new
-// views (their lists built on first use, from n); the others are shared.
+// a directory of next, or all of them when all is set, are new views
+// (their lists built on first use, from n); the others are shared.
 func (n *Snapshot) patchTree(old, next map[string]*dirView, all bool) map[string]*dirView {
 	groups := map[*dirView]*dirView{}
 	for _, g := range old {

@@ -132,12 +132,12 @@ func (s *Snapshot) indexGroup(v *dirView) {
 			v.carries[i] |= m.carries[i]
 		}
 	}
-	for id := range s.mirrors {
+	for _, id := range s.order {
 		if s.mirrors[id].AlwaysUpToDate {
-			v.carries[id/64] |= 1 << (uint(id) % 64)
+			setBit(v.carries, id)
 		}
-		if v.Carries(mirrorID(id)) {
-			s.addCandidate(v, mirrorID(id))
+		if v.Carries(id) {
+			s.addCandidate(v, id)
 		}
 	}
 	for _, cs := range v.Countries {
