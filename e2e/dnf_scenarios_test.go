@@ -20,6 +20,7 @@ func ptr[T any](v T) *T { return &v }
 func TestDNF(t *testing.T) {
 	requireTools(t, "dnf", "rpmbuild", "createrepo_c")
 	t.Run("location us-east-1 reads repomd.xml from the regional mirror", testDNFRegional)
+	t.Run("location US-EAST-1 in upper case reads it from the regional mirror too", testDNFRegionalUpperCase)
 	t.Run("no vars file sends $location verbatim and gets the ordinary list", testDNFNoLocation)
 	t.Run("regional mirror down, dnf uses the next", testDNFRegionalDown)
 	t.Run("repomd.xml with another checksum is rejected", testDNFWrongRepomd)
@@ -34,6 +35,24 @@ func testDNFRegional(t *testing.T) {
 	res.requireSuccess(t)
 	if got := w.proxy.seen(); len(linesWith(strings.Join(got, "\n"), "location="+regionalLocation)) == 0 {
 		t.Errorf("no metalink request carried location=%s; requests: %q", regionalLocation, got)
+	}
+	if got := w.regional.served(repomdSuffix); got != 1 {
+		t.Errorf("regional mirror served repomd.xml %d times, want 1", got)
+	}
+	if got := w.publicServed(repomdSuffix); got != 0 {
+		t.Errorf("public mirrors served repomd.xml %d times, want 0", got)
+	}
+}
+
+// testDNFRegionalUpperCase writes the vars file in upper case, as an
+// admin may: the location is matched case-insensitively.
+func testDNFRegionalUpperCase(t *testing.T) {
+	w := newWorld(t)
+	upper := strings.ToUpper(regionalLocation)
+	res := newDNFRoot(t, w.dnfMetalink(), ptr(upper)).run(t, "makecache")
+	res.requireSuccess(t)
+	if got := w.proxy.seen(); len(linesWith(strings.Join(got, "\n"), "location="+upper)) == 0 {
+		t.Errorf("no metalink request carried location=%s; requests: %q", upper, got)
 	}
 	if got := w.regional.served(repomdSuffix); got != 1 {
 		t.Errorf("regional mirror served repomd.xml %d times, want 1", got)

@@ -33,7 +33,7 @@ type isoWorld struct {
 	sha string
 }
 
-func newISOWorld(t *testing.T, corruptFirst bool) *isoWorld {
+func newISOWorld(t *testing.T, corruptFirst bool, serveArgs ...string) *isoWorld {
 	t.Helper()
 	fx := getFixture(t)
 	dir := t.TempDir()
@@ -63,6 +63,7 @@ func newISOWorld(t *testing.T, corruptFirst bool) *isoWorld {
 	w.first = startMirrorOn(t, "regional-us-east-1", firstRoot, "127.0.0.2")
 	w.second = startMirrorOn(t, "mirror-de", w.master, "127.0.0.3")
 	w.md = newMetalinkd(t, dir)
+	w.md.serveArgs = serveArgs
 	w.md.run(t, "import", mirrorsFile(t, dir, w.first, w.second))
 	w.md.run(t, "scan", "--root", w.master)
 	w.md.run(t, "report", "--mirror", w.first.name, "--directory", repoDir)
@@ -132,11 +133,10 @@ func TestISORedirectCurl(t *testing.T) {
 // possibly serving a corrupted copy of the right size; the download's
 // sha256 is checked.
 //
-// With Metalink 4 aria2 rejects the corrupted copy by its piece hash and
-// completes from the other mirror. Metalink 3.0 keeps the layout of
-// Fedora's server, a whole-file hash and no pieces: aria2 1.36 rejects the
-// corrupted copy by that hash and gives up (exit 32) rather than trying the
-// next URL. The test pins both, so that a change of either shows.
+// With either answer aria2 rejects the corrupted copy by the piece hash
+// (one piece, the whole image) and completes from the other mirror; without
+// the piece, in Fedora's exact layout, it gives up instead
+// (TestISOMetalinkAria2FedoraLayout).
 func TestISOMetalinkAria2(t *testing.T) {
 	requireTools(t, "aria2c", "rpmbuild", "createrepo_c")
 	for _, format := range []string{"metalink", "metalink.meta4"} {
@@ -145,20 +145,6 @@ func TestISOMetalinkAria2(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				w := newISOWorld(t, corrupt)
 				url := w.md.url + "/" + format + "?path=" + isoPath + "&location=" + regionalLocation
-				if corrupt && format == "metalink" {
-					res, out, err := tryAria2(t, url, isoName)
-					var exit *exec.ExitError
-					if !errors.As(err, &exit) || exit.ExitCode() != 32 {
-						t.Fatalf("aria2c: %v, want exit status 32 (checksum error)\n%s\nlog:\n%s", err, out, res.log)
-					}
-					if lines := linesWith(res.log, "Checksum error detected"); len(lines) == 0 {
-						t.Errorf("aria2 did not report the corrupted copy's checksum:\n%s", res.log)
-					}
-					if got := w.first.served(isoPath); got != 1 {
-						t.Errorf("first mirror served the image %d times, want 1", got)
-					}
-					return
-				}
 				res := runAria2For(t, url, isoName)
 				if got := sha256File(t, res.file); got != w.sha {
 					t.Errorf("downloaded image has sha256 %s, want %s", got, w.sha)
@@ -178,5 +164,53 @@ func TestISOMetalinkAria2(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestISOMetalinkAria2FedoraLayout pins why file metalinks carry a piece:
+// with --fedora-file-metalinks the Metalink 3.0 answer is Fedora's exact
+// layout, one hash of the whole file, and aria2 1.36 detects the corrupted
+// copy but stops (exit 32) instead of completing from the other mirror.
+func TestISOMetalinkAria2FedoraLayout(t *testing.T) {
+	requireTools(t, "aria2c", "rpmbuild", "createrepo_c")
+	w := newISOWorld(t, true, "--fedora-file-metalinks")
+	query := "path=" + isoPath + "&location=" + regionalLocation
+	url := w.md.url + "/metalink?" + query
+	body := w.md.metalink(t, query)
+	if strings.Contains(body, "<pieces") || !strings.Contains(body, `<hash type="sha256">`+w.sha+"</hash>") {
+		t.Fatalf("not Fedora's layout with the image's sha256:\n%s", body)
+	}
+	res, out, err := tryAria2(t, url, isoName)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 32 {
+		t.Fatalf("aria2c: %v, want exit status 32 (checksum error)\n%s\nlog:\n%s", err, out, res.log)
+	}
+	if lines := linesWith(res.log, "Checksum error detected"); len(lines) == 0 {
+		t.Errorf("aria2 did not report the corrupted copy's checksum:\n%s", res.log)
+	}
+	if got := w.first.served(isoPath); got != 1 {
+		t.Errorf("first mirror served the image %d times, want 1", got)
+	}
+	if got := w.second.served(isoPath); got != 0 {
+		t.Errorf("second mirror served the image %d times, want 0", got)
+	}
+}
+
+// TestISOMetalinkWget2 lets wget2 download the 4 MiB image through its
+// Metalink 4 answer and verify it against the answer's sha-256 (piece and
+// whole file). Debian's wget2 only ever retries the first URL, so the
+// corrupted-mirror case is aria2's (TestISOMetalinkAria2).
+func TestISOMetalinkWget2(t *testing.T) {
+	requireTools(t, "wget2", "rpmbuild", "createrepo_c")
+	w := newISOWorld(t, false)
+	dir, out := runWget2(t, w.md.url+"/metalink?meta4=1&path="+isoPath+"&location="+regionalLocation)
+	if !strings.Contains(string(out), "Checksum OK for '"+isoName+"'") {
+		t.Errorf("wget2 did not verify the image against the metalink's hash:\n%s", out)
+	}
+	if got := sha256File(t, filepath.Join(dir, isoName)); got != w.sha {
+		t.Errorf("downloaded image has sha256 %s, want %s", got, w.sha)
+	}
+	if got := w.first.served(isoPath); got != 1 {
+		t.Errorf("first mirror served the image %d times, want 1", got)
 	}
 }

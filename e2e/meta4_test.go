@@ -134,16 +134,7 @@ func TestMeta4Aria2(t *testing.T) {
 func TestMeta4Wget2(t *testing.T) {
 	requireTools(t, "wget2", "rpmbuild", "createrepo_c")
 	w := newMeta4World(t, false)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "wget2", "--no-config", "--metalink", "--tries=1", "--max-threads=1", "-v", w.meta4URL())
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("wget2: %v\n%s", err, out)
-	}
+	dir, out := runWget2(t, w.meta4URL())
 	if !strings.Contains(string(out), "Checksum OK for 'repomd.xml'") {
 		t.Errorf("wget2 did not verify the download against the metalink's hash:\n%s", out)
 	}
@@ -153,4 +144,22 @@ func TestMeta4Wget2(t *testing.T) {
 	if got := w.first.served(repomdSuffix); got != 1 {
 		t.Errorf("priority-1 mirror served repomd.xml %d times, want 1", got)
 	}
+}
+
+// runWget2 lets wget2 follow the Metalink 4 answer at url, from the first
+// URL only, in a directory of its own, and returns that directory and
+// wget2's output; it fails t when wget2 fails.
+func runWget2(t *testing.T, url string) (dir string, out []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "wget2", "--no-config", "--metalink", "--tries=1", "--max-threads=1", "-v", url)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("wget2: %v\n%s", err, out)
+	}
+	return dir, out
 }

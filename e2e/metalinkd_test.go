@@ -21,6 +21,8 @@ type metalinkd struct {
 	dataDir string
 	logPath string // the server's stderr: one line per request
 	url     string // the running server's base URL
+	// serveArgs are flags added to every serve.
+	serveArgs []string
 }
 
 func newMetalinkd(t *testing.T, dir string) *metalinkd {
@@ -62,7 +64,7 @@ func (d *metalinkd) start(t *testing.T) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(d.bin, "serve", "--data-dir", d.dataDir, "--listen", addr)
+	cmd := exec.Command(d.bin, append([]string{"serve", "--data-dir", d.dataDir, "--listen", addr}, d.serveArgs...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	p := testpeer.Start(t, cmd)
 	logFile.Close()

@@ -39,6 +39,11 @@ type Options struct {
 	// (pub/fedora/linux, without slashes): a path= is looked up as given
 	// and, when that fails, with the prefix taken off or put on.
 	MountPrefix string
+	// FedoraFileLayout writes a file's Metalink 3.0 answer exactly as
+	// Fedora's server does, without the one-piece <pieces> element that
+	// lets aria2 reject a corrupted copy and fetch the file from the next
+	// mirror (see fileView.filesPart).
+	FedoraFileLayout bool
 }
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
@@ -71,7 +76,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 		protos = splitList(q.Protocol, false)
 	}
 	if isMetalink && t.file != nil {
-		return fileAnswer(dst, snap, t.file, sel, protos, meta4, o.Now)
+		return fileAnswer(dst, snap, t.file, sel, protos, meta4, o.FedoraFileLayout, o.Now)
 	}
 	if meta4 {
 		return Response{Status: http.StatusOK, ContentType: Metalink4Type,

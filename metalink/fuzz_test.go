@@ -113,7 +113,8 @@ func init() {
 	}
 	details := []string{"mm0:timestamp", "size", "verification", "verification/hash"}
 	for _, p := range []string{"metalink", "metalink/files", "metalink/files/file", "metalink/files/file/mm0:alternates",
-		"metalink/files/file/mm0:alternates/mm0:alternate", "metalink/files/file/resources", "metalink/files/file/resources/url"} {
+		"metalink/files/file/mm0:alternates/mm0:alternate", "metalink/files/file/resources", "metalink/files/file/resources/url",
+		"metalink/files/file/verification/pieces", "metalink/files/file/verification/pieces/hash"} {
 		metalinkPlaces[p] = true
 	}
 	for _, d := range details {
@@ -131,6 +132,7 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 	var path []string
 	var text strings.Builder
 	count := map[string]int{}
+	repomd := false
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -164,6 +166,7 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 				if !(strings.HasSuffix(u, repomdSuffix) || namesFile(snap, u)) || !fromMirror(snap, u) {
 					return errors.New("url " + strconv.Quote(u) + " is not a mirror's repomd.xml or recorded file")
 				}
+				repomd = repomd || strings.HasSuffix(u, repomdSuffix)
 			}
 			path = path[:len(path)-1]
 			text.Reset()
@@ -185,6 +188,10 @@ func checkMetalink(snap *Snapshot, body []byte) error {
 		if count[p] != 1 {
 			return errors.New("not exactly one " + p)
 		}
+	}
+	// A file's metalink may carry one piece; a repomd.xml's is Fedora's.
+	if n := count["metalink/files/file/verification/pieces"]; n > 1 || n == 1 && (repomd || count["metalink/files/file/verification/pieces/hash"] != 1) {
+		return errors.New("pieces out of place")
 	}
 	return nil
 }

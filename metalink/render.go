@@ -140,13 +140,32 @@ func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, tail s
 	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.urlPieces()
 	pref := 100
+	if f.schemes == nil {
+		// Every URL of every mirror: the common case, without the filter.
+		for _, id := range sel {
+			ps := pieces[id]
+			if len(ps) == 0 {
+				continue
+			}
+			text := prefText[pref]
+			for i := range ps {
+				dst = append(dst, ps[i].open...)
+				dst = append(dst, text...)
+				dst = append(dst, ps[i].mid...)
+				dst = append(dst, pathXML...)
+				dst = append(dst, tail...)
+			}
+			pref = max(pref-1, 1)
+		}
+		return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
+	}
 	for _, id := range sel {
 		m := &snap.mirrors[id]
 		n := 0
 		for i := f.next(m, 0, 0); i >= 0; i = f.next(m, i+1, n) {
 			p := &pieces[id][i]
 			dst = append(dst, p.open...)
-			dst = strconv.AppendInt(dst, int64(pref), 10)
+			dst = append(dst, prefText[pref]...)
 			dst = append(dst, p.mid...)
 			dst = append(dst, pathXML...)
 			dst = append(dst, tail...)
@@ -158,6 +177,14 @@ func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, tail s
 	}
 	return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
 }
+
+// prefText holds the preference values 0 to 100 as text.
+var prefText = func() (t [101]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
 
 // urlPiece holds the parts of one <url> element that depend only on the
 // mirror: everything before the preference value, and everything from it up

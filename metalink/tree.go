@@ -48,8 +48,8 @@ type fileView struct {
 	// mirror's base URL, escaped for a URL and for XML.
 	Name, URLPath string
 
-	files3Once, files4Once sync.Once
-	files3, files4         []byte
+	files3Once, files3pOnce, files4Once sync.Once
+	files3, files3p, files4             []byte
 }
 
 // indexTree records the directories and files of d's tree.

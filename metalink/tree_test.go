@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -43,14 +45,29 @@ func treeAnswer(t *testing.T, query string, isMetalink bool, c Client, o Options
 	return Answer(nil, treeSnapshot(t), &q, isMetalink, c, o)
 }
 
-// TestFileMetalinkGolden pins the metalink of an ISO in the layout of
-// Fedora's server for any file but repomd.xml, and its Metalink 4.
+// TestFileMetalinkGolden pins the metalink of an ISO: by default the
+// layout of Fedora's server for any file but repomd.xml plus the one-piece
+// <pieces> element, with FedoraFileLayout exactly Fedora's layout (the
+// golden file differs from the default one by that element alone), and
+// its Metalink 4.
 func TestFileMetalinkGolden(t *testing.T) {
-	r := treeAnswer(t, "path="+isoPath, true, de, Options{})
+	r := treeAnswer(t, "path="+isoPath, true, de, Options{FedoraFileLayout: true})
 	if r.Status != http.StatusOK || r.ContentType != MetalinkType {
 		t.Fatalf("status %d %s: %s", r.Status, r.ContentType, r.Body)
 	}
 	golden(t, "metalink-file.xml", r.Body)
+	exact := string(r.Body)
+	r = treeAnswer(t, "path="+isoPath, true, de, Options{})
+	if r.Status != http.StatusOK || r.ContentType != MetalinkType {
+		t.Fatalf("status %d %s: %s", r.Status, r.ContentType, r.Body)
+	}
+	golden(t, "metalink-file-pieces.xml", r.Body)
+	const piece = "    <pieces length=\"2398523392\" type=\"sha256\">\n" +
+		"     <hash piece=\"0\">8a4b2e4b3cf4b7d8f3d2c1b0a9f8e7d6c5b4a3928170605f4e3d2c1b0a9f8e7d</hash>\n" +
+		"    </pieces>\n"
+	if got := strings.Replace(string(r.Body), piece, "", 1); got != exact {
+		t.Errorf("the default file metalink is not Fedora's layout plus one <pieces> element:\n%s", cmp.Diff(exact, got))
+	}
 	r = treeAnswer(t, "path="+isoPath+"&meta4=1", true, de, Options{})
 	if r.Status != http.StatusOK || r.ContentType != Metalink4Type {
 		t.Fatalf("meta4: status %d %s: %s", r.Status, r.ContentType, r.Body)

@@ -24,19 +24,40 @@ violations() {
     grep -vE 'inet_pton\(AF_INET6, "(::1|::|::ffff:127\.[0-9.]+)"' || true
 }
 
+# programs names, for each thread id that dialled out, the program it ran
+# in: the last execve of the thread or of the nearest ancestor that made it
+# by clone, with its arguments.
+programs() {
+  local trace=$1 bad=$2
+  awk -v bad="$bad" '
+    BEGIN { n = split(bad, lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], f, " "); if (f[1] != "") want[f[1]] = 1 } }
+    ($2 ~ /^clone3?\(/ || $2 == "<..." && $3 ~ /^clone3?$/) && $NF ~ /^[0-9]+$/ { parent[$NF] = $1 }
+    $2 ~ /^execve\(/ && $NF == "0" { line = $0; sub(/^[0-9]+ +/, "", line); exe[$1] = line }
+    END {
+      for (t in want) {
+        p = t
+        while (p != "" && !(p in exe)) p = parent[p]
+        print "  thread " t ": " (p == "" ? "program unknown" : substr(exe[p], 1, 300))
+      }
+    }' "$trace"
+}
+
 guard() {
   local trace
   trace="$(mktemp)"
-  strace -f -qq --seccomp-bpf -e trace=connect -e signal=none -o "$trace" "$@"
+  strace -f -qq --seccomp-bpf -e trace=connect,execve,clone,clone3 -e signal=none -o "$trace" "$@"
   local status=$?
   local bad
   bad="$(violations "$trace")"
-  rm -f "$trace"
   if [ -n "$bad" ]; then
     echo "loopback guard: a process under test connected to a non-loopback address:" >&2
     printf '%s\n' "$bad" | head -20 >&2
+    echo "loopback guard: the programs that did:" >&2
+    programs "$trace" "$bad" | head -20 >&2
+    rm -f "$trace"
     return 97
   fi
+  rm -f "$trace"
   return "$status"
 }
 

@@ -71,6 +71,13 @@ done
 log "staticcheck"
 staticcheck ./...
 
+# Tests run the go command (go list -deps, go build of the programs); every
+# module and go.mod it may read is fetched here, before the guard, so that
+# no test process needs the module proxy.
+log "go mod download"
+go mod download
+go list -m all >/dev/null
+
 log "go test (under the loopback guard: any connect to a non-loopback address fails the run)"
 bash scripts/loopback-guard.sh --self-test >/dev/null
 out="$(mktemp)"

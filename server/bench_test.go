@@ -83,7 +83,7 @@ func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
 func BenchmarkMetalink(b *testing.B) {
-	for _, n := range []int{50, 300} {
+	for _, n := range []int{50, 300, 1000} {
 		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {
 			benchmarkHandler(b, n, "/metalink?repo=fedora-41&arch=x86_64&location=us-east-1&countme=1")
 		})

@@ -105,7 +105,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		country = g.Country
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4,
-			MountPrefix: s.opts.MountPrefix})
+			MountPrefix: s.opts.MountPrefix, FedoraFileLayout: s.opts.FedoraFileLayout})
 	}
 	noteAnswer(w, addr, resp.FirstStep, q.Location)
 	if st := s.opts.Stats; st != nil {

@@ -54,6 +54,9 @@ type Options struct {
 	// MountPrefix is where the master tree appears in Fedora's paths
 	// (pub/fedora/linux): path= works with it or without it.
 	MountPrefix string
+	// FedoraFileLayout writes files' Metalink 3.0 answers exactly as
+	// Fedora's server does (see metalink.Options.FedoraFileLayout).
+	FedoraFileLayout bool
 }
 
 // Geo looks up what is known of a client address.

@@ -46,6 +46,7 @@ type ServeConfig struct {
 	AccessLogFile     string         `json:"access_log_file"`
 	VerifyLocation    bool           `json:"verify_location"`
 	AllowIPParam      bool           `json:"allow_ip_param"`
+	FedoraFileLayout  bool           `json:"fedora_file_metalinks"`
 	LogFormat         string         `json:"log_format"`
 	LogLevel          string         `json:"log_level"`
 	Reload            time.Duration  `json:"reload_interval"`
@@ -88,6 +89,8 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.IntVar(&c.Minimum, "minimum", envInt(env, "METALINKD_MINIMUM", 5), "add the global list when fewer than this many mirrors were found (env METALINKD_MINIMUM)")
 	fs.StringVar(&c.MountPrefix, "mount-prefix", envOr(env, "METALINKD_MOUNT_PREFIX", "pub/fedora/linux"),
 		"where the master tree's root appears in the paths clients send (`path`): path= is looked up as sent, then with it taken off or put on; \"\" for none (env METALINKD_MOUNT_PREFIX)")
+	fs.BoolVar(&c.FedoraFileLayout, "fedora-file-metalinks", envOr(env, "METALINKD_FEDORA_FILE_METALINKS", "false") == "true",
+		"write the Metalink 3.0 answer for a file (an image, not repomd.xml) exactly as Fedora's server does, without the one-piece <pieces> element that lets aria2 reject a corrupted copy and complete from the next mirror (env METALINKD_FEDORA_FILE_METALINKS=true|false)")
 	fs.IntVar(&c.MaxBandwidth, "max-bandwidth", envInt(env, "METALINKD_MAX_BANDWIDTH", 10000), "cap (`Mbit/s`) on a mirror's bandwidth in the selection weights, as Fedora's server caps it (env METALINKD_MAX_BANDWIDTH)")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
@@ -326,7 +329,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 	srv = server.New(rl, geo, log, server.Options{
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		AccessLogFormat: accessFormat, VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
-		MaxBandwidth: c.MaxBandwidth, MountPrefix: c.MountPrefix,
+		MaxBandwidth: c.MaxBandwidth, MountPrefix: c.MountPrefix, FedoraFileLayout: c.FedoraFileLayout,
 		Admin: rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route,
 			Explain: explain})),
 		Metrics: c.metrics,

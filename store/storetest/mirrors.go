@@ -67,6 +67,29 @@ func testMirrorNormalised(t *testing.T, s store.Store) {
 	checkData(t, s, &store.Dataset{Mirrors: []store.Mirror{want}})
 }
 
+// A mirror may have several URLs of one protocol; they are kept in the
+// admin's order, through a create, an update and a restore, as answers
+// list them in that order.
+func testMirrorURLOrder(t *testing.T, s store.Store) {
+	m := mirror("multi.example.org")
+	m.URLs = []string{"http://b.example.org/fedora", "https://z.example.org/fedora", "https://a.example.org/fedora",
+		"rsync://r.example.org/fedora", "http://a.example.org/fedora", "ftp://f.example.org/fedora"}
+	must(t, "CreateMirror", s.CreateMirror(ctx(t), m))
+	checkData(t, s, &store.Dataset{Mirrors: []store.Mirror{m}})
+
+	reversed := slices.Clone(m.URLs)
+	slices.Reverse(reversed)
+	_, err := s.UpdateMirror(ctx(t), m.Name, func(m *store.Mirror) error { m.URLs = slices.Clone(reversed); return nil })
+	must(t, "UpdateMirror", err)
+	m.URLs = reversed
+	checkData(t, s, &store.Dataset{Mirrors: []store.Mirror{m}})
+
+	d := &store.Dataset{Mirrors: []store.Mirror{m}}
+	d.Mirrors[0].URLs = []string{"https://2.example.org/f", "https://1.example.org/f", "https://3.example.org/f"}
+	must(t, "Restore", s.Restore(ctx(t), d))
+	checkData(t, s, d)
+}
+
 func testMirrorInvalid(t *testing.T, s store.Store) {
 	must(t, "Restore", s.Restore(ctx(t), fullDataset()))
 	tests := []struct {

@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ImportInvalid", testImportInvalid},
 		{"Mirrors", testMirrors},
 		{"MirrorNormalised", testMirrorNormalised},
+		{"MirrorURLOrder", testMirrorURLOrder},
 		{"MirrorInvalid", testMirrorInvalid},
 		{"CreateMirror", testCreateMirror},
 		{"UpdateMirror", testUpdateMirror},
