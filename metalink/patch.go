@@ -22,6 +22,7 @@ func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 	n := &Snapshot{
 		Built: built, repos: s.repos, redirects: s.redirects, dirs: s.dirs, locations: s.locations,
 		cloud: s.cloud, repoList: s.repoList, tree: s.tree, files: s.files,
+		newer: s.newer, newerGroups: s.newerGroups, groupsOf: s.groupsOf,
 		mirrors: s.mirrors, order: s.order, ordered: s.ordered, byName: s.byName, names: s.names,
 		netblocks: s.netblocks, nbSlots: s.nbSlots, nbDead: s.nbDead, nbUnsorted: s.nbUnsorted, asn: s.asn,
 		countryOf: s.countryOf, continentOf: s.continentOf, hostRules: s.hostRules, familyLimited: s.familyLimited, restricted: s.restricted,
@@ -34,22 +35,44 @@ func (s *Snapshot) Patch(cs *store.ChangeSet, built time.Time) *Snapshot {
 	n.patchFreshness(cs.Freshness, e)
 	next := n.applyEdits(s, e)
 	if len(s.tree) > 0 && (everywhere || len(next) > 0) {
-		n.tree = n.patchTree(s.tree, next, everywhere)
+		n.patchTree(next, everywhere)
 	}
 	if len(next) == 0 {
 		return n
 	}
-	n.dirs = maps.Clone(s.dirs)
-	for path, v := range next {
-		n.dirs[path] = v
+	if len(s.newer)+len(next) <= max(minNewer, len(s.dirs)/8) {
+		n.newer = make(map[string]*dirView, len(s.newer)+len(next))
+		maps.Copy(n.newer, s.newer)
+		maps.Copy(n.newer, next)
+		return n
 	}
+	// Fold the newer views into a copy of dirs, and point the repositories
+	// at them.
+	n.dirs, n.newer = maps.Clone(s.dirs), nil
+	maps.Copy(n.dirs, s.newer)
+	maps.Copy(n.dirs, next)
 	n.repos = maps.Clone(s.repos)
 	for k, r := range n.repos {
-		if v, ok := next[r.Dir.Path]; ok {
+		if v := n.dirs[r.Dir.Path]; v != r.Dir {
 			n.repos[k] = &repoView{Prefix: r.Prefix, Arch: r.Arch, Dir: v, Disabled: r.Disabled}
 		}
 	}
 	return n
+}
+
+// minNewer is the number of newer views a snapshot keeps before a patch
+// folds them into a copy of its directories, however few those are (a
+// variable for tests).
+var minNewer = 64
+
+// eachDir calls fn with every directory of s and its view.
+func (s *Snapshot) eachDir(fn func(path string, v *dirView)) {
+	for path, v := range s.dirs {
+		if nv, ok := s.newer[path]; ok {
+			v = nv
+		}
+		fn(path, v)
+	}
 }
 
 // mirrorMove is one changed mirror: its id in the old snapshot and in the
@@ -98,11 +121,11 @@ func (n *Snapshot) patchMirrors(old *Snapshot, changes []store.MirrorChange, e *
 		if mv.from < 0 || mv.sameLists {
 			continue
 		}
-		for path, v := range old.dirs {
+		old.eachDir(func(path string, v *dirView) {
 			if v.Carries(mv.from) {
 				e.edit(path, v).set(mv.from, false)
 			}
-		}
+		})
 	}
 	for _, mv := range moves {
 		if mv.to >= 0 {
@@ -220,16 +243,16 @@ func sameLists(a, b *mirror) bool {
 func (n *Snapshot) carriedBy(old *Snapshot, mv mirrorMove, e *dirEdits) {
 	m := &n.mirrors[mv.to]
 	if m.AlwaysUpToDate {
-		for path, v := range old.dirs {
+		old.eachDir(func(path string, v *dirView) {
 			if !mv.sameLists || !v.Carries(mv.to) {
 				e.edit(path, v).set(mv.to, true)
 			}
-		}
+		})
 		return
 	}
 	fresh := make(map[*dirView]bool, len(mv.change.Freshness))
 	for _, f := range mv.change.Freshness {
-		if v := old.dirs[f.Directory]; v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
+		if v := old.dir(f.Directory); v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
 			fresh[v] = true
 			if !mv.sameLists || !v.Carries(mv.to) {
 				e.edit(f.Directory, v).set(mv.to, true)
@@ -239,11 +262,11 @@ func (n *Snapshot) carriedBy(old *Snapshot, mv mirrorMove, e *dirEdits) {
 	if !mv.sameLists {
 		return
 	}
-	for path, v := range old.dirs {
+	old.eachDir(func(path string, v *dirView) {
 		if v.Carries(mv.to) && !fresh[v] {
 			e.edit(path, v).set(mv.to, false)
 		}
-	}
+	})
 }
 
 // patchNetblocks takes out of the netblock table the entries of the
@@ -300,7 +323,7 @@ func (n *Snapshot) patchNetblocks(old *Snapshot, moves []mirrorMove) {
 func (n *Snapshot) patchFreshness(changes []store.FreshnessChange, e *dirEdits) {
 	for _, f := range changes {
 		id, ok := n.byName[f.Mirror]
-		v := n.dirs[f.Directory]
+		v := n.dir(f.Directory)
 		if !ok || v == nil {
 			continue // not answered with, or a directory no repository or scan knows
 		}
@@ -315,35 +338,40 @@ func (n *Snapshot) patchFreshness(changes []store.FreshnessChange, e *dirEdits) 
 	}
 }
 
-// patchTree returns the tree of n: the groups of old whose members include
-// a directory of next, or all of them when all is set, are new views
-// (their lists built on first use, from n); the others are shared.
-func (n *Snapshot) patchTree(old, next map[string]*dirView, all bool) map[string]*dirView {
-	groups := map[*dirView]*dirView{}
-	for _, g := range old {
-		if _, done := groups[g]; done {
-			continue
-		}
-		touched := all
-		for _, m := range g.group.members {
-			touched = touched || next[m.Path] != nil
-		}
-		if !touched {
-			groups[g] = g
-			continue
-		}
-		ng := &dirView{Path: g.Path, group: &treeGroup{snap: n, members: make([]*dirView, len(g.group.members))}}
-		for i, m := range g.group.members {
-			ng.group.members[i] = m
-			if nm := next[m.Path]; nm != nil {
-				ng.group.members[i] = nm
+// patchTree gives n a new view, its lists built on first use, of each
+// group of the tree with a member in next, or of every group when all is
+// set; the others keep theirs.
+func (n *Snapshot) patchTree(next map[string]*dirView, all bool) {
+	if n.groupsOf == nil {
+		n.groupsOf = map[string][]*dirView{}
+		seen := map[*dirView]bool{}
+		for _, g := range n.tree {
+			if !seen[g] {
+				seen[g] = true
+				for _, m := range g.group.members {
+					n.groupsOf[m.Path] = append(n.groupsOf[m.Path], g)
+				}
 			}
 		}
-		groups[g] = ng
 	}
-	tree := make(map[string]*dirView, len(old))
-	for p, g := range old {
-		tree[p] = groups[g]
+	touched := map[*dirView]bool{}
+	if all {
+		for _, g := range n.tree {
+			touched[g] = true
+		}
 	}
-	return tree
+	for path := range next {
+		for _, g := range n.groupsOf[path] {
+			touched[g] = true
+		}
+	}
+	if len(touched) == 0 {
+		return
+	}
+	groups := make(map[*dirView]*dirView, len(n.newerGroups)+len(touched))
+	maps.Copy(groups, n.newerGroups)
+	for g := range touched {
+		groups[g] = &dirView{Path: g.Path, group: &treeGroup{snap: n, members: g.group.members}}
+	}
+	n.newerGroups = groups
 }

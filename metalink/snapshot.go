@@ -168,6 +168,16 @@ type Snapshot struct {
 	// paths of the files with recorded details (see tree.go).
 	tree  map[string]*dirView
 	files map[string]*fileView
+
+	// newer holds the views patches made of directories since dirs was
+	// built (dirs, and the repositories' views, are then shared), and
+	// newerGroups the groups' views that replace those of tree, so that a
+	// patch copies what it changed rather than every directory; a patch
+	// folds them into a new dirs when they grow (see Patch). groupsOf
+	// maps a repository directory to the groups of tree it is a member of.
+	newer       map[string]*dirView
+	newerGroups map[*dirView]*dirView
+	groupsOf    map[string][]*dirView
 }
 
 // MirrorCount returns the number of mirrors the snapshot answers with: the
@@ -193,7 +203,30 @@ func (s *Snapshot) redirect(prefix string) string {
 }
 
 // dir returns the view of a directory path, or nil.
-func (s *Snapshot) dir(path string) *dirView { return s.dirs[path] }
+func (s *Snapshot) dir(path string) *dirView {
+	if v, ok := s.newer[path]; ok {
+		return v
+	}
+	return s.dirs[path]
+}
+
+// current returns the view of v's directory in s: v itself unless a patch
+// made a newer one.
+func (s *Snapshot) current(v *dirView) *dirView {
+	if len(s.newer) == 0 {
+		return v
+	}
+	return s.dir(v.Path)
+}
+
+// group returns the view of the tree's group of directory path, or nil.
+func (s *Snapshot) group(path string) *dirView {
+	g := s.tree[path]
+	if ng, ok := s.newerGroups[g]; ok {
+		return ng
+	}
+	return g
+}
 
 // knownLocation reports whether a location is declared.
 func (s *Snapshot) knownLocation(name string) bool { return s.locations[name] }

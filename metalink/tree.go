@@ -126,8 +126,10 @@ func (s *Snapshot) indexGroup(v *dirView) {
 	s.initLists(v)
 	v.carries = make([]uint64, carriesWords(len(s.mirrors)))
 	for _, m := range v.group.members {
-		// A view a patch shared may be shorter or longer (all zero beyond
-		// the mirrors).
+		// The members are the views of the snapshot that built the tree;
+		// a patch may have newer ones, whose bits may be shorter or longer
+		// (all zero beyond the mirrors).
+		m = s.dir(m.Path)
 		for i := range min(len(v.carries), len(m.carries)) {
 			v.carries[i] |= m.carries[i]
 		}
