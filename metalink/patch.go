@@ -132,7 +132,31 @@ func (n *Snapshot) patchMirrors(old *Snapshot, changes []store.MirrorChange, e *
 			n.carriedBy(old, mv, e)
 		}
 	}
+	n.carryPieces(old, moves)
 	return everywhere
+}
+
+// carryPieces gives n the rendered URL parts of old (rendering them now,
+// off the answer path, if no answer did) but those of the changed mirrors,
+// which it renders, so that the first answers of n do not wait for every
+// mirror's.
+func (n *Snapshot) carryPieces(old *Snapshot, moves []mirrorMove) {
+	p3, p4 := old.urlPieces(), old.meta4Pieces()
+	n.pieces, n.meta4.pieces = make([][]urlPiece, len(n.mirrors)), make([][]urlPiece, len(n.mirrors))
+	copy(n.pieces, p3)
+	copy(n.meta4.pieces, p4)
+	for _, mv := range moves {
+		if mv.from >= 0 {
+			n.pieces[mv.from], n.meta4.pieces[mv.from] = nil, nil
+		}
+	}
+	for _, mv := range moves {
+		if mv.to >= 0 {
+			n.pieces[mv.to], n.meta4.pieces[mv.to] = urlPiecesOf(&n.mirrors[mv.to]), meta4PiecesOf(&n.mirrors[mv.to])
+		}
+	}
+	n.piecesOnce.Do(func() {})
+	n.meta4.once.Do(func() {})
 }
 
 // vacate takes mirror id out of n, leaving its id vacant.

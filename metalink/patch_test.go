@@ -306,7 +306,8 @@ func compareAnswers(t *testing.T, want, got *Snapshot, seed uint64, step int) {
 		for j, c := range clients {
 			extra := extras[(i+j+step)%len(extras)]
 			q := ParseQuery(repo + extra)
-			for _, isMetalink := range []bool{true, false} {
+			for _, format := range []struct{ isMetalink, meta4 bool }{{true, false}, {true, true}, {false, false}} {
+				isMetalink := format.isMetalink
 				// Every draw alike (tieRand) leaves the order to the ties' rule.
 				for _, tied := range []bool{false, true} {
 					newRand := func() Rand {
@@ -315,11 +316,11 @@ func compareAnswers(t *testing.T, want, got *Snapshot, seed uint64, step int) {
 						}
 						return rand.New(rand.NewPCG(seed, uint64(step*100+i*10+j)))
 					}
-					a := Answer(nil, want, &q, isMetalink, c, Options{Now: testNow, Rand: newRand()})
-					b := Answer(nil, got, &q, isMetalink, c, Options{Now: testNow, Rand: newRand()})
+					a := Answer(nil, want, &q, isMetalink, c, Options{Now: testNow, Rand: newRand(), Meta4: format.meta4})
+					b := Answer(nil, got, &q, isMetalink, c, Options{Now: testNow, Rand: newRand(), Meta4: format.meta4})
 					if a.Status != b.Status || string(a.Body) != string(b.Body) {
-						t.Fatalf("step %d, %s (metalink %v, tied draws %v) for %+v: answers differ (-rebuild +patched):\n%s",
-							step, repo+extra, isMetalink, tied, c, cmp.Diff(string(a.Body), string(b.Body)))
+						t.Fatalf("step %d, %s (metalink %v, meta4 %v, tied draws %v) for %+v: answers differ (-rebuild +patched):\n%s",
+							step, repo+extra, isMetalink, format.meta4, tied, c, cmp.Diff(string(a.Body), string(b.Body)))
 					}
 				}
 			}
