@@ -159,7 +159,7 @@ func resolve(snap *Snapshot, q *Query, isMetalink bool, mount string) (target, f
 	if r.Disabled {
 		return target{}, failure{http.StatusOK, "repo disabled"}, false
 	}
-	return target{dir: r.Dir, isDir: true, header: header}, failure{}, true
+	return target{dir: snap.current(r.Dir), isDir: true, header: header}, failure{}, true
 }
 
 // resolvePath maps path= to the directory that answers for it: a
@@ -203,7 +203,7 @@ func resolveIn(snap *Snapshot, p string, trailing bool) (target, bool) {
 	if v := snap.dir(p); v != nil {
 		return target{dir: v, isDir: true}, true
 	}
-	if v := snap.tree[p]; v != nil {
+	if v := snap.group(p); v != nil {
 		return target{dir: v.ready(), sub: subOf(p, v.Path), isDir: true}, true
 	}
 	dirPath, sub := p, ""
@@ -225,7 +225,7 @@ func resolveIn(snap *Snapshot, p string, trailing bool) (target, bool) {
 	if trailing {
 		return target{}, false
 	}
-	if v := snap.tree[parentDir(p)]; v != nil {
+	if v := snap.group(parentDir(p)); v != nil {
 		return target{dir: v.ready(), sub: subOf(p, v.Path), file: snap.files[p]}, true
 	}
 	return target{}, false

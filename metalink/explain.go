@@ -128,8 +128,7 @@ func Explain(snap *Snapshot, q *Query, c Client, o Options) Explanation {
 		}
 	}
 	local := q.Location != "" || snap.cloudLocation(c.Addr) != ""
-	for id := range snap.mirrors {
-		id := mirrorID(id)
+	for _, id := range snap.order {
 		m := &snap.mirrors[id]
 		if !listed[id] {
 			reason[id] = leftOutReason(snap, t.dir, s, id, local)

@@ -128,16 +128,22 @@ func (s *Snapshot) meta4Pieces() [][]urlPiece {
 	s.meta4.once.Do(func() {
 		s.meta4.pieces = make([][]urlPiece, len(s.mirrors))
 		for id := range s.mirrors {
-			m := &s.mirrors[id]
-			for _, u := range m.URLs {
-				s.meta4.pieces[id] = append(s.meta4.pieces[id], urlPiece{
-					open: `  <url location="` + lowerASCII(m.Country) + `" priority="`,
-					mid:  `">` + u.BaseXML + "/",
-				})
-			}
+			s.meta4.pieces[id] = meta4PiecesOf(&s.mirrors[id])
 		}
 	})
 	return s.meta4.pieces
+}
+
+// meta4PiecesOf renders the Metalink 4 parts of every URL of m.
+func meta4PiecesOf(m *mirror) []urlPiece {
+	var out []urlPiece
+	for _, u := range m.URLs {
+		out = append(out, urlPiece{
+			open: `  <url location="` + lowerASCII(m.Country) + `" priority="`,
+			mid:  `">` + u.BaseXML + "/",
+		})
+	}
+	return out
 }
 
 func lowerASCII(s string) string {

@@ -35,8 +35,9 @@ func fedoraNetwork() *store.Dataset {
 }
 
 // BenchmarkPatchFedora compares a rebuild at Fedora's scale with the
-// patches of a report and of a mirror disabled in the middle of the list
-// (go test -run '^$' -bench PatchFedora -benchmem ./metalink).
+// patches of a report, and of a mirror in the middle of the list disabled,
+// enabled again, and moved to another country (go test -run '^$' -bench
+// PatchFedora -benchmem ./metalink).
 func BenchmarkPatchFedora(b *testing.B) {
 	d := fedoraNetwork()
 	s := NewSnapshot(d, testNow)
@@ -60,4 +61,31 @@ func BenchmarkPatchFedora(b *testing.B) {
 			s.Patch(cs, testNow)
 		}
 	})
+	b.Run("enable", func(b *testing.B) {
+		m := d.Mirrors[500]
+		m.Enabled = false
+		off := s.Patch(&store.ChangeSet{Mirrors: []store.MirrorChange{{Name: m.Name, Mirror: &m}}}, testNow)
+		cs := &store.ChangeSet{Mirrors: []store.MirrorChange{{Name: m.Name, Mirror: &d.Mirrors[500], Freshness: freshnessOf(d, m.Name)}}}
+		for b.Loop() {
+			off.Patch(cs, testNow)
+		}
+	})
+	b.Run("edit-country", func(b *testing.B) {
+		m := d.Mirrors[500]
+		m.Country = "ZZ"
+		cs := &store.ChangeSet{Mirrors: []store.MirrorChange{{Name: m.Name, Mirror: &m, Freshness: freshnessOf(d, m.Name)}}}
+		for b.Loop() {
+			s.Patch(cs, testNow)
+		}
+	})
+}
+
+func freshnessOf(d *store.Dataset, mirror string) []store.Freshness {
+	var out []store.Freshness
+	for _, f := range d.Freshness {
+		if f.Mirror == mirror {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package metalink
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
@@ -248,12 +249,20 @@ func (n *network) changeSet() *store.ChangeSet {
 // After any sequence of changes, the patched snapshot holds what a
 // snapshot built afresh holds, and answers every query alike.
 func TestPatchEquivalence(t *testing.T) {
+	defer func(n int) { minNewer = n }(minNewer)
 	for seed := range uint64(20) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			// Half the seeds fold the newer views into the directories
+			// every few patches, half never do.
+			minNewer = []int{3, 64}[seed%2]
 			n := newNetwork(seed)
 			patched := NewSnapshot(n.d.Clone(), testNow)
 			for step := range 25 {
-				for range 1 + n.r.IntN(6) {
+				batch := 1 + n.r.IntN(6)
+				if step%5 == 4 {
+					batch = 40 // past maxListEdits in some directories
+				}
+				for range batch {
 					switch k := n.r.IntN(10); {
 					case k < 4:
 						n.report()
@@ -297,23 +306,86 @@ func compareAnswers(t *testing.T, want, got *Snapshot, seed uint64, step int) {
 		for j, c := range clients {
 			extra := extras[(i+j+step)%len(extras)]
 			q := ParseQuery(repo + extra)
-			for _, isMetalink := range []bool{true, false} {
-				o := Options{Now: testNow, Rand: rand.New(rand.NewPCG(seed, uint64(step*100+i*10+j)))}
-				a := Answer(nil, want, &q, isMetalink, c, o)
-				o.Rand = rand.New(rand.NewPCG(seed, uint64(step*100+i*10+j)))
-				b := Answer(nil, got, &q, isMetalink, c, o)
-				if a.Status != b.Status || string(a.Body) != string(b.Body) {
-					t.Fatalf("step %d, %s (metalink %v) for %+v: answers differ (-rebuild +patched):\n%s",
-						step, repo+extra, isMetalink, c, cmp.Diff(string(a.Body), string(b.Body)))
+			for _, format := range []struct{ isMetalink, meta4 bool }{{true, false}, {true, true}, {false, false}} {
+				isMetalink := format.isMetalink
+				// Every draw alike (tieRand) leaves the order to the ties' rule.
+				for _, tied := range []bool{false, true} {
+					newRand := func() Rand {
+						if tied {
+							return tieRand{}
+						}
+						return rand.New(rand.NewPCG(seed, uint64(step*100+i*10+j)))
+					}
+					a := Answer(nil, want, &q, isMetalink, c, Options{Now: testNow, Rand: newRand(), Meta4: format.meta4})
+					b := Answer(nil, got, &q, isMetalink, c, Options{Now: testNow, Rand: newRand(), Meta4: format.meta4})
+					if a.Status != b.Status || string(a.Body) != string(b.Body) {
+						t.Fatalf("step %d, %s (metalink %v, meta4 %v, tied draws %v) for %+v: answers differ (-rebuild +patched):\n%s",
+							step, repo+extra, isMetalink, format.meta4, tied, c, cmp.Diff(string(a.Body), string(b.Body)))
+					}
 				}
 			}
 		}
 	}
 }
 
+// tieRand draws the same number every time.
+type tieRand struct{}
+
+func (tieRand) ExpFloat64() float64 { return 1 }
+func (tieRand) IntN(int) int        { return 0 }
+
 // snapshotDiff compares what two snapshots answer from, "" when alike.
+// Mirrors are compared by name, since a patch keeps ids that a rebuild
+// numbers afresh; each snapshot's ids must hold together (see checkIDs).
 func snapshotDiff(a, b *Snapshot) string {
+	if err := checkIDs(a); err != "" {
+		return "rebuild: " + err
+	}
+	if err := checkIDs(b); err != "" {
+		return "patched: " + err
+	}
 	return cmp.Diff(snapshotView(a), snapshotView(b), cmp.Exporter(func(reflect.Type) bool { return true }))
+}
+
+// checkIDs reports what does not hold together in s's ids: order by
+// name, ranks, vacant ids, the ordered flag, bits of vacant ids, lists out
+// of name order.
+func checkIDs(s *Snapshot) string {
+	if len(s.byName) != len(s.order) {
+		return fmt.Sprintf("%d names, %d mirrors in order", len(s.byName), len(s.order))
+	}
+	increasing := true
+	for r, id := range s.order {
+		m := &s.mirrors[id]
+		switch {
+		case m.rank != int32(r) || m.index != int32(id) || s.byName[m.Name] != id:
+			return fmt.Sprintf("mirror %d (%s) has rank %d, index %d at rank %d", id, m.Name, m.rank, m.index, r)
+		case r > 0 && s.mirrors[s.order[r-1]].Name >= m.Name:
+			return fmt.Sprintf("order: %s before %s", s.mirrors[s.order[r-1]].Name, m.Name)
+		}
+		increasing = increasing && (r == 0 || id > s.order[r-1])
+	}
+	if s.ordered && !increasing {
+		return "ordered, but ids are not in name order"
+	}
+	var dirs []*dirView
+	s.eachDir(func(_ string, d *dirView) { dirs = append(dirs, d) })
+	for _, d := range dirs {
+		for id := range s.mirrors {
+			if s.mirrors[id].rank < 0 && d.Carries(mirrorID(id)) {
+				return fmt.Sprintf("%s: carried by vacant id %d", d.Path, id)
+			}
+		}
+		for _, l := range slices.Concat(slices.Collect(maps.Values(d.ByLocation)), slices.Collect(maps.Values(d.ByCountry)),
+			slices.Collect(maps.Values(d.ByContinent)), [][]mirrorID{d.Global}) {
+			for i := range l {
+				if s.mirrors[l[i]].rank < 0 || !d.Carries(l[i]) || i > 0 && s.mirrors[l[i-1]].rank >= s.mirrors[l[i]].rank {
+					return fmt.Sprintf("%s: list %v holds a vacant id, a mirror not carrying it, or is out of name order", d.Path, l)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 type mirrorView struct {
@@ -324,40 +396,42 @@ type mirrorView struct {
 type dirSummary struct {
 	PathXML     string
 	State       *store.Directory
-	Carries     []uint64
-	ByLocation  map[string][]mirrorID
-	ByCountry   map[string][]mirrorID
-	ByContinent map[string][]mirrorID
-	Global      []mirrorID
+	Carries     []string
+	ByLocation  map[string][]string
+	ByCountry   map[string][]string
+	ByContinent map[string][]string
+	Global      []string
 	Countries   map[string][]string
 }
 
 type snapshotSummary struct {
 	Mirrors   []mirrorView
-	ByName    map[string]mirrorID
-	ASN       map[uint32][]mirrorID
+	Names     mirrorNames
+	ASN       map[uint32][]string
 	Dirs      map[string]dirSummary
 	Repos     map[string]string
 	Tree      map[string]dirSummary
-	Netblocks map[string][]prefixValue[mirrorID]
+	Netblocks map[string][]prefixValue[string]
+	Flags     [2]bool
 }
 
 func snapshotView(s *Snapshot) snapshotSummary {
-	v := snapshotSummary{ByName: s.byName, ASN: s.asn, Dirs: map[string]dirSummary{}, Repos: map[string]string{}, Tree: map[string]dirSummary{},
-		Netblocks: map[string][]prefixValue[mirrorID]{}}
-	for _, m := range s.mirrors {
-		mv := mirrorView{mirror: m, Src: *m.src}
-		mv.src = nil
+	v := snapshotSummary{Names: s.names, ASN: map[uint32][]string{}, Dirs: map[string]dirSummary{}, Repos: map[string]string{},
+		Tree: map[string]dirSummary{}, Netblocks: map[string][]prefixValue[string]{}, Flags: [2]bool{s.familyLimited, s.restricted}}
+	for _, id := range s.order {
+		mv := mirrorView{mirror: s.mirrors[id], Src: *s.mirrors[id].src}
+		mv.src, mv.index, mv.nbSlot = nil, 0, 0
 		v.Mirrors = append(v.Mirrors, mv)
 	}
-	for path, d := range s.dirs {
-		v.Dirs[path] = summarise(d)
+	for asn, ids := range s.asn {
+		v.ASN[asn] = idNames(s, ids)
 	}
-	for path, d := range s.tree {
-		v.Tree[path] = summarise(d.ready())
+	s.eachDir(func(path string, d *dirView) { v.Dirs[path] = summarise(s, d) })
+	for path := range s.tree {
+		v.Tree[path] = summarise(s, s.group(path).ready())
 	}
 	for k, r := range s.repos {
-		if s.dirs[r.Dir.Path] != r.Dir {
+		if s.dir(r.Dir.Path) != s.current(r.Dir) || len(s.newer) == 0 && s.dirs[r.Dir.Path] != r.Dir {
 			v.Repos[k] = "stale view of " + r.Dir.Path
 			continue
 		}
@@ -366,19 +440,49 @@ func snapshotView(s *Snapshot) snapshotSummary {
 	for x := range 4 {
 		for y := range 5 {
 			a := netip.AddrFrom4([4]byte{10, byte(x), byte(y), 1})
-			if nb := s.netblocksOf(nil, a); len(nb) > 0 {
-				v.Netblocks[a.String()] = nb
+			for _, nb := range s.netblocksOf(nil, a) {
+				v.Netblocks[a.String()] = append(v.Netblocks[a.String()], prefixValue[string]{nb.Prefix, s.mirrors[nb.Value].Name})
 			}
 		}
 	}
 	return v
 }
 
-func summarise(d *dirView) dirSummary {
-	bits := slices.Clone(d.carries)
-	for len(bits) > 0 && bits[len(bits)-1] == 0 {
-		bits = bits[:len(bits)-1]
+// idNames are the names of the mirrors of ids; a vacant id is "vacant".
+func idNames(s *Snapshot, ids []mirrorID) []string {
+	if ids == nil {
+		return nil
 	}
-	return dirSummary{PathXML: d.PathXML, State: d.State, Carries: bits, ByLocation: d.ByLocation, ByCountry: d.ByCountry,
-		ByContinent: d.ByContinent, Global: d.Global, Countries: d.Countries}
+	out := []string{}
+	for _, id := range ids {
+		if s.mirrors[id].rank < 0 {
+			out = append(out, "vacant")
+			continue
+		}
+		out = append(out, s.mirrors[id].Name)
+	}
+	return out
+}
+
+func namesOf(s *Snapshot, lists map[string][]mirrorID) map[string][]string {
+	if lists == nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for k, l := range lists {
+		out[k] = idNames(s, l)
+	}
+	return out
+}
+
+func summarise(s *Snapshot, d *dirView) dirSummary {
+	var carries []mirrorID
+	for id := range len(d.carries) * 64 {
+		if d.Carries(mirrorID(id)) {
+			carries = append(carries, mirrorID(id))
+		}
+	}
+	slices.SortFunc(carries, func(a, b mirrorID) int { return strings.Compare(s.mirrors[a].Name, s.mirrors[b].Name) })
+	return dirSummary{PathXML: d.PathXML, State: d.State, Carries: idNames(s, carries), ByLocation: namesOf(s, d.ByLocation),
+		ByCountry: namesOf(s, d.ByCountry), ByContinent: namesOf(s, d.ByContinent), Global: idNames(s, d.Global), Countries: d.Countries}
 }

@@ -201,17 +201,23 @@ func (s *Snapshot) urlPieces() [][]urlPiece {
 func renderURLPieces(snap *Snapshot) [][]urlPiece {
 	out := make([][]urlPiece, len(snap.mirrors))
 	for id := range snap.mirrors {
-		m := &snap.mirrors[id]
-		for _, u := range m.URLs {
-			p := urlPiece{
-				open: `    <url protocol="` + u.Scheme + `" type="` + u.Scheme + `" location="` + m.Country + `" preference="`,
-				mid:  `">` + u.BaseXML + "/",
-			}
-			if m.Hidden {
-				p.mid = `" mm0:private="True">` + u.BaseXML + "/"
-			}
-			out[id] = append(out[id], p)
+		out[id] = urlPiecesOf(&snap.mirrors[id])
+	}
+	return out
+}
+
+// urlPiecesOf renders the pieces of every URL of m.
+func urlPiecesOf(m *mirror) []urlPiece {
+	var out []urlPiece
+	for _, u := range m.URLs {
+		p := urlPiece{
+			open: `    <url protocol="` + u.Scheme + `" type="` + u.Scheme + `" location="` + m.Country + `" preference="`,
+			mid:  `">` + u.BaseXML + "/",
 		}
+		if m.Hidden {
+			p.mid = `" mm0:private="True">` + u.BaseXML + "/"
+		}
+		out = append(out, p)
 	}
 	return out
 }

@@ -94,13 +94,13 @@ type selector struct {
 }
 
 // A sort key packs a random key (a non-negative float64, whose bit pattern
-// orders as the number does) in its high bits and a mirror id in its low
-// bits (store.MaxMirrors is a power of two), so that a step sorts plain
-// integers.
+// orders as the number does) in its high bits and a mirror's rank in its
+// low bits (store.MaxMirrors is a power of two), so that a step sorts plain
+// integers and breaks ties by name, whatever ids patches gave the mirrors.
 const idMask = store.MaxMirrors - 1
 
-func sortKey(key float64, id mirrorID) uint64 {
-	return math.Float64bits(key)&^idMask | uint64(id)
+func (s *selector) sortKey(key float64, id mirrorID) uint64 {
+	return math.Float64bits(key)&^idMask | uint64(s.snap.mirrors[id].rank)
 }
 
 var selectorPool = sync.Pool{New: func() any { return new(selector) }}
@@ -244,7 +244,7 @@ func (s *selector) asn(asn uint32) {
 	ids := s.snap.byASN(asn)
 	start := len(s.keys)
 	for _, id := range ids {
-		s.keys = append(s.keys, sortKey(float64(s.rnd.IntN(math.MaxInt32)), id))
+		s.keys = append(s.keys, s.sortKey(float64(s.rnd.IntN(math.MaxInt32)), id))
 	}
 	if s.flush(start) {
 		s.header = append(s.header, "Using ASN "...)
@@ -305,7 +305,7 @@ func (s *selector) continentKeys(cont, except string) {
 	}
 	for _, id := range s.dir.ByContinent[cont] {
 		if s.snap.mirrors[id].Country != except {
-			s.keys = append(s.keys, sortKey(s.weightKey(id), id))
+			s.keys = append(s.keys, s.sortKey(s.weightKey(id), id))
 		}
 	}
 	for _, c := range s.dir.Countries[cont] {
@@ -330,7 +330,7 @@ func (s *selector) weighted(ids []mirrorID, label, name string) {
 // step's header text.
 func (s *selector) addKeys(ids []mirrorID, label, name string) {
 	for _, id := range ids {
-		s.keys = append(s.keys, sortKey(s.weightKey(id), id))
+		s.keys = append(s.keys, s.sortKey(s.weightKey(id), id))
 	}
 	if len(ids) > 0 {
 		s.header = append(s.header, label...)
@@ -356,7 +356,7 @@ func (s *selector) flush(start int) bool {
 	slices.Sort(ks)
 	added := false
 	for _, k := range ks {
-		added = s.add(mirrorID(k&idMask)) || added
+		added = s.add(s.snap.order[k&idMask]) || added
 	}
 	s.keys = s.keys[:start]
 	return added

@@ -34,8 +34,13 @@ type mirror struct {
 	// ListURL indexes the URL a mirrorlist gives by default (the first
 	// https, http or ftp one), -1 when there is none.
 	ListURL int
-	// index is the mirror's id.
-	index int32
+	// index is the mirror's id; rank its position among the snapshot's
+	// mirrors by name, which every candidate list keeps and selection
+	// breaks ties by, -1 when the id is vacant (a mirror a patch took out).
+	index, rank int32
+	// nbSlot is the slot of nbSlots its netblocks are stored under, -1
+	// when none are.
+	nbSlot int32
 	// Locations are the locations the mirror is registered for.
 	Locations []string
 	// AlwaysUpToDate mirrors carry every directory of the tree.
@@ -108,8 +113,15 @@ type Snapshot struct {
 	// Built is when the snapshot was built: a mirrorlist's "database
 	// creation time".
 	Built time.Time
-	// mirrors are the enabled mirrors, indexed by mirrorID.
-	mirrors   []mirror
+	// mirrors are the enabled mirrors, indexed by mirrorID. A patch keeps
+	// every mirror's id: a mirror it takes out leaves a vacant id (rank
+	// -1) that no list holds, and one it brings in takes a vacant id or a
+	// new one at the end; only a rebuild numbers them afresh, by name.
+	mirrors []mirror
+	// order lists the ids of the mirrors by name (by rank); ordered says
+	// that it is increasing, so that id order is name order.
+	order     []mirrorID
+	ordered   bool
 	repos     map[string]*repoView
 	redirects map[string]string
 	dirs      map[string]*dirView
@@ -120,10 +132,15 @@ type Snapshot struct {
 	// mirrors, each once.
 	names mirrorNames
 	// netblocks holds slots of nbSlots, which map them to mirror ids (-1:
-	// gone), so that a patch renumbers mirrors without rebuilding it.
-	netblocks prefixTable[mirrorID]
-	nbSlots   []mirrorID
-	asn       map[uint32][]mirrorID
+	// gone), so that a patch takes a mirror's netblocks out by its slot and
+	// adds new ones by copying the paths they change. nbDead counts the
+	// entries of gone slots; nbUnsorted says that entries were added out of
+	// name order (see netblocksOf).
+	netblocks  prefixTable[mirrorID]
+	nbSlots    []mirrorID
+	nbDead     int
+	nbUnsorted bool
+	asn        map[uint32][]mirrorID
 	// cloud maps published cloud address ranges to locations.
 	cloud prefixTable[string]
 	// countryOf maps the admin's netblocks to the country their clients
@@ -151,11 +168,21 @@ type Snapshot struct {
 	// paths of the files with recorded details (see tree.go).
 	tree  map[string]*dirView
 	files map[string]*fileView
+
+	// newer holds the views patches made of directories since dirs was
+	// built (dirs, and the repositories' views, are then shared), and
+	// newerGroups the groups' views that replace those of tree, so that a
+	// patch copies what it changed rather than every directory; a patch
+	// folds them into a new dirs when they grow (see Patch). groupsOf
+	// maps a repository directory to the groups of tree it is a member of.
+	newer       map[string]*dirView
+	newerGroups map[*dirView]*dirView
+	groupsOf    map[string][]*dirView
 }
 
 // MirrorCount returns the number of mirrors the snapshot answers with: the
 // enabled ones.
-func (s *Snapshot) MirrorCount() int { return len(s.mirrors) }
+func (s *Snapshot) MirrorCount() int { return len(s.order) }
 
 func repoKey(prefix, arch string) string { return prefix + "\x00" + arch }
 
@@ -176,7 +203,30 @@ func (s *Snapshot) redirect(prefix string) string {
 }
 
 // dir returns the view of a directory path, or nil.
-func (s *Snapshot) dir(path string) *dirView { return s.dirs[path] }
+func (s *Snapshot) dir(path string) *dirView {
+	if v, ok := s.newer[path]; ok {
+		return v
+	}
+	return s.dirs[path]
+}
+
+// current returns the view of v's directory in s: v itself unless a patch
+// made a newer one.
+func (s *Snapshot) current(v *dirView) *dirView {
+	if len(s.newer) == 0 {
+		return v
+	}
+	return s.dir(v.Path)
+}
+
+// group returns the view of the tree's group of directory path, or nil.
+func (s *Snapshot) group(path string) *dirView {
+	g := s.tree[path]
+	if ng, ok := s.newerGroups[g]; ok {
+		return ng
+	}
+	return g
+}
 
 // knownLocation reports whether a location is declared.
 func (s *Snapshot) knownLocation(name string) bool { return s.locations[name] }
@@ -196,7 +246,25 @@ func (s *Snapshot) netblocksOf(dst []prefixValue[mirrorID], a netip.Addr) []pref
 			kept = append(kept, pv)
 		}
 	}
+	if s.nbUnsorted {
+		s.sortNetblocks(kept[start:])
+	}
 	return kept
+}
+
+// sortNetblocks puts the entries of each prefix (they come longest prefix
+// first) in the order a table built afresh gives them, by rank descending,
+// since a patch appends the entries of the mirrors it adds.
+func (s *Snapshot) sortNetblocks(nb []prefixValue[mirrorID]) {
+	after := func(a, b prefixValue[mirrorID]) bool {
+		return a.Prefix.Bits() < b.Prefix.Bits() ||
+			a.Prefix.Bits() == b.Prefix.Bits() && s.mirrors[a.Value].rank < s.mirrors[b.Value].rank
+	}
+	for i := 1; i < len(nb); i++ {
+		for j := i; j > 0 && after(nb[j-1], nb[j]); j-- {
+			nb[j-1], nb[j] = nb[j], nb[j-1]
+		}
+	}
 }
 
 // byASN returns the mirrors registered for an autonomous system.
@@ -314,21 +382,40 @@ func (s *Snapshot) setMirrors(rows []*store.Mirror) {
 	s.byName = make(map[string]mirrorID, len(rows))
 	s.asn = map[uint32][]mirrorID{}
 	s.hostRules = make([]hostRule, len(rows))
-	s.familyLimited, s.restricted = false, false
+	s.order, s.ordered = make([]mirrorID, len(rows)), true
 	for i, m := range rows {
-		id := mirrorID(i)
-		s.byName[m.Name] = id
-		s.mirrors[i] = newMirror(m)
-		s.mirrors[i].index = int32(i)
-		s.mirrors[i].Continent = s.continent(m.Country)
+		s.byName[m.Name] = mirrorID(i)
+		s.mirrors[i] = s.newMirror(m, mirrorID(i))
+		s.mirrors[i].rank = int32(i)
+		s.order[i] = mirrorID(i)
 		s.hostRules[i] = hostRuleOf(m)
+	}
+	s.indexMirrors()
+}
+
+// indexMirrors sets, from the mirrors in name order, the host rule flags,
+// the ASN lists and the names.
+func (s *Snapshot) indexMirrors() {
+	s.familyLimited, s.restricted = false, false
+	s.asn = map[uint32][]mirrorID{}
+	for _, id := range s.order {
+		m := s.mirrors[id].src
 		s.familyLimited = s.familyLimited || !m.ServesIPv4() || !m.ServesIPv6()
 		s.restricted = s.restricted || len(m.CountriesAllowed) > 0
 		if m.ASN != 0 && !m.Regional() {
 			s.asn[m.ASN] = append(s.asn[m.ASN], id)
 		}
 	}
-	s.names = nameMirrors(s.mirrors, s.continent)
+	s.names = nameMirrors(s.mirrors, s.order, s.continent)
+}
+
+// newMirror is m as mirror id of s.
+func (s *Snapshot) newMirror(m *store.Mirror, id mirrorID) mirror {
+	sm := newMirror(m)
+	sm.index = int32(id)
+	sm.nbSlot = -1
+	sm.Continent = s.continent(m.Country)
+	return sm
 }
 
 // mirrorNames are the distinct countries (sorted), continents and
@@ -339,12 +426,13 @@ type mirrorNames struct {
 	continentOf []int32
 }
 
-// nameMirrors collects the names of ms and indexes each mirror's.
-func nameMirrors(ms []mirror, continentOf func(country string) string) mirrorNames {
+// nameMirrors collects the names of the mirrors of ms, which order lists,
+// and indexes each mirror's.
+func nameMirrors(ms []mirror, order []mirrorID, continentOf func(country string) string) mirrorNames {
 	var n mirrorNames
 	countries := map[string]int32{}
-	for i := range ms {
-		countries[ms[i].Country] = 0
+	for _, id := range order {
+		countries[ms[id].Country] = 0
 	}
 	n.countries = slices.Sorted(maps.Keys(countries))
 	continents, locations := map[string]int32{}, map[string]int32{}
@@ -364,8 +452,8 @@ func nameMirrors(ms []mirror, continentOf func(country string) string) mirrorNam
 			n.continentOf[i] = intern(continents, &n.continents, cont)
 		}
 	}
-	for i := range ms {
-		m := &ms[i]
+	for _, id := range order {
+		m := &ms[id]
 		m.country = countries[m.Country]
 		m.continent = n.continentOf[m.country]
 		m.locations = make([]int32, len(m.Locations))
@@ -376,16 +464,21 @@ func nameMirrors(ms []mirror, continentOf func(country string) string) mirrorNam
 	return n
 }
 
-// setNetblocks builds the netblock table of the mirrors. Its values are
-// slots of nbSlots, which patches renumber without rebuilding the table.
+// setNetblocks builds the netblock table of the mirrors, in name order.
+// Its values are slots of nbSlots (here slot i for mirror i), which patches
+// edit without rebuilding the table.
 func (s *Snapshot) setNetblocks() {
 	s.netblocks = prefixTable[mirrorID]{}
 	s.nbSlots = make([]mirrorID, len(s.mirrors))
-	for id := range s.mirrors {
-		s.nbSlots[id] = mirrorID(id)
+	s.nbDead, s.nbUnsorted = 0, false
+	for id := range s.nbSlots {
+		s.nbSlots[id] = -1
+	}
+	for _, id := range s.order {
+		s.nbSlots[id], s.mirrors[id].nbSlot = id, int32(id)
 		for _, nb := range s.mirrors[id].src.Netblocks {
 			if p, err := store.ParseNetblock(nb); err == nil {
-				s.netblocks.Insert(p, mirrorID(id))
+				s.netblocks.Insert(p, id)
 			}
 		}
 	}
@@ -535,8 +628,16 @@ func (s *Snapshot) index(v *dirView, sc *listCounts) {
 	v.Countries = s.countriesByContinent(sc.country)
 }
 
-// eachCarrier calls fn with each mirror that carries v, in id order.
+// eachCarrier calls fn with each mirror that carries v, in name order.
 func (s *Snapshot) eachCarrier(v *dirView, fn func(*mirror)) {
+	if !s.ordered {
+		for _, id := range s.order {
+			if v.Carries(id) {
+				fn(&s.mirrors[id])
+			}
+		}
+		return
+	}
 	for w, word := range v.carries {
 		for word != 0 {
 			id := w*64 + trailingZeros(word)

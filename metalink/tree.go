@@ -126,18 +126,20 @@ func (s *Snapshot) indexGroup(v *dirView) {
 	s.initLists(v)
 	v.carries = make([]uint64, carriesWords(len(s.mirrors)))
 	for _, m := range v.group.members {
-		// A view a patch shared may be shorter or longer (all zero beyond
-		// the mirrors).
+		// The members are the views of the snapshot that built the tree;
+		// a patch may have newer ones, whose bits may be shorter or longer
+		// (all zero beyond the mirrors).
+		m = s.dir(m.Path)
 		for i := range min(len(v.carries), len(m.carries)) {
 			v.carries[i] |= m.carries[i]
 		}
 	}
-	for id := range s.mirrors {
+	for _, id := range s.order {
 		if s.mirrors[id].AlwaysUpToDate {
-			v.carries[id/64] |= 1 << (uint(id) % 64)
+			setBit(v.carries, id)
 		}
-		if v.Carries(mirrorID(id)) {
-			s.addCandidate(v, mirrorID(id))
+		if v.Carries(id) {
+			s.addCandidate(v, id)
 		}
 	}
 	for _, cs := range v.Countries {

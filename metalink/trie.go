@@ -1,6 +1,9 @@
 package metalink
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // prefixTable is a binary trie of IP prefixes (IPv4 and IPv6 kept apart)
 // that finds every stored prefix containing an address, longest first.
@@ -22,19 +25,11 @@ type prefixValue[V any] struct {
 
 // Insert adds a value under prefix p (which must be masked).
 func (t *prefixTable[V]) Insert(p netip.Prefix, v V) {
-	addr := p.Addr().Unmap()
-	root := &t.v6
-	if addr.Is4() {
-		root = &t.v4
-		if p.Addr().Is4In6() {
-			p = netip.PrefixFrom(addr, p.Bits()-96)
-		}
-	}
+	root, p, b := t.path(p)
 	if *root == nil {
 		*root = &trieNode[V]{}
 	}
 	n := *root
-	b := addr.AsSlice()
 	for i := 0; i < p.Bits(); i++ {
 		bit := (b[i/8] >> (7 - i%8)) & 1
 		if n.child[bit] == nil {
@@ -44,6 +39,44 @@ func (t *prefixTable[V]) Insert(p netip.Prefix, v V) {
 	}
 	n.values = append(n.values, prefixValue[V]{Prefix: p, Value: v})
 	t.n++
+}
+
+// Inserted returns t with a value added under prefix p (which must be
+// masked), copying the nodes on p's path: t itself is left as it was, so
+// that a table shared by snapshots can be extended for the next one.
+func (t prefixTable[V]) Inserted(p netip.Prefix, v V) prefixTable[V] {
+	root, p, b := t.path(p)
+	n := copyNode(*root)
+	*root = n
+	for i := 0; i < p.Bits(); i++ {
+		bit := (b[i/8] >> (7 - i%8)) & 1
+		n.child[bit] = copyNode(n.child[bit])
+		n = n.child[bit]
+	}
+	n.values = append(slices.Clip(n.values), prefixValue[V]{Prefix: p, Value: v})
+	t.n++
+	return t
+}
+
+func copyNode[V any](n *trieNode[V]) *trieNode[V] {
+	if n == nil {
+		return &trieNode[V]{}
+	}
+	c := *n
+	return &c
+}
+
+// path returns the root of p's family, p (an IPv4-mapped one as IPv4) and
+// its address bytes.
+func (t *prefixTable[V]) path(p netip.Prefix) (**trieNode[V], netip.Prefix, []byte) {
+	addr := p.Addr().Unmap()
+	if !addr.Is4() {
+		return &t.v6, p, addr.AsSlice()
+	}
+	if p.Addr().Is4In6() {
+		p = netip.PrefixFrom(addr, p.Bits()-96)
+	}
+	return &t.v4, p, addr.AsSlice()
 }
 
 // Len returns the number of stored prefixes.

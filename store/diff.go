@@ -98,6 +98,19 @@ func DiffAll(old, new *Dataset) Diff {
 // diffKind compares two lists of one kind by key.
 func diffKind[T any](kind, plural string, old, new []T, key func(T) string, fields func(a, b T) []string) KindDiff {
 	k := KindDiff{Kind: kind, Plural: plural, Declarative: true}
+	if len(old) == 0 {
+		// Everything is added (a first import): no index by key to build,
+		// which for a large network's freshness is most of the diff's cost.
+		if len(new) > 0 {
+			k.Added = make([]string, 0, len(new))
+			for _, x := range new {
+				k.Added = append(k.Added, key(x))
+			}
+			slices.Sort(k.Added)
+			k.Added = slices.Compact(k.Added)
+		}
+		return k
+	}
 	was, is := byKey(old, key), byKey(new, key)
 	for _, name := range slices.Sorted(maps.Keys(was)) {
 		b, ok := is[name]

@@ -310,3 +310,24 @@ func TestDiffAllHealthAndSource(t *testing.T) {
 		t.Errorf("MergeAll health %+v, want the file's", m.Health)
 	}
 }
+
+// From an empty dataset everything is added: each key once, in order.
+func TestDiffFromEmpty(t *testing.T) {
+	d := store.DiffAll(&store.Dataset{}, &store.Dataset{
+		Mirrors:   []store.Mirror{mirror("b"), mirror("a"), mirror("b")},
+		Freshness: []store.Freshness{{Mirror: "b", Directory: "d"}, {Mirror: "a", Directory: "d"}},
+	})
+	got := map[string][]string{}
+	for _, k := range d {
+		if len(k.Removed)+len(k.Changed) > 0 || k.Reordered {
+			t.Errorf("%s: %+v, want additions only", k.Plural, k)
+		}
+		if len(k.Added) > 0 {
+			got[k.Plural] = k.Added
+		}
+	}
+	want := map[string][]string{"mirrors": {"a", "b"}, "freshness": {"a d", "b d"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("added (-want +got)\n%s", diff)
+	}
+}

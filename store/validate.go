@@ -140,6 +140,10 @@ func (d *Dataset) Validate() error {
 	for i := range d.Freshness {
 		rows.check(v, i, &d.Freshness[i])
 	}
+	if i, j := duplicateFreshness(d.Freshness); i >= 0 {
+		v.add(fmt.Sprintf("freshness[%d]", j), d.Freshness[j].Mirror, "duplicate of freshness[%d]: %s for %s is listed twice",
+			i, d.Freshness[j].Mirror, d.Freshness[j].Directory)
+	}
 	healthy := map[string]bool{}
 	for i, h := range d.Health {
 		validateHealth(v, fmt.Sprintf("health[%d]", i), &h, mirrors)
@@ -497,4 +501,41 @@ func isHex(s string, n int) bool {
 		}
 	}
 	return true
+}
+
+// duplicateFreshness returns the indexes of two rows for the same mirror
+// and directory, or -1, -1. Rows in order (as Normalize and export leave
+// them) are checked without a map: half a million of them at a large
+// network's scale.
+func duplicateFreshness(fs []Freshness) (int, int) {
+	order := func(a, b *Freshness) int {
+		if c := strings.Compare(a.Mirror, b.Mirror); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Directory, b.Directory)
+	}
+	sorted := true
+	for i := 1; i < len(fs); i++ {
+		switch order(&fs[i-1], &fs[i]) {
+		case 0:
+			return i - 1, i
+		case 1:
+			sorted = false
+		}
+		if !sorted {
+			break
+		}
+	}
+	if sorted {
+		return -1, -1
+	}
+	seen := make(map[[2]string]int, len(fs))
+	for i, f := range fs {
+		key := [2]string{f.Mirror, f.Directory}
+		if j, ok := seen[key]; ok {
+			return j, i
+		}
+		seen[key] = i
+	}
+	return -1, -1
 }

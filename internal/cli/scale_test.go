@@ -151,3 +151,49 @@ func auditLength(t *testing.T, env map[string]string) int {
 	}
 	return len(log)
 }
+
+// TestImportRefusesBadRowAnywhere imports an export with one bad freshness
+// row, in the middle or last, and wants an error naming the row and the
+// store as it was.
+func TestImportRefusesBadRowAnywhere(t *testing.T) {
+	good := scaleDataset(30) // 900 freshness rows
+	file := writeFile(t, mirrorsfile.JSON, good)
+	middle := good.Freshness[450]
+	middleRow := fmt.Sprintf(`"mirror":%q,"directory":%q`, middle.Mirror, middle.Directory)
+	if !strings.Contains(file, middleRow) {
+		t.Fatalf("the export does not write a row as %s", middleRow)
+	}
+	last := good.Freshness[len(good.Freshness)-1]
+	lastRow := fmt.Sprintf(`"mirror":%q,"directory":%q,"sha256":%q`, last.Mirror, last.Directory, last.SHA256)
+	for _, tt := range []struct {
+		name, file, want string
+	}{
+		{"upper-case sha256 in the last row", strings.Replace(file, lastRow, strings.Replace(lastRow, last.SHA256, strings.ToUpper(last.SHA256), 1), 1),
+			"freshness[899].sha256"},
+		{"unknown field in a middle row", strings.Replace(file, middleRow, middleRow+`,"colour":"red"`, 1), `row 450: json: unknown field "colour"`},
+		{"a middle row cut short", strings.Replace(file, middleRow, `"mirror":"`, 1), "row 450"},
+		{"a middle row twice", strings.Replace(file, "{"+middleRow, "{"+middleRow+`,"sha256":"`+middle.SHA256+`","reported":"`+
+			middle.Reported.Format(time.RFC3339Nano)+`"},{`+middleRow, 1), "duplicate of freshness[450]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.file == file {
+				t.Fatal("the bad row was not written into the file")
+			}
+			for _, kind := range storeEnvs {
+				t.Run(kind.name, func(t *testing.T) {
+					env := kind.env(t)
+					if r := runCLI(t, env, file, "import", "--replace", "-"); r.code != ExitOK {
+						t.Fatalf("import: %+v", r)
+					}
+					r := runCLI(t, env, tt.file, "import", "--replace", "-")
+					if r.code == ExitOK || !strings.Contains(r.stderr, tt.want) {
+						t.Errorf("import of a file with a bad row: exit %d, stderr %q; want an error naming %q", r.code, r.stderr, tt.want)
+					}
+					if got := runCLI(t, env, "", "export", "--format", "json"); got.stdout != file {
+						t.Error("a refused import changed the store")
+					}
+				})
+			}
+		})
+	}
+}

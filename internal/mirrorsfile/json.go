@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/metalinkd/metalinkd/store"
 )
@@ -97,15 +98,14 @@ func decodeJSON(r io.Reader) (*file, error) {
 				return nil
 			})
 		case "freshness":
-			err = eachElement(dec, key, func() error {
-				var x store.Freshness
-				if err := dec.Decode(&x); err != nil {
-					return err
-				}
+			fr := &freshnessReader{r: bufio.NewReaderSize(io.MultiReader(dec.Buffered(), r), 64<<10)}
+			err = fr.readList(func(x store.Freshness) {
 				x.Mirror, x.Directory, x.SHA256 = intern(x.Mirror), intern(x.Directory), intern(x.SHA256)
 				f.Freshness = append(f.Freshness, x)
-				return nil
 			})
+			if err == nil {
+				dec, err = resume(fr)
+			}
 		case "health":
 			err = dec.Decode(&f.Health)
 		default:
@@ -122,6 +122,28 @@ func decodeJSON(r io.Reader) (*file, error) {
 		return nil, errors.New("data after the end of the object")
 	}
 	return &f, nil
+}
+
+// resume returns a decoder for the rest of the file's object after a
+// list read by fr: the rest, after the ',' between keys, is read as the
+// object it would be on its own.
+func resume(fr *freshnessReader) (*json.Decoder, error) {
+	c, err := fr.next()
+	if err != nil {
+		return nil, err
+	}
+	rest := "{"
+	switch c {
+	case ',':
+	case '}':
+		rest = "{}"
+	default:
+		return nil, fmt.Errorf("want ',' or '}' after the list, got %q", c)
+	}
+	dec := json.NewDecoder(io.MultiReader(strings.NewReader(rest), fr.r))
+	dec.DisallowUnknownFields()
+	_, err = dec.Token()
+	return dec, err
 }
 
 // eachElement calls decode for each element of the JSON array that comes

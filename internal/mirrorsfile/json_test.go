@@ -2,6 +2,7 @@ package mirrorsfile
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,9 @@ func TestJSONRoundTrip(t *testing.T) {
 		{Path: "releases/41/Workstation/x86_64/iso/b.raw.xz", Size: 4, MTime: 1729000001},
 	}
 	for i := range 2500 { // more than one YAML batch
-		x := store.Freshness{Mirror: "m1", Directory: dir, SHA256: strings.Repeat("a", 64)}
+		d := fmt.Sprintf("%s/%d", dir, i)
+		f.Dataset.Directories = append(f.Dataset.Directories, store.Directory{Path: d, Current: store.Repomd{Size: 1, SHA256: strings.Repeat("a", 64)}})
+		x := store.Freshness{Mirror: "m1", Directory: d, SHA256: strings.Repeat("a", 64)}
 		if i%2 == 0 {
 			x.Source = store.SourceCrawl
 		}

@@ -13,7 +13,7 @@ import (
 // the freshness of removed mirrors goes with them.
 func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 	defer s.bound(&ctx, s.timeouts.Bulk)()
-	decl = decl.Clone()
+	decl = decl.Copy()
 	detail := map[string]int{"mirrors": len(decl.Mirrors), "locations": len(decl.Locations), "repositories": len(decl.Repositories)}
 	err := s.write(ctx, change{"import", "dataset", detail}, func(tx pgx.Tx) error {
 		// The scanned directories decide which scan-derived repositories stay.
@@ -28,7 +28,7 @@ func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 		if err := d.Validate(); err != nil {
 			return err
 		}
-		return replaceDeclarative(ctx, tx, d)
+		return quietly(ctx, tx, func() error { return replaceDeclarative(ctx, tx, d) })
 	})
 	return wrap(err, "import")
 }
@@ -37,40 +37,47 @@ func (s *Store) Import(ctx context.Context, decl *store.Dataset) error {
 // part of the dataset, are kept.
 func (s *Store) Restore(ctx context.Context, all *store.Dataset) error {
 	defer s.bound(&ctx, s.timeouts.Bulk)()
-	d := all.Clone()
+	d := all.Copy()
 	d.Normalize()
 	if err := d.Validate(); err != nil {
 		return wrap(err, "restore")
 	}
 	detail := map[string]int{"mirrors": len(d.Mirrors), "directories": len(d.Directories)}
 	err := s.write(ctx, change{"restore", "dataset", detail}, func(tx pgx.Tx) error {
-		// Mirrors and directories take their children, freshness, health
-		// and the crawler's observations along.
-		for _, table := range []string{"mirrors", "directories", "cloud_ranges", "cloud_sources", "tree_directories", "tree_files"} {
-			if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
-				return err
-			}
-		}
-		if err := replaceDeclarative(ctx, tx, d); err != nil {
-			return err
-		}
-		if err := upsertDirectories(ctx, tx, d.Directories); err != nil {
-			return err
-		}
-		if err := upsertFreshness(ctx, tx, d.Freshness); err != nil {
-			return err
-		}
-		if err := writeTreeChanges(ctx, tx, &store.Dataset{}, d); err != nil {
-			return err
-		}
-		for _, h := range d.Health {
-			if err := putHealth(ctx, tx, h); err != nil {
-				return err
-			}
-		}
-		return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
+		return quietly(ctx, tx, func() error { return restore(ctx, tx, d) })
 	})
 	return wrap(err, "restore")
+}
+
+// restore replaces the stored dataset with d, normalised and validated.
+func restore(ctx context.Context, tx pgx.Tx, d *store.Dataset) error {
+	// Freshness goes first, in one statement: through the cascades of
+	// mirrors and directories it would be deleted one parent at a time.
+	// Mirrors and directories take the rest of their children, health and
+	// the crawler's observations along.
+	for _, table := range []string{"freshness", "mirrors", "directories", "cloud_ranges", "cloud_sources", "tree_directories", "tree_files"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table); err != nil {
+			return err
+		}
+	}
+	if err := replaceDeclarative(ctx, tx, d); err != nil {
+		return err
+	}
+	if err := upsertDirectories(ctx, tx, d.Directories); err != nil {
+		return err
+	}
+	if err := copyFreshness(ctx, tx, d.Freshness); err != nil {
+		return err
+	}
+	if err := writeTreeChanges(ctx, tx, &store.Dataset{}, d); err != nil {
+		return err
+	}
+	for _, h := range d.Health {
+		if err := putHealth(ctx, tx, h); err != nil {
+			return err
+		}
+	}
+	return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
 }
 
 // replaceDeclarative replaces mirrors, locations, repositories, redirects

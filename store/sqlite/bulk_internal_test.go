@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"database/sql"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -8,9 +10,9 @@ import (
 	"github.com/metalinkd/metalinkd/store"
 )
 
-// A restore loads freshness without the table's checks and without its
-// index, then must leave both as they were: the writer connection checks
-// again, and the index is back.
+// A restore loads freshness without the table's checks, index and
+// triggers, then must leave them as they were: the writer connection
+// checks again, and the index and triggers are back.
 func TestRestoreLeavesChecksAndIndex(t *testing.T) {
 	s, err := Open(t.Context(), t.TempDir())
 	if err != nil {
@@ -47,8 +49,29 @@ func TestRestoreLeavesChecksAndIndex(t *testing.T) {
 	if n != 1 {
 		t.Errorf("freshness_directory index: %d after a restore, want 1", n)
 	}
+	triggers, err := collect(t.Context(), mustBegin(t, s), func(r *sql.Rows) (name string, err error) {
+		err = r.Scan(&name)
+		return name, err
+	}, `SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'freshness' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"freshness_delete_log", "freshness_insert_log", "freshness_update_log"}; !slices.Equal(triggers, want) {
+		t.Errorf("freshness triggers after a restore: %v, want %v", triggers, want)
+	}
 	got, err := s.Freshness(t.Context(), "", "releases/41/os")
 	if err != nil || len(got) != 1 || got[0].SHA256 != sha {
 		t.Errorf("freshness after a restore = %+v, %v", got, err)
 	}
+}
+
+// mustBegin starts a read transaction on s, rolled back when t ends.
+func mustBegin(t *testing.T, s *Store) *sql.Tx {
+	t.Helper()
+	tx, err := s.reader.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	return tx
 }

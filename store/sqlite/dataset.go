@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/metalinkd/metalinkd/store"
 )
@@ -76,49 +75,6 @@ func restoreAll(ctx context.Context, tx *sql.Tx, d *store.Dataset) error {
 		}
 	}
 	return replaceCloud(ctx, tx, d.CloudSources, d.CloudRanges)
-}
-
-// bulkFreshness fills the emptied freshness table with rows, which the
-// caller has validated. The index by directory is dropped first and built
-// again after the rows are in, at once from sorted keys, which costs a
-// fraction of keeping it up to date row by row; both steps are part of the
-// transaction. The table's checks, which repeat the Go validation with a
-// pattern match per digest, are not evaluated again row by row.
-func bulkFreshness(ctx context.Context, tx *sql.Tx, rows []store.Freshness) (err error) {
-	if _, err := tx.ExecContext(ctx, `PRAGMA ignore_check_constraints = 1`); err != nil {
-		return err
-	}
-	defer func() {
-		// The connection goes back to the pool: it must check again.
-		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), `PRAGMA ignore_check_constraints = 0`); err == nil {
-			err = rerr
-		}
-	}()
-	var index string
-	err = tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'freshness_directory'`).Scan(&index)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return err
-	default:
-		if _, err := tx.ExecContext(ctx, `DROP INDEX freshness_directory`); err != nil {
-			return err
-		}
-	}
-	w, err := newFreshnessWriter(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer w.close()
-	for _, f := range rows {
-		if err := w.put(ctx, f); err != nil {
-			return err
-		}
-	}
-	if index != "" {
-		_, err = tx.ExecContext(ctx, index)
-	}
-	return err
 }
 
 // replaceDeclarative replaces mirrors, locations, repositories, redirects

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -162,5 +163,34 @@ func testChangeLogFull(t *testing.T, s store.Store) {
 	seq := changeSeq(t, s)
 	if cs := changesSince(t, s, seq+1000); !cs.Full {
 		t.Errorf("ChangesSince(a number not handed out yet) = %+v, want a full reload", cs)
+	}
+}
+
+// A write of the whole dataset logs one entry for everything, however
+// many rows it writes: not one per mirror, URL or netblock.
+func testChangeLogBulk(t *testing.T, s store.Store) {
+	must(t, "Restore", s.Restore(ctx(t), crawlDataset()))
+	for _, tt := range []struct {
+		name   string
+		change func() error
+	}{
+		{"Restore", func() error { return s.Restore(ctx(t), crawlDataset()) }},
+		{"Import", func() error {
+			d := declarative(crawlDataset())
+			for i := range d.Mirrors {
+				d.Mirrors[i].Bandwidth++
+				d.Mirrors[i].Netblocks = append(d.Mirrors[i].Netblocks, fmt.Sprintf("198.51.100.%d/32", i))
+			}
+			return s.Import(ctx(t), d)
+		}},
+	} {
+		seq := changeSeq(t, s)
+		must(t, tt.name, tt.change())
+		if got := changeSeq(t, s); got != seq+1 {
+			t.Errorf("after %s: the change log went from %d to %d, want one entry", tt.name, seq, got)
+		}
+		if cs := changesSince(t, s, seq); !cs.Full {
+			t.Errorf("after %s: %+v, want a full reload", tt.name, cs)
+		}
 	}
 }

@@ -48,6 +48,15 @@ func testRestoreInvalid(t *testing.T, s store.Store) {
 	}{
 		{"freshness of an unknown mirror", func(d *store.Dataset) { d.Freshness[0].Mirror = "nobody.example.org" }},
 		{"freshness of an unknown directory", func(d *store.Dataset) { d.Freshness[0].Directory = "pub/nowhere" }},
+		{"last freshness row with an upper-case sha256", func(d *store.Dataset) {
+			f := &d.Freshness[len(d.Freshness)-1]
+			f.SHA256 = "ABCDEF" + f.SHA256[6:]
+		}},
+		{"freshness listed twice", func(d *store.Dataset) {
+			dup := d.Freshness[0]
+			dup.SHA256 = d.Freshness[len(d.Freshness)-1].SHA256
+			d.Freshness = append(d.Freshness, dup)
+		}},
 		{"mirror in an unknown location", func(d *store.Dataset) { d.Locations = d.Locations[1:] }},
 		{"duplicate mirror", func(d *store.Dataset) { d.Mirrors[1].Name = d.Mirrors[0].Name }},
 		{"duplicate directory", func(d *store.Dataset) { d.Directories[1].Path = d.Directories[0].Path }},

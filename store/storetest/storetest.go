@@ -111,6 +111,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangeLogFreshness", testChangeLogFreshness},
 		{"ChangeLogMirrors", testChangeLogMirrors},
 		{"ChangeLogFull", testChangeLogFull},
+		{"ChangeLogBulk", testChangeLogBulk},
 		{"CloudRanges", testCloudRanges},
 		{"CloudRangesInvalid", testCloudRangesInvalid},
 		{"MirrorHostRules", testMirrorHostRules},
