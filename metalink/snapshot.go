@@ -275,6 +275,31 @@ func (s *Snapshot) byASN(asn uint32) []mirrorID { return s.asn[asn] }
 // Mirrors are numbered in d's order (by name, as the stores load them), and
 // every candidate list keeps that order.
 func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
+	b := NewBuilder(d, built)
+	for i := range d.Freshness {
+		b.Add(&d.Freshness[i])
+	}
+	return b.Snapshot()
+}
+
+// Builder builds a Snapshot from a dataset whose freshness comes one row
+// at a time (store.Store.Export), so that a large network's rows are never
+// held: each sets one carries bit. The snapshot keeps d's mirrors and
+// directories but not its freshness.
+type Builder struct {
+	s *Snapshot
+	d *store.Dataset
+	// The mirror of the last row and its id (-1: left out): rows come
+	// grouped by mirror (sorted, or as the table holds them), so a
+	// mirror's name is looked up about once.
+	last    string
+	lastID  mirrorID
+	started bool
+}
+
+// NewBuilder starts the snapshot of d at time built; d's freshness is
+// ignored, its rows are given to Add. d must be valid.
+func NewBuilder(d *store.Dataset, built time.Time) *Builder {
 	s := &Snapshot{
 		Built:     built,
 		repos:     make(map[string]*repoView, len(d.Repositories)),
@@ -317,9 +342,36 @@ func NewSnapshot(d *store.Dataset, built time.Time) *Snapshot {
 	}
 	slices.Sort(list)
 	s.repoList = strings.Join(list, "")
-	s.setCarries(d.Freshness)
+	s.initCarries()
+	return &Builder{s: s, d: d}
+}
+
+// Add sets the carries bit of one freshness row: the mirror carries the
+// directory's content when it reported a repomd the directory still
+// accepts. Rows of mirrors left out, or of unknown directories, are ignored.
+func (b *Builder) Add(f *store.Freshness) {
+	if !b.started || f.Mirror != b.last {
+		id, ok := b.s.byName[f.Mirror]
+		if !ok {
+			id = -1 // left out: its rows are skipped
+		}
+		b.last, b.lastID, b.started = f.Mirror, id, true
+	}
+	if b.lastID < 0 {
+		return
+	}
+	if v := b.s.dirs[f.Directory]; v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
+		setBit(v.carries, b.lastID)
+	}
+}
+
+// Snapshot indexes the rows added and returns the snapshot; the builder
+// must not be used after.
+func (b *Builder) Snapshot() *Snapshot {
+	s := b.s
 	s.indexAll(mapsValues(s.dirs))
-	s.indexTree(d)
+	s.indexTree(b.d)
+	b.s, b.d = nil, nil
 	return s
 }
 
@@ -432,10 +484,11 @@ func (s *Snapshot) setNetblocks() {
 	}
 }
 
-// setCarries sets, in every directory, the bits of the mirrors that carry
-// its content: those flagged always up to date, and those that reported a
-// repomd the directory still accepts. The bitsets share one allocation.
-func (s *Snapshot) setCarries(fresh []store.Freshness) {
+// initCarries gives every directory its carries bits, set for the mirrors
+// flagged always up to date; Builder.Add sets those of the mirrors that
+// reported a repomd the directory still accepts. The bitsets share one
+// allocation.
+func (s *Snapshot) initCarries() {
 	words := carriesWords(len(s.mirrors))
 	all := make([]uint64, words*len(s.dirs))
 	for _, v := range s.dirs {
@@ -444,13 +497,6 @@ func (s *Snapshot) setCarries(fresh []store.Freshness) {
 			if s.mirrors[id].AlwaysUpToDate {
 				setBit(v.carries, mirrorID(id))
 			}
-		}
-	}
-	for i := range fresh {
-		f := &fresh[i]
-		id, ok := s.byName[f.Mirror]
-		if v := s.dirs[f.Directory]; ok && v != nil && v.State != nil && v.State.Accepts(f.SHA256) {
-			setBit(v.carries, id)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/metalinkd/metalinkd/internal/freshness"
+	"github.com/metalinkd/metalinkd/server/status"
 	"github.com/metalinkd/metalinkd/store"
 )
 
@@ -35,17 +36,11 @@ type mirrorStats struct {
 	lastReport, lastCrawl time.Time
 }
 
-// newDatasetStats tallies d with the freshness rules the status page and
-// the admin API's freshness view use.
-func newDatasetStats(d *store.Dataset) *datasetStats {
+// newDatasetStats tallies d, whose freshness counter counted, with the freshness
+// rules the status page and the admin API's freshness view use.
+func newDatasetStats(d *store.Dataset, counter *freshness.Counter) *datasetStats {
 	s := &datasetStats{mirrors: len(d.Mirrors), directories: len(d.Directories), locations: len(d.Locations)}
-	last := make(map[string]time.Time, len(d.Mirrors))
-	for _, f := range d.Freshness {
-		if !f.FromCrawl() && f.Reported.After(last[f.Mirror]) {
-			last[f.Mirror] = f.Reported
-		}
-	}
-	t := freshness.Count(d.Mirrors, d.Directories, d.Freshness)
+	t := counter.Tally(nil)
 	health := make(map[string]*store.MirrorHealth, len(d.Health))
 	for i := range d.Health {
 		health[d.Health[i].Mirror] = &d.Health[i]
@@ -56,7 +51,7 @@ func newDatasetStats(d *store.Dataset) *datasetStats {
 		s.netblocks += len(m.Netblocks)
 		c := t.Mirrors[i].Directories
 		s.perMirror[i] = mirrorStats{name: m.Name, enabled: m.Enabled, state: store.HealthState(m, health[m.Name]),
-			fresh: c.Fresh, stale: c.Stale(), unknown: c.Unknown, lastReport: last[m.Name]}
+			fresh: c.Fresh, stale: c.Stale(), unknown: c.Unknown, lastReport: t.Mirrors[i].LastReport}
 		if h := health[m.Name]; h != nil && !h.LastCrawl.IsZero() {
 			s.perMirror[i].lastCrawl = h.LastCrawl
 			s.tallyCrawl(h)
@@ -135,11 +130,17 @@ func (m *Metrics) watchReloader(r *Reloader) {
 // loaded records a dataset now being served; took is the reload's
 // duration, 0 for the snapshot cache.
 func (m *Metrics) loaded(d *store.Dataset, took time.Duration) {
+	m.loadedCounted(d, status.Count(d), took)
+}
+
+// loadedCounted is loaded of a dataset whose freshness c tallied as it
+// streamed.
+func (m *Metrics) loadedCounted(d *store.Dataset, c *freshness.Counter, took time.Duration) {
 	if m == nil {
 		return
 	}
 	m.setLocations(locationNames(d))
-	m.dataset.Store(newDatasetStats(d))
+	m.dataset.Store(newDatasetStats(d, c))
 	if took > 0 {
 		m.reloads.Inc()
 		m.buildSeconds.Set(took.Seconds())

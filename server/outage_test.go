@@ -40,6 +40,13 @@ func (f *flakyStore) Load(ctx context.Context) (*store.Dataset, error) {
 	return f.Store.Load(ctx)
 }
 
+func (f *flakyStore) Export(ctx context.Context, fn func(d *store.Dataset, rows store.FreshnessRows) error) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.Export(ctx, fn)
+}
+
 func (f *flakyStore) Ping(context.Context) error { return f.fail() }
 
 func (f *flakyStore) set(err error) {
@@ -54,6 +61,16 @@ var errOutage = fmt.Errorf("postgres: %w: connection refused", store.ErrUnavaila
 
 func demoStore(t *testing.T) *flakyStore {
 	t.Helper()
+	d, err := demo.Dataset(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return demoStoreWith(t, d)
+}
+
+// demoStoreWith is a flakyStore holding d.
+func demoStoreWith(t *testing.T, d *store.Dataset) *flakyStore {
+	t.Helper()
 	e, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -61,10 +78,6 @@ func demoStore(t *testing.T) *flakyStore {
 	// Closed before its directory is removed: its pollers would otherwise
 	// open the database again while the directory goes.
 	t.Cleanup(func() { e.Close() })
-	d, err := demo.Dataset(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := e.Restore(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,12 @@ import (
 // start; when the store signals a change, and on a timer as a safety net,
 // it reads what changed from the store's change log and patches the
 // snapshot (freshness, mirrors), or rebuilds it (debounced) when the change
-// touched more. What is built from a whole dataset besides the snapshot
-// (the status page, the dataset metrics, the cache) catches up with patches
-// by a load of its own, at most every StatusEvery. It keeps the last good
+// touched more. Every read of the whole dataset streams its freshness (see
+// readPass): the snapshot, the status page and the dataset metrics take
+// what they need from each row as it comes, and no more than the rest of
+// the dataset is held. The status page and the metrics catch up with
+// patches by a pass of their own, at most every StatusEvery; the cache is
+// written by another, at most every CacheEvery. It keeps the last good
 // snapshot when a rebuild fails, so that the server goes on answering
 // while the store is away. With a snapshot cache it can also start while
 // the store is away; with a health check it notices a store that stopped
@@ -37,7 +40,7 @@ type Reloader struct {
 	// snapshot includes.
 	mu  sync.Mutex
 	seq int64
-	// patched asks the status refresher for a load: patches were applied.
+	// patched asks the status refresher for a pass: patches were applied.
 	patched chan struct{}
 	lastErr atomic.Pointer[error]
 	// cachedAt is when the cached dataset being served was saved, until
@@ -53,12 +56,11 @@ type Reloader struct {
 	kick chan struct{}
 	// asked holds a reload requested through Trigger; at most one waits.
 	asked chan struct{}
-	// toCache holds the newest dataset the cache writer has not written.
-	toCache  atomic.Pointer[store.Dataset]
+	// cacheDue asks the cache writer to write the store's dataset.
 	cacheDue chan struct{}
 	now      func() time.Time
-	// status is the public status page, built from each dataset loaded
-	// here because the snapshot keeps neither freshness nor disabled mirrors.
+	// status is the public status page, built from each pass over the
+	// dataset because the snapshot keeps neither freshness nor disabled mirrors.
 	status status.Board
 }
 
@@ -67,8 +69,8 @@ type ReloaderOptions struct {
 	// Every is the safety reload's period.
 	Every time.Duration
 	// Cache, when set, is written after successful loads (at most once per
-	// CacheEvery, default a minute) and served from when the first load
-	// fails because the store is unavailable.
+	// CacheEvery, default a minute, by a streaming read of its own) and
+	// served from when the first load fails because the store is unavailable.
 	Cache      *store.CacheFile
 	CacheEvery time.Duration
 	// Health, when set, is pinged every PingEvery (default 2 s), each ping
@@ -78,7 +80,7 @@ type ReloaderOptions struct {
 	// Metrics, when set, get each dataset loaded and each failure.
 	Metrics *Metrics
 	// StatusEvery (default 10 s) bounds how often patched changes make
-	// the status page, the metrics and the cache load the dataset.
+	// the status page and the metrics read the dataset again.
 	StatusEvery time.Duration
 	// Stats, when set, learn the labels of each dataset loaded.
 	Stats *Stats
@@ -135,14 +137,21 @@ func StartReloader(ctx context.Context, st store.Store, log *slog.Logger, opts R
 		r.stopChanges()
 		return nil, err
 	}
-	d, saved, cerr := opts.Cache.Load()
+	var saved time.Time
+	p, cerr := readPass(func(fn func(d *store.Dataset, rows store.FreshnessRows) error) error {
+		return opts.Cache.Export(func(d *store.Dataset, at time.Time, rows store.FreshnessRows) error {
+			saved = at
+			return fn(d, rows)
+		})
+	}, true, func() time.Time { return saved })
 	if cerr != nil {
 		return nil, fmt.Errorf("%w; and the snapshot cache cannot be served: %w", err, cerr)
 	}
-	r.snap.Store(metalink.NewSnapshot(d, saved))
+	r.snap.Store(p.snap)
 	r.cachedAt.Store(&saved)
-	opts.Metrics.loaded(d, 0)
-	opts.Stats.loaded(d)
+	opts.Metrics.loadedCounted(p.d, p.counter, 0)
+	opts.Stats.loaded(p.d)
+	releaseMemory()
 	log.Warn("the store is unavailable; serving the snapshot cache until it answers",
 		"cache", opts.Cache.Path(), "saved", saved.UTC(), "mirrors", r.Snapshot().MirrorCount(), "err", err)
 	return r, nil
@@ -197,40 +206,37 @@ func (r *Reloader) Reload(ctx context.Context) error {
 	// every change up to it, and patches are idempotent, so the next patch
 	// may safely start there.
 	seq, err := r.st.ChangeSeq(ctx)
-	var d *store.Dataset
+	var p *pass
 	if err == nil {
-		d, err = r.st.Load(ctx)
-	}
-	if err == nil {
-		err = d.Validate()
+		p, err = readPass(r.storeExport(ctx), true, r.now)
 	}
 	if err != nil {
 		r.lastErr.Store(&err)
 		r.opts.Metrics.reloadFailed()
 		return err
 	}
-	snap := metalink.NewSnapshot(d, r.now())
-	r.opts.Stats.loaded(d)
-	r.status.SetPropagation(r.propagation(ctx, d))
-	r.status.Update(d, snap)
+	snap := p.snap
+	r.opts.Stats.loaded(p.d)
+	r.status.SetPropagation(r.propagation(ctx, p.d))
+	r.status.UpdateCounted(p.d, p.counter, snap)
 	r.snap.Store(snap)
 	r.seq = seq
 	r.lastErr.Store(nil)
 	r.cachedAt.Store(nil)
 	// Tallied once the snapshot serves, so that the change is not delayed.
-	r.opts.Metrics.loaded(d, time.Since(start))
+	r.opts.Metrics.loadedCounted(p.d, p.counter, time.Since(start))
 	if r.opts.Cache != nil {
-		r.toCache.Store(d)
 		signal(r.cacheDue)
 	}
 	releaseMemory()
 	return nil
 }
 
-// releaseMemory hands the memory of a loaded dataset, garbage once its
-// snapshot and status page are built, back to the system at once rather
-// than over minutes: loads are rare now that changes are patched in, and
-// the resident size between them is the server's footprint.
+// releaseMemory hands the memory a pass over the dataset used, garbage
+// once its snapshot and status page are built (or its cache written), back
+// to the system at once rather than over minutes: passes are rare now that
+// changes are patched in, and the resident size between them is the
+// server's footprint.
 func releaseMemory() { debug.FreeOSMemory() }
 
 // Update brings the snapshot up to date with the store's change log: it
@@ -367,10 +373,10 @@ func (r *Reloader) background(ctx context.Context) {
 	<-done
 }
 
-// refreshStatus brings the status page, the dataset metrics and the cache
-// up to date with patched changes: after a patch, at most once per
-// StatusEvery, it loads the dataset (no snapshot is built from it), until
-// ctx ends.
+// refreshStatus brings the status page and the dataset metrics up to date
+// with patched changes, and has the cache written: after a patch, at most
+// once per StatusEvery, it reads the dataset in one streaming pass (no
+// snapshot is built from it), until ctx ends.
 func (r *Reloader) refreshStatus(ctx context.Context) {
 	for {
 		select {
@@ -378,19 +384,8 @@ func (r *Reloader) refreshStatus(ctx context.Context) {
 			return
 		case <-r.patched:
 		}
-		d, err := r.loadWithTimeout(ctx)
-		if err == nil {
-			r.status.SetPropagation(r.propagation(ctx, d))
-			r.status.Update(d, r.Snapshot())
-			r.opts.Metrics.loaded(d, 0)
-			if r.opts.Cache != nil {
-				r.toCache.Store(d)
-				signal(r.cacheDue)
-			}
-			d = nil
-			releaseMemory()
-		} else if ctx.Err() == nil {
-			r.log.Warn("cannot load the dataset for the status page", "err", err)
+		if err := r.statusPass(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("cannot read the dataset for the status page", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -400,17 +395,9 @@ func (r *Reloader) refreshStatus(ctx context.Context) {
 	}
 }
 
-func (r *Reloader) loadWithTimeout(ctx context.Context) (*store.Dataset, error) {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
-	return r.st.Load(ctx)
-}
-
-// writeCache saves the newest loaded dataset to the cache whenever there is
-// one it has not written, at most once per CacheEvery, until ctx ends.
+// writeCache writes the store's dataset to the cache when asked, at most
+// once per CacheEvery, until ctx ends. It reads the store for it in one
+// streaming pass of its own, so that what it writes is never held.
 func (r *Reloader) writeCache(ctx context.Context) {
 	for {
 		select {
@@ -418,16 +405,15 @@ func (r *Reloader) writeCache(ctx context.Context) {
 			return
 		case <-r.cacheDue:
 		}
-		d := r.toCache.Swap(nil)
-		if d == nil {
-			continue
-		}
 		start := time.Now()
-		if err := r.opts.Cache.Save(d, start); err != nil {
-			r.log.Warn("cannot write the snapshot cache", "err", err)
+		if err := r.saveCache(ctx, start); err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("cannot write the snapshot cache", "err", err)
+			}
 		} else {
 			r.log.Debug("snapshot cache written", "path", r.opts.Cache.Path(), "duration_ms", time.Since(start).Milliseconds())
 		}
+		releaseMemory()
 		select {
 		case <-ctx.Done():
 			return

@@ -29,6 +29,14 @@ func (s *silentStore) Load(ctx context.Context) (*store.Dataset, error) {
 	return demo.Dataset(time.Now())
 }
 
+func (s *silentStore) Export(ctx context.Context, fn func(d *store.Dataset, rows store.FreshnessRows) error) error {
+	d, err := s.Load(ctx)
+	if err != nil {
+		return err
+	}
+	return store.ExportDataset(d, fn)
+}
+
 func (s *silentStore) Changes(context.Context) <-chan struct{} { return s.changes }
 
 // It keeps no change log: every change asks for a rebuild.

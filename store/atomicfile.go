@@ -26,17 +26,18 @@ func withFileLock(lockPath string, fn func() error) error {
 	return fn()
 }
 
-// writeFileAtomic replaces path with data: temporary file, fsync, rename,
-// fsync of the directory. A crash leaves either the old file or the new
-// one, and at worst a temporary file that removeStaleTemps finds later.
-func writeFileAtomic(path string, data []byte) error {
+// writeFileAtomicFunc replaces path with what write writes to a temporary
+// file: temporary file, fsync, rename, fsync of the directory. A crash
+// leaves either the old file or the new one, and at worst a temporary file
+// that removeStaleTemps finds later.
+func writeFileAtomicFunc(path string, write func(*os.File) error) error {
 	dir, name := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, name+tempInfix+"*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -57,7 +58,7 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// removeStaleTemps removes the temporary files writeFileAtomic left beside
+// removeStaleTemps removes the temporary files writeFileAtomicFunc left beside
 // path when the process writing it died. The caller holds the lock that
 // every writer of path holds, so none of them is a live writer's.
 func removeStaleTemps(path string) error {

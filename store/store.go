@@ -44,6 +44,11 @@ type ScanSummary struct {
 type Store interface {
 	// Load returns the whole dataset, for building a snapshot or exporting.
 	Load(ctx context.Context) (*Dataset, error)
+	// Export calls fn with the dataset but its freshness and with rows,
+	// which yields the freshness in Load's order one row at a time: both
+	// come from one read snapshot, and a large network's freshness is never
+	// held whole. rows can be called once, before fn returns.
+	Export(ctx context.Context, fn func(d *Dataset, rows FreshnessRows) error) error
 	// Import replaces the declarative part (mirrors, locations, repositories,
 	// redirects, scan rules) with d's, keeping scanned directories and the
 	// freshness of mirrors that remain.

@@ -70,7 +70,7 @@ func TestCacheFileRefusesDamage(t *testing.T) {
 		{"bit flip", flip, "checksum mismatch"},
 		{"truncated", good[:len(good)-5], "truncated"},
 		{"foreign", []byte("{\"format\":1}\n{}"), "not a snapshot cache file"},
-		{"newer format", append(bytes.Replace(header, []byte(" 1 "), []byte(" 2 "), 1), append([]byte("\n"), body...)...), "format 2"},
+		{"newer format", append(bytes.Replace(header, []byte(" 2 "), []byte(" 3 "), 1), append([]byte("\n"), body...)...), "format 3"},
 		{"empty", nil, "no header line"},
 	}
 	for _, tt := range tests {

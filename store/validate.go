@@ -189,6 +189,57 @@ func (d *Dataset) Validate() error {
 	return v.err()
 }
 
+// FreshnessCheck validates freshness rows one at a time, as Validate does
+// d.Freshness but for duplicates (which the stores' primary keys rule
+// out), against the mirrors and directories of a dataset: a reload checks
+// a large network's half a million rows as they stream instead of holding
+// them.
+type FreshnessCheck struct {
+	mirrors, dirs map[string]bool
+	n             int
+}
+
+// NewFreshnessCheck returns the check of rows meant for d; d's own
+// freshness is not looked at.
+func NewFreshnessCheck(d *Dataset) *FreshnessCheck {
+	c := &FreshnessCheck{mirrors: make(map[string]bool, len(d.Mirrors)), dirs: make(map[string]bool, len(d.Directories))}
+	for i := range d.Mirrors {
+		c.mirrors[d.Mirrors[i].Name] = true
+	}
+	for i := range d.Directories {
+		c.dirs[d.Directories[i].Path] = true
+	}
+	return c
+}
+
+// Check validates the next row; the error, a *ValidationError, names it
+// by its position among the rows checked (freshness[i]).
+func (c *FreshnessCheck) Check(f *Freshness) error {
+	v := &validator{}
+	c.check(v, c.n, f)
+	c.n++
+	return v.err()
+}
+
+func (c *FreshnessCheck) check(v *validator, i int, fr *Freshness) {
+	// Half a million rows at a large network's scale: the field name is
+	// formatted only for a row with something to say.
+	if c.mirrors[fr.Mirror] && c.dirs[fr.Directory] && isHex(fr.SHA256, 64) && validSource(fr.Source) {
+		return
+	}
+	f := fmt.Sprintf("freshness[%d]", i)
+	if !c.mirrors[fr.Mirror] {
+		v.add(f+".mirror", fr.Mirror, "unknown mirror")
+	}
+	if !c.dirs[fr.Directory] {
+		v.add(f+".directory", fr.Directory, "unknown directory")
+	}
+	checkHex(v, f+".sha256", fr.Mirror, fr.SHA256, 64, false)
+	if !validSource(fr.Source) {
+		v.add(f+".source", fr.Mirror, "must be %q or %q", SourceReport, SourceCrawl)
+	}
+}
+
 // ValidateMirror checks one mirror against the known location names.
 func ValidateMirror(m *Mirror, locations map[string]bool) error {
 	v := &validator{}

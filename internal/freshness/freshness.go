@@ -6,7 +6,6 @@
 package freshness
 
 import (
-	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +114,9 @@ type Mirror struct {
 	Stale []StaleDirectory
 	// Categories is the mirror's state per category.
 	Categories map[string]State
+	// LastReport is the newest of the mirror's reports (not crawls), for
+	// any directory; zero when it never reported.
+	LastReport time.Time
 }
 
 // Category is the tally of one category.
@@ -139,62 +141,9 @@ type Tally struct {
 // (see State); unknown when it reported none there. Reports for directories
 // never scanned and of mirrors not given are ignored.
 func Count(mirrors []store.Mirror, dirs []store.Directory, reports []store.Freshness) Tally {
-	byPath := make(map[string]*store.Directory, len(dirs))
-	catIndex := map[string]int{}
-	var t Tally
-	for i := range dirs {
-		d := &dirs[i]
-		byPath[d.Path] = d
-		c := CategoryOf(d.Path)
-		if _, ok := catIndex[c]; !ok {
-			catIndex[c] = len(t.Categories)
-			t.Categories = append(t.Categories, Category{Name: c})
-		}
-		ct := &t.Categories[catIndex[c]]
-		ct.Directories++
-		ct.Latest = max(ct.Latest, d.Current.Timestamp)
+	c := NewCounter(mirrors, dirs, true)
+	for i := range reports {
+		c.Add(&reports[i])
 	}
-	byMirror := map[string][]store.Freshness{}
-	for _, f := range reports {
-		if byPath[f.Directory] != nil {
-			byMirror[f.Mirror] = append(byMirror[f.Mirror], f)
-		}
-	}
-	t.Mirrors = make([]Mirror, len(mirrors))
-	for i := range mirrors {
-		t.Mirrors[i] = countMirror(&mirrors[i], dirs, byPath, byMirror[mirrors[i].Name])
-		for c, s := range t.Mirrors[i].Categories {
-			t.Categories[catIndex[c]].Mirrors.Add(s)
-		}
-		for _, ct := range t.Categories {
-			if _, ok := t.Mirrors[i].Categories[ct.Name]; !ok {
-				t.Categories[catIndex[ct.Name]].Mirrors.Unknown++
-			}
-		}
-	}
-	slices.SortFunc(t.Categories, func(a, b Category) int { return strings.Compare(a.Name, b.Name) })
-	return t
-}
-
-func countMirror(m *store.Mirror, dirs []store.Directory, byPath map[string]*store.Directory, reports []store.Freshness) Mirror {
-	mt := Mirror{Name: m.Name, Categories: map[string]State{}}
-	if m.AlwaysUpToDate {
-		for i := range dirs {
-			mt.Directories.Fresh++
-			mt.Categories[CategoryOf(dirs[i].Path)] = Fresh
-		}
-		return mt
-	}
-	for _, f := range reports {
-		s := Of(byPath[f.Directory], f.SHA256)
-		mt.Directories.Add(s)
-		c := CategoryOf(f.Directory)
-		mt.Categories[c] = max(mt.Categories[c], s)
-		if s.Stale() {
-			mt.Stale = append(mt.Stale, StaleDirectory{Directory: f.Directory, SHA256: f.SHA256, Reported: f.Reported, State: s})
-		}
-	}
-	mt.Directories.Unknown = len(dirs) - len(reports)
-	slices.SortFunc(mt.Stale, func(a, b StaleDirectory) int { return strings.Compare(a.Directory, b.Directory) })
-	return mt
+	return c.Tally(nil)
 }

@@ -69,8 +69,23 @@ var schemeRank = map[string]int{"https": 0, "http": 1, "ftp": 2, "rsync": 3}
 // Build returns the page of d as of built. It is pure and runs when a
 // snapshot is built, off the request path.
 func Build(d *store.Dataset, built time.Time) *Page {
+	return BuildCounted(d, Count(d), built)
+}
+
+// Count tallies d's freshness for BuildCounted.
+func Count(d *store.Dataset) *freshness.Counter {
+	c := freshness.NewCounter(d.Mirrors, d.Directories, false)
+	for i := range d.Freshness {
+		c.Add(&d.Freshness[i])
+	}
+	return c
+}
+
+// BuildCounted is Build of a dataset whose freshness c tallied (c was
+// made for d's mirrors and directories); d's own freshness is not read.
+func BuildCounted(d *store.Dataset, c *freshness.Counter, built time.Time) *Page {
 	p := &Page{Built: built.UTC()}
-	var counted []store.Mirror
+	counted := map[string]bool{}
 	countries := map[string][]Mirror{}
 	regional := map[string]int{}
 	health := make(map[string]*store.MirrorHealth, len(d.Health))
@@ -99,7 +114,7 @@ func Build(d *store.Dataset, built time.Time) *Page {
 		}
 		if v.Enabled {
 			p.Enabled++
-			counted = append(counted, *m)
+			counted[m.Name] = true
 		}
 		countries[m.Country] = append(countries[m.Country], v)
 	}
@@ -112,7 +127,7 @@ func Build(d *store.Dataset, built time.Time) *Page {
 		p.Locations = append(p.Locations, Location{Name: l.Name, Description: l.Description, Mirrors: regional[l.Name]})
 	}
 	slices.SortFunc(p.Locations, func(a, b Location) int { return strings.Compare(a.Name, b.Name) })
-	t := freshness.Count(counted, d.Directories, d.Freshness)
+	t := c.Tally(func(m *store.Mirror) bool { return counted[m.Name] })
 	p.Propagation.Title = "Latest repomd.xml per category: enabled public mirrors by state"
 	for _, c := range t.Categories {
 		p.Categories = append(p.Categories, Category{Name: c.Name, Directories: c.Directories,

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/metalinkd/metalinkd/internal/freshness"
 	"github.com/metalinkd/metalinkd/metalink"
 	"github.com/metalinkd/metalinkd/store"
 )
@@ -53,7 +54,13 @@ type edition struct {
 // Update builds the page of d, the dataset snap was built from; call it
 // before snap is served so that the page is never older than the answers.
 func (b *Board) Update(d *store.Dataset, snap *metalink.Snapshot) {
-	p := Build(d, snap.Built)
+	b.UpdateCounted(d, Count(d), snap)
+}
+
+// UpdateCounted is Update of a dataset whose freshness c tallied as it
+// streamed (see BuildCounted).
+func (b *Board) UpdateCounted(d *store.Dataset, c *freshness.Counter, snap *metalink.Snapshot) {
+	p := BuildCounted(d, c, snap.Built)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p.Usage = b.usage

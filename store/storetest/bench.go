@@ -40,3 +40,58 @@ func BenchRecordCrawl(b *testing.B, s store.Store, dirs int) {
 		}
 	}
 }
+
+// benchFreshness restores on s, a new, empty store, mirrors × dirs
+// freshness rows.
+func benchFreshness(b *testing.B, s store.Store, mirrors, dirs int) {
+	d := &store.Dataset{}
+	for i := range mirrors {
+		d.Mirrors = append(d.Mirrors, mirror(fmt.Sprintf("mirror%04d.example.org", i)))
+	}
+	for i := range dirs {
+		path := fmt.Sprintf("pub/fedora/linux/updates/%d/Everything/x86_64/os", i)
+		d.Directories = append(d.Directories, store.Directory{Path: path, Current: repomd(path, at(0))})
+	}
+	for _, m := range d.Mirrors {
+		for _, dir := range d.Directories {
+			d.Freshness = append(d.Freshness, store.Freshness{Mirror: m.Name, Directory: dir.Path,
+				SHA256: dir.Current.SHA256, Reported: at(time.Minute)})
+		}
+	}
+	if err := s.Restore(b.Context(), d); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchExport measures Export of the freshness of mirrors × dirs rows on
+// s, a new, empty store, the rows counted and dropped as a reload does
+// with them once their bits are set.
+func BenchExport(b *testing.B, s store.Store, mirrors, dirs int) {
+	benchFreshness(b, s, mirrors, dirs)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		err := s.Export(b.Context(), func(_ *store.Dataset, rows store.FreshnessRows) error {
+			return rows(func(store.Freshness) error {
+				n++
+				return nil
+			})
+		})
+		if err != nil || n != mirrors*dirs {
+			b.Fatalf("Export: %d rows, %v", n, err)
+		}
+	}
+}
+
+// BenchLoad measures Load of the same data as BenchExport's, whole.
+func BenchLoad(b *testing.B, s store.Store, mirrors, dirs int) {
+	benchFreshness(b, s, mirrors, dirs)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if got, err := s.Load(b.Context()); err != nil || len(got.Freshness) != mirrors*dirs {
+			b.Fatalf("Load: %v", err)
+		}
+	}
+}

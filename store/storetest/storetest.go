@@ -68,6 +68,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RestoreReplacesEverything", testRestoreReplacesEverything},
 		{"RestoreInvalid", testRestoreInvalid},
 		{"LoadReturnsACopy", testLoadReturnsACopy},
+		{"Export", testExport},
+		{"ExportStops", testExportStops},
 		{"ImportKeepsScannedState", testImportKeepsScannedState},
 		{"ImportInvalid", testImportInvalid},
 		{"Mirrors", testMirrors},
