@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -36,24 +37,34 @@ func crashDataset(tag string, mirrors, dirs int) *store.Dataset {
 	return d
 }
 
-// TestCrashDuringRestoreHelper is the process TestCrashDuringRestore
-// kills: it restores a large dataset over the one in the directory named
-// by its environment.
-func TestCrashDuringRestoreHelper(t *testing.T) {
-	dir := os.Getenv("METALINKD_CRASH_DIR")
-	if dir == "" {
-		t.Skip("run by TestCrashDuringRestore")
+// TestMain runs the tests, or, in the process TestCrashDuringRestore
+// starts, only the restore that test kills.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("METALINKD_CRASH_DIR"); dir != "" {
+		if err := restoreForCrash(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
-	s, err := Open(t.Context(), dir)
+	os.Exit(m.Run())
+}
+
+// restoreForCrash restores a large dataset over the one in dir, saying
+// when it starts and when it is done.
+func restoreForCrash(dir string) error {
+	ctx := context.Background()
+	s, err := Open(ctx, dir)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
+	defer s.Close()
 	fmt.Println("restoring")
-	if err := s.Restore(t.Context(), crashDataset("new", 400, 500)); err != nil {
-		t.Fatal(err)
+	if err := s.Restore(ctx, crashDataset("new", 400, 500)); err != nil {
+		return err
 	}
 	fmt.Println("restored")
-	s.Close()
+	return nil
 }
 
 // A restore drops the freshness table's index and triggers while it
@@ -75,7 +86,7 @@ func TestCrashDuringRestore(t *testing.T) {
 	}
 	s.Close()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashDuringRestoreHelper$", "-test.v")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "METALINKD_CRASH_DIR="+dir, "AWS_EC2_METADATA_DISABLED=true")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
