@@ -81,15 +81,7 @@ func (s *Store) writeUnchecked(ctx context.Context, fn func(tx *sql.Tx) error) (
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	s.wake()
-	return nil
+	return s.finish(tx, fn)
 }
 
 // restore replaces the stored dataset with d, normalised and validated.

@@ -192,6 +192,12 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	return s.finish(tx, fn)
+}
+
+// finish runs fn in the write transaction tx and commits when it succeeds
+// (waking this process's server), or rolls back.
+func (s *Store) finish(tx *sql.Tx, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
