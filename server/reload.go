@@ -192,13 +192,19 @@ func (r *Reloader) Status() (ok bool, reason string) {
 	return true, ""
 }
 
+// bounded returns ctx bounded by the reloader's timeout for one read of the
+// store, when there is one.
+func (r *Reloader) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.timeout > 0 {
+		return context.WithTimeout(ctx, r.timeout)
+	}
+	return ctx, func() {}
+}
+
 // Reload builds a snapshot from the store and swaps it in.
 func (r *Reloader) Reload(ctx context.Context) error {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
+	ctx, cancel := r.bounded(ctx)
+	defer cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := time.Now()
@@ -264,11 +270,8 @@ func (r *Reloader) Update(ctx context.Context) (rebuilt bool, err error) {
 // patch reads the changes since the snapshot's and, unless they need a
 // rebuild, applies them.
 func (r *Reloader) patch(ctx context.Context) (*store.ChangeSet, error) {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
+	ctx, cancel := r.bounded(ctx)
+	defer cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cs, err := r.st.ChangesSince(ctx, r.seq)

@@ -89,11 +89,8 @@ func (r *Reloader) storeExport(ctx context.Context) exportFunc {
 // statusPass updates the status page and the dataset metrics from a pass
 // over the store's dataset.
 func (r *Reloader) statusPass(ctx context.Context) error {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
+	ctx, cancel := r.bounded(ctx)
+	defer cancel()
 	p, err := readPass(r.storeExport(ctx), false, nil)
 	if err != nil {
 		return err
@@ -110,11 +107,8 @@ func (r *Reloader) statusPass(ctx context.Context) error {
 
 // saveCache writes the store's dataset, as of now, to the cache.
 func (r *Reloader) saveCache(ctx context.Context, now time.Time) error {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
+	ctx, cancel := r.bounded(ctx)
+	defer cancel()
 	// Checked as a reload would, so that the cache never holds what a
 	// start from it would refuse.
 	return r.storeExport(ctx)(func(d *store.Dataset, rows store.FreshnessRows) error {
