@@ -67,8 +67,10 @@ func parseListingLine(line string) (Entry, error) {
 	if err != nil || size < 0 {
 		return Entry{}, fmt.Errorf("%q is not a size", clip(fields[1]))
 	}
+	// rsync prints exactly "YYYY/MM/DD hh:mm:ss"; the lengths keep out what
+	// time.Parse would also take (a one-digit hour, a fraction of a second).
 	mtime, err := time.ParseInLocation("2006/01/02 15:04:05", fields[2]+" "+fields[3], time.UTC)
-	if err != nil {
+	if err != nil || len(fields[2]) != len("2006/01/02") || len(fields[3]) != len("15:04:05") {
 		return Entry{}, fmt.Errorf("%q is not a date and time", clip(fields[2]+" "+fields[3]))
 	}
 	name := rest

@@ -30,6 +30,8 @@ func TestParseListing(t *testing.T) {
 		{"bad size", "-rw-r--r--  x 2026/11/30 02:38:48 a\n", nil, "not a size"},
 		{"negative size", "-rw-r--r--  -1 2026/11/30 02:38:48 a\n", nil, "not a size"},
 		{"bad date", "-rw-r--r--  1 2026-11-30 02:38:48 a\n", nil, "not a date"},
+		{"fraction of a second", "-rw-r--r--  1 2026/11/30 02:38:48,5 a\n", nil, "not a date"},
+		{"one-digit hour", "-rw-r--r--  1 2026/11/30 2:38:48 a\n", nil, "not a date"},
 		{"no name", "-rw-r--r--  1 2026/11/30 02:38:48 \n", nil, "no name"},
 		{"bad permissions", "rw-r--r--  1 2026/11/30 02:38:48 a\n", nil, "permission"},
 		{"bad escape", "-rw-r--r--  1 2026/11/30 02:38:48 a\\#9zz\n", nil, "bad escape"},
