@@ -62,6 +62,7 @@ type selector struct {
 	seen   []uint64
 	nb     []prefixValue[mirrorID]
 	keys   []uint64
+	sorter keySorter
 	// out is the selection, in order.
 	out []mirrorID
 	// header is the mirrorlist comment describing the steps taken, after
@@ -353,7 +354,7 @@ func (s *selector) weightKey(id mirrorID) float64 {
 // reports whether any mirror was new.
 func (s *selector) flush(start int) bool {
 	ks := s.keys[start:]
-	slices.Sort(ks)
+	s.sorter.sort(ks)
 	added := false
 	for _, k := range ks {
 		added = s.add(s.snap.order[k&idMask]) || added
