@@ -91,17 +91,21 @@ func renderMeta4File(nameXML string, r *store.Repomd) []byte {
 // same URLs in the same order as appendMetalink, each with its mirror's
 // priority.
 func appendMeta4(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.PathXML, repomdSuffix+"</url>\n", sel, protos, now)
+	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.urlTail, sel, protos, now)
 }
 
 // appendMeta4Doc appends a Metalink 4 document: the header, file (the
-// <file> opening, size and hashes), then each URL: the mirror's base URL,
-// pathXML, and tail, which closes the element.
-func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, pathXML, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
+// <file> opening, size and hashes), then each URL: the mirror's base URL
+// and tail (the path, escaped for XML, and the closing tag).
+func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendMeta4Header(dst, now)
 	dst = append(dst, file...)
 	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.meta4Pieces()
+	if f.schemes == nil {
+		dst = appendAllURLs(dst, pieces, sel, priorityText[:], tail)
+		return append(dst, " </file>\n</metalink>\n"...)
+	}
 	pref := 100
 	for _, id := range sel {
 		m := &snap.mirrors[id]
@@ -109,9 +113,8 @@ func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, pathXML, tail strin
 		for i := f.next(m, 0, 0); i >= 0; i = f.next(m, i+1, n) {
 			p := &pieces[id][i]
 			dst = append(dst, p.open...)
-			dst = strconv.AppendInt(dst, int64(101-pref), 10)
+			dst = append(dst, priorityText[pref]...)
 			dst = append(dst, p.mid...)
-			dst = append(dst, pathXML...)
 			dst = append(dst, tail...)
 			n++
 		}
@@ -121,6 +124,15 @@ func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, pathXML, tail strin
 	}
 	return append(dst, " </file>\n</metalink>\n"...)
 }
+
+// priorityText holds, by preference (0 to 100), the Metalink 4 priority
+// that stands for it, 101 − preference, as text.
+var priorityText = func() (t [101]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(101 - i)
+	}
+	return t
+}()
 
 // meta4Pieces returns every mirror URL's Metalink 4 <url> parts, rendered
 // once per snapshot.
@@ -138,10 +150,7 @@ func (s *Snapshot) meta4Pieces() [][]urlPiece {
 func meta4PiecesOf(m *mirror) []urlPiece {
 	var out []urlPiece
 	for _, u := range m.URLs {
-		out = append(out, urlPiece{
-			open: `  <url location="` + lowerASCII(m.Country) + `" priority="`,
-			mid:  `">` + u.BaseXML + "/",
-		})
+		out = append(out, newPiece(`  <url location="`+lowerASCII(m.Country)+`" priority="`, `">`+u.BaseXML+"/", priorityText[1]))
 	}
 	return out
 }

@@ -74,7 +74,7 @@ func (n *Snapshot) applyEdits(old *Snapshot, e *dirEdits) map[string]*dirView {
 	for path, d := range e.m {
 		nv := &views[i]
 		i++
-		nv.Path, nv.PathXML, nv.State, nv.carries = d.old.Path, d.old.PathXML, d.old.State, d.carries
+		nv.Path, nv.PathXML, nv.urlTail, nv.State, nv.carries = d.old.Path, d.old.PathXML, d.old.urlTail, d.old.State, d.carries
 		if len(d.touched) > maxListEdits {
 			full = append(full, nv)
 		} else {

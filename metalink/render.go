@@ -128,37 +128,22 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 // order and, within a mirror, in the admin's order, with preference 100
 // dropping by one per listed mirror, never below 1.
 func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	return appendMetalinkDoc(dst, snap, v.filesPart(), v.PathXML, repomdSuffix+"</url>\n", sel, protos, now)
+	return appendMetalinkDoc(dst, snap, v.filesPart(), v.urlTail, sel, protos, now)
 }
 
 // appendMetalinkDoc appends a Metalink 3.0 document: the header, files (the
-// <files> part up to <resources>), then each URL: the mirror's base URL,
-// pathXML, and tail, which closes the element.
-func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
+// <files> part up to <resources>), then each URL: the mirror's base URL
+// and tail (the path, escaped for XML, and the closing tag).
+func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendHeader(dst, now)
 	dst = append(dst, files...)
 	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.urlPieces()
-	pref := 100
 	if f.schemes == nil {
-		// Every URL of every mirror: the common case, without the filter.
-		for _, id := range sel {
-			ps := pieces[id]
-			if len(ps) == 0 {
-				continue
-			}
-			text := prefText[pref]
-			for i := range ps {
-				dst = append(dst, ps[i].open...)
-				dst = append(dst, text...)
-				dst = append(dst, ps[i].mid...)
-				dst = append(dst, pathXML...)
-				dst = append(dst, tail...)
-			}
-			pref = max(pref-1, 1)
-		}
+		dst = appendAllURLs(dst, pieces, sel, prefText[:], tail)
 		return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
 	}
+	pref := 100
 	for _, id := range sel {
 		m := &snap.mirrors[id]
 		n := 0
@@ -167,7 +152,6 @@ func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, tail s
 			dst = append(dst, p.open...)
 			dst = append(dst, prefText[pref]...)
 			dst = append(dst, p.mid...)
-			dst = append(dst, pathXML...)
 			dst = append(dst, tail...)
 			n++
 		}
@@ -176,6 +160,38 @@ func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, pathXML, tail s
 		}
 	}
 	return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
+}
+
+// appendAllURLs appends every URL of each selected mirror, in the common
+// case of no protocol filter: the first 99 listed mirrors' with their own
+// preference (prefs[100] down to prefs[2]), the rest's with the floor's
+// (preference 1), whose pieces come rendered whole.
+func appendAllURLs(dst []byte, pieces [][]urlPiece, sel []mirrorID, prefs []string, tail string) []byte {
+	pref := 100
+	for k, id := range sel {
+		ps := pieces[id]
+		if len(ps) == 0 {
+			continue
+		}
+		if pref == 1 {
+			for _, id := range sel[k:] {
+				for i := range pieces[id] {
+					dst = append(dst, pieces[id][i].floor...)
+					dst = append(dst, tail...)
+				}
+			}
+			return dst
+		}
+		text := prefs[pref]
+		for i := range ps {
+			dst = append(dst, ps[i].open...)
+			dst = append(dst, text...)
+			dst = append(dst, ps[i].mid...)
+			dst = append(dst, tail...)
+		}
+		pref--
+	}
+	return dst
 }
 
 // prefText holds the preference values 0 to 100 as text.
@@ -187,9 +203,17 @@ var prefText = func() (t [101]string) {
 }()
 
 // urlPiece holds the parts of one <url> element that depend only on the
-// mirror: everything before the preference value, and everything from it up
-// to the directory.
-type urlPiece struct{ open, mid string }
+// mirror: everything before the preference value, everything from it up
+// to the directory, and floor, the three joined around the lowest
+// preference, 1 (Metalink 4's priority 100), which every mirror listed
+// after the 99th has.
+type urlPiece struct{ open, mid, floor string }
+
+// newPiece returns the piece of open and mid, with floorPref the text of
+// the lowest preference (or priority).
+func newPiece(open, mid, floorPref string) urlPiece {
+	return urlPiece{open: open, mid: mid, floor: open + floorPref + mid}
+}
 
 // urlPieces returns every mirror URL's pieces, rendered once per snapshot.
 func (s *Snapshot) urlPieces() [][]urlPiece {
@@ -210,14 +234,12 @@ func renderURLPieces(snap *Snapshot) [][]urlPiece {
 func urlPiecesOf(m *mirror) []urlPiece {
 	var out []urlPiece
 	for _, u := range m.URLs {
-		p := urlPiece{
-			open: `    <url protocol="` + u.Scheme + `" type="` + u.Scheme + `" location="` + m.Country + `" preference="`,
-			mid:  `">` + u.BaseXML + "/",
-		}
+		open := `    <url protocol="` + u.Scheme + `" type="` + u.Scheme + `" location="` + m.Country + `" preference="`
+		mid := `">` + u.BaseXML + "/"
 		if m.Hidden {
-			p.mid = `" mm0:private="True">` + u.BaseXML + "/"
+			mid = `" mm0:private="True">` + u.BaseXML + "/"
 		}
-		out = append(out, p)
+		out = append(out, newPiece(open, mid, prefText[1]))
 	}
 	return out
 }

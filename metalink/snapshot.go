@@ -67,6 +67,9 @@ type mirrorURL struct {
 type dirView struct {
 	Path    string
 	PathXML string
+	// urlTail ends each <url> of the directory's metalink: the path,
+	// escaped for XML, to its repomd.xml, and the closing tag.
+	urlTail string
 	// State is the scanned repomd state; nil when the directory was never scanned.
 	State *store.Directory
 	// carries has bit i set when mirror i carries the directory's content.
@@ -92,6 +95,12 @@ type dirView struct {
 	// repository directories it belongs to; its candidate lists are built
 	// on first use (see tree.go).
 	group *treeGroup
+}
+
+// setPath sets what is rendered from the directory's path.
+func (v *dirView) setPath() {
+	v.PathXML = html.EscapeString(v.Path)
+	v.urlTail = v.PathXML + repomdSuffix + "</url>\n"
 }
 
 // Carries reports whether mirror id carries this directory's content.
@@ -574,7 +583,7 @@ func resetCounts(c []int, n int) []int {
 // index fills a directory's candidate lists from its carries bits, in
 // mirror order: the lists share one allocation, sized by a first pass.
 func (s *Snapshot) index(v *dirView, sc *listCounts) {
-	v.PathXML = html.EscapeString(v.Path)
+	v.setPath()
 	sc.country = resetCounts(sc.country, len(s.names.countries))
 	sc.continent = resetCounts(sc.continent, len(s.names.continents))
 	sc.location = resetCounts(sc.location, len(s.names.locations))
@@ -707,7 +716,7 @@ func (s *Snapshot) countriesByContinent(counts []int) map[string][]string {
 
 // initLists makes a view's empty candidate lists.
 func (s *Snapshot) initLists(v *dirView) {
-	v.PathXML = html.EscapeString(v.Path)
+	v.setPath()
 	v.ByLocation = map[string][]mirrorID{}
 	v.ByCountry = map[string][]mirrorID{}
 	v.ByContinent = map[string][]mirrorID{}

@@ -47,6 +47,9 @@ type fileView struct {
 	// Name is the base name, escaped for XML; URLPath the path below a
 	// mirror's base URL, escaped for a URL and for XML.
 	Name, URLPath string
+	// urlTail ends each <url> of the file's metalink: URLPath and the
+	// closing tag.
+	urlTail string
 
 	files3Once, files3pOnce, files4Once sync.Once
 	files3, files3p, files4             []byte
@@ -96,11 +99,13 @@ func (s *Snapshot) indexTree(d *store.Dataset) {
 	}
 	s.files = make(map[string]*fileView, len(d.Files))
 	for _, f := range d.Files {
-		s.files[f.Path] = &fileView{
+		fv := &fileView{
 			Details: store.Repomd{Size: f.Size, Timestamp: f.MTime, SHA256: f.SHA256},
 			Name:    html.EscapeString(path.Base(f.Path)),
 			URLPath: html.EscapeString(string(appendPathEscaped(nil, f.Path))),
 		}
+		fv.urlTail = fv.URLPath + "</url>\n"
+		s.files[f.Path] = fv
 	}
 }
 

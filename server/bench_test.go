@@ -56,9 +56,14 @@ func benchHandlerWith(n int, opts Options) http.Handler {
 }
 
 func benchmarkHandler(b *testing.B, n int, target string) {
+	benchmarkHandlerFrom(b, n, target, "192.0.2.1:40000")
+}
+
+// benchmarkHandlerFrom is benchmarkHandler for a client at remote.
+func benchmarkHandlerFrom(b *testing.B, n int, target, remote string) {
 	h := BenchHandler(n)
 	req := httptest.NewRequest(http.MethodGet, target, nil)
-	req.RemoteAddr = "192.0.2.1:40000"
+	req.RemoteAddr = remote
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	if w.Code != 200 {
@@ -86,6 +91,16 @@ func BenchmarkMetalink(b *testing.B) {
 	for _, n := range []int{50, 300, 1000} {
 		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {
 			benchmarkHandler(b, n, "/metalink?repo=fedora-41&arch=x86_64&location=us-east-1&countme=1")
+		})
+	}
+}
+
+// BenchmarkMetalinkGlobal is the answer scripts/bench-load.sh measures: a
+// client of no known country, to whom the global step lists every mirror.
+func BenchmarkMetalinkGlobal(b *testing.B) {
+	for _, n := range []int{50, 300, 1000} {
+		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {
+			benchmarkHandlerFrom(b, n, "/metalink?repo=fedora-41&arch=x86_64", "192.0.2.9:40000")
 		})
 	}
 }
