@@ -91,19 +91,24 @@ func renderMeta4File(nameXML string, r *store.Repomd) []byte {
 // same URLs in the same order as appendMetalink, each with its mirror's
 // priority.
 func appendMeta4(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.urlTail, sel, protos, now)
+	var fb *floorBlocks
+	if protos == nil && len(sel) >= 99+floorMin {
+		fb = v.floor4.get(v, snap.meta4Pieces(), v.urlTail)
+	}
+	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.urlTail, fb, sel, protos, now)
 }
 
 // appendMeta4Doc appends a Metalink 4 document: the header, file (the
 // <file> opening, size and hashes), then each URL: the mirror's base URL
-// and tail (the path, escaped for XML, and the closing tag).
-func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
+// and tail (the path, escaped for XML, and the closing tag); fb, when not
+// nil, holds the directory's floor blocks.
+func appendMeta4Doc(dst []byte, snap *Snapshot, file []byte, tail string, fb *floorBlocks, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendMeta4Header(dst, now)
 	dst = append(dst, file...)
 	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.meta4Pieces()
 	if f.schemes == nil {
-		dst = appendAllURLs(dst, pieces, sel, priorityText[:], tail)
+		dst = appendAllURLs(dst, pieces, fb, sel, priorityText[:], tail)
 		return append(dst, " </file>\n</metalink>\n"...)
 	}
 	pref := 100

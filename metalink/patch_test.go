@@ -316,8 +316,12 @@ func compareAnswers(t *testing.T, want, got *Snapshot, seed uint64, step int) {
 						}
 						return rand.New(rand.NewPCG(seed, uint64(step*100+i*10+j)))
 					}
-					a := Answer(nil, want, &q, isMetalink, c, Options{Now: testNow, Rand: newRand(), Meta4: format.meta4})
-					b := Answer(nil, got, &q, isMetalink, c, Options{Now: testNow, Rand: newRand(), Meta4: format.meta4})
+					// The server's minimum, so that the global step runs.
+					o := Options{Now: testNow, Minimum: DefaultMinimum, Meta4: format.meta4}
+					o.Rand = newRand()
+					a := Answer(nil, want, &q, isMetalink, c, o)
+					o.Rand = newRand()
+					b := Answer(nil, got, &q, isMetalink, c, o)
 					if a.Status != b.Status || string(a.Body) != string(b.Body) {
 						t.Fatalf("step %d, %s (metalink %v, meta4 %v, tied draws %v) for %+v: answers differ (-rebuild +patched):\n%s",
 							step, repo+extra, isMetalink, format.meta4, tied, c, cmp.Diff(string(a.Body), string(b.Body)))

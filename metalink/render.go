@@ -128,19 +128,24 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 // order and, within a mirror, in the admin's order, with preference 100
 // dropping by one per listed mirror, never below 1.
 func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	return appendMetalinkDoc(dst, snap, v.filesPart(), v.urlTail, sel, protos, now)
+	var fb *floorBlocks
+	if protos == nil && len(sel) >= 99+floorMin {
+		fb = v.floor3.get(v, snap.urlPieces(), v.urlTail)
+	}
+	return appendMetalinkDoc(dst, snap, v.filesPart(), v.urlTail, fb, sel, protos, now)
 }
 
 // appendMetalinkDoc appends a Metalink 3.0 document: the header, files (the
 // <files> part up to <resources>), then each URL: the mirror's base URL
-// and tail (the path, escaped for XML, and the closing tag).
-func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, tail string, sel []mirrorID, protos []string, now time.Time) []byte {
+// and tail (the path, escaped for XML, and the closing tag); fb, when not
+// nil, holds the directory's floor blocks.
+func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, tail string, fb *floorBlocks, sel []mirrorID, protos []string, now time.Time) []byte {
 	dst = appendHeader(dst, now)
 	dst = append(dst, files...)
 	f, _ := protocolFilter(snap, sel, protos)
 	pieces := snap.urlPieces()
 	if f.schemes == nil {
-		dst = appendAllURLs(dst, pieces, sel, prefText[:], tail)
+		dst = appendAllURLs(dst, pieces, fb, sel, prefText[:], tail)
 		return append(dst, "   </resources>\n  </file>\n </files>\n</metalink>\n"...)
 	}
 	pref := 100
@@ -165,8 +170,9 @@ func appendMetalinkDoc(dst []byte, snap *Snapshot, files []byte, tail string, se
 // appendAllURLs appends every URL of each selected mirror, in the common
 // case of no protocol filter: the first 99 listed mirrors' with their own
 // preference (prefs[100] down to prefs[2]), the rest's with the floor's
-// (preference 1), whose pieces come rendered whole.
-func appendAllURLs(dst []byte, pieces [][]urlPiece, sel []mirrorID, prefs []string, tail string) []byte {
+// (preference 1), whose pieces come rendered whole, and whose URLs come
+// as one block from fb when it holds the mirror's (see floor.go).
+func appendAllURLs(dst []byte, pieces [][]urlPiece, fb *floorBlocks, sel []mirrorID, prefs []string, tail string) []byte {
 	pref := 100
 	for k, id := range sel {
 		ps := pieces[id]
@@ -175,6 +181,10 @@ func appendAllURLs(dst []byte, pieces [][]urlPiece, sel []mirrorID, prefs []stri
 		}
 		if pref == 1 {
 			for _, id := range sel[k:] {
+				if b, ok := fb.block(id, pieces[id]); ok {
+					dst = append(dst, b...)
+					continue
+				}
 				for i := range pieces[id] {
 					dst = append(dst, pieces[id][i].floor...)
 					dst = append(dst, tail...)

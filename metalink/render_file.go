@@ -29,10 +29,10 @@ import (
 func fileAnswer(dst []byte, snap *Snapshot, f *fileView, sel *selector, protos []string, meta4, fedoraLayout bool, now time.Time) Response {
 	if meta4 {
 		return Response{Status: http.StatusOK, ContentType: Metalink4Type,
-			Body: appendMeta4Doc(dst, snap, f.meta4Part(), f.urlTail, sel.out, protos, now), FirstStep: sel.first}
+			Body: appendMeta4Doc(dst, snap, f.meta4Part(), f.urlTail, nil, sel.out, protos, now), FirstStep: sel.first}
 	}
 	return Response{Status: http.StatusOK, ContentType: MetalinkType,
-		Body: appendMetalinkDoc(dst, snap, f.filesPart(!fedoraLayout), f.urlTail, sel.out, protos, now), FirstStep: sel.first}
+		Body: appendMetalinkDoc(dst, snap, f.filesPart(!fedoraLayout), f.urlTail, nil, sel.out, protos, now), FirstStep: sel.first}
 }
 
 // filesPart returns the file's <files> part up to <resources>, with the

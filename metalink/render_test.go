@@ -56,7 +56,7 @@ func TestAppendAllURLs(t *testing.T) {
 				}
 				k++
 			}
-			got := appendAllURLs(nil, format.pieces, sel, format.prefs, tail)
+			got := appendAllURLs(nil, format.pieces, nil, sel, format.prefs, tail)
 			if string(got) != string(want) {
 				t.Errorf("%s, %d mirrors listed: got\n%s\nwant\n%s", format.name, n, got, want)
 			}

@@ -90,6 +90,9 @@ type dirView struct {
 	// meta4File is the Metalink 4 counterpart (see meta4FilePart).
 	meta4Once sync.Once
 	meta4File []byte
+	// floor3 and floor4 hold the floor blocks of the Metalink 3.0 and 4
+	// answers (see floor.go).
+	floor3, floor4 floorCache
 
 	// group, for a directory that is no repository directory, names the
 	// repository directories it belongs to; its candidate lists are built
