@@ -45,10 +45,15 @@ type floorCache struct {
 	blocks *floorBlocks
 }
 
-// get returns the blocks of v's carriers from pieces, each URL ending in
-// tail, building them on first use; nil when the budget is spent.
-func (c *floorCache) get(v *dirView, pieces [][]urlPiece, tail string) *floorBlocks {
-	c.once.Do(func() { c.blocks = buildFloorBlocks(v, pieces, tail) })
+// forAnswer returns the blocks of v's carriers, from the pieces of the
+// format's, for an answer listing sel with protocol= protos, building them
+// on first use; nil when the answer lists too few mirrors to use them
+// (or filters their URLs), or when the budget is spent.
+func (c *floorCache) forAnswer(v *dirView, pieces func() [][]urlPiece, sel []mirrorID, protos []string) *floorBlocks {
+	if protos != nil || len(sel) < 99+floorMin {
+		return nil
+	}
+	c.once.Do(func() { c.blocks = buildFloorBlocks(v, pieces(), v.urlTail) })
 	return c.blocks
 }
 

@@ -91,10 +91,7 @@ func renderMeta4File(nameXML string, r *store.Repomd) []byte {
 // same URLs in the same order as appendMetalink, each with its mirror's
 // priority.
 func appendMeta4(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	var fb *floorBlocks
-	if protos == nil && len(sel) >= 99+floorMin {
-		fb = v.floor4.get(v, snap.meta4Pieces(), v.urlTail)
-	}
+	fb := v.floor4.forAnswer(v, snap.meta4Pieces, sel, protos)
 	return appendMeta4Doc(dst, snap, v.meta4FilePart(), v.urlTail, fb, sel, protos, now)
 }
 

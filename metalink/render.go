@@ -128,10 +128,7 @@ func appendDetails(b []byte, r *store.Repomd, indent string) []byte {
 // order and, within a mirror, in the admin's order, with preference 100
 // dropping by one per listed mirror, never below 1.
 func appendMetalink(dst []byte, snap *Snapshot, v *dirView, sel []mirrorID, protos []string, now time.Time) []byte {
-	var fb *floorBlocks
-	if protos == nil && len(sel) >= 99+floorMin {
-		fb = v.floor3.get(v, snap.urlPieces(), v.urlTail)
-	}
+	fb := v.floor3.forAnswer(v, snap.urlPieces, sel, protos)
 	return appendMetalinkDoc(dst, snap, v.filesPart(), v.urlTail, fb, sel, protos, now)
 }
 
