@@ -141,7 +141,11 @@ func TestStartFromTheSnapshotCache(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start from the cache: %v", err)
 	}
-	go rl.Run(ctx)
+	runDone := make(chan struct{})
+	go func() { rl.Run(ctx); close(runDone) }()
+	// Once the store is back the reloader writes the cache into the
+	// test's directory: it must have stopped before that is removed.
+	t.Cleanup(func() { cancel(); <-runDone })
 	ts := httptest.NewServer(New(rl, fakeGeo{}, log, Options{}).Handler())
 	defer ts.Close()
 	if resp, body := get(t, ts.URL+"/mirrorlist?repo=fedora-41&arch=x86_64&country=global", nil); resp.StatusCode != 200 || !strings.Contains(body, "http") {
