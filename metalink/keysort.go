@@ -16,23 +16,99 @@ const bucketMax = 32
 
 // keySorter sorts a step's sort keys. A key is a non-negative float64's bit
 // pattern (with a mirror's rank in its low bits), so its integer order is
-// the numbers' order, and the bits are close to a logarithmic scale: the
-// keys of a weighted draw, spread over a few binary orders of magnitude,
-// fall evenly into buckets cut from the range of their bit patterns. One
-// counting pass places each key in its bucket, and an insertion sort of
-// each bucket's few keys finishes the order: about a quarter of the
-// comparisons and none of the unpredictable branches of a comparison sort
-// at a thousand keys. The buffers are reused from request to request.
+// the numbers' order, and the keys of a weighted draw are random: a
+// comparison sort mispredicts about every other branch. From 256 keys, two
+// counting passes order them by the top 22 bits of their distance from the
+// smallest (a least-significant-digit radix sort), which leaves only keys
+// alike in those bits, nearly never more than one, to sort among
+// themselves; from 32, one counting pass puts them into about n/2 buckets
+// cut from their range, each then sorted by insertion. Either way a run of
+// more than 32 keys alike is sorted by comparison, so no spread of keys
+// costs more than O(n log n). The buffers are reused from request to
+// request.
 type keySorter struct {
 	counts  []int32
 	scratch []uint64
+	radix   [2][radixBuckets]int32
 }
+
+// radixBits is the width of a radix digit: two digits order the keys by
+// the top 22 bits of their distance from the smallest.
+const (
+	radixBits    = 11
+	radixBuckets = 1 << radixBits
+)
+
+// radixSort sorts ks by two counting passes over the top 22 bits of each
+// key's distance from the smallest, then one insertion pass for the few
+// keys those bits do not tell apart.
+func (k *keySorter) radixSort(ks []uint64) {
+	n := len(ks)
+	lo, hi := ks[0], ks[0]
+	for _, v := range ks[1:] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	shift := max(bits.Len64(hi-lo)-2*radixBits, 0)
+	clear(k.radix[0][:])
+	clear(k.radix[1][:])
+	c0, c1 := &k.radix[0], &k.radix[1]
+	for _, v := range ks {
+		d := (v - lo) >> shift
+		c0[d&(radixBuckets-1)]++
+		c1[d>>radixBits]++
+	}
+	s0, s1 := int32(0), int32(0)
+	for i := range radixBuckets {
+		s0, c0[i] = s0+c0[i], s0
+		s1, c1[i] = s1+c1[i], s1
+	}
+	k.scratch = slices.Grow(k.scratch[:0], n)[:n]
+	tmp := k.scratch
+	for _, v := range ks {
+		d := ((v - lo) >> shift) & (radixBuckets - 1)
+		tmp[c0[d]] = v
+		c0[d]++
+	}
+	for _, v := range tmp {
+		d := (v - lo) >> shift >> radixBits
+		ks[c1[d]] = v
+		c1[d]++
+	}
+	// Keys alike in those bits lie side by side: sort each such run.
+	for i := 0; i < n; {
+		d := (ks[i] - lo) >> shift
+		j := i + 1
+		for j < n && (ks[j]-lo)>>shift == d {
+			j++
+		}
+		sortRun(ks[i:j])
+		i = j
+	}
+}
+
+// sortRun sorts a bucket's or a radix group's keys: by insertion when
+// they are few, as nearly always.
+func sortRun(ks []uint64) {
+	if len(ks) > bucketMax {
+		slices.Sort(ks)
+	} else {
+		insertionSort(ks)
+	}
+}
+
+// radixMin is the number of keys from which sortKeys sorts by radix:
+// below it, clearing the radix counts costs more than the buckets' work.
+const radixMin = 256
 
 // sort sorts ks in increasing order.
 func (k *keySorter) sort(ks []uint64) {
 	n := len(ks)
-	if n < bucketMin {
+	switch {
+	case n < bucketMin:
 		slices.Sort(ks)
+		return
+	case n >= radixMin:
+		k.radixSort(ks)
 		return
 	}
 	lo, hi := ks[0], ks[0]
@@ -65,11 +141,7 @@ func (k *keySorter) sort(ks []uint64) {
 	start := 0
 	for b := range nb {
 		end := int(counts[b])
-		if end-start > bucketMax {
-			slices.Sort(out[start:end])
-		} else {
-			insertionSort(out[start:end])
-		}
+		sortRun(out[start:end])
 		start = end
 	}
 	copy(ks, out)

@@ -58,7 +58,7 @@ func TestKeySorter(t *testing.T) {
 	}
 	var s keySorter
 	for name, gen := range shapes {
-		for _, n := range []int{0, 1, 2, bucketMin - 1, bucketMin, bucketMin + 1, 300, 1000, 4099} {
+		for _, n := range []int{0, 1, 2, bucketMin - 1, bucketMin, bucketMin + 1, 200, radixMin - 1, radixMin, 1000, 4099} {
 			t.Run(fmt.Sprintf("%s/%d", name, n), func(t *testing.T) {
 				ks := gen(n)
 				want := slices.Clone(ks)
@@ -103,6 +103,13 @@ func BenchmarkKeySort(b *testing.B) {
 			for b.Loop() {
 				fill()
 				s.sort(buf)
+			}
+		})
+		b.Run(fmt.Sprintf("radix/n=%d", n), func(b *testing.B) {
+			var s keySorter
+			for b.Loop() {
+				fill()
+				s.radixSort(buf)
 			}
 		})
 	}
