@@ -5,7 +5,7 @@ import (
 	"slices"
 )
 
-// bucketMin is the number of keys below which sortKeys leaves the work to
+// bucketMin is the number of keys below which keySorter leaves the work to
 // slices.Sort: a few dozen keys sort faster than they are counted.
 const bucketMin = 32
 
@@ -40,14 +40,11 @@ const (
 )
 
 // radixSort sorts ks by two counting passes over the top 22 bits of each
-// key's distance from the smallest, then one insertion pass for the few
-// keys those bits do not tell apart.
+// key's distance from the smallest, then sorts each run of keys those bits
+// do not tell apart.
 func (k *keySorter) radixSort(ks []uint64) {
 	n := len(ks)
-	lo, hi := ks[0], ks[0]
-	for _, v := range ks[1:] {
-		lo, hi = min(lo, v), max(hi, v)
-	}
+	lo, hi := keyRange(ks)
 	shift := max(bits.Len64(hi-lo)-2*radixBits, 0)
 	clear(k.radix[0][:])
 	clear(k.radix[1][:])
@@ -96,7 +93,7 @@ func sortRun(ks []uint64) {
 	}
 }
 
-// radixMin is the number of keys from which sortKeys sorts by radix:
+// radixMin is the number of keys from which keySorter sorts by radix:
 // below it, clearing the radix counts costs more than the buckets' work.
 const radixMin = 256
 
@@ -106,15 +103,18 @@ func (k *keySorter) sort(ks []uint64) {
 	switch {
 	case n < bucketMin:
 		slices.Sort(ks)
-		return
 	case n >= radixMin:
 		k.radixSort(ks)
-		return
+	default:
+		k.bucketSort(ks)
 	}
-	lo, hi := ks[0], ks[0]
-	for _, v := range ks[1:] {
-		lo, hi = min(lo, v), max(hi, v)
-	}
+}
+
+// bucketSort sorts ks by one counting pass into about n/2 buckets cut from
+// the keys' range, then sorts each bucket.
+func (k *keySorter) bucketSort(ks []uint64) {
+	n := len(ks)
+	lo, hi := keyRange(ks)
 	// About two keys per bucket: the number of buckets is the power of two
 	// at or above n/2, and shift maps the range onto at most that many.
 	nb := 1 << bits.Len(uint(n/2-1))
@@ -145,6 +145,15 @@ func (k *keySorter) sort(ks []uint64) {
 		start = end
 	}
 	copy(ks, out)
+}
+
+// keyRange returns the smallest and the largest of ks, which is not empty.
+func keyRange(ks []uint64) (lo, hi uint64) {
+	lo, hi = ks[0], ks[0]
+	for _, v := range ks[1:] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return lo, hi
 }
 
 // insertionSort sorts a few keys in place.
