@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -84,7 +85,7 @@ func (e *accessEntry) level() string {
 // appendAccessLine appends e as a JSON line; query is its redacted query.
 func appendAccessLine(b []byte, e *accessEntry, query string) []byte {
 	b = append(b, `{"time":"`...)
-	b = e.at.AppendFormat(b, time.RFC3339Nano)
+	b = appendLogTime(b, e.at, false)
 	b = append(b, `","level":"`...)
 	b = append(b, e.level()...)
 	b = append(b, `","msg":"request","request_id":`...)
@@ -96,9 +97,11 @@ func appendAccessLine(b []byte, e *accessEntry, query string) []byte {
 	b = append(b, `,"query":`...)
 	b = appendJSONString(b, query, maxQueryLog)
 	b = append(b, `,"client":"`...)
+	start := len(b)
 	b = appendAddr(b, e.client)
+	client := bytesString(b[start:])
 	b = append(b, '"')
-	if peer := e.peerIfOther(); peer != "" {
+	if peer := e.peerIfOther(client); peer != "" {
 		b = append(b, `,"peer":`...)
 		b = appendJSONString(b, peer, 0)
 	}
@@ -120,7 +123,7 @@ func appendAccessLine(b []byte, e *accessEntry, query string) []byte {
 // appendAccessText appends e as a key=value line; query is its redacted query.
 func appendAccessText(b []byte, e *accessEntry, query string) []byte {
 	b = append(b, "time="...)
-	b = e.at.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = appendLogTime(b, e.at, true)
 	b = append(b, " level="...)
 	b = append(b, e.level()...)
 	b = append(b, " msg=request request_id="...)
@@ -132,12 +135,15 @@ func appendAccessText(b []byte, e *accessEntry, query string) []byte {
 	b = append(b, " query="...)
 	b = appendTextValue(b, query, maxQueryLog)
 	b = append(b, " client="...)
+	client := ""
 	if e.client.IsValid() {
+		start := len(b)
 		b = e.client.AppendTo(b)
+		client = bytesString(b[start:])
 	} else {
 		b = append(b, `""`...)
 	}
-	if peer := e.peerIfOther(); peer != "" {
+	if peer := e.peerIfOther(client); peer != "" {
 		b = append(b, " peer="...)
 		b = appendTextValue(b, peer, 0)
 	}
@@ -156,20 +162,20 @@ func appendAccessText(b []byte, e *accessEntry, query string) []byte {
 	return append(b, '\n')
 }
 
-// peerIfOther returns the peer when its address is not the client's.
-func (e *accessEntry) peerIfOther() string {
+// peerIfOther returns the peer when its address is not the client's;
+// client is the client's address as the line has it.
+func (e *accessEntry) peerIfOther(client string) string {
 	if e.peer == "" {
 		return ""
 	}
 	if e.client.IsValid() {
 		// Comparing the text is cheap and nearly always decides; parsing
 		// settles the rest (an IPv4-mapped peer, say).
-		var buf [64]byte
 		host := e.peer
 		if i := strings.LastIndexByte(host, ':'); i > 0 && strings.IndexByte(host, ']') < 0 && strings.Count(host, ":") == 1 {
 			host = host[:i]
 		}
-		if string(e.client.AppendTo(buf[:0])) == host || peerAddr(e.peer) == e.client {
+		if client == host || peerAddr(e.peer) == e.client {
 			return ""
 		}
 	}
@@ -208,17 +214,30 @@ func bytesString(b []byte) string {
 // "token" in any letter case, or a percent-encoding that might spell it.
 // Most queries do not, and are written as they came.
 func mayHoldSecret(q string) bool {
-	for i := 0; i < len(q); i++ {
-		switch q[i] {
-		case '%':
+	if strings.IndexByte(q, '%') >= 0 {
+		return true
+	}
+	// The k of "token" is rare in queries: look for it, then around it.
+	for i := 2; i+2 < len(q); i++ {
+		j := indexK(q[i:])
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+2 < len(q) && strings.EqualFold(q[i-2:i+3], "token") {
 			return true
-		case 't', 'T':
-			if i+5 <= len(q) && strings.EqualFold(q[i:i+5], "token") {
-				return true
-			}
 		}
 	}
 	return false
+}
+
+// indexK returns the index of the first k or K in s, or -1.
+func indexK(s string) int {
+	i, j := strings.IndexByte(s, 'k'), strings.IndexByte(s, 'K')
+	if i < 0 || j >= 0 && j < i {
+		return j
+	}
+	return i
 }
 
 // appendRedactedQuery appends the raw query q with the value of every
@@ -328,7 +347,7 @@ func appendJSONString(b []byte, s string, max int) []byte {
 	for i := 0; i < len(s); {
 		// Copy the run of characters that need no escape at once.
 		j := i
-		for j < len(s) && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && s[j] < utf8.RuneSelf {
+		for j < len(s) && jsonPlain[s[j]] {
 			j++
 		}
 		b = append(b, s[i:j]...)
@@ -362,4 +381,65 @@ func appendJSONString(b []byte, s string, max int) []byte {
 		b = append(b, "…"...)
 	}
 	return append(b, '"')
+}
+
+// jsonPlain marks the bytes a JSON string holds as they are: printable
+// ASCII but for the quote and the backslash.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// secondText is one second of a local time as the access log writes it,
+// up to the fraction ("2006-01-02T15:04:05"), and its zone ("Z" or
+// "+01:00"), made once per second rather than per line.
+type secondText struct {
+	unix int64
+	loc  *time.Location
+	date string
+	zone string
+}
+
+var lastSecond atomic.Pointer[secondText]
+
+// appendLogTime appends t as time.RFC3339Nano does or, when millis, as
+// "2006-01-02T15:04:05.000Z07:00" does.
+func appendLogTime(b []byte, t time.Time, millis bool) []byte {
+	sec := t.Unix()
+	c := lastSecond.Load()
+	if c == nil || c.unix != sec || c.loc != t.Location() {
+		text := t.AppendFormat(nil, "2006-01-02T15:04:05Z07:00")
+		if len(text) < 20 || text[4] != '-' {
+			// A year of other than four digits: rare enough to format
+			// whole.
+			if millis {
+				return t.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+			}
+			return t.AppendFormat(b, time.RFC3339Nano)
+		}
+		c = &secondText{unix: sec, loc: t.Location(), date: string(text[:19]), zone: string(text[19:])}
+		lastSecond.Store(c)
+	}
+	b = append(b, c.date...)
+	ns := t.Nanosecond()
+	switch {
+	case millis:
+		ms := ns / 1e6
+		b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	case ns != 0:
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, c.zone...)
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -175,4 +176,49 @@ func FuzzAppendTextValue(f *testing.F) {
 			t.Fatalf("%q written bare as %s", s, got)
 		}
 	})
+}
+
+// TestAppendLogTime checks the access log's time against the layouts it
+// stands for, across zones, fractions with trailing zeros and none, and a
+// second that changes between two lines.
+func TestAppendLogTime(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("CET", 3600), time.FixedZone("NST", -(3*3600 + 1800)), time.Local}
+	nanos := []int{0, 5, 120_000_000, 123_456_789, 999_999_999, 100, 1_000}
+	base := time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC)
+	for _, loc := range zones {
+		for i, ns := range nanos {
+			// Alternate seconds, so that the cached second changes.
+			at := base.Add(time.Duration(i%2) * time.Second).Add(time.Duration(ns)).In(loc)
+			if got, want := string(appendLogTime(nil, at, false)), at.Format(time.RFC3339Nano); got != want {
+				t.Errorf("%v: %q, want %q", at, got, want)
+			}
+			if got, want := string(appendLogTime(nil, at, true)), at.Format("2006-01-02T15:04:05.000Z07:00"); got != want {
+				t.Errorf("%v (milliseconds): %q, want %q", at, got, want)
+			}
+		}
+	}
+	far := time.Date(12026, 1, 2, 3, 4, 5, 6, time.UTC)
+	if got, want := string(appendLogTime(nil, far, false)), far.Format(time.RFC3339Nano); got != want {
+		t.Errorf("year 12026: %q, want %q", got, want)
+	}
+}
+
+// TestMayHoldSecret checks the quick test for a credential against its
+// definition: "token" in any letter case, or a percent sign.
+func TestMayHoldSecret(t *testing.T) {
+	want := func(q string) bool { return strings.Contains(strings.ToLower(q), "token") || strings.Contains(q, "%") }
+	cases := []string{"", "token", "TOKEN", "ToKeN=1", "xtoken", "tokenx", "tok", "oken", "k", "kkkk", "tokken",
+		"repo=fedora-41&arch=x86_64&countme=1", "a=b&access_token=s", "kt0ken", "tokentoken", "%", "ab%41", "toke", "k=token"}
+	for range 2000 {
+		b := make([]byte, rand.IntN(12))
+		for i := range b {
+			b[i] = "tokenTOKEN%k=&"[rand.IntN(14)]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, q := range cases {
+		if got := mayHoldSecret(q); got != want(q) {
+			t.Errorf("mayHoldSecret(%q) = %v, want %v", q, got, want(q))
+		}
+	}
 }
