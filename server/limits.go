@@ -1,7 +1,6 @@
 package server
 
 import (
-	"container/list"
 	"io"
 	"log/slog"
 	"net"
@@ -34,7 +33,7 @@ type ConnLimiter struct {
 
 	mu        sync.Mutex
 	open      int
-	idle      list.List // of *limitedConn, idle longest first
+	idle      idleList
 	perClient map[netip.Addr]int
 	shed      uint64 // idle connections closed for new ones
 	refused   uint64 // connections refused
@@ -49,10 +48,48 @@ type ConnLimiter struct {
 // guarded by the limiter's mutex.
 type limitedConn struct {
 	net.Conn
-	l        *ConnLimiter
-	client   netip.Addr
-	idleAt   *list.Element // non-nil while idle
-	released bool          // no longer counted as open
+	l      *ConnLimiter
+	client netip.Addr
+	// prev and next link the connection into the idle list while isIdle.
+	prev, next *limitedConn
+	isIdle     bool
+	released   bool // no longer counted as open
+}
+
+// idleList lists the idle connections, idle longest first. The links are
+// the connections' own, so that a connection going idle after each request
+// allocates nothing.
+type idleList struct {
+	front, back *limitedConn
+	n           int
+}
+
+// pushBack adds lc, which is not idle, at the back.
+func (q *idleList) pushBack(lc *limitedConn) {
+	lc.prev, lc.next, lc.isIdle = q.back, nil, true
+	if q.back != nil {
+		q.back.next = lc
+	} else {
+		q.front = lc
+	}
+	q.back = lc
+	q.n++
+}
+
+// remove takes out lc, which is idle.
+func (q *idleList) remove(lc *limitedConn) {
+	if lc.prev != nil {
+		lc.prev.next = lc.next
+	} else {
+		q.front = lc.next
+	}
+	if lc.next != nil {
+		lc.next.prev = lc.prev
+	} else {
+		q.back = lc.prev
+	}
+	lc.prev, lc.next, lc.isIdle = nil, nil, false
+	q.n--
 }
 
 // NewConnLimiter wraps ln; limits.Max below 1 is taken as 1.
@@ -127,12 +164,11 @@ func (l *ConnLimiter) admit(c net.Conn) (lc, victim *limitedConn, refusal string
 		return nil, nil, tooMany
 	}
 	if l.open >= l.limits.Max {
-		front := l.idle.Front()
-		if front == nil {
+		victim = l.idle.front
+		if victim == nil {
 			l.refusedLocked("connection limit reached with every connection busy")
 			return nil, nil, unavailable
 		}
-		victim = front.Value.(*limitedConn)
 		l.releaseLocked(victim)
 		l.shed++
 	}
@@ -157,9 +193,8 @@ func (l *ConnLimiter) refusedLocked(why string) {
 
 // releaseLocked stops counting lc as open; it is safe to call twice.
 func (l *ConnLimiter) releaseLocked(lc *limitedConn) {
-	if lc.idleAt != nil {
-		l.idle.Remove(lc.idleAt)
-		lc.idleAt = nil
+	if lc.isIdle {
+		l.idle.remove(lc)
 	}
 	if lc.released {
 		return
@@ -204,13 +239,12 @@ func (l *ConnLimiter) ConnState(c net.Conn, state http.ConnState) {
 	defer l.mu.Unlock()
 	switch state {
 	case http.StateNew, http.StateIdle:
-		if lc.idleAt == nil && !lc.released {
-			lc.idleAt = l.idle.PushBack(lc)
+		if !lc.isIdle && !lc.released {
+			l.idle.pushBack(lc)
 		}
 	default:
-		if lc.idleAt != nil {
-			l.idle.Remove(lc.idleAt)
-			lc.idleAt = nil
+		if lc.isIdle {
+			l.idle.remove(lc)
 		}
 	}
 }
@@ -227,7 +261,7 @@ type ConnStats struct {
 func (l *ConnLimiter) Stats() ConnStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return ConnStats{Open: l.open, Idle: l.idle.Len(), Shed: l.shed, Refused: l.refused, RefusedPerClient: l.refusedPerClient}
+	return ConnStats{Open: l.open, Idle: l.idle.n, Shed: l.shed, Refused: l.refused, RefusedPerClient: l.refusedPerClient}
 }
 
 // LimitBody bounds every request body to n bytes: reading past it fails

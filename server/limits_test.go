@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,42 @@ func TestLimitBody(t *testing.T) {
 		if resp.StatusCode != c.want {
 			t.Errorf("body of %d bytes: %d, want %d", c.length, resp.StatusCode, c.want)
 		}
+	}
+}
+
+// TestIdleList checks the idle list's order through removals from its
+// front, middle and back.
+func TestIdleList(t *testing.T) {
+	var q idleList
+	c := make([]*limitedConn, 5)
+	for i := range c {
+		c[i] = &limitedConn{}
+		q.pushBack(c[i])
+	}
+	order := func() []int {
+		var got []int
+		for lc := q.front; lc != nil; lc = lc.next {
+			got = append(got, slices.Index(c, lc))
+		}
+		for lc, i := q.back, len(got)-1; lc != nil; lc, i = lc.prev, i-1 {
+			if i < 0 || slices.Index(c, lc) != got[i] {
+				t.Fatalf("backward walk disagrees with forward walk %v", got)
+			}
+		}
+		return got
+	}
+	for _, step := range []struct {
+		remove int
+		want   []int
+	}{{2, []int{0, 1, 3, 4}}, {0, []int{1, 3, 4}}, {4, []int{1, 3}}, {1, []int{3}}, {3, nil}} {
+		q.remove(c[step.remove])
+		if got := order(); !slices.Equal(got, step.want) || q.n != len(step.want) || c[step.remove].isIdle {
+			t.Fatalf("after removing %d: %v (n %d), want %v", step.remove, got, q.n, step.want)
+		}
+	}
+	q.pushBack(c[2])
+	q.pushBack(c[0])
+	if got := order(); !slices.Equal(got, []int{2, 0}) || !c[0].isIdle {
+		t.Fatalf("after pushing 2 and 0: %v, want [2 0]", got)
 	}
 }
