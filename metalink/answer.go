@@ -16,6 +16,12 @@ type Response struct {
 	Body        []byte
 	// Location is set for a redirect.
 	Location string
+	// Shared says that Body is an answer given to other clients too (see
+	// Options.Reuse): it may be read, never changed or recycled.
+	Shared bool
+	// ContentLength, when set, is Body's length as the value of a
+	// Content-Length header, made once for a shared Body; read only.
+	ContentLength []string
 	// FirstStep is the selection step that listed the first mirror, or
 	// StepNone when none was listed (or the request failed).
 	FirstStep Step
@@ -44,6 +50,10 @@ type Options struct {
 	// lets aria2 reject a corrupted copy and fetch the file from the next
 	// mirror (see fileView.filesPart).
 	FedoraFileLayout bool
+	// Reuse is how many clients one drawn metalink may be given to, within
+	// the second it was drawn, when their answer depends on their country
+	// and address family alone (see reuse.go); 0 or 1 draws each afresh.
+	Reuse int
 }
 
 // Answer computes the response to a /metalink (metalink=true) or /mirrorlist
@@ -70,7 +80,11 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	}
 	sel := selectorPool.Get().(*selector)
 	defer selectorPool.Put(sel)
-	sel.run(snap, t.dir, q, c, o)
+	sel.begin(snap, t.dir, q, c, o)
+	if isMetalink && t.file == nil && o.Reuse > 1 && sel.addressFree() {
+		return reusedAnswer(dst, snap, t.dir, sel, meta4, o)
+	}
+	sel.finish(o.Minimum)
 	var protos []string
 	if q.HasProtocol {
 		protos = splitList(q.Protocol, false)
@@ -78,13 +92,8 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	if isMetalink && t.file != nil {
 		return fileAnswer(dst, snap, t.file, sel, protos, meta4, o.FedoraFileLayout, o.Now)
 	}
-	if meta4 {
-		return Response{Status: http.StatusOK, ContentType: Metalink4Type,
-			Body: appendMeta4(dst, snap, t.dir, sel.out, protos, o.Now), FirstStep: sel.first}
-	}
 	if isMetalink {
-		return Response{Status: http.StatusOK, ContentType: MetalinkType,
-			Body: appendMetalink(dst, snap, t.dir, sel.out, protos, o.Now), FirstStep: sel.first}
+		return dirMetalink(dst, snap, t.dir, sel, protos, meta4, o.Now)
 	}
 	if q.Redirect {
 		u := redirectURL(snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
@@ -93,7 +102,7 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 		}
 		return Response{Status: http.StatusFound, ContentType: MirrorlistType, Body: dst, Location: u, FirstStep: sel.first}
 	}
-	dst = append(dst, t.header...)
+	dst = t.appendHeader(dst)
 	dst = append(dst, sel.header...)
 	if q.Time {
 		dst = append(dst, "\n# database creation time: "...)
@@ -102,6 +111,39 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 	dst = append(dst, '\n')
 	dst = appendMirrorlist(dst, snap, t.dir.Path, t.sub, t.isDir, sel.out, protos)
 	return Response{Status: http.StatusOK, ContentType: MirrorlistType, Body: dst, FirstStep: sel.first}
+}
+
+// dirMetalink renders a directory's metalink, in Metalink 4 when meta4,
+// listing sel's selection.
+func dirMetalink(dst []byte, snap *Snapshot, dir *dirView, sel *selector, protos []string, meta4 bool, now time.Time) Response {
+	if meta4 {
+		return Response{Status: http.StatusOK, ContentType: Metalink4Type,
+			Body: appendMeta4(dst, snap, dir, sel.out, protos, now), FirstStep: sel.first}
+	}
+	return Response{Status: http.StatusOK, ContentType: MetalinkType,
+		Body: appendMetalink(dst, snap, dir, sel.out, protos, now), FirstStep: sel.first}
+}
+
+// reusedAnswer gives a directory's metalink from snap's reusable answers
+// when one drawn for the same kind of client this second has served fewer
+// than o.Reuse clients; otherwise it finishes sel's selection, renders the
+// answer, and keeps it for the next clients.
+func reusedAnswer(dst []byte, snap *Snapshot, dir *dirView, sel *selector, meta4 bool, o Options) Response {
+	k := reuseKey{dir: dir, country: sel.country, family: sel.family, meta4: meta4, minimum: o.Minimum, maxBW: sel.maxBW}
+	sec := o.Now.Unix()
+	t := snap.reuseTable()
+	if e := t.get(&k, sec, o.Reuse); e != nil {
+		r := Response{Status: http.StatusOK, ContentType: MetalinkType, Body: e.body, FirstStep: e.first, Shared: true,
+			ContentLength: e.length}
+		if meta4 {
+			r.ContentType = Metalink4Type
+		}
+		return r
+	}
+	sel.finish(o.Minimum)
+	r := dirMetalink(dst, snap, dir, sel, nil, meta4, o.Now)
+	t.put(&k, sec, r.FirstStep, r.Body)
+	return r
 }
 
 // Failure renders an error answer: a metalink failure document or the
@@ -128,10 +170,13 @@ func failure4(dst []byte, isMetalink, meta4 bool, status int, msg string, now ti
 
 // target is what a request resolved to.
 type target struct {
-	dir    *dirView
-	sub    string // below dir, for path= requests
-	isDir  bool
-	header string
+	dir   *dirView
+	sub   string // below dir, for path= requests
+	isDir bool
+	// repo and arch, or path (byPath), name what was asked for in a
+	// mirrorlist's first line (see appendHeader).
+	repo, arch, path string
+	byPath           bool
 	// file is the file path= names, when its details are recorded.
 	file *fileView
 }
@@ -150,16 +195,32 @@ func resolve(snap *Snapshot, q *Query, isMetalink bool, mount string) (target, f
 		arch = "source"
 	}
 	repo := snap.redirect(q.Repo)
-	header := "# repo = " + printable(repo) + " arch = " + printable(arch) + " "
 	r := snap.repo(repo, arch)
 	if r == nil {
-		msg := header + "error: invalid repo or arch\n# following repositories are available:\n" + snap.repoList
-		return target{}, failure{http.StatusNotFound, msg}, false
+		const text = "error: invalid repo or arch\n# following repositories are available:\n"
+		msg := (&target{repo: repo, arch: arch}).appendHeader(make([]byte, 0, 64+len(repo)+len(arch)+len(text)+len(snap.repoList)))
+		msg = append(append(msg, text...), snap.repoList...)
+		return target{}, failure{http.StatusNotFound, string(msg)}, false
 	}
 	if r.Disabled {
 		return target{}, failure{http.StatusOK, "repo disabled"}, false
 	}
-	return target{dir: snap.current(r.Dir), isDir: true, header: header}, failure{}, true
+	return target{dir: snap.current(r.Dir), isDir: true, repo: repo, arch: arch}, failure{}, true
+}
+
+// appendHeader appends the start of a mirrorlist's first line, as in
+// "# repo = fedora-41 arch = x86_64 " or "# path = pub/fedora/linux/… ".
+func (t *target) appendHeader(dst []byte) []byte {
+	if t.byPath {
+		dst = append(dst, "# path = "...)
+		dst = append(dst, t.path...)
+		return append(dst, ' ')
+	}
+	dst = append(dst, "# repo = "...)
+	dst = append(dst, printable(t.repo)...)
+	dst = append(dst, " arch = "...)
+	dst = append(dst, printable(t.arch)...)
+	return append(dst, ' ')
 }
 
 // resolvePath maps path= to the directory that answers for it: a
@@ -184,7 +245,7 @@ func resolvePath(snap *Snapshot, raw string, isMetalink bool, mount string) (tar
 	if !ok {
 		return target{}, failure{http.StatusNotFound, "error: invalid path"}, false
 	}
-	t.header = "# path = " + p + " "
+	t.path, t.byPath = p, true
 	if !isMetalink || t.file != nil {
 		return t, failure{}, true
 	}

@@ -86,6 +86,9 @@ func ParseQuery(raw string) Query {
 
 // splitList splits a comma list, dropping empty items and duplicates.
 func splitList(s string, upper bool) []string {
+	if s == "" {
+		return nil
+	}
 	var out []string
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)

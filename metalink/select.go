@@ -96,6 +96,12 @@ type selector struct {
 	explain bool
 	// step is the step running; first is the one that listed out[0].
 	step, first Step
+	// countries are the query's country= list and protoText its
+	// protocol=, for finish; byAddress says begin ran the netblock and
+	// ASN steps.
+	countries []string
+	protoText string
+	byAddress bool
 }
 
 // A sort key packs a random key (a non-negative float64, whose bit pattern
@@ -115,7 +121,16 @@ var selectorPool = sync.Pool{New: func() any { return new(selector) }}
 // range), netblocks, ASN, country, continent, then global when fewer than
 // minimum were found.
 func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Options) {
-	minimum := o.Minimum
+	s.begin(snap, dir, q, c, o)
+	s.finish(o.Minimum)
+}
+
+// begin runs the steps that depend on the client's address or on what the
+// query asks for in particular: location (or cloud range), netblocks and
+// ASN. When they list nothing and the query names no country or protocol
+// (see addressFree), what finish adds depends on the client's country and
+// address family alone.
+func (s *selector) begin(snap *Snapshot, dir *dirView, q *Query, c Client, o Options) {
 	s.snap, s.dir, s.rnd, s.counted, s.protos, s.verify = snap, dir, o.Rand, 0, nil, o.VerifyLocation
 	if _, global := o.Rand.(GlobalRand); global || o.Rand == nil {
 		if s.local == nil {
@@ -143,24 +158,40 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 		s.protos = splitList(q.Protocol, false)
 	}
 	s.location(q.Location, c.Addr)
-	countries := splitList(q.Country, true)
-	if len(countries) == 0 && (!q.HasNetblock || q.Netblock == "1") {
+	s.countries = splitList(q.Country, true)
+	s.byAddress = len(s.countries) == 0 && (!q.HasNetblock || q.Netblock == "1")
+	if s.byAddress {
 		s.netblocks(c.Addr, c.Claimed)
 		s.asn(c.ASN)
 	}
+	s.protoText = q.Protocol
+}
+
+// addressFree reports whether, after begin, the selection depends on the
+// client through its country and address family alone: every step that
+// looks at its address ran and listed nothing, and the query named no
+// country and no protocol.
+func (s *selector) addressFree() bool {
+	return s.byAddress && len(s.out) == 0 && len(s.header) == 0 && s.protos == nil
+}
+
+// finish runs the steps that follow begin's: the requested countries, or
+// the client's country, continent and, when fewer than minimum were found,
+// global.
+func (s *selector) finish(minimum int) {
 	onlyCountry := false
-	if len(countries) > 0 {
-		onlyCountry = s.requestedCountries(countries)
+	if len(s.countries) > 0 {
+		onlyCountry = s.requestedCountries(s.countries)
 	}
 	if !onlyCountry {
 		if s.country != "" {
 			s.step = StepCountry
-			s.weighted(dir.ByCountry[s.country], "country = ", s.country)
+			s.weighted(s.dir.ByCountry[s.country], "country = ", s.country)
 		}
 		s.continent(s.country)
 		if s.found() < minimum {
 			s.step = StepGlobal
-			s.weighted(dir.Global, "country = global ", "")
+			s.weighted(s.dir.Global, "country = global ", "")
 		}
 	}
 	if s.family != 0 {
@@ -168,7 +199,7 @@ func (s *selector) run(snap *Snapshot, dir *dirView, q *Query, c Client, o Optio
 	}
 	if s.protos != nil {
 		s.header = append(s.header, "protocol = "...)
-		s.header = append(s.header, q.Protocol...)
+		s.header = append(s.header, s.protoText...)
 	}
 }
 

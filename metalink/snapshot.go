@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/metalinkd/metalinkd/store"
@@ -190,6 +191,9 @@ type Snapshot struct {
 	newer       map[string]*dirView
 	newerGroups map[*dirView]*dirView
 	groupsOf    map[string][]*dirView
+
+	// reuse holds the answers that may be given again (see reuse.go).
+	reuse atomic.Pointer[reuseTable]
 }
 
 // MirrorCount returns the number of mirrors the snapshot answers with: the

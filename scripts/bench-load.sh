@@ -15,7 +15,8 @@
 # second metalinkd with statistics on, on a data directory of its own, and
 # alternates the three servers, to compare statistics off and on under the
 # same conditions), COUNTME (0; 1 adds countme=1 to every request, the
-# statistics' costliest case).
+# statistics' costliest case), EXTRA_FLAGS (more flags for metalinkd
+# serve, such as --answer-reuse 0 to draw every answer afresh).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -177,7 +178,7 @@ if [[ $STATS == 1 ]]; then
 fi
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$work/metalinkd" serve --data-dir "$data" \
 	--listen "127.0.0.1:$port" "${metrics_flags[@]}" "${stats_flags[@]}" \
-	--access-log-file /dev/null 2>"$OUT_DIR/metalinkd.log" &
+	--access-log-file /dev/null ${EXTRA_FLAGS:-} 2>"$OUT_DIR/metalinkd.log" &
 metalinkd_pid=$!
 wait_ready "http://127.0.0.1:$port/healthz" "$metalinkd_pid" "$OUT_DIR/metalinkd.log"
 metalinkd_url="http://127.0.0.1:$port$QUERY"

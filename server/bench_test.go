@@ -61,7 +61,12 @@ func benchmarkHandler(b *testing.B, n int, target string) {
 
 // benchmarkHandlerFrom is benchmarkHandler for a client at remote.
 func benchmarkHandlerFrom(b *testing.B, n int, target, remote string) {
-	h := BenchHandler(n)
+	benchmarkHandlerWith(b, n, target, remote, Options{})
+}
+
+// benchmarkHandlerWith is benchmarkHandlerFrom with options.
+func benchmarkHandlerWith(b *testing.B, n int, target, remote string, opts Options) {
+	h := benchHandlerWith(n, opts)
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	req.RemoteAddr = remote
 	w := httptest.NewRecorder()
@@ -101,6 +106,16 @@ func BenchmarkMetalinkGlobal(b *testing.B) {
 	for _, n := range []int{50, 300, 1000} {
 		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {
 			benchmarkHandlerFrom(b, n, "/metalink?repo=fedora-41&arch=x86_64", "192.0.2.9:40000")
+		})
+	}
+}
+
+// BenchmarkMetalinkReused is BenchmarkMetalinkGlobal with answers reused
+// as metalinkd serve reuses them by default: one drawn answer in sixteen.
+func BenchmarkMetalinkReused(b *testing.B) {
+	for _, n := range []int{50, 300, 1000} {
+		b.Run(fmt.Sprintf("mirrors=%d", n), func(b *testing.B) {
+			benchmarkHandlerWith(b, n, "/metalink?repo=fedora-41&arch=x86_64", "192.0.2.9:40000", Options{AnswerReuse: 16})
 		})
 	}
 }

@@ -34,6 +34,8 @@ type statusWriter struct {
 	// route pattern. Both label the metrics.
 	redirect bool
 	route    string
+	// start is when the request came in.
+	start time.Time
 }
 
 // statusWriters saves one allocation per request.
@@ -56,6 +58,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// requestTime is the time an answer is computed for: when the request came
+// in, read once by the middleware, unless the server was given a clock of
+// its own.
+func (s *Server) requestTime(w http.ResponseWriter) time.Time {
+	if sw, ok := w.(*statusWriter); ok && s.systemClock {
+		return sw.start
+	}
+	return s.opts.Now()
+}
+
 // noteAnswer records, for the access log, what an answer was computed for.
 func noteAnswer(w http.ResponseWriter, client netip.Addr, step metalink.Step, location string) {
 	if sw, ok := w.(*statusWriter); ok {
@@ -76,7 +88,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			r = r.WithContext(requestid.NewContext(r.Context(), id))
 		}
 		sw := statusWriters.Get().(*statusWriter)
-		*sw = statusWriter{ResponseWriter: w}
+		*sw = statusWriter{ResponseWriter: w, start: start}
 		defer func() {
 			if v := recover(); v != nil {
 				s.log.Error("panic", "request_id", id, "panic", v)

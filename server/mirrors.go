@@ -82,7 +82,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	isMetalink := meta4Path || strings.HasSuffix(r.URL.Path, "/metalink")
 	meta4 := meta4Path || isMetalink && prefersMeta4(r.Header["Accept"])
 	q := metalink.ParseQuery(r.URL.RawQuery)
-	now := s.opts.Now()
+	now := s.requestTime(w)
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	var resp metalink.Response
@@ -105,7 +105,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 		country = g.Country
 		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
 		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4,
-			MountPrefix: s.opts.MountPrefix, FedoraFileLayout: s.opts.FedoraFileLayout})
+			MountPrefix: s.opts.MountPrefix, FedoraFileLayout: s.opts.FedoraFileLayout, Reuse: s.opts.AnswerReuse})
 	}
 	noteAnswer(w, addr, resp.FirstStep, q.Location)
 	if st := s.opts.Stats; st != nil {
@@ -131,7 +131,11 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	if isMetalink && !meta4Path {
 		h["Vary"] = varyAccept
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
+	if resp.ContentLength != nil {
+		h["Content-Length"] = resp.ContentLength
+	} else {
+		h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
+	}
 	if resp.Location != "" {
 		h["Location"] = []string{resp.Location}
 	}
@@ -139,7 +143,8 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(resp.Body)
 	}
-	if cap(resp.Body) <= 1<<20 {
+	// A shared answer belongs to the snapshot: the buffer stays the pool's.
+	if !resp.Shared && cap(resp.Body) <= 1<<20 {
 		*bp = resp.Body[:0]
 	}
 }

@@ -57,6 +57,11 @@ type Options struct {
 	// FedoraFileLayout writes files' Metalink 3.0 answers exactly as
 	// Fedora's server does (see metalink.Options.FedoraFileLayout).
 	FedoraFileLayout bool
+	// AnswerReuse is how many clients one drawn metalink may be given to
+	// within its second when their answer depends on their country and
+	// address family alone (see metalink.Options.Reuse); 0 or 1 draws
+	// every answer afresh.
+	AnswerReuse int
 }
 
 // Geo looks up what is known of a client address.
@@ -74,6 +79,8 @@ type Server struct {
 	// draining is set by Drain; /readyz then answers 503.
 	draining atomic.Bool
 	degraded degradedLog
+	// systemClock says Options.Now is time.Now (see requestTime).
+	systemClock bool
 }
 
 // New returns a server answering from r's snapshots.
@@ -87,10 +94,11 @@ func New(r *Reloader, geo Geo, log *slog.Logger, opts Options) *Server {
 	if opts.Rand == nil {
 		opts.Rand = metalink.GlobalRand{}
 	}
-	if opts.Now == nil {
+	systemClock := opts.Now == nil
+	if systemClock {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, log: log, geo: geo, state: r, version: version.Get()}
+	return &Server{opts: opts, log: log, geo: geo, state: r, version: version.Get(), systemClock: systemClock}
 }
 
 // Handler returns the routing table wrapped in the request middleware.

@@ -39,6 +39,7 @@ type ServeConfig struct {
 	TrustedProxies    []netip.Prefix `json:"trusted_proxies"`
 	Minimum           int            `json:"minimum"`
 	MaxBandwidth      int            `json:"max_bandwidth"`
+	AnswerReuse       int            `json:"answer_reuse"`
 	MountPrefix       string         `json:"mount_prefix"`
 	MaxURLLength      int            `json:"max_url_length"`
 	AccessLog         bool           `json:"access_log"`
@@ -92,6 +93,8 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	fs.BoolVar(&c.FedoraFileLayout, "fedora-file-metalinks", envOr(env, "METALINKD_FEDORA_FILE_METALINKS", "false") == "true",
 		"write the Metalink 3.0 answer for a file (an image, not repomd.xml) exactly as Fedora's server does, without the one-piece <pieces> element that lets aria2 reject a corrupted copy and complete from the next mirror (env METALINKD_FEDORA_FILE_METALINKS=true|false)")
 	fs.IntVar(&c.MaxBandwidth, "max-bandwidth", envInt(env, "METALINKD_MAX_BANDWIDTH", 10000), "cap (`Mbit/s`) on a mirror's bandwidth in the selection weights, as Fedora's server caps it (env METALINKD_MAX_BANDWIDTH)")
+	fs.IntVar(&c.AnswerReuse, "answer-reuse", envInt(env, "METALINKD_ANSWER_REUSE", 16),
+		"give one drawn metalink to up to this many clients within the second it was drawn, when no netblock, ASN, location, cloud range, country= or protocol= singles them out and they share country and address family; each still gets a weighted shuffle independent of it; 0 or 1 draws every answer afresh (env METALINKD_ANSWER_REUSE)")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", 4096, "longest request target accepted; longer ones get 414")
 	fs.BoolVar(&c.AccessLog, "access-log", envOr(env, "METALINKD_ACCESS_LOG", "true") == "true", "log one line per request (env METALINKD_ACCESS_LOG=true|false)")
 	fs.StringVar(&c.LogFile, "log-file", env.Getenv("METALINKD_LOG_FILE"), "append the server log to `path` instead of stderr; reopened on SIGHUP (env METALINKD_LOG_FILE)")
@@ -146,6 +149,9 @@ func LoadServeConfig(env Env, args []string) (ServeConfig, error) {
 	}
 	if c.MaxBandwidth < 1 {
 		return c, usageError{"--max-bandwidth must be >= 1"}
+	}
+	if c.AnswerReuse < 0 {
+		return c, usageError{"--answer-reuse must be >= 0"}
 	}
 	c.MountPrefix = strings.Trim(c.MountPrefix, "/")
 	if c.MountPrefix != "" && store.CheckTreePath(c.MountPrefix) != "" {
@@ -330,6 +336,7 @@ func wireServer(ctx context.Context, c ServeConfig, log *slog.Logger, access io.
 		TrustedProxies: c.TrustedProxies, Minimum: c.Minimum, MaxURLLength: c.MaxURLLength, AccessLog: access,
 		AccessLogFormat: accessFormat, VerifyLocation: c.VerifyLocation, AllowIPParam: c.AllowIPParam,
 		MaxBandwidth: c.MaxBandwidth, MountPrefix: c.MountPrefix, FedoraFileLayout: c.FedoraFileLayout,
+		AnswerReuse: c.AnswerReuse,
 		Admin: rl.Guard(admin.New(admin.Options{Store: st, Log: log, Context: rctx, ClientAddr: clientAddr, Route: route,
 			Explain: explain})),
 		Metrics: c.metrics,
