@@ -55,20 +55,24 @@ func wideSnapshot(t testing.TB, n int) *Snapshot {
 	return NewSnapshot(d, testNow)
 }
 
+// nowhere is a client of no known country; repoQuery asks for the repository's
+// metalink and nothing else.
+var nowhere = Client{Addr: netip.MustParseAddr("192.0.2.9")}
+
+const repoQuery = "repo=fedora-41&arch=x86_64"
+
 // TestReuseGivesOneDrawToLimitClients checks that a drawn answer is given,
 // byte for byte, to as many clients as the limit allows within its second,
 // marked shared from the second client on, and that a fresh draw follows.
 func TestReuseGivesOneDrawToLimitClients(t *testing.T) {
 	snap := wideSnapshot(t, 30)
 	rnd := seeded()
-	nowhere := Client{Addr: netip.MustParseAddr("192.0.2.9")}
-	const raw = "repo=fedora-41&arch=x86_64"
-	first := reuseAnswer(snap, raw, nowhere, 3, testNow, rnd)
+	first := reuseAnswer(snap, repoQuery, nowhere, 3, testNow, rnd)
 	if first.Shared || first.Status != 200 || len(urlHosts(first.Body)) != 30 {
 		t.Fatalf("first answer: shared %v, status %d, %d mirrors; want a fresh answer listing 30", first.Shared, first.Status, len(urlHosts(first.Body)))
 	}
 	for i := 2; i <= 3; i++ {
-		r := reuseAnswer(snap, raw, nowhere, 3, testNow.Add(500*time.Millisecond), rnd)
+		r := reuseAnswer(snap, repoQuery, nowhere, 3, testNow.Add(500*time.Millisecond), rnd)
 		if !r.Shared || !bytes.Equal(r.Body, first.Body) {
 			t.Fatalf("answer %d: shared %v, same body %v; want the first answer again", i, r.Shared, bytes.Equal(r.Body, first.Body))
 		}
@@ -79,17 +83,17 @@ func TestReuseGivesOneDrawToLimitClients(t *testing.T) {
 			t.Errorf("answer %d: type %q, first step %v; want %q, %v", i, r.ContentType, r.FirstStep, MetalinkType, first.FirstStep)
 		}
 	}
-	fourth := reuseAnswer(snap, raw, nowhere, 3, testNow, rnd)
+	fourth := reuseAnswer(snap, repoQuery, nowhere, 3, testNow, rnd)
 	if fourth.Shared || slices.Equal(urlHosts(fourth.Body), urlHosts(first.Body)) {
 		t.Errorf("fourth answer: shared %v, same order %v; want a fresh draw", fourth.Shared, slices.Equal(urlHosts(fourth.Body), urlHosts(first.Body)))
 	}
 	// The next second has answers of its own.
-	next := reuseAnswer(snap, raw, nowhere, 3, testNow.Add(time.Second), rnd)
+	next := reuseAnswer(snap, repoQuery, nowhere, 3, testNow.Add(time.Second), rnd)
 	if next.Shared || slices.Equal(urlHosts(next.Body), urlHosts(fourth.Body)) {
 		t.Errorf("next second: shared %v, same order as the last draw %v; want a fresh draw", next.Shared, slices.Equal(urlHosts(next.Body), urlHosts(fourth.Body)))
 	}
 	// Metalink 4 answers are kept apart from Metalink 3.0 ones.
-	q := ParseQuery(raw)
+	q := ParseQuery(repoQuery)
 	m4 := Answer(nil, snap, &q, true, nowhere, Options{Minimum: DefaultMinimum, Rand: rnd, Now: testNow, Reuse: 3, Meta4: true})
 	if m4.ContentType != Metalink4Type || m4.Shared {
 		t.Errorf("Metalink 4 answer: type %q, shared %v; want a fresh %q", m4.ContentType, m4.Shared, Metalink4Type)
@@ -107,29 +111,28 @@ func TestReuseGivesOneDrawToLimitClients(t *testing.T) {
 func TestReuseOnlyForClientsAlike(t *testing.T) {
 	snap := fixtureSnapshot(t)
 	rnd := seeded()
-	const raw = "repo=fedora-41&arch=x86_64"
 	plainDE := Client{Addr: netip.MustParseAddr("192.0.2.10"), Country: "DE"}
-	made := reuseAnswer(snap, raw, plainDE, 100, testNow, rnd)
-	if again := reuseAnswer(snap, raw, plainDE, 100, testNow, rnd); !again.Shared || !bytes.Equal(again.Body, made.Body) {
+	made := reuseAnswer(snap, repoQuery, plainDE, 100, testNow, rnd)
+	if again := reuseAnswer(snap, repoQuery, plainDE, 100, testNow, rnd); !again.Shared || !bytes.Equal(again.Body, made.Body) {
 		t.Fatalf("a second client of Germany was not given the first one's answer")
 	}
 	for _, tt := range []struct {
-		name, raw string
-		c         Client
-		first     string // the host the answer must list first
+		name, repoQuery string
+		c               Client
+		first           string // the host the answer must list first
 	}{
-		{"netblock", raw, Client{Addr: netip.MustParseAddr("198.51.100.7"), Country: "DE"}, "campus.example"},
-		{"wider netblock", raw, Client{Addr: netip.MustParseAddr("198.51.7.7"), Country: "DE"}, "wide.example"},
-		{"ASN", raw, Client{Addr: netip.MustParseAddr("192.0.2.11"), Country: "DE", ASN: 64500}, "isp.example"},
-		{"location", raw + "&location=us-east-1", plainDE, "bucket.s3.us-east-1.amazonaws.com"},
-		{"cloud range", raw, Client{Addr: netip.MustParseAddr("203.0.113.5"), Country: "DE"}, "bucket.s3.us-east-1.amazonaws.com"},
-		{"country=", raw + "&country=JP", plainDE, "jp.example"},
-		{"protocol=", raw + "&protocol=rsync", plainDE, "de1.example"},
-		{"other country", raw, Client{Addr: netip.MustParseAddr("192.0.2.12"), Country: "FR"}, "fr.example"},
+		{"netblock", repoQuery, Client{Addr: netip.MustParseAddr("198.51.100.7"), Country: "DE"}, "campus.example"},
+		{"wider netblock", repoQuery, Client{Addr: netip.MustParseAddr("198.51.7.7"), Country: "DE"}, "wide.example"},
+		{"ASN", repoQuery, Client{Addr: netip.MustParseAddr("192.0.2.11"), Country: "DE", ASN: 64500}, "isp.example"},
+		{"location", repoQuery + "&location=us-east-1", plainDE, "bucket.s3.us-east-1.amazonaws.com"},
+		{"cloud range", repoQuery, Client{Addr: netip.MustParseAddr("203.0.113.5"), Country: "DE"}, "bucket.s3.us-east-1.amazonaws.com"},
+		{"country=", repoQuery + "&country=JP", plainDE, "jp.example"},
+		{"protocol=", repoQuery + "&protocol=rsync", plainDE, "de1.example"},
+		{"other country", repoQuery, Client{Addr: netip.MustParseAddr("192.0.2.12"), Country: "FR"}, "fr.example"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for i := range 3 {
-				r := reuseAnswer(snap, tt.raw, tt.c, 100, testNow, rnd)
+				r := reuseAnswer(snap, tt.repoQuery, tt.c, 100, testNow, rnd)
 				if bytes.Equal(r.Body, made.Body) {
 					t.Fatalf("answer %d is the German client's", i)
 				}
@@ -149,19 +152,17 @@ func TestReuseOnlyForClientsAlike(t *testing.T) {
 func TestReuseFollowsSnapshots(t *testing.T) {
 	snap := wideSnapshot(t, 10)
 	rnd := seeded()
-	nowhere := Client{Addr: netip.MustParseAddr("192.0.2.9")}
-	const raw = "repo=fedora-41&arch=x86_64"
-	old := reuseAnswer(snap, raw, nowhere, 100, testNow, rnd)
+	old := reuseAnswer(snap, repoQuery, nowhere, 100, testNow, rnd)
 	gone := urlHosts(old.Body)[0]
 	name := strings.TrimSuffix(gone, ".example")
 	next := snap.Patch(&store.ChangeSet{Mirrors: []store.MirrorChange{{Name: name}}}, testNow)
 	for i := range 5 {
-		r := reuseAnswer(next, raw, nowhere, 100, testNow, rnd)
+		r := reuseAnswer(next, repoQuery, nowhere, 100, testNow, rnd)
 		if hosts := urlHosts(r.Body); len(hosts) != 9 || slices.Contains(hosts, gone) {
 			t.Fatalf("answer %d from the patched snapshot lists %v, want the 9 mirrors left", i, hosts)
 		}
 	}
-	if r := reuseAnswer(snap, raw, nowhere, 100, testNow, rnd); !r.Shared || !bytes.Equal(r.Body, old.Body) {
+	if r := reuseAnswer(snap, repoQuery, nowhere, 100, testNow, rnd); !r.Shared || !bytes.Equal(r.Body, old.Body) {
 		t.Errorf("the old snapshot lost its answer")
 	}
 }
@@ -173,9 +174,8 @@ func TestReuseBudget(t *testing.T) {
 	ReuseBudget = 0
 	snap := wideSnapshot(t, 10)
 	rnd := seeded()
-	nowhere := Client{Addr: netip.MustParseAddr("192.0.2.9")}
 	for i := range 3 {
-		r := reuseAnswer(snap, "repo=fedora-41&arch=x86_64", nowhere, 100, testNow, rnd)
+		r := reuseAnswer(snap, repoQuery, nowhere, 100, testNow, rnd)
 		if r.Shared || len(urlHosts(r.Body)) != 10 {
 			t.Fatalf("answer %d: shared %v, %d mirrors; want a fresh answer listing 10", i, r.Shared, len(urlHosts(r.Body)))
 		}
@@ -196,11 +196,10 @@ func TestReusedAnswersStayWeighted(t *testing.T) {
 	d.Normalize()
 	snap := NewSnapshot(d, testNow)
 	rnd := rand.New(rand.NewPCG(3, 4))
-	nowhere := Client{Addr: netip.MustParseAddr("192.0.2.9")}
 	const answers = 8000
 	fast, shared := 0, 0
 	for i := range answers {
-		r := reuseAnswer(snap, "repo=fedora-41&arch=x86_64", nowhere, 8, testNow.Add(time.Duration(i/100)*time.Second), rnd)
+		r := reuseAnswer(snap, repoQuery, nowhere, 8, testNow.Add(time.Duration(i/100)*time.Second), rnd)
 		if urlHosts(r.Body)[0] == "fast.example" {
 			fast++
 		}
