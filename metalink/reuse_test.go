@@ -215,3 +215,33 @@ func TestReusedAnswersStayWeighted(t *testing.T) {
 		t.Errorf("%d of %d answers shared, want 7 in 8", shared, answers)
 	}
 }
+
+// TestReuseConcurrent has clients answered at once from one snapshot, as
+// the server's goroutines are: every answer lists every mirror, whether it
+// was drawn or reused (run with -race to check the sharing itself).
+func TestReuseConcurrent(t *testing.T) {
+	snap := wideSnapshot(t, 40)
+	const goroutines, each = 8, 300
+	errs := make(chan string, goroutines)
+	for g := range goroutines {
+		go func() {
+			q := ParseQuery(repoQuery)
+			for i := range each {
+				// The global generator, as the server uses, so that
+				// goroutines share nothing but the snapshot.
+				now := testNow.Add(time.Duration(i/50) * time.Second)
+				r := Answer(nil, snap, &q, true, nowhere, Options{Minimum: DefaultMinimum, Rand: GlobalRand{}, Now: now, Reuse: 4, Meta4: (g+i)%3 == 0})
+				if hosts := urlHosts(r.Body); r.Status != 200 || len(hosts) != 40 {
+					errs <- fmt.Sprintf("goroutine %d, answer %d: status %d, %d mirrors", g, i, r.Status, len(hosts))
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range goroutines {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
