@@ -85,10 +85,8 @@ func Answer(dst []byte, snap *Snapshot, q *Query, isMetalink bool, c Client, o O
 		return reusedAnswer(dst, snap, t.dir, sel, meta4, o)
 	}
 	sel.finish(o.Minimum)
-	var protos []string
-	if q.HasProtocol {
-		protos = splitList(q.Protocol, false)
-	}
+	// The protocol= list begin parsed, nil when the query has none.
+	protos := sel.protos
 	if isMetalink && t.file != nil {
 		return fileAnswer(dst, snap, t.file, sel, protos, meta4, o.FedoraFileLayout, o.Now)
 	}

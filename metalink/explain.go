@@ -103,11 +103,7 @@ func Explain(snap *Snapshot, q *Query, c Client, o Options) Explanation {
 	s := &selector{explain: true}
 	s.run(snap, t.dir, q, c, o)
 	e := Explanation{Status: http.StatusOK, Directory: t.dir.Path, Country: s.country, Family: int(s.family), ASN: c.ASN}
-	var protos []string
-	if q.HasProtocol {
-		protos = splitList(q.Protocol, false)
-	}
-	filter, _ := protocolFilter(snap, s.out, protos)
+	filter, _ := protocolFilter(snap, s.out, s.protos)
 	reason := make([]Reason, len(snap.mirrors))
 	for i, id := range s.out {
 		m := &snap.mirrors[id]
