@@ -262,3 +262,58 @@ func TestSlowReaderIsCutOff(t *testing.T) {
 	}
 	t.Fatalf("%d requests written without the server closing the connection", maxRequests)
 }
+
+// TestIdleKeptAliveIsClosed leaves a kept-alive connection without a new
+// request: --idle-timeout must make the server close it.
+func TestIdleKeptAliveIsClosed(t *testing.T) {
+	addr := serveDemo(t, "--idle-timeout", "1s", "--read-timeout", "1m", "--write-timeout", "1m")
+	c, err := keptAlive(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	if err := closedByServer(c, time.Minute); err != nil {
+		t.Fatalf("idle kept-alive connection: %v", err)
+	}
+	if waited := time.Since(start); waited < 500*time.Millisecond {
+		t.Errorf("closed %v after its answer, before the idle timeout of 1s", waited)
+	}
+}
+
+// TestSlowBodyIsCutOff drips a request's body after its headers:
+// --read-timeout must make the server close the connection, although the
+// answer does not read the body (net/http reads it after the answer, to
+// keep the connection).
+func TestSlowBodyIsCutOff(t *testing.T) {
+	addr := serveDemo(t, "--read-timeout", "1s", "--write-timeout", "1m", "--idle-timeout", "1m")
+	c, err := dialFrom("127.0.0.1", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	closed := make(chan error, 1)
+	go func() { closed <- closedByServer(c, time.Minute) }()
+	start := time.Now()
+	io.WriteString(c, "POST /metalink?repo=fedora-41&arch=x86_64 HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n")
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	dripped := 0
+	for {
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Fatalf("slow body: %v", err)
+			}
+			if waited := time.Since(start); waited < 500*time.Millisecond {
+				t.Errorf("cut off after %v, before the read timeout of 1s", waited)
+			}
+			t.Logf("slow body cut off after %d dripped bytes", dripped)
+			return
+		case <-tick.C:
+			if _, err := io.WriteString(c, "x"); err == nil {
+				dripped++
+			}
+		}
+	}
+}

@@ -21,7 +21,25 @@ type ConnLimits struct {
 	// beyond it a connection is answered 429 and closed. 0 means no limit.
 	// Behind a proxy every connection comes from the proxy: leave it off.
 	PerClient int
+	// IdleTimeout closes a connection that has waited this long for a
+	// request: kept alive after an answer, or connected without one yet.
+	// 0 means never.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose request has been in progress
+	// this long, counted from the end of its headers as http.Server counts
+	// its WriteTimeout: a client that does not read its answer is cut off.
+	// 0 means never.
+	WriteTimeout time.Duration
 }
+
+// The limiter enforces IdleTimeout and WriteTimeout itself, in place of
+// http.Server's timeouts of the same names: those set and clear a
+// deadline on the socket around every request, each a change to the
+// runtime's timer heap, and cost a request of a small answer about a
+// tenth of its time. The limiter already learns of every connection's
+// state changes, keeps the connections of each state in the order they
+// entered it, and closes the expired ones from the front of each list on a
+// tick: a connection is closed between its timeout and one tick later.
 
 // ConnLimiter is a listener that applies ConnLimits. Its ConnState method
 // must be the http.Server's ConnState hook: it tells which connections
@@ -31,17 +49,27 @@ type ConnLimiter struct {
 	limits ConnLimits
 	log    *slog.Logger
 
-	mu        sync.Mutex
-	open      int
-	idle      idleList
-	perClient map[netip.Addr]int
-	shed      uint64 // idle connections closed for new ones
-	refused   uint64 // connections refused
+	mu   sync.Mutex
+	open int
+	// idle lists the connections waiting for a request, busy those with a
+	// request in progress, each in the order they entered that state.
+	idle, busy connList
+	perClient  map[netip.Addr]int
+	shed       uint64 // idle connections closed for new ones
+	// idleClosed and writeTimedOut count the connections closed at
+	// IdleTimeout and at WriteTimeout.
+	idleClosed, writeTimedOut uint64
+	refused                   uint64 // connections refused
 	// refusedPerClient counts the refusals at the per-client limit.
 	refusedPerClient uint64
 	warned           time.Time
 	// lingering bounds the refused connections still being answered.
 	lingering chan struct{}
+	// epoch is the origin of the connections' since times; done stops
+	// the sweep of expired connections when the listener is closed.
+	epoch    time.Time
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
 // limitedConn is an accepted connection; its fields other than Conn are
@@ -50,23 +78,25 @@ type limitedConn struct {
 	net.Conn
 	l      *ConnLimiter
 	client netip.Addr
-	// prev and next link the connection into the idle list while isIdle.
+	// prev and next link the connection into the list on, the idle or
+	// the busy list, which it entered at since (from the limiter's epoch).
 	prev, next *limitedConn
-	isIdle     bool
+	on         *connList
+	since      time.Duration
 	released   bool // no longer counted as open
 }
 
-// idleList lists the idle connections, idle longest first. The links are
-// the connections' own, so that a connection going idle after each request
-// allocates nothing.
-type idleList struct {
+// connList lists connections, the one that entered it first at the front.
+// The links are the connections' own, so that a connection changing state
+// around each request allocates nothing.
+type connList struct {
 	front, back *limitedConn
 	n           int
 }
 
-// pushBack adds lc, which is not idle, at the back.
-func (q *idleList) pushBack(lc *limitedConn) {
-	lc.prev, lc.next, lc.isIdle = q.back, nil, true
+// pushBack adds lc, which is in no list, at the back.
+func (q *connList) pushBack(lc *limitedConn) {
+	lc.prev, lc.next, lc.on = q.back, nil, q
 	if q.back != nil {
 		q.back.next = lc
 	} else {
@@ -76,8 +106,8 @@ func (q *idleList) pushBack(lc *limitedConn) {
 	q.n++
 }
 
-// remove takes out lc, which is idle.
-func (q *idleList) remove(lc *limitedConn) {
+// remove takes out lc, which is in q.
+func (q *connList) remove(lc *limitedConn) {
 	if lc.prev != nil {
 		lc.prev.next = lc.next
 	} else {
@@ -88,15 +118,86 @@ func (q *idleList) remove(lc *limitedConn) {
 	} else {
 		q.back = lc.prev
 	}
-	lc.prev, lc.next, lc.isIdle = nil, nil, false
+	lc.prev, lc.next, lc.on = nil, nil, nil
 	q.n--
 }
 
-// NewConnLimiter wraps ln; limits.Max below 1 is taken as 1.
+// NewConnLimiter wraps ln; limits.Max below 1 is taken as 1. With a
+// timeout set, it sweeps expired connections until Close.
 func NewConnLimiter(ln net.Listener, limits ConnLimits, log *slog.Logger) *ConnLimiter {
 	limits.Max = max(limits.Max, 1)
-	return &ConnLimiter{Listener: ln, limits: limits, log: log, perClient: map[netip.Addr]int{},
-		lingering: make(chan struct{}, maxLingering)}
+	l := &ConnLimiter{Listener: ln, limits: limits, log: log, perClient: map[netip.Addr]int{},
+		lingering: make(chan struct{}, maxLingering), epoch: time.Now(), done: make(chan struct{})}
+	if tick := sweepTick(limits); tick > 0 {
+		go l.sweepEvery(tick)
+	}
+	return l
+}
+
+// sweepTick is how often expired connections are looked for: a tenth of
+// the shorter timeout, between 10 ms and a second; 0 when neither is set.
+func sweepTick(limits ConnLimits) time.Duration {
+	shortest := time.Duration(0)
+	for _, d := range []time.Duration{limits.IdleTimeout, limits.WriteTimeout} {
+		if d > 0 && (shortest == 0 || d < shortest) {
+			shortest = d
+		}
+	}
+	if shortest == 0 {
+		return 0
+	}
+	return min(max(shortest/10, 10*time.Millisecond), time.Second)
+}
+
+// Close stops the sweep and closes the listener.
+func (l *ConnLimiter) Close() error {
+	l.stopOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// sweepEvery closes expired connections every tick until Close.
+func (l *ConnLimiter) sweepEvery(tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.done:
+			return
+		case <-t.C:
+			l.sweep()
+		}
+	}
+}
+
+// sweep closes the connections idle for IdleTimeout or busy for
+// WriteTimeout. Each list is in the order its connections entered it, so
+// the expired ones are at its front.
+func (l *ConnLimiter) sweep() {
+	var victims []*limitedConn
+	l.mu.Lock()
+	now := time.Since(l.epoch)
+	victims = l.expiredLocked(&l.idle, l.limits.IdleTimeout, now, victims, &l.idleClosed)
+	victims = l.expiredLocked(&l.busy, l.limits.WriteTimeout, now, victims, &l.writeTimedOut)
+	l.mu.Unlock()
+	// net/http sees its read or write fail and ends the connection, as at
+	// its own deadlines.
+	for _, lc := range victims {
+		lc.Conn.Close()
+	}
+}
+
+// expiredLocked releases the connections of q that entered it timeout or
+// more before now, appends them to victims and counts them in *n.
+func (l *ConnLimiter) expiredLocked(q *connList, timeout, now time.Duration, victims []*limitedConn, n *uint64) []*limitedConn {
+	if timeout <= 0 {
+		return victims
+	}
+	for lc := q.front; lc != nil && now-lc.since >= timeout; lc = q.front {
+		l.releaseLocked(lc)
+		victims = append(victims, lc)
+		*n++
+	}
+	return victims
 }
 
 // Refusals of a connection, written before it is closed.
@@ -193,8 +294,8 @@ func (l *ConnLimiter) refusedLocked(why string) {
 
 // releaseLocked stops counting lc as open; it is safe to call twice.
 func (l *ConnLimiter) releaseLocked(lc *limitedConn) {
-	if lc.isIdle {
-		l.idle.remove(lc)
+	if lc.on != nil {
+		lc.on.remove(lc)
 	}
 	if lc.released {
 		return
@@ -227,25 +328,33 @@ func (c *limitedConn) CloseWrite() error {
 	return nil
 }
 
-// ConnState is the http.Server hook that tracks which connections are idle:
-// new ones until their first request is read, and kept-alive ones between
-// requests.
+// ConnState is the http.Server hook that tracks which connections are idle
+// (new ones until their first request is read, and kept-alive ones between
+// requests) and which are busy with a request.
 func (l *ConnLimiter) ConnState(c net.Conn, state http.ConnState) {
 	lc, ok := c.(*limitedConn)
 	if !ok {
 		return
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	var to *connList
 	switch state {
 	case http.StateNew, http.StateIdle:
-		if !lc.isIdle && !lc.released {
-			l.idle.pushBack(lc)
-		}
-	default:
-		if lc.isIdle {
-			l.idle.remove(lc)
-		}
+		to = &l.idle
+	case http.StateActive:
+		to = &l.busy
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if lc.released {
+		// Shed or timed out: no longer listed.
+		return
+	}
+	if lc.on != nil {
+		lc.on.remove(lc)
+	}
+	if to != nil {
+		lc.since = time.Since(l.epoch)
+		to.pushBack(lc)
 	}
 }
 
@@ -255,24 +364,37 @@ type ConnStats struct {
 	Shed, Refused uint64
 	// RefusedPerClient is the part of Refused at the per-client limit.
 	RefusedPerClient uint64
+	// IdleClosed and WriteTimedOut count the connections closed at
+	// IdleTimeout and at WriteTimeout.
+	IdleClosed, WriteTimedOut uint64
 }
 
 // Stats returns the limiter's counters.
 func (l *ConnLimiter) Stats() ConnStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return ConnStats{Open: l.open, Idle: l.idle.n, Shed: l.shed, Refused: l.refused, RefusedPerClient: l.refusedPerClient}
+	return ConnStats{Open: l.open, Idle: l.idle.n, Shed: l.shed, Refused: l.refused, RefusedPerClient: l.refusedPerClient,
+		IdleClosed: l.idleClosed, WriteTimedOut: l.writeTimedOut}
 }
 
 // LimitBody bounds every request body to n bytes: reading past it fails
-// and the connection is closed after the answer.
-func LimitBody(h http.Handler, n int64) http.Handler {
+// and the connection is closed after the answer. With readTimeout above
+// 0, a body must have arrived readTimeout after its headers, or reading it
+// fails and the connection is closed. The deadline is set only on requests
+// that have a body (http.Server's ReadTimeout would set it on every
+// request), so that the answers, which have none, pay nothing for it.
+func LimitBody(h http.Handler, n int64, readTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hasBody := r.Body != nil && r.Body != http.NoBody
+		if hasBody && readTimeout > 0 {
+			// net/http clears it before the connection's next request.
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(readTimeout))
+		}
 		if r.ContentLength > n {
 			http.Error(w, http.StatusText(http.StatusRequestEntityTooLarge), http.StatusRequestEntityTooLarge)
 			return
 		}
-		if r.Body != nil && r.Body != http.NoBody {
+		if hasBody {
 			r.Body = http.MaxBytesReader(w, r.Body, n)
 		}
 		h.ServeHTTP(w, r)

@@ -45,6 +45,8 @@ var (
 	connsShedDesc    = desc("metalinkd_connections_shed_total", "Idle connections closed to make room for new ones at the connection limit.")
 	connsRefusedDesc = desc("metalinkd_connections_refused_total",
 		"Connections refused: limit (503, every connection busy) or per_client (429).", "reason")
+	connsTimedOutDesc = desc("metalinkd_connections_timed_out_total",
+		"Connections closed at a timeout: idle (no request for --idle-timeout) or write (a request in progress for --write-timeout).", "timeout")
 )
 
 // Describe sends every metric's descriptor.
@@ -52,7 +54,7 @@ func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{requestsDesc, stepsDesc, locationDesc, snapshotAgeDesc, snapshotSizeDesc,
 		storeStateDesc, servingCacheDesc, mirrorEnabledDesc, mirrorDirsDesc, mirrorReportAgeDesc, mirrorStateDesc,
 		mirrorCrawlAgeDesc, crawlAgeDesc, crawlMirrorsDesc,
-		connsOpenDesc, connsIdleDesc, connsShedDesc, connsRefusedDesc} {
+		connsOpenDesc, connsIdleDesc, connsShedDesc, connsRefusedDesc, connsTimedOutDesc} {
 		ch <- d
 	}
 	describeStats(ch)
@@ -88,6 +90,8 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(connsShedDesc, prometheus.CounterValue, float64(st.Shed))
 		ch <- prometheus.MustNewConstMetric(connsRefusedDesc, prometheus.CounterValue, float64(st.Refused-st.RefusedPerClient), "limit")
 		ch <- prometheus.MustNewConstMetric(connsRefusedDesc, prometheus.CounterValue, float64(st.RefusedPerClient), "per_client")
+		ch <- prometheus.MustNewConstMetric(connsTimedOutDesc, prometheus.CounterValue, float64(st.IdleClosed), "idle")
+		ch <- prometheus.MustNewConstMetric(connsTimedOutDesc, prometheus.CounterValue, float64(st.WriteTimedOut), "write")
 	}
 }
 

@@ -27,7 +27,7 @@ func limitFlags(env Env, fs *flag.FlagSet, l *ServeLimits) {
 		"most connections open at once, by default 80% of the file descriptor limit (at most 50000); beyond it a new connection replaces the longest idle one, or gets 503 when none is idle (env METALINKD_MAX_CONNS)")
 	fs.IntVar(&l.MaxConnsPerClient, "max-conns-per-client", envInt(env, "METALINKD_MAX_CONNS_PER_CLIENT", 0),
 		"most connections one client address may hold open, 0 for no limit; leave it 0 behind a proxy, whose address every connection has (env METALINKD_MAX_CONNS_PER_CLIENT)")
-	fs.DurationVar(&l.ReadTimeout, "read-timeout", 30*time.Second, "time allowed to read a whole request, body included")
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", 30*time.Second, "time allowed to read a request's body, from the end of its headers")
 	fs.DurationVar(&l.WriteTimeout, "write-timeout", 60*time.Second, "time allowed to write an answer; a client that does not read it is cut off")
 	fs.IntVar(&l.MaxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block accepted; larger ones get 431")
 	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted; larger ones get 413")
@@ -46,13 +46,16 @@ func listen(c ServeConfig, handler http.Handler, log *slog.Logger) (*http.Server
 	if err != nil {
 		return nil, nil, err
 	}
-	lim := server.NewConnLimiter(ln, server.ConnLimits{Max: c.MaxConns, PerClient: c.MaxConnsPerClient}, log)
+	// The idle and write timeouts are the limiter's, the read timeout is
+	// set on requests with a body only: http.Server's own would set
+	// deadlines around every request, at a tenth of a small answer's cost.
+	// The headers' timeout stays http.Server's, which alone sees when a
+	// request's first bytes arrive.
+	lim := server.NewConnLimiter(ln, server.ConnLimits{Max: c.MaxConns, PerClient: c.MaxConnsPerClient,
+		IdleTimeout: c.IdleTimeout, WriteTimeout: c.WriteTimeout}, log)
 	srv := &http.Server{
-		Handler:           server.LimitBody(handler, c.MaxBodyBytes),
+		Handler:           server.LimitBody(handler, c.MaxBodyBytes, c.ReadTimeout),
 		ReadHeaderTimeout: c.ReadHeaderTimeout,
-		ReadTimeout:       c.ReadTimeout,
-		WriteTimeout:      c.WriteTimeout,
-		IdleTimeout:       c.IdleTimeout,
 		MaxHeaderBytes:    c.MaxHeaderBytes,
 		ConnState:         lim.ConnState,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
