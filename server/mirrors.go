@@ -73,52 +73,21 @@ func quality(params string) float64 {
 // server does (so /metalink, /mirrorlist and /pub/fedora/metalink all work).
 // A metalink comes as Metalink 4 when the path ends in /metalink.meta4, the
 // client prefers application/metalink4+xml, or the query has meta4=1.
+//
+// The answer is computed by computeAnswer and written from here, whose frame is
+// small: net/http's writing of the headers takes about 3 KB of stack, and
+// with the query and options of the answer still on the stack below it a
+// request outgrew the 8 KB that a connection's goroutine keeps between
+// requests. The collector halves an idle goroutine's stack, so every
+// collection made every busy connection copy its stack back.
 func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	if !isAnswerPath(r.URL.Path) {
 		http.NotFound(w, r)
 		return
 	}
-	meta4Path := strings.HasSuffix(r.URL.Path, meta4Suffix)
-	isMetalink := meta4Path || strings.HasSuffix(r.URL.Path, "/metalink")
-	meta4 := meta4Path || isMetalink && prefersMeta4(r.Header["Accept"])
-	q := metalink.ParseQuery(r.URL.RawQuery)
-	now := s.requestTime(w)
 	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
 	var resp metalink.Response
-	var country string
-	snap := s.state.Snapshot()
-	addr, claimed, ok := s.clientAddr(r, q.IP)
-	if !ok {
-		msg := "Cannot parse client IP address: " + strconv.Quote(q.IP)
-		if meta4 || isMetalink && q.Meta4 {
-			resp = metalink.Meta4Failure((*bp)[:0], http.StatusBadRequest, msg, now)
-		} else {
-			resp = metalink.Failure((*bp)[:0], isMetalink, http.StatusBadRequest, msg, now)
-		}
-	} else {
-		geoAddr := addr
-		if claimed.IsValid() {
-			geoAddr = claimed
-		}
-		g := s.geo.Lookup(geoAddr)
-		country = g.Country
-		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
-		resp = metalink.Answer((*bp)[:0], snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4,
-			MountPrefix: s.opts.MountPrefix, FedoraFileLayout: s.opts.FedoraFileLayout, Reuse: s.opts.AnswerReuse})
-	}
-	noteAnswer(w, addr, resp.FirstStep, q.Location)
-	if st := s.opts.Stats; st != nil {
-		a := answer{now: now, repo: q.Repo, arch: q.Arch, country: country, location: q.Location, step: resp.FirstStep}
-		// Counted as Fedora's countme reports count: GET answered 200 or 302.
-		if r.Method == http.MethodGet && (resp.Status == http.StatusOK || resp.Status == http.StatusFound) {
-			a.countme = countmeBucket(q.Countme)
-		}
-		st.count(&a)
-	}
-	if q.Redirect && !isMetalink {
-		noteRedirect(w)
-	}
+	vary := s.computeAnswer(w, r, (*bp)[:0], &resp)
 	h := w.Header()
 	switch resp.ContentType {
 	case metalink.MetalinkType:
@@ -128,7 +97,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	default:
 		h["Content-Type"] = mirrorlistType
 	}
-	if isMetalink && !meta4Path {
+	if vary {
 		h["Vary"] = varyAccept
 	}
 	if resp.ContentLength != nil {
@@ -147,4 +116,51 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	if !resp.Shared && cap(resp.Body) <= 1<<20 {
 		*bp = resp.Body[:0]
 	}
+	bufPool.Put(bp)
+}
+
+// computeAnswer computes the answer to r into *resp, rendered into dst unless it
+// is shared, and reports whether it varies with the Accept header.
+//
+//go:noinline
+func (s *Server) computeAnswer(w http.ResponseWriter, r *http.Request, dst []byte, resp *metalink.Response) (vary bool) {
+	meta4Path := strings.HasSuffix(r.URL.Path, meta4Suffix)
+	isMetalink := meta4Path || strings.HasSuffix(r.URL.Path, "/metalink")
+	meta4 := meta4Path || isMetalink && prefersMeta4(r.Header["Accept"])
+	q := metalink.ParseQuery(r.URL.RawQuery)
+	now := s.requestTime(w)
+	var country string
+	snap := s.state.Snapshot()
+	addr, claimed, ok := s.clientAddr(r, q.IP)
+	if !ok {
+		msg := "Cannot parse client IP address: " + strconv.Quote(q.IP)
+		if meta4 || isMetalink && q.Meta4 {
+			*resp = metalink.Meta4Failure(dst, http.StatusBadRequest, msg, now)
+		} else {
+			*resp = metalink.Failure(dst, isMetalink, http.StatusBadRequest, msg, now)
+		}
+	} else {
+		geoAddr := addr
+		if claimed.IsValid() {
+			geoAddr = claimed
+		}
+		g := s.geo.Lookup(geoAddr)
+		country = g.Country
+		c := metalink.Client{Addr: addr, Claimed: claimed, Country: g.Country, ASN: g.ASN}
+		*resp = metalink.Answer(dst, snap, &q, isMetalink, c, metalink.Options{Minimum: s.opts.Minimum, Rand: s.opts.Rand, Now: now, VerifyLocation: s.opts.VerifyLocation, MaxBandwidth: s.opts.MaxBandwidth, Meta4: meta4,
+			MountPrefix: s.opts.MountPrefix, FedoraFileLayout: s.opts.FedoraFileLayout, Reuse: s.opts.AnswerReuse})
+	}
+	noteAnswer(w, addr, resp.FirstStep, q.Location)
+	if st := s.opts.Stats; st != nil {
+		a := answer{now: now, repo: q.Repo, arch: q.Arch, country: country, location: q.Location, step: resp.FirstStep}
+		// Counted as Fedora's countme reports count: GET answered 200 or 302.
+		if r.Method == http.MethodGet && (resp.Status == http.StatusOK || resp.Status == http.StatusFound) {
+			a.countme = countmeBucket(q.Countme)
+		}
+		st.count(&a)
+	}
+	if q.Redirect && !isMetalink {
+		noteRedirect(w)
+	}
+	return isMetalink && !meta4Path
 }
