@@ -84,6 +84,12 @@ type limitedConn struct {
 	on         *connList
 	since      time.Duration
 	released   bool // no longer counted as open
+	// held is the write kept back while the connection holds an answer;
+	// vec and bufs list it with the next for writev. Only the
+	// connection's own goroutine uses them (see coalesce.go).
+	held *[]byte
+	vec  [2][]byte
+	bufs net.Buffers
 }
 
 // connList lists connections, the one that entered it first at the front.

@@ -110,7 +110,7 @@ func (s *Server) mirrors(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.Status)
 	if r.Method != http.MethodHead {
-		w.Write(resp.Body)
+		writeHeld(w, r, resp.Body)
 	}
 	// A shared answer belongs to the snapshot: the buffer stays the pool's.
 	if !resp.Shared && cap(resp.Body) <= 1<<20 {

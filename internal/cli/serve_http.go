@@ -58,6 +58,7 @@ func listen(c ServeConfig, handler http.Handler, log *slog.Logger) (*http.Server
 		ReadHeaderTimeout: c.ReadHeaderTimeout,
 		MaxHeaderBytes:    c.MaxHeaderBytes,
 		ConnState:         lim.ConnState,
+		ConnContext:       server.ConnContext,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return srv, lim, nil
