@@ -98,6 +98,16 @@ func writeHeld(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	lc.hold()
-	w.Write(body)
-	lc.release()
+	if _, err := w.Write(body); err == nil {
+		// The end of the body that net/http still buffers leaves now,
+		// with the write held back (a body of 4 to 8 KB).
+		if f, ok := w.(interface{ FlushError() error }); ok {
+			f.FlushError()
+		}
+	}
+	if err := lc.release(); err != nil {
+		if sw, ok := w.(*statusWriter); ok {
+			sw.gone = true
+		}
+	}
 }

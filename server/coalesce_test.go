@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -122,10 +123,11 @@ func TestAnswersCoalescedIntact(t *testing.T) {
 			writeHeld(w, r, body)
 		}
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln := &countingListener{Listener: tcp}
 	lim := NewConnLimiter(ln, ConnLimits{Max: 10}, nil)
 	srv := &http.Server{Handler: h, ConnState: lim.ConnState, ConnContext: ConnContext, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(lim)
@@ -136,6 +138,7 @@ func TestAnswersCoalescedIntact(t *testing.T) {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	for _, n := range []int{0, 1, holdMin - 1, holdMin, 3000, 3900, maxHeld - 1, maxHeld, maxHeld + 1, 8000, 18089, 400_000} {
 		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			before := ln.writes.Load()
 			fmt.Fprintf(c, "%s /?n=%d HTTP/1.1\r\nHost: test\r\n\r\n", method, n)
 			req, _ := http.NewRequest(method, "/", nil)
 			resp, err := http.ReadResponse(br, req)
@@ -159,6 +162,41 @@ func TestAnswersCoalescedIntact(t *testing.T) {
 					t.Fatalf("%s of %d bytes: byte %d is %q", method, n, i, b)
 				}
 			}
+			// Write counts the writes that did not go out as a writev: an
+			// answer too large for net/http's buffer must have left whole
+			// in one, and a small one in a single write (the answers in
+			// between, with the headers about the buffer's size, either).
+			writes := ln.writes.Load() - before
+			large := method == http.MethodGet && n > maxHeld
+			small := method == http.MethodHead || n < maxHeld-512
+			if large && writes != 0 || small && writes != 1 || writes > 1 {
+				t.Errorf("%s of %d bytes: %d plain writes", method, n, writes)
+			}
 		}
 	}
+}
+
+// countingListener accepts TCP connections that count their plain writes;
+// a writev reaches the TCP connection's own method uncounted.
+type countingListener struct {
+	net.Listener
+	writes atomic.Int64
+}
+
+type countingConn struct {
+	*net.TCPConn
+	writes *atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c.(*net.TCPConn), &l.writes}, nil
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.TCPConn.Write(p)
 }

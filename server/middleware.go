@@ -58,6 +58,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// FlushError sends what the answer has buffered, if the ResponseWriter it
+// wraps can.
+func (w *statusWriter) FlushError() error {
+	f, ok := w.ResponseWriter.(interface{ FlushError() error })
+	if !ok {
+		return nil
+	}
+	err := f.FlushError()
+	if err != nil {
+		w.gone = true
+	}
+	return err
+}
+
 // requestTime is the time an answer is computed for: when the request came
 // in, read once by the middleware, unless the server was given a clock of
 // its own.
