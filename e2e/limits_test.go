@@ -208,6 +208,17 @@ func idleFlood(t *testing.T, limit, start int, addr string) {
 // headers' whole time (--read-header-timeout) has passed.
 func TestSlowlorisIsCutOff(t *testing.T) {
 	addr := serveDemo(t, "--read-header-timeout", "1s", "--read-timeout", "1m", "--idle-timeout", "1m")
+	lines := dripUntilCut(t, addr, "GET /metalink?repo=fedora-41&arch=x86_64 HTTP/1.1\r\nHost: test\r\n",
+		func(i int) string { return fmt.Sprintf("X-Drip-%d: 1\r\n", i) })
+	t.Logf("slowloris cut off after %d dripped header lines", lines)
+}
+
+// dripUntilCut sends head on a new connection to addr, then drip(i) every
+// 100 ms until the server closes the connection, and returns how many
+// drips were sent. The server must close it between 0.5 s and a minute
+// after head.
+func dripUntilCut(t *testing.T, addr, head string, drip func(i int) string) int {
+	t.Helper()
 	c, err := dialFrom("127.0.0.1", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -215,21 +226,24 @@ func TestSlowlorisIsCutOff(t *testing.T) {
 	defer c.Close()
 	closed := make(chan error, 1)
 	go func() { closed <- closedByServer(c, time.Minute) }()
-	io.WriteString(c, "GET /metalink?repo=fedora-41&arch=x86_64 HTTP/1.1\r\nHost: test\r\n")
+	start := time.Now()
+	io.WriteString(c, head)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	lines := 0
+	dripped := 0
 	for {
 		select {
 		case err := <-closed:
 			if err != nil {
-				t.Fatalf("slowloris connection: %v", err)
+				t.Fatalf("dripping connection: %v", err)
 			}
-			t.Logf("slowloris cut off after %d dripped header lines", lines)
-			return
+			if waited := time.Since(start); waited < 500*time.Millisecond {
+				t.Errorf("cut off after %v, before the timeout of 1s", waited)
+			}
+			return dripped
 		case <-tick.C:
-			if _, err := fmt.Fprintf(c, "X-Drip-%d: 1\r\n", lines); err == nil {
-				lines++
+			if _, err := io.WriteString(c, drip(dripped)); err == nil {
+				dripped++
 			}
 		}
 	}
@@ -287,33 +301,7 @@ func TestIdleKeptAliveIsClosed(t *testing.T) {
 // keep the connection).
 func TestSlowBodyIsCutOff(t *testing.T) {
 	addr := serveDemo(t, "--read-timeout", "1s", "--write-timeout", "1m", "--idle-timeout", "1m")
-	c, err := dialFrom("127.0.0.1", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	closed := make(chan error, 1)
-	go func() { closed <- closedByServer(c, time.Minute) }()
-	start := time.Now()
-	io.WriteString(c, "POST /metalink?repo=fedora-41&arch=x86_64 HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n")
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	dripped := 0
-	for {
-		select {
-		case err := <-closed:
-			if err != nil {
-				t.Fatalf("slow body: %v", err)
-			}
-			if waited := time.Since(start); waited < 500*time.Millisecond {
-				t.Errorf("cut off after %v, before the read timeout of 1s", waited)
-			}
-			t.Logf("slow body cut off after %d dripped bytes", dripped)
-			return
-		case <-tick.C:
-			if _, err := io.WriteString(c, "x"); err == nil {
-				dripped++
-			}
-		}
-	}
+	dripped := dripUntilCut(t, addr, "POST /metalink?repo=fedora-41&arch=x86_64 HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n",
+		func(int) string { return "x" })
+	t.Logf("slow body cut off after %d dripped bytes", dripped)
 }
