@@ -128,10 +128,7 @@ func TestAnswersCoalescedIntact(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln := &countingListener{Listener: tcp}
-	lim := NewConnLimiter(ln, ConnLimits{Max: 10}, nil)
-	srv := &http.Server{Handler: h, ConnState: lim.ConnState, ConnContext: ConnContext, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(lim)
-	t.Cleanup(func() { srv.Close() })
+	limitedServerOn(t, ln, ConnLimits{Max: 10}, h)
 
 	c := dialFrom(t, "127.0.0.1", ln.Addr().String())
 	br := bufio.NewReader(c)

@@ -23,11 +23,18 @@ func limitedServer(t *testing.T, limits ConnLimits, h http.Handler) (*ConnLimite
 	if err != nil {
 		t.Fatal(err)
 	}
+	return limitedServerOn(t, ln, limits, h), ln.Addr().String()
+}
+
+// limitedServerOn serves h on ln behind a ConnLimiter, with the limiter's
+// hooks as serve sets them.
+func limitedServerOn(t *testing.T, ln net.Listener, limits ConnLimits, h http.Handler) *ConnLimiter {
+	t.Helper()
 	lim := NewConnLimiter(ln, limits, slog.New(slog.DiscardHandler))
-	srv := &http.Server{Handler: h, ConnState: lim.ConnState, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ConnState: lim.ConnState, ConnContext: ConnContext, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(lim)
 	t.Cleanup(func() { srv.Close() })
-	return lim, ln.Addr().String()
+	return lim
 }
 
 // dialFrom connects to addr from the loopback address src.
