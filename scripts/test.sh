@@ -114,6 +114,14 @@ fuzz() {
     rm -f "$out"
     return 1
   fi
+  # go test passes when -fuzz names no target: a renamed one must not
+  # leave this step fuzzing nothing.
+  if ! grep -q '^fuzz: elapsed' "$out"; then
+    log "$target ($pkg) did not fuzz:"
+    tail -20 "$out" >&2
+    rm -f "$out"
+    return 1
+  fi
   rm -f "$out"
 }
 
