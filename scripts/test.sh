@@ -16,7 +16,7 @@ log() { printf '== %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages used by the real-client, packaging, load and browser tests.
-pkgs=(dnf python3-librepo createrepo-c rpm aria2 wget2 curl wrk systemd strace chromium lighttpd rsync)
+pkgs=(dnf python3-librepo createrepo-c rpm aria2 wget2 curl wrk systemd chromium lighttpd rsync)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
