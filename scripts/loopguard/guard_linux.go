@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -65,7 +66,7 @@ func guard(args []string) (int, error) {
 	var s *supervisor
 	if recvErr == nil {
 		s = &supervisor{listener: listener}
-		s.start(2)
+		s.start()
 	}
 	werr := cmd.Wait()
 	if recvErr != nil {
@@ -74,7 +75,10 @@ func guard(args []string) (int, error) {
 		}
 		return 0, fmt.Errorf("the command did not start under the filter: %w", recvErr)
 	}
-	refused := s.stop()
+	refused, serr := s.stop()
+	if serr != nil {
+		return 0, fmt.Errorf("supervising the command's calls: %w", serr)
+	}
 	if len(refused) > 0 {
 		report(refused)
 		return exitDialledOut, nil
@@ -157,52 +161,74 @@ func runChild(args []string) error {
 // ahead, anything else fails with ENETUNREACH and is remembered.
 type supervisor struct {
 	listener int
-	wg       sync.WaitGroup
+	done     chan struct{} // closed when the command has ended
+	finished chan struct{} // closed when the worker has returned
+	err      error         // why the worker stopped early; set before finished
 	mu       sync.Mutex
 	refused  []string
 	seen     map[string]bool
-	done     chan struct{}
 }
 
-func (s *supervisor) start(workers int) {
+func (s *supervisor) start() {
 	s.done = make(chan struct{})
+	s.finished = make(chan struct{})
 	s.seen = map[string]bool{}
-	for range workers {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.serve()
-		}()
-	}
+	go func() {
+		defer close(s.finished)
+		s.err = s.serve()
+		unix.Close(s.listener) // calls still filtered now fail with ENOSYS
+	}()
 }
 
-// stop ends the workers once the command has ended and returns the
-// refused calls. Processes the command left behind are no longer
-// supervised: their filtered calls fail with ENOSYS.
-func (s *supervisor) stop() []string {
+// stop ends the worker once the command has ended and returns the refused
+// calls, or why the supervision failed. Processes the command left behind
+// are no longer supervised: their filtered calls fail with ENOSYS. A call
+// that went away between the worker's poll and its receive leaves the
+// worker waiting in the kernel for one that may never come; then it is
+// left to end with the guard.
+func (s *supervisor) stop() ([]string, error) {
 	close(s.done)
-	s.wg.Wait()
-	unix.Close(s.listener)
-	return s.refused
+	select {
+	case <-s.finished:
+	case <-time.After(time.Second):
+		return s.refusedSoFar(), nil
+	}
+	return s.refused, s.err
 }
 
-func (s *supervisor) serve() {
+func (s *supervisor) refusedSoFar() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.refused...)
+}
+
+// serve answers calls until the command has ended or nothing is left that
+// could make one.
+func (s *supervisor) serve() error {
 	fds := []unix.PollFd{{Fd: int32(s.listener), Events: unix.POLLIN}}
 	var n seccompNotif
 	for {
 		select {
 		case <-s.done:
-			return
+			return nil
 		default:
 		}
 		fds[0].Revents = 0
-		if k, err := unix.Poll(fds, 100); err != nil || k == 0 || fds[0].Revents&unix.POLLIN == 0 {
+		k, err := unix.Poll(fds, 100)
+		switch {
+		case err == unix.EINTR || k == 0:
+			continue
+		case err != nil:
+			return fmt.Errorf("waiting for a call: %w", err)
+		case fds[0].Revents&unix.POLLIN == 0:
+			if fds[0].Revents&unix.POLLHUP != 0 {
+				return nil // no process is left under the filter
+			}
 			continue
 		}
 		ok, err := receive(s.listener, &n)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "loopback guard: receiving a call:", err)
-			return
+			return fmt.Errorf("receiving a call: %w", err)
 		}
 		if ok {
 			s.decide(&n)
