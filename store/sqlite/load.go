@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"github.com/metalinkd/metalinkd/store"
@@ -35,7 +36,7 @@ func (s *Store) Export(ctx context.Context, fn func(d *store.Dataset, rows store
 		if err != nil {
 			return wrap(err, "loading the dataset")
 		}
-		return fn(d, func(yield func(store.Freshness) error) error { return eachFreshness(ctx, tx, "", "", yield) })
+		return fn(d, func(yield func(store.Freshness) error) error { return eachFreshnessAhead(ctx, tx, yield) })
 	})
 }
 
@@ -256,12 +257,13 @@ func loadFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string) ([
 // eachFreshness calls fn with each freshness row in order, as loadFreshness
 // selects them, without holding them all.
 func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn func(store.Freshness) error) error {
-	// A row's names come as one text, split here, and its source as a
-	// flag (the schema allows only 'report' and 'crawl'): the driver
-	// allocates for each text value it hands out, and takes locks for
-	// each column, and at a large network's half a million rows these
-	// are most of the time a load takes. Names hold no newline.
-	query := `SELECT mirror || char(10) || directory || char(10) || sha256, reported, source = 'crawl' FROM freshness`
+	// A row comes as one text, split here: its names, its source as a
+	// flag (the schema allows only 'report' and 'crawl') and the time it
+	// was reported. The driver allocates for each text value it hands out,
+	// and takes locks for each column, and at a large network's half a
+	// million rows these are most of the time a load takes. Names hold no
+	// newline.
+	query := `SELECT mirror || char(10) || directory || char(10) || sha256 || char(10) || (source = 'crawl') || reported FROM freshness`
 	var args []any
 	switch {
 	case mirror != "" && directory != "":
@@ -280,15 +282,21 @@ func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn
 	names := store.Names{}
 	var text sql.RawBytes
 	for rows.Next() {
-		var reported int64
-		var crawl bool
-		if err := rows.Scan(&text, &reported, &crawl); err != nil {
+		if err := rows.Scan(&text); err != nil {
 			return err
 		}
 		m, rest, _ := bytes.Cut(text, newline)
-		dir, sha, _ := bytes.Cut(rest, newline)
+		dir, rest, _ := bytes.Cut(rest, newline)
+		sha, rest, _ := bytes.Cut(rest, newline)
+		if len(rest) < 2 {
+			return fmt.Errorf("freshness of %q for %q: a row without its time", m, dir)
+		}
+		reported, ok := parseInt(rest[1:])
+		if !ok {
+			return fmt.Errorf("freshness of %q for %q: reported %q is not a number", m, dir, rest[1:])
+		}
 		f := store.Freshness{Mirror: names.Of(m), Directory: names.Of(dir), SHA256: names.Of(sha), Reported: fromMicros(reported)}
-		if crawl {
+		if rest[0] == '1' {
 			f.Source = store.SourceCrawl
 		}
 		if err := fn(f); err != nil {
@@ -296,6 +304,29 @@ func eachFreshness(ctx context.Context, tx *sql.Tx, mirror, directory string, fn
 		}
 	}
 	return rows.Err()
+}
+
+// parseInt parses a decimal integer as SQLite writes one, without the
+// allocation strconv would make of the bytes.
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 { // 18 digits cannot overflow
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func loadCloudRanges(ctx context.Context, tx *sql.Tx) ([]store.CloudRange, error) {
