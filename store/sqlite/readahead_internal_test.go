@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/metalinkd/metalinkd/store"
+	"github.com/metalinkd/metalinkd/store/storetest"
 )
 
 // readAheadStore holds more freshness rows than the read-ahead's batches
@@ -19,24 +20,7 @@ func readAheadStore(t *testing.T) (*Store, int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	sha := strings.Repeat("cd", 32)
-	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	d := &store.Dataset{}
-	const mirrors, dirs = 60, 300 // 18,000 rows: four and a bit batches
-	for m := range mirrors {
-		name := fmt.Sprintf("m%02d.example.org", m)
-		d.Mirrors = append(d.Mirrors, store.Mirror{Name: name, Country: "DE", Bandwidth: 100, Enabled: true,
-			URLs: []string{"https://" + name + "/pub"}})
-	}
-	for i := range dirs {
-		d.Directories = append(d.Directories, store.Directory{Path: fmt.Sprintf("releases/%03d/os", i),
-			Current: store.Repomd{Size: 1, Timestamp: 1, SHA256: sha, Recorded: at}})
-	}
-	for _, m := range d.Mirrors {
-		for _, dir := range d.Directories {
-			d.Freshness = append(d.Freshness, store.Freshness{Mirror: m.Name, Directory: dir.Path, SHA256: sha, Reported: at})
-		}
-	}
+	d := storetest.FreshnessDataset(60, 300) // 18,000 rows: four and a bit batches
 	if err := s.Restore(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +31,7 @@ func readAheadStore(t *testing.T) (*Store, int) {
 func TestExportReadsAheadInOrder(t *testing.T) {
 	s, n := readAheadStore(t)
 	if n <= 3*readAheadBatch {
-		t.Fatalf("%d rows do not fill the %d batches", n, 3)
+		t.Fatalf("%d rows do not fill the three batches", n)
 	}
 	want, err := s.Load(t.Context())
 	if err != nil {

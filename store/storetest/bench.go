@@ -44,6 +44,14 @@ func BenchRecordCrawl(b *testing.B, s store.Store, dirs int) {
 // benchFreshness restores on s, a new, empty store, mirrors × dirs
 // freshness rows.
 func benchFreshness(b *testing.B, s store.Store, mirrors, dirs int) {
+	if err := s.Restore(b.Context(), FreshnessDataset(mirrors, dirs)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// FreshnessDataset returns a valid dataset of mirrors mirrors and dirs
+// directories in which every mirror is fresh in every directory.
+func FreshnessDataset(mirrors, dirs int) *store.Dataset {
 	d := &store.Dataset{}
 	for i := range mirrors {
 		d.Mirrors = append(d.Mirrors, mirror(fmt.Sprintf("mirror%04d.example.org", i)))
@@ -58,9 +66,7 @@ func benchFreshness(b *testing.B, s store.Store, mirrors, dirs int) {
 				SHA256: dir.Current.SHA256, Reported: at(time.Minute)})
 		}
 	}
-	if err := s.Restore(b.Context(), d); err != nil {
-		b.Fatal(err)
-	}
+	return d
 }
 
 // BenchExport measures Export of the freshness of mirrors × dirs rows on
