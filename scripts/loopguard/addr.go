@@ -24,7 +24,6 @@ func offMachine(raw []byte) (string, bool) {
 	if len(raw) < 2 {
 		return "", false
 	}
-	port := func() uint16 { return binary.BigEndian.Uint16(raw[2:4]) }
 	var ip netip.Addr
 	switch binary.NativeEndian.Uint16(raw[0:2]) {
 	case afInet:
@@ -43,7 +42,8 @@ func offMachine(raw []byte) (string, bool) {
 	if ip.IsLoopback() || ip.IsUnspecified() {
 		return "", false
 	}
-	return netip.AddrPortFrom(ip, port()).String(), true
+	port := binary.BigEndian.Uint16(raw[2:4]) // both families hold it there
+	return netip.AddrPortFrom(ip, port).String(), true
 }
 
 // describe names a refused call for the report: the system call, the

@@ -9,19 +9,14 @@ import (
 // sockaddr builds a struct sockaddr_in or sockaddr_in6 as a process passes
 // it to connect.
 func sockaddr(ap netip.AddrPort) []byte {
-	if ap.Addr().Is4() {
-		b := make([]byte, 16)
-		binary.NativeEndian.PutUint16(b, afInet)
-		binary.BigEndian.PutUint16(b[2:], ap.Port())
-		a := ap.Addr().As4()
-		copy(b[4:], a[:])
-		return b
+	family, size, at, ip := afInet, 16, 4, ap.Addr().AsSlice()
+	if ap.Addr().Is6() {
+		family, size, at = afInet6, 28, 8 // after sin6_port, sin6_flowinfo
 	}
-	b := make([]byte, 28)
-	binary.NativeEndian.PutUint16(b, afInet6)
+	b := make([]byte, size)
+	binary.NativeEndian.PutUint16(b, uint16(family))
 	binary.BigEndian.PutUint16(b[2:], ap.Port())
-	a := ap.Addr().As16()
-	copy(b[8:], a[:])
+	copy(b[at:], ip)
 	return b
 }
 

@@ -7,6 +7,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -133,7 +136,10 @@ func receiveListener(sock int) (int, error) {
 // It returns only on failure.
 func runChild(args []string) error {
 	runtime.LockOSThread()
-	sock := 3
+	sock, err := strconv.Atoi(os.Getenv(childEnv))
+	if err != nil {
+		return fmt.Errorf("%s: %w", childEnv, err)
+	}
 	path, err := exec.LookPath(args[0])
 	if err != nil {
 		return err
@@ -147,13 +153,7 @@ func runChild(args []string) error {
 	}
 	unix.Close(listener)
 	unix.Close(sock)
-	env := os.Environ()
-	for i, e := range env {
-		if len(e) > len(childEnv) && e[:len(childEnv)+1] == childEnv+"=" {
-			env = append(env[:i], env[i+1:]...)
-			break
-		}
-	}
+	env := slices.DeleteFunc(os.Environ(), func(e string) bool { return strings.HasPrefix(e, childEnv+"=") })
 	return unix.Exec(path, args, env)
 }
 
